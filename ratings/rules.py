@@ -1,0 +1,132 @@
+"""Pure scoring rules (SPEC §3–5). No Django, no database: Decimals in, Decimals out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
+
+ONE_PLACE = Decimal("0.1")
+BASE_SCORE = Decimal("100")
+DEFAULT_BONUS_CAP = Decimal("10")
+
+# (minimum score, stars), from the top down. Below the last band there is no star.
+STAR_BANDS: tuple[tuple[Decimal, int], ...] = (
+    (Decimal("90"), 5),
+    (Decimal("80"), 4),
+    (Decimal("70"), 3),
+)
+STAR_LEVELS = (0, 3, 4, 5)
+
+BONUS = "bonus"
+DEDUCTION = "deduction"
+VETO = "veto"
+
+# Default calendar: Q1 initial, Q2 re-rating, Q3 initial, Q4 final.
+STAGE_INITIAL = "initial"
+STAGE_RE = "re"
+STAGE_FINAL = "final"
+DEFAULT_STAGE_BY_QUARTER = {1: STAGE_INITIAL, 2: STAGE_RE, 3: STAGE_INITIAL, 4: STAGE_FINAL}
+
+SELF_ASSESSMENT_DAYS = 10
+COUNTY_REVIEW_DAYS = 30
+NOTICE_WORKING_DAYS = 5
+# A gap this large between self and county scores needs the assessor's reason.
+ITEM_GAP_NEEDS_REASON = Decimal("5")
+TOTAL_GAP_NEEDS_REASON = Decimal("10")
+
+
+def quantize_score(value: Decimal) -> Decimal:
+    return Decimal(value).quantize(ONE_PLACE, rounding=ROUND_HALF_UP)
+
+
+def star_level(score: Decimal) -> int:
+    """Stars earned by a score: 5 from 90, 4 from 80, 3 from 70, else 0."""
+    score = Decimal(score)
+    for minimum, stars in STAR_BANDS:
+        if score >= minimum:
+            return stars
+    return 0
+
+
+def item_points(*, points_each: Decimal, occurrences: int, cap: Decimal | None) -> Decimal:
+    """Points of one item: per occurrence times occurrences, limited by the item's cap."""
+    if occurrences < 0:
+        raise ValueError("occurrences cannot be negative")
+    raw = Decimal(points_each) * occurrences
+    if cap is not None:
+        raw = min(raw, Decimal(cap))
+    return quantize_score(raw)
+
+
+def total_score(
+    *,
+    bonuses: Iterable[Decimal],
+    deductions: Iterable[Decimal],
+    bonus_cap: Decimal = DEFAULT_BONUS_CAP,
+) -> Decimal:
+    """100 + min(bonus cap, Σ bonuses) − Σ deductions, never below 0, one decimal place."""
+    bonus = min(Decimal(bonus_cap), sum((Decimal(b) for b in bonuses), Decimal(0)))
+    deduction = sum((Decimal(d) for d in deductions), Decimal(0))
+    return quantize_score(max(Decimal(0), BASE_SCORE + bonus - deduction))
+
+
+def stars_awarded(*, score: Decimal, vetoed: bool) -> int:
+    """A triggered veto item means no star, whatever the score."""
+    return 0 if vetoed else star_level(score)
+
+
+def points_to_next_star(score: Decimal) -> tuple[int, Decimal] | None:
+    """(next star, points still needed) or None at five stars."""
+    score = Decimal(score)
+    for minimum, stars in reversed(STAR_BANDS):
+        if score < minimum:
+            return stars, quantize_score(minimum - score)
+    return None
+
+
+def max_star_applicable(score: Decimal, *, vetoed: bool = False) -> int:
+    """A township may apply for no more than its own score earns."""
+    return stars_awarded(score=score, vetoed=vetoed)
+
+
+def gap_needs_reason(self_points: Decimal, county_points: Decimal, *, total: bool = False) -> bool:
+    limit = TOTAL_GAP_NEEDS_REASON if total else ITEM_GAP_NEEDS_REASON
+    return abs(Decimal(county_points) - Decimal(self_points)) >= limit
+
+
+def round_dates(year: int, quarter: int) -> dt.date:
+    """A quarter's round opens on the first day after the quarter."""
+    if quarter not in (1, 2, 3, 4):
+        raise ValueError("quarter must be 1–4")
+    if quarter == 4:
+        return dt.date(year + 1, 1, 1)
+    return dt.date(year, quarter * 3 + 1, 1)
+
+
+def quarter_closed_before(day: dt.date) -> tuple[int, int]:
+    """The (year, quarter) that ended most recently before ``day``."""
+    quarter = (day.month - 1) // 3  # 0 means the previous year's Q4
+    if quarter == 0:
+        return day.year - 1, 4
+    return day.year, quarter
+
+
+def add_working_days(start: dt.date, days: int) -> dt.date:
+    """``days`` working days (Mon–Fri) after ``start``."""
+    current = start
+    remaining = days
+    while remaining > 0:
+        current += dt.timedelta(days=1)
+        if current.weekday() < 5:
+            remaining -= 1
+    return current
+
+
+def area_losses(items: Iterable[tuple[str, str, Decimal]]) -> dict[str, Decimal]:
+    """Points lost per area from (area, kind, points) of each scored item."""
+    lost: dict[str, Decimal] = {}
+    for area, kind, points in items:
+        if kind in (DEDUCTION, VETO) and points:
+            lost[area] = lost.get(area, Decimal(0)) + Decimal(points)
+    return {area: quantize_score(v) for area, v in lost.items()}

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "settlements"
+urlpatterns = [
+    path("", views.settlement_list, name="list"),
+    path("<int:pk>/", views.settlement_detail, name="detail"),
+]

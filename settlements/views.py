@@ -1,0 +1,27 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from .selectors import settlements_visible_to
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "home.html", {})
+
+
+@login_required
+def settlement_list(request: HttpRequest) -> HttpResponse:
+    qs = settlements_visible_to(request.user)
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(name__icontains=q) | qs.filter(code__icontains=q)
+    page = Paginator(qs.order_by("code"), 50).get_page(request.GET.get("page"))
+    return render(request, "settlements/list.html", {"page": page, "q": q})
+
+
+@login_required
+def settlement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    settlement = get_object_or_404(settlements_visible_to(request.user), pk=pk)
+    return render(request, "settlements/detail.html", {"settlement": settlement})
