@@ -6,6 +6,7 @@ fields derived from their own row.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -592,3 +593,93 @@ class Notice(models.Model):
         verbose_name_plural = _("通知")
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="notice_once_per_key")]
+
+
+# ------------------------------------------------------- dashboards (stored aggregates)
+# Facts that change only when a rating takes effect or its star changes: ratings.stats
+# keeps them, so dashboards read a few hundred rows instead of every rating (PERFORMANCE.md).
+
+
+class RoundStat(models.Model):
+    """Effective ratings of one round, counted per township, class and star."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+", verbose_name=_("轮次"))
+    township = models.ForeignKey(
+        "settlements.Township", on_delete=models.CASCADE, related_name="+", verbose_name=_("乡镇")
+    )
+    settlement_class = models.PositiveSmallIntegerField(_("类别"), choices=SettlementClass.choices)
+    stars = models.PositiveSmallIntegerField(_("星级"))
+    count = models.PositiveIntegerField(_("数量"))
+
+    class Meta:
+        verbose_name = _("轮次统计（乡镇）")
+        verbose_name_plural = _("轮次统计（乡镇）")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "township", "settlement_class", "stars"], name="round_stat_unique"
+            ),
+            models.CheckConstraint(condition=Q(stars__in=[0, 3, 4, 5]), name="round_stat_stars_valid"),
+            models.CheckConstraint(condition=Q(count__gt=0), name="round_stat_count_positive"),
+        ]
+
+
+class CountyRoundStat(models.Model):
+    """The county's totals of RoundStat per round, class and star: the trend reads these."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+", verbose_name=_("轮次"))
+    settlement_class = models.PositiveSmallIntegerField(_("类别"), choices=SettlementClass.choices)
+    stars = models.PositiveSmallIntegerField(_("星级"))
+    count = models.PositiveIntegerField(_("数量"))
+
+    class Meta:
+        verbose_name = _("轮次统计（全县）")
+        verbose_name_plural = _("轮次统计（全县）")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "settlement_class", "stars"], name="county_round_stat_unique"),
+            models.CheckConstraint(condition=Q(stars__in=[0, 3, 4, 5]), name="county_round_stat_stars_valid"),
+            models.CheckConstraint(condition=Q(count__gt=0), name="county_round_stat_count_positive"),
+        ]
+
+
+class AssessorRoundStat(models.Model):
+    """Per assessor and round: how many effective ratings, Σ(county − self) and Σ(county − self)²."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+", verbose_name=_("轮次"))
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("考评人")
+    )
+    reviews = models.PositiveIntegerField(_("考评数"))
+    gap_sum = models.DecimalField(_("差值合计"), max_digits=14, decimal_places=1)
+    gap_square_sum = models.DecimalField(_("差值平方合计"), max_digits=18, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("考评人偏差统计")
+        verbose_name_plural = _("考评人偏差统计")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "assessor"], name="assessor_round_stat_unique"),
+            models.CheckConstraint(condition=Q(reviews__gt=0), name="assessor_round_stat_reviews_positive"),
+            models.CheckConstraint(condition=Q(gap_square_sum__gte=0), name="assessor_round_stat_squares"),
+        ]
+
+
+class FiveStarTarget(models.Model):
+    """The county's five-star target (SPEC §5): by ``deadline``, ``share`` of all settlements five-star."""
+
+    scope = models.CharField(max_length=16, default="county", unique=True, editable=False)
+    deadline = models.DateField(_("目标日期"), default=dt.date(2021, 6, 30))
+    share = models.DecimalField(
+        _("五星占比目标"), max_digits=3, decimal_places=2, default=Decimal("0.40"),
+        help_text=_("0 到 1 之间的小数，0.40 即 40%。"),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("五星目标")
+        verbose_name_plural = _("五星目标")
+        constraints = [
+            models.CheckConstraint(condition=Q(share__gt=0, share__lte=1), name="five_star_target_share_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deadline:%Y-%m-%d} · {self.share:.0%}"
