@@ -141,11 +141,16 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="stars@localhost")
 
 # Celery: Redis when REDIS_URL is set, otherwise an embedded filesystem broker so that
-# `make run` needs no services.
+# `make run` needs no services. Tests without REDIS_URL use kombu's in-process memory
+# transport: the embedded test worker runs in a thread of the test process, and nothing
+# is left behind under var/.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+elif TESTING:
+    CELERY_BROKER_URL = "memory://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}
 else:
     _broker_dir = VAR_DIR / "broker"
     for sub in ("out", "processed"):
@@ -158,14 +163,20 @@ else:
     }
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
+# Crontabs are read in the county's time: 00:05 on 1 April is 00:05 in Shanghai.
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_ENABLE_UTC = False
+CELERY_ENABLE_UTC = True
+# Every job is idempotent, so a task lost with its worker is safely run again.
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Django's LOGGING owns the root logger, in the worker as in the web process.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The county's calendar (SPEC §5). Each job is idempotent; the daily job catches up
-# anything a missed beat left undone.
+# anything a missed beat left undone. Every opening crontab names its day of month:
+# crontab(month_of_year="*/3") alone would fire every minute of every day of those months.
 CELERY_BEAT_SCHEDULE = {
     "quarterly-open-q1-q3": {
         "task": "ratings.tasks.quarterly_job",
