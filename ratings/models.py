@@ -565,6 +565,9 @@ class Certificate(models.Model):
     stars = models.PositiveSmallIntegerField(_("星级"))
     number = models.CharField(_("证书编号"), max_length=32, unique=True)
     issued_at = models.DateTimeField(_("颁发时间"), auto_now_add=True)
+    # A later downgrade or revocation of the rating voids the plaque it names.
+    revoked_at = models.DateTimeField(_("作废时间"), null=True, blank=True, editable=False)
+    revoked_reason = models.TextField(_("作废原因"), blank=True, editable=False)
 
     class Meta:
         verbose_name = _("星级证书")

@@ -130,3 +130,66 @@ def area_losses(items: Iterable[tuple[str, str, Decimal]]) -> dict[str, Decimal]
         if kind in (DEDUCTION, VETO) and points:
             lost[area] = lost.get(area, Decimal(0)) + Decimal(points)
     return {area: quantize_score(v) for area, v in lost.items()}
+
+
+def score_sheet(
+    lines: Iterable[tuple[str, Decimal, Decimal, int]], *, bonus_cap: Decimal = DEFAULT_BONUS_CAP
+) -> tuple[list[Decimal], Decimal, bool]:
+    """Score a filled-in rubric: (kind, points each, cap, occurrences) per item.
+
+    Returns (points of each item in order, total score, vetoed). A veto item counts no
+    points; any occurrence of it means no star (stars_awarded).
+    """
+    points: list[Decimal] = []
+    bonuses: list[Decimal] = []
+    deductions: list[Decimal] = []
+    vetoed = False
+    for kind, points_each, cap, occurrences in lines:
+        value = item_points(points_each=points_each, occurrences=occurrences, cap=cap)
+        points.append(value)
+        if kind == BONUS:
+            bonuses.append(value)
+        elif kind == DEDUCTION:
+            deductions.append(value)
+        elif kind == VETO:
+            vetoed = vetoed or occurrences > 0
+        else:
+            raise ValueError(f"unknown item kind {kind!r}")
+    return points, total_score(bonuses=bonuses, deductions=deductions, bonus_cap=bonus_cap), vetoed
+
+
+def one_star_lower(stars: int) -> int:
+    """A downgrade (降低星级等次): 5→4, 4→3, 3→no star. There is nothing below no star."""
+    if stars not in STAR_LEVELS or stars == 0:
+        raise ValueError("only a rating with a star can be downgraded")
+    lower = [level for level in STAR_LEVELS if level < stars]
+    return lower[-1]
+
+
+# Evidence files: what the first bytes say, and the extensions each type may carry.
+EVIDENCE_TYPES: dict[str, tuple[bytes, tuple[str, ...]]] = {
+    "image/jpeg": (b"\xff\xd8\xff", (".jpg", ".jpeg")),
+    "image/png": (b"\x89PNG\r\n\x1a\n", (".png",)),
+    "application/pdf": (b"%PDF-", (".pdf",)),
+}
+
+
+def sniff_evidence_type(head: bytes) -> str | None:
+    """The content type a file's first bytes prove (jpg, png, pdf), else None."""
+    for content_type, (magic, _extensions) in EVIDENCE_TYPES.items():
+        if head.startswith(magic):
+            return content_type
+    return None
+
+
+def extension_matches(content_type: str, filename: str) -> bool:
+    """Whether the file name's extension (case-insensitive) fits the sniffed type."""
+    _magic, extensions = EVIDENCE_TYPES[content_type]
+    return filename.lower().endswith(extensions)
+
+
+def certificate_number(*, year: int, stars: int, serial: int) -> str:
+    """命名授牌 certificate number, e.g. PS-2031-5-0001 (serial per year and star)."""
+    if stars not in (3, 4, 5) or serial < 1:
+        raise ValueError("a certificate names a star (3–5) and a serial from 1")
+    return f"PS-{year}-{stars}-{serial:04d}"

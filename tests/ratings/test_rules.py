@@ -80,3 +80,73 @@ def test_working_days_skip_weekends():
 def test_area_losses_count_only_deductions():
     losses = rules.area_losses([("safety", "deduction", D("4")), ("safety", "bonus", D("2")), ("environment", "deduction", D("1.5"))])
     assert losses == {"safety": D("4.0"), "environment": D("1.5")}
+
+
+# --------------------------------------------------------- workflow rules (services use these)
+
+
+def test_score_sheet_caps_items_and_bonus_and_reports_veto():
+    lines = [
+        ("bonus", D("2"), D("4"), 3),  # 6 capped at 4
+        ("bonus", D("4"), D("8"), 2),  # 8; bonuses 12 capped at 10
+        ("deduction", D("1.5"), D("3"), 1),
+        ("veto", D("0"), D("0"), 0),
+    ]
+    points, total, vetoed = rules.score_sheet(lines, bonus_cap=D("10"))
+    assert points == [D("4.0"), D("8.0"), D("1.5"), D("0.0")]
+    assert total == D("108.5")
+    assert vetoed is False
+
+
+def test_score_sheet_veto_occurrence_sets_vetoed_without_points():
+    points, total, vetoed = rules.score_sheet([("veto", D("0"), D("0"), 1)])
+    assert (points, total, vetoed) == ([D("0.0")], D("100.0"), True)
+
+
+def test_score_sheet_refuses_unknown_kind():
+    with pytest.raises(ValueError):
+        rules.score_sheet([("gift", D("1"), D("1"), 1)])
+
+
+@pytest.mark.parametrize(("stars", "lower"), [(5, 4), (4, 3), (3, 0)])
+def test_one_star_lower(stars, lower):
+    assert rules.one_star_lower(stars) == lower
+
+
+@pytest.mark.parametrize("stars", [0, 1, 6])
+def test_one_star_lower_refuses_no_star_and_invalid(stars):
+    with pytest.raises(ValueError):
+        rules.one_star_lower(stars)
+
+
+@pytest.mark.parametrize(
+    ("head", "content_type"),
+    [
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF", "image/jpeg"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "image/png"),
+        (b"%PDF-1.7\n", "application/pdf"),
+        (b"GIF89a", None),
+        (b"\xff\xd8", None),
+        (b"", None),
+        (b"PK\x03\x04", None),
+    ],
+)
+def test_sniff_evidence_type_by_magic_bytes(head, content_type):
+    assert rules.sniff_evidence_type(head) == content_type
+
+
+def test_extension_must_fit_the_sniffed_type():
+    assert rules.extension_matches("image/jpeg", "照片.JPG")
+    assert rules.extension_matches("image/jpeg", "a.jpeg")
+    assert not rules.extension_matches("image/jpeg", "a.png")
+    assert not rules.extension_matches("application/pdf", "a.pdf.exe")
+    assert rules.extension_matches("application/pdf", "报告.pdf")
+
+
+def test_certificate_number_format():
+    assert rules.certificate_number(year=2031, stars=5, serial=1) == "PS-2031-5-0001"
+    assert rules.certificate_number(year=2031, stars=3, serial=12345) == "PS-2031-3-12345"
+    with pytest.raises(ValueError):
+        rules.certificate_number(year=2031, stars=0, serial=1)
+    with pytest.raises(ValueError):
+        rules.certificate_number(year=2031, stars=5, serial=0)
