@@ -645,9 +645,16 @@ class CountyRoundStat(models.Model):
 
 
 class AssessorRoundStat(models.Model):
-    """Per assessor and round: how many effective ratings, Σ(county − self) and Σ(county − self)²."""
+    """Per round, township and assessor: effective ratings, Σ(county − self) and Σ(county − self)².
+
+    Kept per township so that one rating taking effect recounts a few dozen rows, not an
+    assessor's whole round.
+    """
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+", verbose_name=_("轮次"))
+    township = models.ForeignKey(
+        "settlements.Township", on_delete=models.CASCADE, related_name="+", verbose_name=_("乡镇")
+    )
     assessor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("考评人")
     )
@@ -659,7 +666,9 @@ class AssessorRoundStat(models.Model):
         verbose_name = _("考评人偏差统计")
         verbose_name_plural = _("考评人偏差统计")
         constraints = [
-            models.UniqueConstraint(fields=["round", "assessor"], name="assessor_round_stat_unique"),
+            models.UniqueConstraint(
+                fields=["round", "township", "assessor"], name="assessor_round_stat_unique"
+            ),
             models.CheckConstraint(condition=Q(reviews__gt=0), name="assessor_round_stat_reviews_positive"),
             models.CheckConstraint(condition=Q(gap_square_sum__gte=0), name="assessor_round_stat_squares"),
         ]
