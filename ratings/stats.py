@@ -1,0 +1,191 @@
+"""Services that keep the dashboards' stored aggregates (RoundStat and friends) true.
+
+The aggregates are facts that change only when a rating takes effect or its star changes
+afterwards (downgrade, revocation). ratings.services announces both with a signal sent on
+commit; ``connect()`` (called from RatingsConfig.ready) hooks the recount here, which
+touches one round × township: a handful of small grouped queries, whatever the county's
+size. ``round_stats_rebuild`` recounts a whole round (backfill, seeded data, repair).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum
+
+from .models import (
+    AssessorRoundStat,
+    CountyRoundStat,
+    Rating,
+    RatingStatus,
+    Round,
+    RoundStat,
+)
+from .signals import rating_stars_changed, rating_took_effect
+
+logger = logging.getLogger(__name__)
+
+StarKey = tuple[int, int]  # (settlement_class, stars)
+
+_GAP = ExpressionWrapper(
+    F("score") - F("review__self_assessment__score"),
+    output_field=DecimalField(max_digits=6, decimal_places=1),
+)
+
+
+def _effective(round_id: int):
+    return Rating.objects.filter(round_id=round_id, status=RatingStatus.EFFECTIVE)
+
+
+def _lock_round(round_id: int) -> None:
+    # Serialises recounts of one round: each recount reads, then rewrites, the county
+    # totals, and two of them interleaved would lose one's change.
+    list(Round.objects.select_for_update().filter(pk=round_id).values_list("pk", flat=True))
+
+
+def _assessor_rows(*, round_id: int, township_id: int | None) -> list[AssessorRoundStat]:
+    qs = _effective(round_id).filter(review__self_assessment__score__isnull=False)
+    group = ["review__assessor_id"]
+    if township_id is not None:
+        qs = qs.filter(settlement__village__township_id=township_id)
+    else:
+        group.append("settlement__village__township_id")
+    rows = (
+        qs.annotate(gap=_GAP)
+        .values(*group)
+        .annotate(
+            n=Count("id"),
+            gap_sum=Sum("gap"),
+            gap_square_sum=Sum(
+                ExpressionWrapper(F("gap") * F("gap"), output_field=DecimalField(max_digits=12, decimal_places=2))
+            ),
+        )
+        .order_by()
+    )
+    return [
+        AssessorRoundStat(
+            round_id=round_id,
+            township_id=township_id if township_id is not None else r["settlement__village__township_id"],
+            assessor_id=r["review__assessor_id"],
+            reviews=r["n"],
+            # SQLite sums decimals as floats; the true values have one and two places.
+            gap_sum=Decimal(r["gap_sum"]).quantize(Decimal("0.1")),
+            gap_square_sum=Decimal(r["gap_square_sum"]).quantize(Decimal("0.01")),
+        )
+        for r in rows
+    ]
+
+
+def _county_rewrite(*, round_id: int, totals: Counter[StarKey]) -> None:
+    CountyRoundStat.objects.filter(round_id=round_id).delete()
+    CountyRoundStat.objects.bulk_create(
+        CountyRoundStat(round_id=round_id, settlement_class=klass, stars=stars, count=n)
+        for (klass, stars), n in sorted(totals.items())
+        if n > 0
+    )
+
+
+@transaction.atomic
+def round_township_stats_refresh(*, round_id: int, township_id: int) -> None:
+    """Recount one round × township from its effective ratings, and move the county totals by the difference.
+
+    Idempotent: a second call finds nothing to change.
+    """
+    _lock_round(round_id)
+    old = Counter(
+        {
+            (r.settlement_class, r.stars): r.count
+            for r in RoundStat.objects.filter(round_id=round_id, township_id=township_id)
+        }
+    )
+    new = Counter(
+        {
+            (r["settlement_class"], r["stars"]): r["n"]
+            for r in _effective(round_id)
+            .filter(settlement__village__township_id=township_id)
+            .values("settlement_class", "stars")
+            .annotate(n=Count("id"))
+            .order_by()
+        }
+    )
+    if new != old:
+        RoundStat.objects.filter(round_id=round_id, township_id=township_id).delete()
+        RoundStat.objects.bulk_create(
+            RoundStat(round_id=round_id, township_id=township_id, settlement_class=k, stars=s, count=n)
+            for (k, s), n in sorted(new.items())
+        )
+        county = Counter(
+            {(r.settlement_class, r.stars): r.count for r in CountyRoundStat.objects.filter(round_id=round_id)}
+        )
+        county.update(new)
+        county.subtract(old)
+        _county_rewrite(round_id=round_id, totals=county)
+    AssessorRoundStat.objects.filter(round_id=round_id, township_id=township_id).delete()
+    AssessorRoundStat.objects.bulk_create(_assessor_rows(round_id=round_id, township_id=township_id))
+
+
+@transaction.atomic
+def round_stats_rebuild(*, round: Round) -> int:
+    """Recount a whole round from its effective ratings (backfill, seeded history, repair).
+
+    Returns the number of township rows written. Idempotent.
+    """
+    _lock_round(round.pk)
+    rows = (
+        _effective(round.pk)
+        .values("settlement__village__township_id", "settlement_class", "stars")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    township_rows = [
+        RoundStat(
+            round_id=round.pk,
+            township_id=r["settlement__village__township_id"],
+            settlement_class=r["settlement_class"],
+            stars=r["stars"],
+            count=r["n"],
+        )
+        for r in rows
+    ]
+    RoundStat.objects.filter(round_id=round.pk).delete()
+    RoundStat.objects.bulk_create(township_rows, batch_size=2000)
+    totals: Counter[StarKey] = Counter()
+    for r in township_rows:
+        totals[(r.settlement_class, r.stars)] += r.count
+    _county_rewrite(round_id=round.pk, totals=totals)
+    AssessorRoundStat.objects.filter(round_id=round.pk).delete()
+    AssessorRoundStat.objects.bulk_create(_assessor_rows(round_id=round.pk, township_id=None), batch_size=2000)
+    return len(township_rows)
+
+
+def rating_stats_refresh(*, rating_id: int) -> bool:
+    """Recount the round × township of one rating. False when the rating no longer exists."""
+    found = (
+        Rating.objects.filter(pk=rating_id)
+        .values_list("round_id", "settlement__village__township_id")
+        .first()
+    )
+    if found is None:
+        return False
+    round_id, township_id = found
+    round_township_stats_refresh(round_id=round_id, township_id=township_id)
+    return True
+
+
+def _on_rating_changed(sender: Any, rating_id: int, **kwargs: Any) -> None:
+    # Rewards listens to the same signals: a failure here must not keep it from hearing
+    # them, so it is logged (with the rating, for `manage.py stats_rebuild`) not raised.
+    try:
+        rating_stats_refresh(rating_id=rating_id)
+    except Exception:
+        logger.exception("dashboard statistics not refreshed for rating %s; run manage.py stats_rebuild", rating_id)
+
+
+def connect() -> None:
+    """Listen to ratings' own signals; called once from RatingsConfig.ready()."""
+    rating_took_effect.connect(_on_rating_changed, dispatch_uid="ratings.stats.took_effect")
+    rating_stars_changed.connect(_on_rating_changed, dispatch_uid="ratings.stats.stars_changed")
