@@ -1,0 +1,279 @@
+"""Every write to settlement governance (SPEC §2, §8): one transaction each.
+
+Services check the user's standing (``can_edit_governance``: the settlement's own
+township officials and Party secretaries), check state, write, and leave the user on
+each history row. The points ledger is insert-only; corrections are reversing entries.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import rules
+from .governance_selectors import can_edit_governance, period_earned
+from .models import (
+    CommitteeMember,
+    HonourKind,
+    HonourList,
+    HonourListRow,
+    Household,
+    PartyOrg,
+    PointCategory,
+    PointEntry,
+    SelfManagement,
+    Settlement,
+    SettlementOrganisation,
+    TeamMember,
+)
+
+HONOUR_LIST_MAX_SIZE = 50
+_ORGANISATION_PEOPLE = (
+    "party_leader_name", "party_leader_phone", "dispatched_member_name",
+    "dispatched_member_phone", "executor_name", "executor_phone",
+)
+
+
+def _require_editor(user: Any, settlement: Settlement) -> None:
+    if not can_edit_governance(user, settlement):
+        raise PermissionDenied(_("只有本乡镇干部和党组织书记可以修改该聚居点的信息。"))
+
+
+def _save_with_history(instance: Any, by: Any) -> None:
+    instance._history_user = by
+    instance.full_clean()
+    instance.save()
+
+
+def _delete_with_history(instance: Any, by: Any) -> None:
+    instance._history_user = by
+    instance.delete()
+
+
+@transaction.atomic
+def settlement_organisation_update(
+    *, settlement: Settlement, by: Any, party_org: str, self_management: str, **people: str
+) -> SettlementOrganisation:
+    """Set the organisation forms and the people who hold them. Unchanged input writes nothing."""
+    _require_editor(by, settlement)
+    unknown = set(people) - set(_ORGANISATION_PEOPLE)
+    if unknown:
+        raise TypeError(f"unknown organisation fields: {sorted(unknown)}")
+    settlement = Settlement.objects.select_for_update().get(pk=settlement.pk)
+    if (settlement.party_org, settlement.self_management) != (party_org, self_management):
+        settlement.party_org = party_org
+        settlement.self_management = self_management
+        if party_org not in PartyOrg.values or self_management not in SelfManagement.values:
+            raise ValidationError(_("党组织形式或自治组织形式无效。"))
+        settlement._history_user = by
+        settlement.save(update_fields=["party_org", "self_management"])
+    org, _created = SettlementOrganisation.objects.get_or_create(settlement=settlement)
+    cleaned = {name: (people.get(name) or "").strip() for name in _ORGANISATION_PEOPLE}
+    if any(getattr(org, name) != value for name, value in cleaned.items()):
+        for name, value in cleaned.items():
+            setattr(org, name, value)
+        _save_with_history(org, by)
+    return org
+
+
+@transaction.atomic
+def committee_member_add(
+    *, settlement: Settlement, by: Any, post: str, name: str, phone: str = ""
+) -> CommitteeMember:
+    _require_editor(by, settlement)
+    member = CommitteeMember(settlement=settlement, post=post, name=name.strip(), phone=phone.strip())
+    _save_with_history(member, by)
+    return member
+
+
+@transaction.atomic
+def committee_member_update(
+    *, member: CommitteeMember, by: Any, post: str, name: str, phone: str = ""
+) -> CommitteeMember:
+    _require_editor(by, member.settlement)
+    new = (post, name.strip(), phone.strip())
+    if (member.post, member.name, member.phone) != new:
+        member.post, member.name, member.phone = new
+        _save_with_history(member, by)
+    return member
+
+
+@transaction.atomic
+def committee_member_remove(*, member: CommitteeMember, by: Any) -> None:
+    _require_editor(by, member.settlement)
+    _delete_with_history(member, by)
+
+
+@transaction.atomic
+def team_member_add(*, settlement: Settlement, by: Any, role: str, name: str, phone: str = "") -> TeamMember:
+    _require_editor(by, settlement)
+    member = TeamMember(settlement=settlement, role=role, name=name.strip(), phone=phone.strip())
+    _save_with_history(member, by)
+    return member
+
+
+@transaction.atomic
+def team_member_update(*, member: TeamMember, by: Any, role: str, name: str, phone: str = "") -> TeamMember:
+    _require_editor(by, member.settlement)
+    new = (role, name.strip(), phone.strip())
+    if (member.role, member.name, member.phone) != new:
+        member.role, member.name, member.phone = new
+        _save_with_history(member, by)
+    return member
+
+
+@transaction.atomic
+def team_member_remove(*, member: TeamMember, by: Any) -> None:
+    _require_editor(by, member.settlement)
+    _delete_with_history(member, by)
+
+
+ID_PROBLEM_MESSAGES = {
+    rules.ID_PROBLEM_LENGTH: gettext_lazy("身份证号应为18位。"),
+    rules.ID_PROBLEM_CHARACTERS: gettext_lazy("身份证号前17位应为数字，最后一位为数字或X。"),
+    rules.ID_PROBLEM_CHECKSUM: gettext_lazy("身份证号校验位不正确，请核对。"),
+}
+
+
+def clean_id_number(value: str) -> str:
+    """Normalised ID number, or a ValidationError with a Chinese message."""
+    value = rules.normalise_id_number(value)
+    problem = rules.id_number_problem(value)
+    if problem:
+        raise ValidationError(str(ID_PROBLEM_MESSAGES[problem]))
+    return value
+
+
+@transaction.atomic
+def household_add(
+    *, settlement: Settlement, by: Any, head_name: str, id_number: str, phone: str = "",
+    members: int = 1, base_score: Decimal | None = None,
+) -> Household:
+    _require_editor(by, settlement)
+    id_number = clean_id_number(id_number)
+    if Household.objects.filter(settlement=settlement, id_number=id_number).exists():
+        raise ValidationError(_("该聚居点已登记此身份证号的户主。"))
+    household = Household(
+        settlement=settlement, head_name=head_name.strip(), id_number=id_number, phone=phone.strip(),
+        members=members, base_score=rules.DEFAULT_BASE_SCORE if base_score is None else base_score,
+    )
+    _save_with_history(household, by)
+    return household
+
+
+@transaction.atomic
+def household_update(
+    *, household: Household, by: Any, head_name: str, id_number: str, phone: str = "", members: int = 1
+) -> Household:
+    """Correct a household's particulars. The base score is fixed: points change by entries."""
+    _require_editor(by, household.settlement)
+    id_number = clean_id_number(id_number)
+    clash = Household.objects.filter(settlement_id=household.settlement_id, id_number=id_number)
+    if clash.exclude(pk=household.pk).exists():
+        raise ValidationError(_("该聚居点已登记此身份证号的户主。"))
+    new = (head_name.strip(), id_number, phone.strip(), members)
+    if (household.head_name, household.id_number, household.phone, household.members) != new:
+        household.head_name, household.id_number, household.phone, household.members = new
+        _save_with_history(household, by)
+    return household
+
+
+def _check_points(points: Decimal) -> Decimal:
+    if points == 0:
+        raise ValidationError(_("分值不能为0。"))
+    if points != points.quantize(Decimal("0.1")):
+        raise ValidationError(_("分值最多保留一位小数。"))
+    if abs(points) > Decimal("1000"):
+        raise ValidationError(_("单条记录的分值不能超过±1000分。"))
+    return points
+
+
+@transaction.atomic
+def point_entry_record(
+    *, household: Household, category: PointCategory, points: Decimal, reason: str,
+    occurred_on: datetime.date, by: Any,
+) -> PointEntry:
+    """Add one plus or minus entry to a household's points."""
+    _require_editor(by, household.settlement)
+    if not category.is_active:
+        raise ValidationError(_("积分类别“%(name)s”已停用。") % {"name": category.name})
+    if occurred_on > timezone.localdate():
+        raise ValidationError(_("发生日期不能晚于今天。"))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("请填写事由。"))
+    return PointEntry.objects.create(
+        household=household, category=category, points=_check_points(points), reason=reason,
+        occurred_on=occurred_on, recorded_by=by,
+    )
+
+
+@transaction.atomic
+def point_entry_reverse(*, entry: PointEntry, by: Any, reason: str) -> PointEntry:
+    """Cancel an entry with an opposite one, dated like it so period totals cancel too.
+
+    An entry can be reversed once (the database holds that: ``reverses`` is one-to-one),
+    and a reversal is not itself reversed: record a new entry instead.
+    """
+    _require_editor(by, entry.household.settlement)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("请填写冲正原因。"))
+    # Lock the entry so two reversals of it queue up; the second sees the first.
+    entry = PointEntry.objects.select_for_update().get(pk=entry.pk)
+    if entry.reverses_id is not None:
+        raise ValidationError(_("冲正记录不能再冲正；如需更正，请新增一条记录。"))
+    if PointEntry.objects.filter(reverses=entry).exists():
+        raise ValidationError(_("该记录已经冲正过，不能重复冲正。"))
+    try:
+        with transaction.atomic():
+            return PointEntry.objects.create(
+                household_id=entry.household_id, category_id=entry.category_id, points=-entry.points,
+                reason=reason, occurred_on=entry.occurred_on, recorded_by=by, reverses=entry,
+            )
+    except IntegrityError as exc:
+        raise ValidationError(_("该记录已经冲正过，不能重复冲正。")) from exc
+
+
+@transaction.atomic
+def honour_list_publish(
+    *, settlement: Settlement, period_start: datetime.date, period_end: datetime.date, size: int, by: Any
+) -> HonourList:
+    """Freeze the red and black lists of a period. Publishing the same period again is a no-op."""
+    _require_editor(by, settlement)
+    if period_end < period_start:
+        raise ValidationError(_("截止日期不能早于起始日期。"))
+    if period_end > timezone.localdate():
+        raise ValidationError(_("截止日期不能晚于今天：未结束的时段不能发布。"))
+    if not 1 <= size <= HONOUR_LIST_MAX_SIZE:
+        raise ValidationError(_("每榜户数应在1到%(max)d之间。") % {"max": HONOUR_LIST_MAX_SIZE})
+    # Lock the settlement so two publications of one period cannot interleave.
+    Settlement.objects.select_for_update().filter(pk=settlement.pk).exists()
+    existing = HonourList.objects.filter(settlement=settlement, period_start=period_start, period_end=period_end).first()
+    if existing is not None:
+        if existing.size != size:
+            raise ValidationError(_("该时段的红黑榜已经发布（每榜%(size)d户），已发布的榜单不能更改。") % {"size": existing.size})
+        return existing
+    ranking = rules.honour_ranking(period_earned(settlement, period_start, period_end), size)
+    honour_list = HonourList.objects.create(
+        settlement=settlement, period_start=period_start, period_end=period_end, size=size, published_by=by
+    )
+    names = dict(
+        Household.objects.filter(pk__in=[r.key for r in ranking.red + ranking.black]).values_list("pk", "head_name")
+    )
+    HonourListRow.objects.bulk_create(
+        [
+            HonourListRow(honour_list=honour_list, kind=kind, rank=row.rank, household_id=row.key,
+                          head_name=names[row.key], points=row.points)
+            for kind, rows in ((HonourKind.RED, ranking.red), (HonourKind.BLACK, ranking.black))
+            for row in rows
+        ]
+    )
+    return honour_list
