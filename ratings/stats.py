@@ -61,7 +61,9 @@ def _assessor_rows(*, round_id: int, township_id: int | None) -> list[AssessorRo
             n=Count("id"),
             gap_sum=Sum("gap"),
             gap_square_sum=Sum(
-                ExpressionWrapper(F("gap") * F("gap"), output_field=DecimalField(max_digits=12, decimal_places=2))
+                ExpressionWrapper(
+                    F("gap") * F("gap"), output_field=DecimalField(max_digits=12, decimal_places=2)
+                )
             ),
         )
         .order_by()
@@ -69,7 +71,9 @@ def _assessor_rows(*, round_id: int, township_id: int | None) -> list[AssessorRo
     return [
         AssessorRoundStat(
             round_id=round_id,
-            township_id=township_id if township_id is not None else r["settlement__village__township_id"],
+            township_id=township_id
+            if township_id is not None
+            else r["settlement__village__township_id"],
             assessor_id=r["review__assessor_id"],
             reviews=r["n"],
             # SQLite sums decimals as floats; the true values have one and two places.
@@ -115,17 +119,24 @@ def round_township_stats_refresh(*, round_id: int, township_id: int) -> None:
     if new != old:
         RoundStat.objects.filter(round_id=round_id, township_id=township_id).delete()
         RoundStat.objects.bulk_create(
-            RoundStat(round_id=round_id, township_id=township_id, settlement_class=k, stars=s, count=n)
+            RoundStat(
+                round_id=round_id, township_id=township_id, settlement_class=k, stars=s, count=n
+            )
             for (k, s), n in sorted(new.items())
         )
         county = Counter(
-            {(r.settlement_class, r.stars): r.count for r in CountyRoundStat.objects.filter(round_id=round_id)}
+            {
+                (r.settlement_class, r.stars): r.count
+                for r in CountyRoundStat.objects.filter(round_id=round_id)
+            }
         )
         county.update(new)
         county.subtract(old)
         _county_rewrite(round_id=round_id, totals=county)
     AssessorRoundStat.objects.filter(round_id=round_id, township_id=township_id).delete()
-    AssessorRoundStat.objects.bulk_create(_assessor_rows(round_id=round_id, township_id=township_id))
+    AssessorRoundStat.objects.bulk_create(
+        _assessor_rows(round_id=round_id, township_id=township_id)
+    )
 
 
 @transaction.atomic
@@ -158,7 +169,9 @@ def round_stats_rebuild(*, round: Round) -> int:
         totals[(r.settlement_class, r.stars)] += r.count
     _county_rewrite(round_id=round.pk, totals=totals)
     AssessorRoundStat.objects.filter(round_id=round.pk).delete()
-    AssessorRoundStat.objects.bulk_create(_assessor_rows(round_id=round.pk, township_id=None), batch_size=2000)
+    AssessorRoundStat.objects.bulk_create(
+        _assessor_rows(round_id=round.pk, township_id=None), batch_size=2000
+    )
     return len(township_rows)
 
 
@@ -182,7 +195,10 @@ def _on_rating_changed(sender: Any, rating_id: int, **kwargs: Any) -> None:
     try:
         rating_stats_refresh(rating_id=rating_id)
     except Exception:
-        logger.exception("dashboard statistics not refreshed for rating %s; run manage.py stats_rebuild", rating_id)
+        logger.exception(
+            "dashboard statistics not refreshed for rating %s; run manage.py stats_rebuild",
+            rating_id,
+        )
 
 
 def connect() -> None:

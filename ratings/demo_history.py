@@ -1,0 +1,618 @@
+"""A year or more of rating history for the demo county, written in bulk.
+
+``build_history`` (called by ``manage.py seed_history``) adds, over every settlement that
+exists, the last ``rounds`` quarterly rounds: self-assessments, county reviews, ratings,
+star changes, rectification orders, certificates, and item-by-item score sheets for the
+newest rounds, then the stored aggregates the dashboards read. Everything is written with
+``bulk_create`` and a few set-based UPDATEs, never through the per-row services, so a
+national-scale county (35,000 settlements × 20 rounds ≈ 700,000 ratings) takes minutes.
+
+Dates are real: an event on or after ``today`` has not happened yet, so the newest round
+may be in progress (self-assessments still open, ratings in public notice).
+
+Deterministic for a given seed and set of settlements; rounds that already exist are left
+alone, so a second run adds nothing and a later run extends the history.
+"""
+
+# ruff: noqa: S311  (demo data: reproducible pseudo-random numbers are the point, not secrecy)
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import models, transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from settlements.models import Settlement, User
+from settlements.roles import ASSESSOR
+
+from . import rules
+from .models import (
+    AssessmentStatus,
+    Certificate,
+    Rating,
+    RatingStatus,
+    Rectification,
+    RectificationStatus,
+    Review,
+    ReviewItem,
+    ReviewStatus,
+    Round,
+    Rubric,
+    RubricItem,
+    SelfAssessment,
+    SelfAssessmentItem,
+    StarChange,
+    StarChangeKind,
+)
+from .stats import round_stats_rebuild
+
+DEFAULT_ROUNDS = 6  # a year and a half: enough for a trend and a full annual summary
+DEFAULT_ITEM_ROUNDS = 1
+BATCH_SIZE = 2000
+DEMO_ASSESSOR_PREFIX = "kpz"  # 考评组 demo accounts: kpz01, kpz02, … (no usable password)
+
+OVERDUE_RATE = 0.04  # never submitted; marked missing after the deadline
+LATE_RATE = 0.07  # sent back and resubmitted after the round's deadline
+VETO_RATE = 0.004
+RECTIFY_DECLINE = Decimal("5")  # a fall this large is ordered to rectify
+RECTIFY_OUTCOMES = ((0.80, RectificationStatus.PASSED), (0.94, RectificationStatus.DOWNGRADED))
+OVERDUE_OPEN_RATE = 0.25  # of orders past their deadline in the newest round, still unanswered
+LOCAL = ZoneInfo(settings.TIME_ZONE)
+
+
+@dataclass(frozen=True)
+class HistoryResult:
+    rounds: int
+    self_assessments: int
+    ratings: int
+    rectifications: int
+    certificates: int
+
+
+@dataclass
+class _State:
+    """What one settlement holds between rounds."""
+
+    quality: float
+    star: int
+    score: Decimal | None
+    rating: Rating | None = None
+
+
+@dataclass
+class _Counts:
+    self_assessments: int = 0
+    ratings: int = 0
+    rectifications: int = 0
+    certificates: int = 0
+    rounds: list[Round] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------ pure helpers
+
+
+def quarters_until(today: dt.date, count: int) -> list[tuple[int, int]]:
+    """The ``count`` most recent (year, quarter) whose rounds opened on or before ``today``, oldest first."""
+    if count < 1:
+        raise ValueError("轮次数量必须至少为 1。")
+    year, quarter = rules.quarter_closed_before(today)
+    out = []
+    for _ in range(count):
+        out.append((year, quarter))
+        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    return out[::-1]
+
+
+def clamp_score(value: float) -> Decimal:
+    return rules.quantize_score(Decimal(str(round(min(110.0, max(30.0, value)), 1))))
+
+
+def fill_sheet(
+    rng: random.Random,
+    items: Sequence[tuple[int, str, Decimal, Decimal]],
+    *,
+    target: Decimal,
+    vetoed: bool,
+    bonus_cap: Decimal,
+) -> tuple[dict[int, int], Decimal]:
+    """Occurrences per rubric item that score close to ``target``: (occurrences, score).
+
+    ``items`` are (id, kind, points each, cap). Only items that occur are returned.
+    """
+    occurrences: dict[int, int] = {}
+    bonus = Decimal(0)
+    for item_id, kind, points, cap in items:
+        if kind == rules.BONUS and points and rng.random() < 0.15:
+            n = rng.randint(1, max(1, int(cap // points)))
+            occurrences[item_id] = n
+            bonus += min(cap, points * n)
+        elif kind == rules.VETO and vetoed:
+            occurrences[item_id] = 1
+    deficit = rules.BASE_SCORE + min(bonus_cap, bonus) - target
+    deductions = [i for i in items if i[1] == rules.DEDUCTION and i[2] > 0]
+    rng.shuffle(deductions)
+    for item_id, _kind, points, cap in deductions:
+        if deficit <= 0:
+            break
+        most = int(cap // points)
+        n = min(most, max(1, math.ceil(deficit / points)))
+        occurrences[item_id] = n
+        deficit -= points * n
+    lines = [
+        (kind, points, cap, occurrences.get(item_id, 0)) for item_id, kind, points, cap in items
+    ]
+    _points, score, _vetoed = rules.score_sheet(lines, bonus_cap=bonus_cap)
+    return occurrences, score
+
+
+def optimistic_copy(
+    rng: random.Random, county: dict[int, int], deduction_ids: set[int]
+) -> dict[int, int]:
+    """A township's own sheet: the county's, with some deductions left out (self-assessments run high)."""
+    own = dict(county)
+    for item_id in list(own):
+        if item_id in deduction_ids and rng.random() < 0.45:
+            own[item_id] -= 1
+            if own[item_id] == 0:
+                del own[item_id]
+    return own
+
+
+def _at(day: dt.date, hour: int = 10) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=LOCAL)
+
+
+@contextmanager
+def _stamped(*fields: models.DateTimeField) -> Iterator[None]:
+    # The history is dated in the past: auto_now(_add) would stamp every row "now".
+    saved = [(f, f.auto_now, f.auto_now_add) for f in fields]
+    try:
+        for f in fields:
+            f.auto_now = f.auto_now_add = False
+        yield
+    finally:
+        for f, now, now_add in saved:
+            f.auto_now, f.auto_now_add = now, now_add
+
+
+def _field(model: type[models.Model], name: str) -> models.DateTimeField:
+    return model._meta.get_field(name)  # type: ignore[return-value]
+
+
+# ------------------------------------------------------------------ writes
+
+
+def ensure_demo_assessors(count: int) -> list[User]:
+    """``count`` county assessors for the history (kpz01…), plus the seed's ``assessor`` if present."""
+    group = Group.objects.get(name=ASSESSOR)
+    names = [f"{DEMO_ASSESSOR_PREFIX}{i:02d}" for i in range(1, count + 1)]
+    have = set(User.objects.filter(username__in=names).values_list("username", flat=True))
+    for i, name in enumerate(names, start=1):
+        if name not in have:
+            user = User(username=name, display_name=f"考评员{i:02d}")
+            user.set_unusable_password()
+            user.save()
+            user.groups.add(group)
+    return list(
+        User.objects.filter(groups=group, username__in=[*names, "assessor"]).order_by("username")
+    )
+
+
+def _current_rubric() -> tuple[Rubric, list[tuple[int, str, Decimal, Decimal]]]:
+    rubric = Rubric.objects.get(is_current=True)
+    if rubric.frozen_at is None:
+        # Used from now on: the version may no longer change (SPEC §3).
+        Rubric.objects.filter(pk=rubric.pk, frozen_at__isnull=True).update(frozen_at=timezone.now())
+    items = list(
+        RubricItem.objects.filter(rubric=rubric).values_list("id", "kind", "points", "cap")
+    )
+    return rubric, items
+
+
+@transaction.atomic
+def build_history(
+    *,
+    rounds: int = DEFAULT_ROUNDS,
+    today: dt.date | None = None,
+    seed: str = "demo-history",
+    item_rounds: int = DEFAULT_ITEM_ROUNDS,
+    assessors: int | None = None,
+) -> HistoryResult:
+    """Add the last ``rounds`` quarters of rating history for every settlement (see module doc)."""
+    today = today or timezone.localdate()
+    quarters = quarters_until(today, rounds)
+    existing = set(Round.objects.values_list("year", "quarter"))
+    todo = [q for q in quarters if q not in existing]
+    if not todo:
+        return HistoryResult(0, 0, 0, 0, 0)
+    if existing and min(todo) < max(existing):
+        raise ValueError("已有更晚的考评轮次，不能在其之前补建历史。")
+
+    rubric, items = _current_rubric()
+    deduction_ids = {i for i, kind, *_ in items if kind == rules.DEDUCTION}
+    settlements = list(
+        Settlement.objects.order_by("pk").values_list(
+            "pk", "klass", "village__township_id", "current_star", "current_score"
+        )
+    )
+    if not settlements:
+        raise ValueError("没有聚居点：请先运行 seed_demo 生成演示县。")
+    townships = sorted({t for _, _, t, _, _ in settlements})
+    crew = ensure_demo_assessors(assessors or max(2, min(40, math.ceil(len(townships) / 20))))
+    bias = {a.pk: random.Random(f"{seed}:bias:{a.pk}").uniform(-3.0, 2.0) for a in crew}
+    assessor_of = {t: crew[i % len(crew)] for i, t in enumerate(townships)}
+    states = {
+        pk: _State(
+            quality=random.Random(f"{seed}:quality:{pk}").gauss(79.0, 7.0),
+            star=star,
+            score=score,
+        )
+        for pk, _, _, star, score in settlements
+    }
+    serials: dict[tuple[int, int], int] = {}
+    for number in Certificate.objects.values_list("year", "stars"):
+        serials[number] = serials.get(number, 0) + 1
+
+    counts = _Counts()
+    stamped = (
+        _field(SelfAssessment, "updated_at"),
+        _field(Review, "updated_at"),
+        _field(Rating, "created_at"),
+        _field(StarChange, "at"),
+        _field(Rectification, "created_at"),
+        _field(Certificate, "issued_at"),
+    )
+    with _stamped(*stamped):
+        for index, (year, quarter) in enumerate(todo):
+            with_items = index >= len(todo) - item_rounds
+            _build_round(
+                year=year,
+                quarter=quarter,
+                today=today,
+                seed=seed,
+                step=len(existing) + index,
+                rubric=rubric,
+                items=items if with_items else None,
+                deduction_ids=deduction_ids,
+                settlements=settlements,
+                states=states,
+                assessor_of=assessor_of,
+                bias=bias,
+                serials=serials,
+                counts=counts,
+                newest=index == len(todo) - 1,
+            )
+    _settle_current_stars()
+    for rnd in counts.rounds:
+        round_stats_rebuild(round=rnd)
+    return HistoryResult(
+        rounds=len(counts.rounds),
+        self_assessments=counts.self_assessments,
+        ratings=counts.ratings,
+        rectifications=counts.rectifications,
+        certificates=counts.certificates,
+    )
+
+
+def _build_round(
+    *,
+    year: int,
+    quarter: int,
+    today: dt.date,
+    seed: str,
+    step: int,
+    rubric: Rubric,
+    items: list[tuple[int, str, Decimal, Decimal]] | None,
+    deduction_ids: set[int],
+    settlements: list[tuple[int, int, int, int, Decimal | None]],
+    states: dict[int, _State],
+    assessor_of: dict[int, User],
+    bias: dict[int, float],
+    serials: dict[tuple[int, int], int],
+    counts: _Counts,
+    newest: bool,
+) -> None:
+    rng = random.Random(f"{seed}:{year}Q{quarter}")
+    opened = rules.round_dates(year, quarter)
+    stage = rules.DEFAULT_STAGE_BY_QUARTER[quarter]
+    self_deadline = opened + dt.timedelta(days=rules.SELF_ASSESSMENT_DAYS)
+    review_deadline = opened + dt.timedelta(days=rules.COUNTY_REVIEW_DAYS)
+    rnd = Round.objects.create(
+        year=year,
+        quarter=quarter,
+        stage=stage,
+        opened_on=opened,
+        self_deadline=self_deadline,
+        review_deadline=review_deadline,
+        rubric=rubric,
+    )
+    counts.rounds.append(rnd)
+    # Scores drift upward over the first years as the work takes hold, then level off.
+    trend = min(step, 12) * 0.9
+
+    assessments: list[SelfAssessment] = []
+    plans: list[dict] = []
+    for pk, klass, township_id, _star, _score in settlements:
+        state = states[pk]
+        roll = rng.random()
+        if roll < OVERDUE_RATE:
+            submitted_on = None
+        elif roll < OVERDUE_RATE + LATE_RATE:
+            submitted_on = self_deadline + dt.timedelta(days=rng.randint(1, 6))
+        else:
+            submitted_on = opened + dt.timedelta(days=rng.randint(1, rules.SELF_ASSESSMENT_DAYS))
+        assessor = assessor_of[township_id]
+        vetoed = rng.random() < VETO_RATE
+        county = clamp_score(state.quality + trend + rng.gauss(0, 2.5) + bias[assessor.pk])
+        own = clamp_score(float(county) + rng.gauss(2.5, 2.5))
+        plan = {
+            "pk": pk,
+            "klass": klass,
+            "assessor": assessor,
+            "vetoed": vetoed,
+            "county": county,
+            "own": own,
+            "county_items": None,
+            "own_items": None,
+        }
+        if items is not None and submitted_on is not None:
+            plan["county_items"], plan["county"] = fill_sheet(
+                rng, items, target=county, vetoed=vetoed, bonus_cap=rubric.bonus_cap
+            )
+            plan["own_items"] = optimistic_copy(rng, plan["county_items"], deduction_ids)
+            lines = [(k, p, c, plan["own_items"].get(i, 0)) for i, k, p, c in items]
+            plan["own"] = rules.score_sheet(lines, bonus_cap=rubric.bonus_cap)[1]
+        if submitted_on is not None and submitted_on < today:
+            status = AssessmentStatus.SUBMITTED
+            updated = _at(submitted_on)
+        elif submitted_on is None and self_deadline < today:
+            status = AssessmentStatus.OVERDUE
+            updated = _at(self_deadline + dt.timedelta(days=1), 1)
+        else:
+            status = AssessmentStatus.DRAFT if rng.random() < 0.5 else AssessmentStatus.NOT_STARTED
+            updated = _at(opened)
+        late = submitted_on is not None and submitted_on > self_deadline
+        plan["submitted_on"] = submitted_on if status == AssessmentStatus.SUBMITTED else None
+        plans.append(plan)
+        assessments.append(
+            SelfAssessment(
+                round=rnd,
+                settlement_id=pk,
+                settlement_class=klass,
+                rubric=rubric,
+                status=status,
+                score=plan["own"] if status == AssessmentStatus.SUBMITTED else None,
+                vetoed=vetoed if status == AssessmentStatus.SUBMITTED else False,
+                star_applied=(
+                    rules.max_star_applicable(plan["own"], vetoed=vetoed)
+                    if status == AssessmentStatus.SUBMITTED
+                    else 0
+                ),
+                deadline=submitted_on if late else self_deadline,
+                submitted_at=updated if status == AssessmentStatus.SUBMITTED else None,
+                return_reason="请补充佐证材料后重新提交。" if late else "",
+                version=1 if status != AssessmentStatus.NOT_STARTED else 0,
+                updated_at=updated,
+            )
+        )
+    SelfAssessment.objects.bulk_create(assessments, batch_size=BATCH_SIZE)
+    counts.self_assessments += len(assessments)
+
+    reviews: list[Review] = []
+    reviewed: list[tuple[dict, SelfAssessment, dt.date]] = []
+    for plan, sa in zip(plans, assessments, strict=True):
+        if plan["submitted_on"] is None:
+            continue
+        visit = min(review_deadline, plan["submitted_on"] + dt.timedelta(days=rng.randint(3, 15)))
+        if visit >= today:
+            continue  # the county has not been yet: a review due
+        reviews.append(
+            Review(
+                self_assessment=sa,
+                assessor=plan["assessor"],
+                visit_date=visit,
+                team_members=f"{plan['assessor'].display_name or plan['assessor'].username}等3人",
+                status=ReviewStatus.FINAL,
+                score=plan["county"],
+                vetoed=plan["vetoed"],
+                finalised_at=_at(visit, 17),
+                version=1,
+                updated_at=_at(visit, 17),
+            )
+        )
+        reviewed.append((plan, sa, visit))
+    Review.objects.bulk_create(reviews, batch_size=BATCH_SIZE)
+
+    if items is not None:
+        index = {i: (kind, points, cap) for i, kind, points, cap in items}
+        own_rows = [
+            SelfAssessmentItem(
+                assessment=sa, item_id=item_id, occurrences=n, points=_points(index, item_id, n)
+            )
+            for plan, sa in zip(plans, assessments, strict=True)
+            if plan["own_items"] and sa.status == AssessmentStatus.SUBMITTED
+            for item_id, n in plan["own_items"].items()
+        ]
+        SelfAssessmentItem.objects.bulk_create(own_rows, batch_size=BATCH_SIZE)
+        county_rows = [
+            ReviewItem(
+                review=review, item_id=item_id, occurrences=n, points=_points(index, item_id, n)
+            )
+            for review, (plan, _sa, _visit) in zip(reviews, reviewed, strict=True)
+            for item_id, n in plan["county_items"].items()
+        ]
+        ReviewItem.objects.bulk_create(county_rows, batch_size=BATCH_SIZE)
+
+    ratings: list[Rating] = []
+    for review, (plan, _sa, visit) in zip(reviews, reviewed, strict=True):
+        notice_ends = rules.add_working_days(visit, rules.NOTICE_WORKING_DAYS)
+        effective = notice_ends < today
+        awarded = rules.stars_awarded(score=plan["county"], vetoed=plan["vetoed"])
+        ratings.append(
+            Rating(
+                settlement_id=plan["pk"],
+                round=rnd,
+                review=review,
+                stage=stage,
+                rubric=rubric,
+                settlement_class=plan["klass"],
+                score=plan["county"],
+                vetoed=plan["vetoed"],
+                awarded_stars=awarded,
+                stars=awarded,
+                status=RatingStatus.EFFECTIVE if effective else RatingStatus.NOTICE,
+                notice_ends_on=notice_ends,
+                effective_at=_at(notice_ends + dt.timedelta(days=1), 9) if effective else None,
+                decided_by=plan["assessor"],
+                created_at=_at(visit, 17),
+            )
+        )
+    Rating.objects.bulk_create(ratings, batch_size=BATCH_SIZE)
+    counts.ratings += len(ratings)
+
+    changes: list[StarChange] = []
+    orders: list[Rectification] = []
+    lowered: list[Rating] = []
+    certificates: list[Certificate] = []
+    for rating in ratings:
+        if rating.status != RatingStatus.EFFECTIVE:
+            continue
+        state = states[rating.settlement_id]
+        took_effect = rating.effective_at
+        if state.star != rating.stars:
+            changes.append(
+                StarChange(
+                    settlement_id=rating.settlement_id,
+                    rating=rating,
+                    kind=StarChangeKind.EFFECTIVE,
+                    from_stars=state.star,
+                    to_stars=rating.stars,
+                    at=took_effect,
+                )
+            )
+        declined = state.score is not None and state.score - rating.score >= RECTIFY_DECLINE
+        certificate = None
+        if stage == rules.STAGE_FINAL and rating.stars:
+            key = (year, rating.stars)
+            serials[key] = serials.get(key, 0) + 1
+            certificate = Certificate(
+                rating=rating,
+                settlement_id=rating.settlement_id,
+                year=year,
+                stars=rating.stars,
+                number=rules.certificate_number(year=year, stars=rating.stars, serial=serials[key]),
+                issued_at=took_effect,
+            )
+            certificates.append(certificate)
+        state.star, state.score, state.rating = rating.stars, rating.score, rating
+        if declined or rating.vetoed:
+            order = _rectification(rng, rating=rating, today=today, newest=newest)
+            orders.append(order)
+            if (
+                order.status in (RectificationStatus.DOWNGRADED, RectificationStatus.REVOKED)
+                and rating.stars
+            ):
+                before = rating.stars
+                after = (
+                    rules.one_star_lower(before)
+                    if order.status == RectificationStatus.DOWNGRADED
+                    else 0
+                )
+                rating.stars = after
+                lowered.append(rating)
+                state.star = after
+                changes.append(
+                    StarChange(
+                        settlement_id=rating.settlement_id,
+                        rating=rating,
+                        kind=(
+                            StarChangeKind.DOWNGRADED
+                            if order.status == RectificationStatus.DOWNGRADED
+                            else StarChangeKind.REVOKED
+                        ),
+                        from_stars=before,
+                        to_stars=after,
+                        reason=order.check_notes,
+                        by=order.checked_by,
+                        at=order.checked_at,
+                    )
+                )
+                if certificate is not None:
+                    certificate.revoked_at = order.checked_at
+                    certificate.revoked_reason = order.check_notes
+    Rating.objects.bulk_update(lowered, ["stars"], batch_size=BATCH_SIZE)
+    StarChange.objects.bulk_create(changes, batch_size=BATCH_SIZE)
+    Rectification.objects.bulk_create(orders, batch_size=BATCH_SIZE)
+    Certificate.objects.bulk_create(certificates, batch_size=BATCH_SIZE)
+    counts.rectifications += len(orders)
+    counts.certificates += len(certificates)
+
+
+def _points(index: dict[int, tuple[str, Decimal, Decimal]], item_id: int, n: int) -> Decimal:
+    kind, points, cap = index[item_id]
+    return (
+        Decimal(0)
+        if kind == rules.VETO
+        else rules.item_points(points_each=points, occurrences=n, cap=cap)
+    )
+
+
+def _rectification(
+    rng: random.Random, *, rating: Rating, today: dt.date, newest: bool
+) -> Rectification:
+    issued_on = rating.effective_at.astimezone(LOCAL).date()
+    deadline = issued_on + dt.timedelta(days=30)
+    assessor = rating.decided_by
+    order = Rectification(
+        settlement_id=rating.settlement_id,
+        rating=rating,
+        trigger="触发一票否决" if rating.vetoed else "县级得分低于上次评定",
+        status=RectificationStatus.ISSUED,
+        requirements="对照扣分条目逐项整改，整改期满前上传整改佐证。",
+        deadline=deadline,
+        issued_by=assessor,
+        issued_at=_at(issued_on),
+        created_at=_at(issued_on, 9),
+    )
+    if deadline >= today or (newest and rng.random() < OVERDUE_OPEN_RATE):
+        return order  # still open (overdue when the deadline has passed)
+    order.answer = "已按要求完成整改。"
+    order.answered_at = _at(deadline - dt.timedelta(days=rng.randint(1, 10)))
+    roll = rng.random()
+    order.status = RectificationStatus.REVOKED
+    for limit, status in RECTIFY_OUTCOMES:
+        if roll < limit:
+            order.status = status
+            break
+    if rating.vetoed and order.status == RectificationStatus.DOWNGRADED:
+        order.status = RectificationStatus.PASSED  # nothing left to lower
+    order.check_notes = {
+        RectificationStatus.PASSED: "复查合格。",
+        RectificationStatus.DOWNGRADED: "整改不到位，降低星级等次。",
+        RectificationStatus.REVOKED: "整改不到位，取消星级资格。",
+    }[order.status]
+    order.checked_by = assessor
+    order.checked_at = _at(deadline + dt.timedelta(days=rng.randint(1, 5)))
+    return order
+
+
+def _settle_current_stars() -> None:
+    """Each settlement's current star and score from its newest effective rating, in one UPDATE."""
+    latest = Rating.objects.filter(
+        settlement=OuterRef("pk"), status=RatingStatus.EFFECTIVE
+    ).order_by("-round__year", "-round__quarter")
+    rated = Rating.objects.filter(status=RatingStatus.EFFECTIVE).values("settlement_id")
+    Settlement.objects.filter(pk__in=rated).update(
+        current_star=Subquery(latest.values("stars")[:1]),
+        current_score=Subquery(latest.values("score")[:1]),
+    )
