@@ -1,0 +1,86 @@
+"""Reads for the reward pages, scoped to the user.
+
+Money is seen by Party secretaries (everything) and township officials (their own
+township's settlements, read-only). Assessors see no money unless they are secretaries too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+
+from settlements.roles import is_official, is_secretary
+from settlements.selectors import settlements_visible_to
+
+from . import rules
+from .models import Disbursement, DisbursementStatus, YearBudget
+
+APPROVED_OR_PAID = [DisbursementStatus.APPROVED, DisbursementStatus.PAID]
+
+
+def sees_money(user: Any) -> bool:
+    return is_secretary(user) or is_official(user)
+
+
+def disbursements_visible_to(user: Any) -> QuerySet[Disbursement]:
+    """Ledger rows the user may see, with settlement, township, rating and tranche joined."""
+    qs = Disbursement.objects.for_pages()
+    if is_secretary(user):
+        return qs
+    if is_official(user):
+        return qs.filter(settlement__in=settlements_visible_to(user).values("pk"))
+    return qs.none()
+
+
+def totals(qs: QuerySet[Disbursement]) -> dict[str, Decimal]:
+    """Committed (every row), approved (approved or paid) and paid money of a queryset, in one query."""
+    sums = qs.order_by().aggregate(
+        committed=Sum("amount"),
+        approved=Sum("amount", filter=Q(status__in=APPROVED_OR_PAID)),
+        paid=Sum("amount", filter=Q(status=DisbursementStatus.PAID)),
+    )
+    return {key: value or Decimal("0.00") for key, value in sums.items()}
+
+
+def budget_figures(*, year: int) -> dict[str, Any]:
+    """The year's budget against committed, approved and paid money (2 queries)."""
+    budget = YearBudget.objects.filter(year=year).values_list("amount", flat=True).first()
+    figures: dict[str, Any] = totals(Disbursement.objects.filter(year=year))
+    figures["year"] = year
+    figures["budget"] = rules.DEFAULT_BUDGET if budget is None else budget
+    figures["remaining"] = figures["budget"] - figures["committed"]
+    figures["over_committed"] = figures["committed"] > figures["budget"]
+    figures["over_approved"] = figures["approved"] > figures["budget"]
+    return figures
+
+
+def years_with_disbursements(qs: QuerySet[Disbursement]) -> list[int]:
+    return list(qs.order_by("-year").values_list("year", flat=True).distinct())
+
+
+def approval_overruns(rows: Iterable[Disbursement]) -> list[dict[str, Any]]:
+    """Per year, whether approving these proposed rows would take approved money past the budget."""
+    proposed: dict[int, Decimal] = {}
+    for row in rows:
+        if row.status == DisbursementStatus.PROPOSED:
+            proposed[row.year] = proposed.get(row.year, Decimal("0.00")) + row.amount
+    overruns = []
+    for year, amount in sorted(proposed.items()):
+        figures = budget_figures(year=year)
+        after = figures["approved"] + amount
+        if after > figures["budget"]:
+            overruns.append({**figures, "selected": amount, "approved_after": after,
+                             "excess": after - figures["budget"]})
+    return overruns
+
+
+def township_totals(rows: Iterable[Disbursement]) -> list[tuple[str, Decimal]]:
+    """(township, total amount) in the order townships first appear in ``rows``."""
+    out: dict[str, Decimal] = {}
+    for row in rows:
+        name = row.settlement.village.township.name
+        out[name] = out.get(name, Decimal("0.00")) + row.amount
+    return list(out.items())
