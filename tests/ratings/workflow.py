@@ -1,0 +1,117 @@
+"""The workflow's story for service tests: a Q1 2031 round in townships A and B, and helpers
+that move an assessment through self-assessment, county review, notice and effect.
+
+Test modules import the fixtures they use (``from tests.ratings.workflow import …``).
+Dates are fixed: the round opens Tuesday 2031-04-01, self-assessments close 04-11, the
+county finalises Tuesday 04-15 and the 5-working-day notice ends Tuesday 04-22.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from ratings import services
+from ratings.models import Rating, RubricItem, SelfAssessment
+
+OPENED = dt.date(2031, 4, 1)
+SELF_DEADLINE = dt.date(2031, 4, 11)
+REVIEW_DAY = dt.date(2031, 4, 15)
+NOTICE_ENDS = dt.date(2031, 4, 22)
+AFTER_NOTICE = dt.date(2031, 4, 23)
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n" + b"0" * 64
+
+
+def items_by_code(rubric) -> dict[str, RubricItem]:
+    return {item.code: item for item in rubric.items.all()}
+
+
+def self_items(rubric, counts: dict[str, int], note: str = "") -> dict[int, tuple[int, str]]:
+    codes = items_by_code(rubric)
+    return {codes[code].pk: (n, note) for code, n in counts.items()}
+
+
+def county_items(rubric, counts: dict[str, int], reasons: dict[str, str] | None = None) -> dict[int, tuple[int, str, str]]:
+    codes = items_by_code(rubric)
+    reasons = reasons or {}
+    return {codes[code].pk: (n, "现场核查", reasons.get(code, "")) for code, n in counts.items()}
+
+
+def fresh(obj):
+    return type(obj).objects.get(pk=obj.pk)
+
+
+def self_save(sa: SelfAssessment, by, counts: dict[str, int] | None = None, *, star: int = 0, today=OPENED, note: str = ""):
+    sa = fresh(sa)
+    return services.self_assessment_save(
+        assessment=sa, by=by, items=self_items(sa.rubric, counts or {}, note), star_applied=star,
+        expected_version=sa.version, today=today,
+    )
+
+
+def self_submit(sa: SelfAssessment, by, counts: dict[str, int] | None = None, *, star: int = 0, today=OPENED):
+    saved = self_save(sa, by, counts, star=star, today=today)
+    return services.self_assessment_submit(assessment=saved, by=by, expected_version=saved.version, today=today)
+
+
+def review(sa: SelfAssessment, by, counts: dict[str, int] | None = None, *, reasons=None, total_gap_reason="", today=REVIEW_DAY):
+    sa = fresh(sa)
+    existing = getattr(sa, "review", None)
+    return services.review_save(
+        assessment=sa, by=by, items=county_items(sa.rubric, counts or {}, reasons), visit_date=today,
+        team_members="张三、李四", notes="现场查看", total_gap_reason=total_gap_reason,
+        expected_version=existing.version if existing else 0, today=today,
+    )
+
+
+def finalise(sa: SelfAssessment, by, counts: dict[str, int] | None = None, *, today=REVIEW_DAY, **kw) -> Rating:
+    saved = review(sa, by, counts, today=today, **kw)
+    return services.review_finalise(review=saved, by=by, today=today)
+
+
+def assessment_of(rnd, settlement) -> SelfAssessment:
+    return SelfAssessment.objects.get(round=rnd, settlement=settlement)
+
+
+@pytest.fixture
+def q1(secretary, rubric, settlement_a, settlement_b):
+    rnd, created = services.round_open(year=2031, quarter=1, by=secretary, today=OPENED)
+    assert created
+    return rnd
+
+
+@pytest.fixture
+def sa_a(q1, settlement_a):
+    return assessment_of(q1, settlement_a)
+
+
+@pytest.fixture
+def sa_b(q1, settlement_b):
+    return assessment_of(q1, settlement_b)
+
+
+@pytest.fixture
+def submitted_a(sa_a, official_a):
+    """Township A's self-assessment: two deductions (ZZ02×2, HJ01×1) → 97.0, applies for 5★."""
+    return self_submit(sa_a, official_a, {"ZZ02": 2, "HJ01": 1}, star=5)
+
+
+@pytest.fixture
+def notice_a(submitted_a, assessor) -> Rating:
+    """The county agrees with the township: 97.0, five stars, in notice until 04-22."""
+    return finalise(submitted_a, assessor, {"ZZ02": 2, "HJ01": 1})
+
+
+@pytest.fixture
+def effective_a(notice_a) -> Rating:
+    assert services.rating_take_effect(rating=notice_a, today=AFTER_NOTICE) is True
+    return fresh(notice_a)
+
+
+def score(value: str) -> Decimal:
+    return Decimal(value)
