@@ -1,0 +1,124 @@
+/* Dashboard charts (Apache ECharts, vendored under static/vendor/echarts).
+ *
+ * Every chart is an element with data-source (the id of a json_script block) and
+ * data-chart (a key in it), plus data-kind saying how to draw it. The same numbers are in
+ * an HTML table next to each chart, so without JavaScript nothing is lost.
+ * No inline script: buttons with data-print print the page.
+ */
+(function () {
+  "use strict";
+
+  var STAR_COLOURS = ["#c62828", "#ef6c00", "#f9a825", "#9e9e9e"];
+  var sources = {};
+
+  function source(id) {
+    if (!(id in sources)) {
+      var el = document.getElementById(id);
+      sources[id] = el ? JSON.parse(el.textContent) : null;
+    }
+    return sources[id];
+  }
+
+  function num(v) {
+    return v === null || v === undefined || v === "" ? null : Number(v);
+  }
+
+  function narrow() {
+    return window.innerWidth < 640;
+  }
+
+  function base(labels) {
+    return {
+      tooltip: { trigger: "axis" },
+      legend: { bottom: 0, type: "scroll" },
+      grid: { left: 8, right: 8, top: 16, bottom: 48, containLabel: true },
+      xAxis: {
+        type: "category",
+        data: labels,
+        axisLabel: { interval: "auto", rotate: labels.length > (narrow() ? 4 : 10) ? 40 : 0 }
+      },
+      yAxis: { type: "value" }
+    };
+  }
+
+  var builders = {
+    // Counts per star level: stacked bars (a snapshot) or lines (a trend over quarters).
+    stars: function (d) {
+      var o = base(d.labels);
+      o.color = STAR_COLOURS;
+      o.yAxis.minInterval = 1;
+      o.series = d.series.map(function (s) {
+        return {
+          name: s.name,
+          type: d.stack ? "bar" : "line",
+          stack: d.stack ? "total" : undefined,
+          smooth: !d.stack,
+          data: s.data.map(num)
+        };
+      });
+      return o;
+    },
+    // A settlement's county and own scores over time, with the star thresholds marked.
+    history: function (d) {
+      var o = base(d.labels);
+      o.color = ["#b71c1c", "#0b57d0"];
+      o.yAxis.min = function (v) { return Math.max(0, Math.floor(v.min / 10) * 10 - 10); };
+      o.series = [
+        {
+          name: d.names[0], type: "line", data: d.county.map(num),
+          markLine: {
+            silent: true, symbol: "none", lineStyle: { type: "dashed", color: "#999" },
+            label: { formatter: "{b}" },
+            data: [{ yAxis: 90, name: "5★" }, { yAxis: 80, name: "4★" }, { yAxis: 70, name: "3★" }]
+          }
+        },
+        { name: d.names[1], type: "line", data: d.own.map(num) }
+      ];
+      return o;
+    },
+    // Points per area, own versus county, for the latest rating.
+    areas: function (d) {
+      var o = base(d.labels);
+      o.color = ["#0b57d0", "#b71c1c"];
+      o.series = [
+        { name: d.names[0], type: "bar", data: d.own.map(num) },
+        { name: d.names[1], type: "bar", data: d.county.map(num) }
+      ];
+      return o;
+    }
+  };
+
+  function draw() {
+    if (!window.echarts) return;
+    var charts = [];
+    document.querySelectorAll("[data-chart]").forEach(function (el) {
+      var data = source(el.getAttribute("data-source"));
+      var build = builders[el.getAttribute("data-kind")];
+      var d = data && data[el.getAttribute("data-chart")];
+      if (window.echarts.getInstanceByDom(el)) return; // the script was included twice
+      if (!d || !build || !d.labels || d.labels.length === 0) {
+        el.hidden = true;
+        return;
+      }
+      var chart = window.echarts.init(el, null, { renderer: "svg" });
+      chart.setOption(build(d));
+      charts.push(chart);
+    });
+    window.addEventListener("resize", function () {
+      charts.forEach(function (c) { c.resize(); });
+    });
+  }
+
+  function wirePrint() {
+    document.querySelectorAll("[data-print]").forEach(function (b) {
+      b.addEventListener("click", function () { window.print(); });
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { draw(); wirePrint(); });
+  } else {
+    draw();
+    wirePrint();
+  }
+})();
