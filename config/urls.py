@@ -16,6 +16,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("settlements/", include("settlements.urls")),
+    path("ratings/", include("ratings.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,13 +1,23 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
+from .roles import is_assessor, is_official, is_secretary
 from .selectors import settlements_visible_to
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """Each role lands on its work: an official on the current round, the county on its queue.
+
+    The secretary lands on the queue until the dashboard replaces it. URLs are named, not
+    imported: settlements does not depend on ratings.
+    """
+    if is_official(request.user):
+        return redirect("ratings:round_current")
+    if is_assessor(request.user) or is_secretary(request.user):
+        return redirect("ratings:queue")
     return render(request, "home.html", {})
 
 

@@ -1,0 +1,28 @@
+from django.urls import path
+
+from . import views
+
+app_name = "ratings"
+urlpatterns = [
+    path("", views.round_page, name="round_current"),
+    path("rounds/<int:pk>/", views.round_page, name="round"),
+    path("queue/", views.queue, name="queue"),
+    path("rounds/<int:pk>/queue/", views.queue, name="queue_round"),
+    path("self/<int:pk>/", views.self_assessment, name="self_assessment"),
+    path("self/<int:pk>/result/", views.result, name="result"),
+    path("self/<int:pk>/review/", views.review, name="review"),
+    path("self/<int:pk>/send-back/", views.send_back, name="send_back"),
+    path("rating/<int:pk>/", views.rating_detail, name="rating"),
+    path("rating/<int:pk>/objections/", views.objection_file, name="objection_file"),
+    path("rating/<int:pk>/change/", views.rating_change, name="rating_change"),
+    path("objections/<int:pk>/decide/", views.objection_decide, name="objection_decide"),
+    path("rectifications/", views.rectification_list, name="rectification_list"),
+    path("rectifications/<int:pk>/", views.rectification_detail, name="rectification"),
+    path("rectifications/<int:pk>/issue/", views.rectification_issue, name="rectification_issue"),
+    path("rectifications/<int:pk>/dismiss/", views.rectification_dismiss, name="rectification_dismiss"),
+    path("rectifications/<int:pk>/answer/", views.rectification_answer, name="rectification_answer"),
+    path("rectifications/<int:pk>/check/", views.rectification_check, name="rectification_check"),
+    path("evidence/<int:pk>/", views.evidence_file, name="evidence"),
+    path("certificates/<int:pk>/", views.certificate, name="certificate"),
+    path("certificates/<int:pk>/pdf/", views.certificate_pdf, name="certificate_pdf"),
+]
