@@ -49,6 +49,16 @@ def sees_personal_data(user: Any, settlement: Settlement) -> bool:
 can_edit_governance = sees_personal_data
 
 
+def settlements_editable_by(user: Any) -> QuerySet[Settlement]:
+    """Settlements whose governance facts and personal data the user may see and change."""
+    qs = Settlement.objects.with_places()
+    if is_secretary(user):
+        return qs
+    if is_official(user):
+        return qs.filter(village__township_id=user.township_id)
+    return qs.none()
+
+
 def governance_settlement(user: Any, pk: int) -> Settlement:
     """The settlement for a governance page, or 404 if the user may not see it."""
     return get_object_or_404(settlements_visible_to(user).select_related("organisation"), pk=pk)

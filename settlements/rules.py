@@ -258,3 +258,20 @@ def id_number_problem(value: str) -> str | None:
     if _ID_CHECK[total % 11] != value[17]:
         return ID_PROBLEM_CHECKSUM
     return None
+
+
+POINTS_LIMIT = Decimal("1000")  # one entry moves a balance by at most this much
+POINTS_PROBLEM_ZERO = "zero"
+POINTS_PROBLEM_PRECISION = "precision"
+POINTS_PROBLEM_TOO_LARGE = "too_large"
+
+
+def point_value_problem(points: Decimal) -> str | None:
+    """What is wrong with the points of one entry, or None: non-zero, one decimal, ±1000."""
+    if points == 0:
+        return POINTS_PROBLEM_ZERO
+    if points != points.quantize(Decimal("0.1")):
+        return POINTS_PROBLEM_PRECISION
+    if abs(points) > POINTS_LIMIT:
+        return POINTS_PROBLEM_TOO_LARGE
+    return None

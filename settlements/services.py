@@ -185,13 +185,17 @@ def household_update(
     return household
 
 
+POINTS_PROBLEM_MESSAGES = {
+    rules.POINTS_PROBLEM_ZERO: gettext_lazy("分值不能为0。"),
+    rules.POINTS_PROBLEM_PRECISION: gettext_lazy("分值最多保留一位小数。"),
+    rules.POINTS_PROBLEM_TOO_LARGE: gettext_lazy("单条记录的分值不能超过±1000分。"),
+}
+
+
 def _check_points(points: Decimal) -> Decimal:
-    if points == 0:
-        raise ValidationError(_("分值不能为0。"))
-    if points != points.quantize(Decimal("0.1")):
-        raise ValidationError(_("分值最多保留一位小数。"))
-    if abs(points) > Decimal("1000"):
-        raise ValidationError(_("单条记录的分值不能超过±1000分。"))
+    problem = rules.point_value_problem(points)
+    if problem:
+        raise ValidationError(str(POINTS_PROBLEM_MESSAGES[problem]))
     return points
 
 

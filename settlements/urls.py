@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -6,4 +6,5 @@ app_name = "settlements"
 urlpatterns = [
     path("", views.settlement_list, name="list"),
     path("<int:pk>/", views.settlement_detail, name="detail"),
+    path("", include("settlements.governance_urls")),
 ]

@@ -151,3 +151,18 @@ def test_id_number_problem(value, problem):
 
 def test_normalise_id_number_accepts_lowercase_x_and_spaces():
     assert rules.normalise_id_number(" 11010519491231002x ") == "11010519491231002X"
+
+
+@pytest.mark.parametrize(("points", "problem"), [
+    ("0", rules.POINTS_PROBLEM_ZERO),
+    ("0.0", rules.POINTS_PROBLEM_ZERO),
+    ("0.1", None),
+    ("-0.1", None),
+    ("0.05", rules.POINTS_PROBLEM_PRECISION),
+    ("1000", None),
+    ("-1000", None),
+    ("1000.1", rules.POINTS_PROBLEM_TOO_LARGE),
+    ("-1000.1", rules.POINTS_PROBLEM_TOO_LARGE),
+])
+def test_point_value_problem_boundaries(points, problem):
+    assert rules.point_value_problem(Decimal(points)) == problem

@@ -1,0 +1,496 @@
+"""Pages of settlement governance (SPEC §2, §8). Thin: parse, fetch scoped, call a service.
+
+Every settlement comes through ``governance_settlement`` (another township's is a 404).
+Pages with names, phones or ID numbers, and every write, also need
+``sees_personal_data`` (the settlement's own township officials and secretaries); an
+assessor gets the counts on the governance page and a 403 on those pages.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import tablib
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import rules, services
+from .forms import (
+    CommitteeMemberForm,
+    HonourPublishForm,
+    HouseholdForm,
+    OrganisationForm,
+    PointEntryForm,
+    ReverseForm,
+    SpreadsheetUploadForm,
+    TeamMemberForm,
+)
+from .governance_resources import HEAD_ID_COLUMN, ID_COLUMN, HouseholdResource, PointEntryResource
+from .governance_selectors import (
+    committee_of,
+    entry_of,
+    governance_gap_report,
+    governance_settlement,
+    honour_list_of,
+    honour_lists_of,
+    honour_rows,
+    household_entries,
+    household_of,
+    households_with_balance,
+    organisation_gaps_for,
+    organisation_of,
+    period_earned,
+    points_summary,
+    sees_personal_data,
+    team_by_role,
+)
+from .models import CommitteeMember, HonourKind, Household, PointEntry, Settlement, TeamMember
+from .roles import is_official, is_secretary
+from .selectors import townships_visible_to
+from .spreadsheets import (
+    SpreadsheetError,
+    XLSXExport,
+    import_summary,
+    read_spreadsheet,
+    row_problems,
+)
+
+
+def _personal_settlement(request: HttpRequest, pk: int) -> Settlement:
+    """404 for a settlement the user cannot see; 403 if they may see it but not its people."""
+    settlement = governance_settlement(request.user, pk)
+    if not sees_personal_data(request.user, settlement):
+        raise PermissionDenied(_("只有本乡镇干部和党组织书记可以查看和修改居民个人信息。"))
+    return settlement
+
+
+def _form_errors(form: Any, exc: ValidationError) -> None:
+    for message in exc.messages:
+        form.add_error(None, message)
+
+
+def _governance_url(settlement: Settlement) -> str:
+    return reverse("settlements:governance", args=[settlement.pk])
+
+
+# ------------------------------------------------------------------ organisation
+
+
+@login_required
+def governance(request: HttpRequest, pk: int) -> HttpResponse:
+    settlement = governance_settlement(request.user, pk)
+    personal = sees_personal_data(request.user, settlement)
+    context = {
+        "settlement": settlement,
+        "personal": personal,
+        "gaps": organisation_gaps_for(settlement),
+        "organisation": organisation_of(settlement),
+        "committee": committee_of(settlement),
+        "team": team_by_role(settlement),
+        "summary": points_summary(settlement),
+        "required_party": _required_party_label(settlement),
+        "required_self": _required_self_label(settlement),
+    }
+    return render(request, "settlements/governance/detail.html", context)
+
+
+def _required_party_label(settlement: Settlement) -> str:
+    return {
+        rules.FORM_BRANCH: _("党支部"),
+        rules.FORM_JOINT_OR_GROUP: _("联合党组织或党小组"),
+        rules.FORM_STATION: _("党员先锋服务站（选派党员）"),
+    }[settlement.required_party_form]
+
+
+def _required_self_label(settlement: Settlement) -> str:
+    return {
+        rules.SELF_COMMITTEE: _("自主管理委员会"),
+        rules.SELF_EXECUTOR: _("自主管理执行人"),
+    }[settlement.required_self_management]
+
+
+@login_required
+def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    settlement = _personal_settlement(request, pk)
+    organisation = organisation_of(settlement)
+    initial = {"party_org": settlement.party_org, "self_management": settlement.self_management}
+    form = OrganisationForm(request.POST or None, instance=organisation, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.settlement_organisation_update(settlement=settlement, by=request.user, **data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("组织信息已保存。"))
+            return redirect(_governance_url(settlement))
+    return render(request, "settlements/governance/form.html", {
+        "settlement": settlement, "form": form, "title": _("编辑党组织和自治组织"),
+    })
+
+
+def _member_form_view(
+    request: HttpRequest, pk: int, *, model: type, form_class: type, member_pk: int | None,
+    add: Any, update: Any, title: str,
+) -> HttpResponse:
+    settlement = _personal_settlement(request, pk)
+    member = get_object_or_404(model, pk=member_pk, settlement=settlement) if member_pk else None
+    form = form_class(request.POST or None, instance=member)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if member is None:
+                add(settlement=settlement, by=request.user, **form.cleaned_data)
+            else:
+                update(member=member, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect(_governance_url(settlement))
+    return render(request, "settlements/governance/form.html", {"settlement": settlement, "form": form, "title": title})
+
+
+@login_required
+def committee_member_form(request: HttpRequest, pk: int, member_pk: int | None = None) -> HttpResponse:
+    return _member_form_view(
+        request, pk, model=CommitteeMember, form_class=CommitteeMemberForm, member_pk=member_pk,
+        add=services.committee_member_add, update=services.committee_member_update,
+        title=_("自主管理委员会成员"),
+    )
+
+
+@login_required
+def team_member_form(request: HttpRequest, pk: int, member_pk: int | None = None) -> HttpResponse:
+    return _member_form_view(
+        request, pk, model=TeamMember, form_class=TeamMemberForm, member_pk=member_pk,
+        add=services.team_member_add, update=services.team_member_update, title=_("“5员1长”队伍成员"),
+    )
+
+
+@login_required
+@require_POST
+def committee_member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    settlement = _personal_settlement(request, pk)
+    member = get_object_or_404(CommitteeMember, pk=member_pk, settlement=settlement)
+    services.committee_member_remove(member=member, by=request.user)
+    messages.success(request, _("已移除 %(name)s。") % {"name": member.name})
+    return redirect(_governance_url(settlement))
+
+
+@login_required
+@require_POST
+def team_member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    settlement = _personal_settlement(request, pk)
+    member = get_object_or_404(TeamMember, pk=member_pk, settlement=settlement)
+    services.team_member_remove(member=member, by=request.user)
+    messages.success(request, _("已移除 %(name)s。") % {"name": member.name})
+    return redirect(_governance_url(settlement))
+
+
+@login_required
+def gap_list(request: HttpRequest) -> HttpResponse:
+    """Every settlement short of SPEC §2, county-wide for assessors and secretaries."""
+    townships = list(townships_visible_to(request.user).order_by("code"))
+    township_id: int | None = None
+    raw = request.GET.get("township", "")
+    if raw:
+        if not raw.isdigit() or int(raw) not in {t.pk for t in townships}:
+            raise Http404(_("没有这个乡镇。"))
+        township_id = int(raw)
+    report = governance_gap_report(request.user, township_id=township_id)
+    page = Paginator(report.rows, 100).get_page(request.GET.get("page"))
+    return render(request, "settlements/governance/gaps.html", {
+        "report": report, "page": page, "townships": townships, "township_id": township_id,
+    })
+
+
+# ------------------------------------------------------------------ households and points
+
+
+@login_required
+def household_list(request: HttpRequest, pk: int) -> HttpResponse:
+    settlement = _personal_settlement(request, pk)
+    q = request.GET.get("q", "").strip()
+    page = Paginator(households_with_balance(settlement, q=q), 50).get_page(request.GET.get("page"))
+    return render(request, "settlements/governance/households.html", {"settlement": settlement, "page": page, "q": q})
+
+
+@login_required
+def household_form(request: HttpRequest, pk: int, household_pk: int | None = None) -> HttpResponse:
+    settlement = _personal_settlement(request, pk)
+    household = get_object_or_404(Household, pk=household_pk, settlement=settlement) if household_pk else None
+    form = HouseholdForm(request.POST or None, instance=household)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            if household is None:
+                household = services.household_add(settlement=settlement, by=request.user, **data)
+            else:
+                services.household_update(household=household, by=request.user, **data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("居民户已保存。"))
+            return redirect("settlements:household", settlement.pk, household.pk)
+    title = _("编辑居民户") if household else _("登记居民户")
+    return render(request, "settlements/governance/form.html", {"settlement": settlement, "form": form, "title": title})
+
+
+def _household_page(
+    request: HttpRequest, settlement: Settlement, household: Household, *, entry_form: PointEntryForm | None = None,
+    reverse_form: ReverseForm | None = None, reverse_pk: int | None = None, status: int = 200,
+) -> HttpResponse:
+    entries = list(household_entries(household))
+    return render(request, "settlements/governance/household.html", {
+        "settlement": settlement, "household": household, "entries": entries,
+        "entry_form": entry_form or PointEntryForm(), "reverse_form": reverse_form, "reverse_pk": reverse_pk,
+    }, status=status)
+
+
+@login_required
+def household_detail(request: HttpRequest, pk: int, household_pk: int) -> HttpResponse:
+    settlement = _personal_settlement(request, pk)
+    return _household_page(request, settlement, household_of(settlement, household_pk))
+
+
+@login_required
+@require_POST
+def point_entry_add(request: HttpRequest, pk: int, household_pk: int) -> HttpResponse:
+    settlement = _personal_settlement(request, pk)
+    household = household_of(settlement, household_pk)
+    form = PointEntryForm(request.POST)
+    if form.is_valid():
+        try:
+            services.point_entry_record(household=household, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("积分已记录。"))
+            return redirect("settlements:household", settlement.pk, household.pk)
+    return _household_page(request, settlement, household, entry_form=form, status=400)
+
+
+@login_required
+@require_POST
+def point_entry_reverse(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
+    settlement = _personal_settlement(request, pk)
+    entry = entry_of(settlement, entry_pk)
+    form = ReverseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.point_entry_reverse(entry=entry, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("已冲正。"))
+            return redirect("settlements:household", settlement.pk, entry.household_id)
+    household = household_of(settlement, entry.household_id)
+    return _household_page(request, settlement, household, reverse_form=form, reverse_pk=entry.pk, status=400)
+
+
+def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+@login_required
+def households_export(request: HttpRequest, pk: int) -> HttpResponse:
+    settlement = _personal_settlement(request, pk)
+    queryset = households_with_balance(settlement).select_related("settlement")
+    dataset = HouseholdResource(user=request.user).export(queryset=queryset, force_native_type=True)
+    dataset.title = _("居民户积分")
+    return _xlsx_response(XLSXExport().export_data(dataset), f"{settlement.code}-居民户积分.xlsx")
+
+
+@login_required
+def entries_export(request: HttpRequest, pk: int) -> HttpResponse:
+    settlement = _personal_settlement(request, pk)
+    queryset = (
+        PointEntry.objects.filter(household__settlement=settlement)
+        .select_related("household__settlement", "category", "recorded_by")
+        .order_by("occurred_on", "pk")
+    )
+    dataset = PointEntryResource(user=request.user).export(queryset=queryset, force_native_type=True)
+    dataset.title = _("积分记录")
+    return _xlsx_response(XLSXExport().export_data(dataset), f"{settlement.code}-积分记录.xlsx")
+
+
+# ------------------------------------------------------------------ red/black lists
+
+
+@login_required
+def honour_lists(request: HttpRequest, pk: int) -> HttpResponse:
+    settlement = _personal_settlement(request, pk)
+    preview = None
+    if request.method == "POST":
+        form = HonourPublishForm(request.POST)
+        if form.is_valid():
+            try:
+                published = services.honour_list_publish(settlement=settlement, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("红黑榜已发布，发布后不再变动。"))
+                return redirect("settlements:honour_list", settlement.pk, published.pk)
+    elif "period_start" in request.GET:
+        form = HonourPublishForm(request.GET)
+        if form.is_valid():
+            preview = _preview(settlement, form.cleaned_data)
+    else:
+        form = HonourPublishForm()
+    return render(request, "settlements/governance/honour_lists.html", {
+        "settlement": settlement, "form": form, "preview": preview, "lists": honour_lists_of(settlement),
+    })
+
+
+def _preview(settlement: Settlement, data: dict[str, Any]) -> dict[str, Any]:
+    ranking = rules.honour_ranking(period_earned(settlement, data["period_start"], data["period_end"]), data["size"])
+    names = dict(
+        Household.objects.filter(pk__in=[r.key for r in ranking.red + ranking.black]).values_list("pk", "head_name")
+    )
+    return {
+        "red": [(r.rank, names[r.key], r.points) for r in ranking.red],
+        "black": [(r.rank, names[r.key], r.points) for r in ranking.black],
+    }
+
+
+@login_required
+def honour_list_detail(request: HttpRequest, pk: int, list_pk: int) -> HttpResponse:
+    settlement = _personal_settlement(request, pk)
+    honour_list = honour_list_of(settlement, list_pk)
+    red, black = honour_rows(honour_list)
+    return render(request, "settlements/governance/honour_list.html", {
+        "settlement": settlement, "honour_list": honour_list, "red": red, "black": black,
+    })
+
+
+@login_required
+def honour_list_export(request: HttpRequest, pk: int, list_pk: int) -> HttpResponse:
+    settlement = _personal_settlement(request, pk)
+    honour_list = honour_list_of(settlement, list_pk)
+    red, black = honour_rows(honour_list)
+    dataset = tablib.Dataset(headers=[_("榜别"), _("名次"), _("户主姓名"), _("身份证号"), _("期间积分")])
+    dataset.title = _("红黑榜")
+    for row in red + black:
+        dataset.append([
+            str(HonourKind(row.kind).label), row.rank, row.head_name,
+            rules.mask_id_number(row.household.id_number), row.points,
+        ])
+    name = f"{settlement.code}-红黑榜-{honour_list.period_start:%Y%m%d}-{honour_list.period_end:%Y%m%d}.xlsx"
+    return _xlsx_response(XLSXExport().export_data(dataset), name)
+
+
+# ------------------------------------------------------------------ imports
+
+IMPORTS = {
+    "households": (HouseholdResource, _("导入居民户"), ID_COLUMN),
+    "points": (PointEntryResource, _("导入积分记录"), HEAD_ID_COLUMN),
+}
+STAGING_NAME = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _staging_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "import-staging"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _stage(request: HttpRequest, kind: str, data: bytes) -> None:
+    name = uuid.uuid4().hex
+    (_staging_dir() / name).write_bytes(data)
+    _unstage(request, kind)
+    request.session[f"governance_import_{kind}"] = name
+
+
+def _staged(request: HttpRequest, kind: str) -> bytes | None:
+    name = request.session.get(f"governance_import_{kind}", "")
+    if not STAGING_NAME.match(name):
+        return None
+    path = _staging_dir() / name
+    return path.read_bytes() if path.exists() else None
+
+
+def _unstage(request: HttpRequest, kind: str) -> None:
+    name = request.session.pop(f"governance_import_{kind}", "")
+    if STAGING_NAME.match(name or ""):
+        (_staging_dir() / name).unlink(missing_ok=True)
+
+
+def _preview_rows(dataset: tablib.Dataset, result: Any, id_column: str) -> list[dict[str, Any]]:
+    types = {"new": _("新增"), "update": _("更新"), "skip": _("未变化"), "invalid": _("有误"), "error": _("有误")}
+    id_index = dataset.headers.index(id_column) if id_column in dataset.headers else None
+    rows = []
+    for number, (values, row_result) in enumerate(zip(dataset, result.rows, strict=False), start=2):
+        cells = [
+            (header, rules.mask_id_number(str(v)) if i == id_index and v else ("" if v is None else v))
+            for i, (header, v) in enumerate(zip(dataset.headers, values, strict=False))
+        ]
+        rows.append({"number": number, "type": types.get(row_result.import_type, ""), "cells": cells})
+    return rows
+
+
+@login_required
+def spreadsheet_import(request: HttpRequest, kind: str) -> HttpResponse:
+    """Upload → preview (nothing written) → confirm (all rows or none)."""
+    if kind not in IMPORTS:
+        raise Http404
+    if not (is_secretary(request.user) or is_official(request.user)):
+        raise PermissionDenied(_("只有乡镇干部和党组织书记可以导入居民数据。"))
+    resource_class, title, id_column = IMPORTS[kind]
+    context: dict[str, Any] = {"title": title, "kind": kind, "columns": resource_class.required_columns}
+    form = SpreadsheetUploadForm()
+    if request.method == "POST" and "confirm" in request.POST:
+        data = _staged(request, kind)
+        if data is None:
+            messages.error(request, _("预览已过期，请重新上传文件。"))
+            return redirect("settlements:governance_import", kind)
+        dataset = read_spreadsheet(data)
+        result = resource_class(user=request.user).import_data(dataset, dry_run=False)
+        problems = row_problems(result)
+        if problems:
+            # The data changed since the preview and a row now fails: nothing was written.
+            messages.error(request, _("导入未完成，没有写入任何数据。请修正下列问题后重新上传。"))
+            context.update({"problems": problems, "form": form})
+            _unstage(request, kind)
+            return render(request, "settlements/governance/import.html", context, status=400)
+        _unstage(request, kind)
+        messages.success(request, _("导入完成：%(summary)s") % {"summary": import_summary(result)})
+        return redirect("settlements:governance_import", kind)
+    if request.method == "POST":
+        form = SpreadsheetUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data["file"].read()
+            try:
+                dataset = read_spreadsheet(data)
+            except SpreadsheetError as exc:
+                for message in exc.messages:
+                    form.add_error("file", message)
+            else:
+                result = resource_class(user=request.user).import_data(dataset, dry_run=True)
+                problems = row_problems(result)
+                context.update({
+                    "problems": problems, "headers": dataset.headers,
+                    "preview": _preview_rows(dataset, result, id_column), "summary": import_summary(result),
+                })
+                if problems:
+                    _unstage(request, kind)
+                else:
+                    _stage(request, kind, data)
+    context["form"] = form
+    return render(request, "settlements/governance/import.html", context)
+
