@@ -9,7 +9,7 @@ from ratings.models import AssessmentStatus, Round, Rubric, SelfAssessment
 from tests import factories as f
 from tests.ratings.workflow import OPENED, SELF_DEADLINE, fresh, self_save, self_submit
 
-pytest_plugins = ["tests.ratings.workflow"]
+pytest_plugins = ["tests.ratings.workflow_fixtures"]
 
 
 def test_round_open_creates_one_assessment_per_settlement_with_frozen_class_and_rubric(
@@ -49,13 +49,13 @@ def test_round_open_is_idempotent(secretary, rubric, settlement_a, settlement_b,
     assert Round.objects.count() == 1
 
 
-def test_class_frozen_on_the_assessment_survives_a_change_of_households(q1, sa_a, settlement_a):
+def test_class_frozen_on_the_assessment_survives_a_change_of_households(q1, q1_sa_a, settlement_a):
     settlement_a.households = 10
     settlement_a.residents = 30
     settlement_a.save()
     settlement_a.refresh_from_db()
     assert settlement_a.klass == 4
-    assert fresh(sa_a).settlement_class == 1
+    assert fresh(q1_sa_a).settlement_class == 1
 
 
 def test_frozen_rubric_refuses_changes(q1, rubric):
@@ -136,23 +136,23 @@ def test_round_open_lost_race_returns_the_winners_round(rubric, settlement_a, mo
 # ------------------------------------------------------------------ overdue marking
 
 
-def test_mark_overdue_closes_unsubmitted_past_deadline(q1, sa_a, sa_b, official_a):
-    self_submit(sa_a, official_a)  # submitted: stays
+def test_mark_overdue_closes_unsubmitted_past_deadline(q1, q1_sa_a, q1_sa_b, official_a):
+    self_submit(q1_sa_a, official_a)  # submitted: stays
     day_after = SELF_DEADLINE + dt.timedelta(days=1)
 
     assert services.self_assessments_mark_overdue(round=q1, today=SELF_DEADLINE) == 0
     assert services.self_assessments_mark_overdue(round=q1, today=day_after) == 1
 
-    assert fresh(sa_a).status == "submitted"
-    late = fresh(sa_b)
+    assert fresh(q1_sa_a).status == "submitted"
+    late = fresh(q1_sa_b)
     assert late.status == "overdue"
     assert late.version == 1
     latest = late.history.first()
     assert (latest.status, latest.history_user, latest.history_change_reason) == ("overdue", None, "逾期未报")
 
 
-def test_mark_overdue_is_idempotent(q1, sa_a, sa_b, official_a):
-    self_save(sa_a, official_a)  # a draft is late too
+def test_mark_overdue_is_idempotent(q1, q1_sa_a, q1_sa_b, official_a):
+    self_save(q1_sa_a, official_a)  # a draft is late too
     day_after = SELF_DEADLINE + dt.timedelta(days=1)
     assert services.self_assessments_mark_overdue(round=q1, today=day_after) == 2
     history_rows = SelfAssessment.history.count()
@@ -163,19 +163,19 @@ def test_mark_overdue_is_idempotent(q1, sa_a, sa_b, official_a):
     assert set(SelfAssessment.objects.values_list("status", flat=True)) == {"overdue"}
 
 
-def test_mark_overdue_respects_a_send_back_deadline(q1, sa_a, official_a, assessor):
-    submitted = self_submit(sa_a, official_a, {"ZZ02": 1})
+def test_mark_overdue_respects_a_send_back_deadline(q1, q1_sa_a, official_a, assessor):
+    submitted = self_submit(q1_sa_a, official_a, {"ZZ02": 1})
     codes = {i.code: i.pk for i in submitted.rubric.items.all()}
     services.self_assessment_send_back(
         assessment=submitted, by=assessor, item_ids=[codes["ZZ02"]], reason="请补充材料",
         deadline=dt.date(2031, 4, 20), today=dt.date(2031, 4, 10),
     )
     assert services.self_assessments_mark_overdue(round=q1, today=dt.date(2031, 4, 15)) == 1  # settlement B only
-    assert fresh(sa_a).status == AssessmentStatus.RETURNED
+    assert fresh(q1_sa_a).status == AssessmentStatus.RETURNED
     assert services.self_assessments_mark_overdue(round=q1, today=dt.date(2031, 4, 21)) == 1
-    assert fresh(sa_a).status == AssessmentStatus.OVERDUE
+    assert fresh(q1_sa_a).status == AssessmentStatus.OVERDUE
 
 
-def test_mark_overdue_works_in_batches(q1, sa_a, sa_b, monkeypatch):
+def test_mark_overdue_works_in_batches(q1, q1_sa_a, q1_sa_b, monkeypatch):
     monkeypatch.setattr(services, "BATCH_SIZE", 1)
     assert services.self_assessments_mark_overdue(round=q1, today=SELF_DEADLINE + dt.timedelta(days=1)) == 2

@@ -1,7 +1,8 @@
 """The workflow's story for service tests: a Q1 2031 round in townships A and B, and helpers
 that move an assessment through self-assessment, county review, notice and effect.
 
-Test modules import the fixtures they use (``from tests.ratings.workflow import …``).
+Test modules import these helpers and load the fixtures with
+``pytest_plugins = ["tests.ratings.workflow_fixtures"]``.
 Dates are fixed: the round opens Tuesday 2031-04-01, self-assessments close 04-11, the
 county finalises Tuesday 04-15 and the 5-working-day notice ends Tuesday 04-22.
 """
@@ -10,8 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-
-import pytest
 
 from ratings import services
 from ratings.models import Rating, RubricItem, SelfAssessment
@@ -76,41 +75,6 @@ def finalise(sa: SelfAssessment, by, counts: dict[str, int] | None = None, *, to
 
 def assessment_of(rnd, settlement) -> SelfAssessment:
     return SelfAssessment.objects.get(round=rnd, settlement=settlement)
-
-
-@pytest.fixture
-def q1(secretary, rubric, settlement_a, settlement_b):
-    rnd, created = services.round_open(year=2031, quarter=1, by=secretary, today=OPENED)
-    assert created
-    return rnd
-
-
-@pytest.fixture
-def sa_a(q1, settlement_a):
-    return assessment_of(q1, settlement_a)
-
-
-@pytest.fixture
-def sa_b(q1, settlement_b):
-    return assessment_of(q1, settlement_b)
-
-
-@pytest.fixture
-def submitted_a(sa_a, official_a):
-    """Township A's self-assessment: two deductions (ZZ02×2, HJ01×1) → 97.0, applies for 5★."""
-    return self_submit(sa_a, official_a, {"ZZ02": 2, "HJ01": 1}, star=5)
-
-
-@pytest.fixture
-def notice_a(submitted_a, assessor) -> Rating:
-    """The county agrees with the township: 97.0, five stars, in notice until 04-22."""
-    return finalise(submitted_a, assessor, {"ZZ02": 2, "HJ01": 1})
-
-
-@pytest.fixture
-def effective_a(notice_a) -> Rating:
-    assert services.rating_take_effect(rating=notice_a, today=AFTER_NOTICE) is True
-    return fresh(notice_a)
 
 
 def score(value: str) -> Decimal:
