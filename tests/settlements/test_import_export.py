@@ -1,0 +1,412 @@
+"""Settlements in and out of spreadsheets through the admin: preview, confirm, all-or-nothing, scope."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import openpyxl
+import pytest
+import tablib
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from settlements.models import Settlement
+from settlements.resources import SettlementResource
+from tests import factories as f
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    # The cast's users are created with passwords; the default hasher costs seconds per test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+IMPORT_URL = reverse("admin:settlements_settlement_import")
+PROCESS_URL = reverse("admin:settlements_settlement_process_import")
+EXPORT_URL = reverse("admin:settlements_settlement_export")
+
+HEADER = ["代码", "名称", "乡镇", "村", "户数", "人口数", "党员数", "搬迁入住日期", "党组织形式", "自治组织形式"]
+
+
+def row(code="SN1", name="新村苑", township="甲镇", village="甲村", households="60", residents="200",
+        party_members="4", moved_in_on="2019-06-30", party_org="党支部", self_management="自主管理委员会"):
+    return [code, name, township, village, households, residents, party_members, moved_in_on, party_org,
+            self_management]
+
+
+def csv_bytes(rows, encoding="utf-8-sig", header=HEADER) -> bytes:
+    out = io.StringIO()
+    import csv
+
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+def xlsx_bytes(rows, header=HEADER) -> bytes:
+    book = openpyxl.Workbook()
+    book.active.append(header)
+    for r in rows:
+        book.active.append(r)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def preview(client, data: bytes, filename="settlements.csv"):
+    return client.post(IMPORT_URL, {"format": "0", "import_file": SimpleUploadedFile(filename, data)})
+
+
+def confirm(client, response):
+    form = response.context["confirm_form"]
+    return client.post(PROCESS_URL, {name: form.initial[name] for name in form.fields})
+
+
+def problems(response) -> list[str]:
+    return [str(p) for p in response.context["row_problems"]]
+
+
+def snapshot() -> list[tuple]:
+    return list(Settlement.objects.order_by("code").values_list("code", "name", "households", "village_id"))
+
+
+@pytest.fixture
+def staff_official_a(official_a):
+    official_a.is_staff = True
+    official_a.save()
+    official_a.user_permissions.add(Permission.objects.get(codename="import_settlement"))
+    return official_a
+
+
+@pytest.fixture
+def staff_official_b(official_b):
+    official_b.is_staff = True
+    official_b.save()
+    official_b.user_permissions.add(Permission.objects.get(codename="import_settlement"))
+    return official_b
+
+
+# -------------------------------------------------------------------- happy path
+
+
+def test_secretary_previews_then_confirms_new_and_updated_rows(login, secretary, settlement_a, settlement_b):
+    client = login(secretary)
+    data = csv_bytes([row(), row(code="SA1", name="幸福苑（扩建）", households="130", residents="420")])
+
+    response = preview(client, data)
+
+    assert response.status_code == 200
+    assert "confirm_form" in response.context, problems(response)
+    assert "新增 1 条，更新 1 条" in response.context["import_summary"]
+    assert not Settlement.objects.filter(code="SN1").exists()  # a preview writes nothing
+
+    response = confirm(client, response)
+
+    assert response.status_code == 302
+    new = Settlement.objects.get(code="SN1")
+    assert (new.name, new.village.name, new.households, new.residents, new.party_members) == ("新村苑", "甲村", 60, 200, 4)
+    assert new.moved_in_on == date(2019, 6, 30)
+    assert (new.party_org, new.self_management, new.klass) == ("branch", "committee", 2)
+    settlement_a.refresh_from_db()
+    assert (settlement_a.name, settlement_a.households) == ("幸福苑（扩建）", 130)
+    assert settlement_a.history.latest().history_user == secretary  # who changed it is kept
+
+
+def test_xlsx_with_numbers_and_date_cells_imports(login, secretary, village_a):
+    from datetime import datetime
+
+    data = xlsx_bytes([["SN1", "新村苑", "甲镇", "甲村", 45, 150, 0, datetime(2018, 3, 1), "党员先锋服务站（选派党员）", ""]])
+
+    response = preview(login(secretary), data, "s.xlsx")
+    confirm(login(secretary), response)
+
+    new = Settlement.objects.get(code="SN1")
+    assert (new.households, new.residents, new.party_members, new.moved_in_on) == (45, 150, 0, date(2018, 3, 1))
+    assert (new.party_org, new.self_management, new.klass) == ("station", "none", 3)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
+def test_utf8_with_or_without_bom_and_gbk_csv_are_accepted(login, secretary, village_a, encoding):
+    response = preview(login(secretary), csv_bytes([row()], encoding=encoding))
+
+    assert "confirm_form" in response.context, problems(response)
+    confirm(login(secretary), response)
+    assert Settlement.objects.get(code="SN1").name == "新村苑"
+
+
+def test_class_is_derived_never_imported(login, secretary, village_a):
+    data = csv_bytes([[*row(households="30", residents="90"), "一类（100户及以上）"]], header=[*HEADER, "类别"])
+
+    confirm(login(secretary), preview(login(secretary), data))
+
+    assert Settlement.objects.get(code="SN1").klass == 3
+
+
+# ------------------------------------------------------------ all or nothing
+
+
+def test_one_bad_row_writes_nothing_and_every_bad_row_is_listed_with_its_reason(login, secretary, settlement_a):
+    before = snapshot()
+    data = csv_bytes(
+        [
+            row(),  # row 2: fine
+            row(code="SN2", households="abc"),  # row 3: not a number
+            row(code="SN3", village="不存在村"),  # row 4: no such village
+            row(code="SN4", households="80", residents="50"),  # row 5: fewer residents than households
+            row(code="SN5", party_org="党委"),  # row 6: not a choice
+        ]
+    )
+
+    response = preview(login(secretary), data)
+
+    assert "confirm_form" not in response.context
+    listed = problems(response)
+    assert [p.split("：")[0] for p in listed] == ["第 3 行", "第 4 行", "第 5 行", "第 6 行"]
+    assert "户数" in listed[0] and "“abc”不是整数" in listed[0]
+    assert "没有名为“不存在村”的村" in listed[1]
+    assert "人口数（50）不能少于户数（80）" in listed[2]
+    assert "“党委”不是可选值" in listed[3]
+    assert "第 3 行" in response.content.decode()
+    assert snapshot() == before
+
+
+def test_resource_level_import_is_all_or_nothing_even_without_the_preview(secretary, settlement_a):
+    before = snapshot()
+    dataset = tablib.Dataset(row(), row(code="SN2", households="-3"), headers=HEADER)
+
+    result = SettlementResource(user=secretary).import_data(dataset, dry_run=False)
+
+    assert result.has_validation_errors()
+    assert snapshot() == before  # the good row was rolled back too
+
+
+def test_model_validation_errors_are_reported_per_row(login, secretary, village_a):
+    data = csv_bytes([row(name="长" * 101), row(code="SN2", moved_in_on="去年"), row(code="")])
+
+    response = preview(login(secretary), data)
+
+    listed = problems(response)
+    assert len(listed) == 3
+    assert listed[0].startswith("第 2 行：名称：")  # Django's max_length message, in Chinese
+    assert "不是日期" in listed[1]
+    assert listed[2] == "第 4 行：代码：不能为空。"
+    assert not Settlement.objects.exists()
+
+
+def test_duplicate_codes_in_one_file_are_reported(login, secretary, village_a):
+    response = preview(login(secretary), csv_bytes([row(), row(name="另一个")]))
+
+    assert problems(response) == [
+        "第 2 行：代码：代码“SN1”在文件中重复出现（第 2、3 行）。",
+        "第 3 行：代码：代码“SN1”在文件中重复出现（第 2、3 行）。",
+    ]
+
+
+def test_blank_rows_are_skipped_and_later_rows_keep_their_excel_numbers(login, secretary, village_a):
+    data = csv_bytes([row(), ["", "", "", "", "", "", "", "", "", ""], row(code="SN2", households="x")])
+
+    assert problems(preview(login(secretary), data)) == ["第 4 行：户数：“x”不是整数。"]
+
+
+def test_missing_columns_are_refused_before_any_row(login, secretary, village_a):
+    data = csv_bytes([row()[:4]], header=HEADER[:4])
+
+    listed = problems(preview(login(secretary), data))
+
+    assert listed == ["表头缺少这些列：户数、人口数、党员数。请使用导出的表格作为模板。"]
+
+
+def test_a_confirm_that_fails_after_the_preview_writes_nothing_and_says_why(login, secretary, village_a):
+    client = login(secretary)
+    response = preview(client, csv_bytes([row(), row(code="SN2")]))
+    assert "confirm_form" in response.context
+    # Between preview and confirm the village is renamed: the confirm imports again and fails.
+    village_a.name = "甲村（已更名）"
+    village_a.save()
+
+    response = confirm(client, response)
+
+    assert response.status_code == 200
+    assert "导入未完成" in response.content.decode()
+    assert [p.split("：")[:2] for p in problems(response)] == [["第 2 行", "村"], ["第 3 行", "村"]]
+    assert not Settlement.objects.exists()
+
+
+# ------------------------------------------------------------------- bad files
+
+
+@pytest.mark.parametrize(
+    ("encoding", "message"),
+    [("utf-16", "UTF-16"), ("shift_jis", "无法识别文件编码")],
+)
+def test_other_encodings_are_refused_with_a_clear_message(login, secretary, village_a, encoding, message):
+    text = "名前,ｱｲｳ\r\nテスト,ｶ\r\n" if encoding == "shift_jis" else ",".join(HEADER) + "\r\n" + ",".join(row()) + "\r\n"
+
+    response = preview(login(secretary), text.encode(encoding))
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors["import_file"]
+    assert any(message in e for e in errors)
+    assert "Traceback" not in response.content.decode()
+    assert not Settlement.objects.exists()
+
+
+def test_oversized_file_is_refused(login, secretary, village_a, settings):
+    settings.IMPORT_MAX_BYTES = 200
+    data = csv_bytes([row(code=f"SN{i}") for i in range(10)])
+    assert len(data) > 200
+
+    response = preview(login(secretary), data)
+
+    assert any("文件过大" in e for e in response.context["form"].errors["import_file"])
+    assert not Settlement.objects.exists()
+
+
+# ------------------------------------------------------------------------- scope
+
+
+def test_official_import_preview_shows_only_their_township(login, staff_official_a, settlement_a, settlement_b):
+    response = preview(login(staff_official_a), csv_bytes([row(code="SA1", name="幸福苑", households="120", residents="400", party_members="5")]))
+
+    assert "confirm_form" in response.context, problems(response)
+    page = response.content.decode()
+    assert "幸福苑" in page and "甲镇" in page
+    assert "安居园" not in page and "乙镇" not in page
+
+
+def test_official_row_for_another_township_is_rejected_and_nothing_written(
+    login, staff_official_a, settlement_a, settlement_b
+):
+    before = snapshot()
+    data = csv_bytes(
+        [
+            row(),  # own township: fine on its own
+            row(code="SN2", township="乙镇", village="乙村"),  # another township's village
+            row(code="SB1", name="抢过来"),  # another township's settlement, by code
+        ]
+    )
+
+    response = preview(login(staff_official_a), data)
+
+    listed = problems(response)
+    assert listed[0].startswith("第 3 行：村：乡镇“乙镇”不存在或不在您的管辖范围内")
+    assert "“甲镇”" in listed[0]
+    assert listed[1] == "第 4 行：代码：代码“SB1”已被其他乡镇的聚居点使用，您无权修改该聚居点。"
+    assert "confirm_form" not in response.context
+    assert snapshot() == before
+
+
+def test_outsider_cannot_update_a_settlement_of_township_a_by_its_code(login, staff_official_b, settlement_a, village_b):
+    data = csv_bytes([row(code="SA1", name="改名", township="乙镇", village="乙村")])
+
+    response = preview(login(staff_official_b), data)
+
+    assert problems(response) == ["第 2 行：代码：代码“SA1”已被其他乡镇的聚居点使用，您无权修改该聚居点。"]
+    settlement_a.refresh_from_db()
+    assert (settlement_a.name, settlement_a.village.township.name) == ("幸福苑", "甲镇")
+
+
+def test_secretary_may_import_into_any_township(login, secretary, settlement_a, village_b):
+    data = csv_bytes([row(code="SA1", name="幸福苑", households="120", residents="400", party_members="5",
+                          township="乙镇", village="乙村")])
+
+    confirm(login(secretary), preview(login(secretary), data))
+
+    settlement_a.refresh_from_db()
+    assert settlement_a.village == village_b
+
+
+# ------------------------------------------------------------------- permissions
+
+
+def test_import_needs_its_own_permission(login, official_a, settlement_a):
+    official_a.is_staff = True
+    official_a.save()  # can view and change settlements, but not import
+    client = login(official_a)
+
+    assert client.get(reverse("admin:settlements_settlement_changelist")).status_code == 200
+    assert client.get(IMPORT_URL).status_code == 403
+    assert preview(client, csv_bytes([row()])).status_code == 403
+    assert client.post(PROCESS_URL, {"import_file_name": "x", "original_file_name": "x.csv", "format": "0"}).status_code == 403
+    assert IMPORT_URL not in client.get(reverse("admin:settlements_settlement_changelist")).content.decode()
+
+
+def test_export_needs_its_own_permission(login, settlement_a):
+    clerk = f.user("clerk", is_staff=True)
+    clerk.user_permissions.add(Permission.objects.get(codename="view_settlement"))
+    client = login(clerk)
+
+    assert client.get(EXPORT_URL).status_code == 403
+    assert client.post(EXPORT_URL, {"format": "0"}).status_code == 403
+    clerk.user_permissions.add(Permission.objects.get(codename="export_settlement"))
+    assert client.get(EXPORT_URL).status_code == 200
+
+
+# ------------------------------------------------------------------------ export
+
+
+def export(client, fmt: str):
+    """Post the export form as a person would: every column ticked (the default), a format chosen."""
+    form = client.get(EXPORT_URL).context["form"]
+    data = {name: "on" for name, field in form.fields.items() if getattr(field, "is_selectable_field", False)}
+    return client.post(EXPORT_URL, {**data, "format": fmt, "resource": "0"})
+
+
+def test_xlsx_export_neutralises_formulas_and_keeps_numbers(login, secretary, village_a):
+    f.settlement(village_a, code="SX1", name="=HYPERLINK(\"http://evil\",\"点我\")", households=45, residents=150,
+                 party_members=2, longitude=Decimal("-104.123456"))
+    f.settlement(village_a, code="SX2", name="@SUM(A1)", households=10, residents=30, party_members=0)
+
+    response = export(login(secretary), "0")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[0]
+    assert header[:10] == tuple(HEADER)
+    by_code = {r[0]: dict(zip(header, r, strict=True)) for r in rows[1:]}
+    assert by_code["SX1"]["名称"] == "'=HYPERLINK(\"http://evil\",\"点我\")"
+    assert by_code["SX2"]["名称"] == "'@SUM(A1)"
+    assert by_code["SX1"]["户数"] == 45 and isinstance(by_code["SX1"]["户数"], int)
+    assert by_code["SX1"]["经度"] == pytest.approx(-104.123456)
+    assert by_code["SX1"]["类别"] == "三类（20–49户）"
+    assert all(cell.data_type != "f" for r in sheet.iter_rows() for cell in r)
+
+
+def test_csv_export_is_utf8_with_bom_and_neutralised(login, secretary, village_a):
+    f.settlement(village_a, code="SX1", name="+1-1", households=45, residents=150, party_members=2)
+
+    response = export(login(secretary), "1")
+
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    text = response.content.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith(",".join(HEADER))
+    assert "SX1,'+1-1,甲镇,甲村,45,150,2," in text
+
+
+def test_official_export_contains_only_their_township(login, official_a, settlement_a, settlement_b):
+    official_a.is_staff = True
+    official_a.save()
+
+    response = export(login(official_a), "1")
+
+    text = response.content.decode("utf-8-sig")
+    assert "SA1" in text and "幸福苑" in text
+    assert "SB1" not in text and "安居园" not in text
+
+
+def test_exported_file_imports_back_unchanged(login, secretary, settlement_a, settlement_b):
+    before = snapshot()
+    exported = export(login(secretary), "0").content
+
+    response = preview(login(secretary), exported, "export.xlsx")
+
+    assert "confirm_form" in response.context, problems(response)
+    result = response.context["result"]
+    assert result.totals["skip"] == 2 and result.totals["new"] == 0 and result.totals["update"] == 0
+    confirm(login(secretary), response)
+    assert snapshot() == before
