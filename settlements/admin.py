@@ -293,3 +293,6 @@ class UserAdmin(ScopedAdminMixin, BaseUserAdmin):
     @admin.display(description=_("角色"))
     def roles(self, obj: User) -> str:
         return "、".join(g.name for g in obj.groups.all())
+
+
+from . import admin_governance  # noqa: E402,F401
