@@ -1,0 +1,137 @@
+"""Every role × every object URL of township A's settlement, the outsider included.
+
+One story builds every kind of object (a final-rating round, so a certificate exists):
+township A submits with a photo, the county finalises finding a flagged item (so a
+rectification is proposed), the notice passes, the rating takes effect. Then each role
+opens every URL; the table below is the whole rule.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from ratings import services
+from ratings.models import Evidence, Rectification
+from tests.ratings.view_fixtures import (  # noqa: F401 - fixtures
+    assessment_of,
+    final_round,
+    finalise,
+    items_by_code,
+    media_root,
+    self_submit,
+    take_effect,
+    upload,
+)
+
+LOGIN = "login"  # anonymous: redirected to the login page
+OK, FORBIDDEN, NOT_FOUND = 200, 403, 404
+
+# url name -> expected status for (anonymous, official_a, official_b, assessor, secretary)
+ROLES = ("anonymous", "official_a", "official_b", "assessor", "secretary")
+MATRIX: dict[str, tuple[object, ...]] = {
+    "settlement": (LOGIN, OK, NOT_FOUND, OK, OK),
+    "self_assessment": (LOGIN, OK, NOT_FOUND, OK, OK),
+    "result": (LOGIN, OK, NOT_FOUND, OK, OK),
+    "review": (LOGIN, FORBIDDEN, NOT_FOUND, OK, OK),
+    "rating": (LOGIN, OK, NOT_FOUND, OK, OK),
+    "evidence": (LOGIN, OK, NOT_FOUND, OK, OK),
+    "rectification": (LOGIN, OK, NOT_FOUND, OK, OK),
+    "certificate": (LOGIN, OK, NOT_FOUND, OK, OK),
+    "certificate_pdf": (LOGIN, OK, NOT_FOUND, OK, OK),
+    # lists: open to every role that has one, scoped (see test_lists_never_show_…)
+    "round_list": (LOGIN, OK, OK, OK, OK),
+    "queue": (LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    "rectification_list": (LOGIN, OK, OK, OK, OK),
+    "settlement_list": (LOGIN, OK, OK, OK, OK),
+}
+LISTS = ("round_list", "queue", "rectification_list", "settlement_list")
+
+
+@pytest.fixture
+def story(final_round, settlement_a, official_a, assessor):
+    sa = assessment_of(final_round, settlement_a)
+    codes = items_by_code(sa.rubric)
+    saved = services.self_assessment_save(
+        assessment=sa, by=official_a, items={codes["HJ01"].pk: (1, "")}, star_applied=5, expected_version=0
+    )
+    evidence = services.evidence_add(
+        by=official_a, file=upload("现场.png"), side=Evidence.SIDE_SELF, assessment=saved, item=codes["HJ01"]
+    )
+    self_submit(saved, official_a, {"HJ01": 1}, star=5)
+    rating = take_effect(finalise(sa, assessor, {"HJ01": 1, "AQ01": 2}))
+    return {
+        "settlement": settlement_a.get_absolute_url(),
+        "self_assessment": reverse("ratings:self_assessment", args=[sa.pk]),
+        "result": reverse("ratings:result", args=[sa.pk]),
+        "review": reverse("ratings:review", args=[sa.pk]),
+        "rating": reverse("ratings:rating", args=[rating.pk]),
+        "evidence": evidence.get_absolute_url(),
+        "rectification": Rectification.objects.get(rating=rating).get_absolute_url(),
+        "certificate": rating.certificate.get_absolute_url(),
+        "certificate_pdf": reverse("ratings:certificate_pdf", args=[rating.certificate.pk]),
+        "round_list": reverse("ratings:round_current"),
+        "queue": reverse("ratings:queue"),
+        "rectification_list": reverse("ratings:rectification_list"),
+        "settlement_list": reverse("settlements:list"),
+    }
+
+
+def outcome(response) -> object:
+    if response.status_code == 302 and reverse("login") in response.url:
+        return LOGIN
+    return response.status_code
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_access_matrix(role, request, client, story):
+    if role != "anonymous":
+        client.force_login(request.getfixturevalue(role))
+    index = ROLES.index(role)
+    expected = {name: statuses[index] for name, statuses in MATRIX.items()}
+    got = {name: outcome(client.get(url)) for name, url in story.items()}
+    assert got == expected
+
+
+@pytest.mark.parametrize("role", ["official_b"])
+def test_lists_never_show_another_townships_settlement(role, request, client, story, settlement_a):
+    client.force_login(request.getfixturevalue(role))
+    for name in LISTS:
+        response = client.get(story[name])
+        if response.status_code == OK:
+            assert settlement_a.name not in response.content.decode(), name
+
+
+@pytest.mark.parametrize("role", ["official_a", "assessor", "secretary"])
+def test_lists_show_the_settlement_to_who_may_see_it(role, request, client, story, settlement_a):
+    client.force_login(request.getfixturevalue(role))
+    for name in LISTS:
+        response = client.get(story[name])
+        if response.status_code == OK:
+            assert settlement_a.name in response.content.decode(), name
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["self_assessment", "review", "rating"],
+)
+def test_outsider_posts_get_404_and_change_nothing(name, client, official_b, story):
+    client.force_login(official_b)
+    assert client.post(story[name], {"version": 0}).status_code == NOT_FOUND
+
+
+def test_outsider_cannot_post_to_action_urls(client, official_b, story):
+    client.force_login(official_b)
+    rating_pk = int(story["rating"].rstrip("/").rsplit("/", 1)[1])
+    rect_pk = int(story["rectification"].rstrip("/").rsplit("/", 1)[1])
+    sa_pk = int(story["review"].rstrip("/").split("/")[-2])
+    for url in (
+        reverse("ratings:send_back", args=[sa_pk]),
+        reverse("ratings:objection_file", args=[rating_pk]),
+        reverse("ratings:rating_change", args=[rating_pk]),
+        reverse("ratings:rectification_issue", args=[rect_pk]),
+        reverse("ratings:rectification_dismiss", args=[rect_pk]),
+        reverse("ratings:rectification_answer", args=[rect_pk]),
+        reverse("ratings:rectification_check", args=[rect_pk]),
+    ):
+        assert client.post(url, {"reason": "x"}).status_code == NOT_FOUND, url
