@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - fixtures are imported from tests.ratings.view_fixtures and requested by name
 """Every role × every object URL of township A's settlement, the outsider included.
 
 One story builds every kind of object (a final-rating round, so a certificate exists):

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - fixtures are imported from tests.ratings.view_fixtures and requested by name
 """命名授牌: the print-friendly certificate page and the Chinese PDF, read back with pdftotext."""
 
 from __future__ import annotations
@@ -9,7 +10,12 @@ import pytest
 from django.urls import reverse
 
 from ratings import services
-from ratings.templatetags.ratings_format import days_between, format_score, format_signed, format_stars
+from ratings.templatetags.ratings_format import (
+    days_between,
+    format_score,
+    format_signed,
+    format_stars,
+)
 from tests.conftest import require_service
 from tests.ratings.view_fixtures import (  # noqa: F401 - fixtures
     certificate_a,

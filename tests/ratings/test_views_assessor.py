@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - fixtures are imported from tests.ratings.view_fixtures and requested by name
 """What a county assessor clicks: the queue, the on-site review, send-back, notice and
 objections, rectification orders and direct downgrades."""
 

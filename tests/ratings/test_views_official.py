@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - fixtures are imported from tests.ratings.view_fixtures and requested by name
 """What a township official clicks: the round page, the self-assessment form, evidence,
 the result page. Every POST test checks the response and the database after it."""
 
