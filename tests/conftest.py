@@ -94,3 +94,6 @@ def login(client):
         return client
 
     return _login
+
+
+pytest_plugins = ["tests.celery_conftest"]
