@@ -124,7 +124,9 @@ def test_a_rating_is_lowered_exactly_when_a_downgrade_or_revocation_is_recorded(
     assert Rectification.objects.exists()
     lowered = set(Rating.objects.filter(stars__lt=F("awarded_stars")).values_list("pk", flat=True))
     recorded = set(
-        StarChange.objects.filter(kind__in=["downgraded", "revoked"]).values_list("rating_id", flat=True)
+        StarChange.objects.filter(kind__in=["downgraded", "revoked"]).values_list(
+            "rating_id", flat=True
+        )
     )
     assert lowered == recorded
 
