@@ -202,6 +202,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ratings.tasks.daily_job",
         "schedule": crontab(minute=30, hour=1),
     },
+    # After the daily job has made due ratings effective: propose any reward a lost
+    # signal or task left out (rewards.services.disbursements_catch_up, idempotent).
+    "daily-rewards-catch-up": {
+        "task": "rewards.tasks.catch_up",
+        "schedule": crontab(minute=0, hour=2),
+    },
 }
 
 # Production hardening; `manage.py check --deploy --fail-level WARNING` passes.

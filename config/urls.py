@@ -17,6 +17,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("settlements/", include("settlements.urls")),
     path("ratings/", include("ratings.urls")),
+    path("rewards/", include("rewards.urls")),
     path("admin/", admin.site.urls),
 ]
 

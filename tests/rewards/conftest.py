@@ -75,3 +75,17 @@ def lower(rating: Rating, stars: int) -> Rating:
 @pytest.fixture
 def spec_schedule(db):
     schedule()
+
+
+@pytest.fixture
+def ledger(settlement_a, settlement_b, rubric, spec_schedule):
+    """Township A: 幸福苑 3★→4★ over Q1–Q2 (4,000 + top-up 4,000 + re 6,000);
+    township B: 安居园 5★ at Q1 (12,000). All proposed, none approved."""
+    from rewards import services
+
+    rows = []
+    for settlement, path in ((settlement_a, (3, 4)), (settlement_b, (5,))):
+        for quarter, stars in enumerate(path, start=1):
+            rating = rate(settlement, quarter, stars, rubric=rubric)
+            rows += services.disbursements_propose(settlement_id=settlement.pk, year=YEAR, rating_id=rating.pk)
+    return rows
