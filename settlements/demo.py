@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from . import rules
@@ -317,6 +317,9 @@ DEMO_USERS = (
     ("assessor", "李明远", ASSESSOR, False, False, False),
     ("secretary", "张秀英", SECRETARY, True, True, False),
 )
+# Importing is granted per person, not by the role (SPEC §9: import has its own
+# permission); the demo official holds it so the admin import can be tried.
+DEMO_USER_PERMISSIONS = {"official": ("settlements.import_settlement",)}
 
 
 def first_township() -> Township:
@@ -361,6 +364,11 @@ def ensure_users(*, password: str = DEMO_PASSWORD) -> list[DemoLogin]:
                 user.save(update_fields=changed)
         if not user.groups.filter(pk=groups[role].pk).exists():
             user.groups.add(groups[role])
+        for label in DEMO_USER_PERMISSIONS.get(username, ()):
+            app_label, codename = label.split(".")
+            permission = Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            if not user.user_permissions.filter(pk=permission.pk).exists():
+                user.user_permissions.add(permission)
         note = f"{role} · {township.name}" if tied else role
         logins.append(DemoLogin(username=username, role=role, note=note, created=created))
     return logins

@@ -30,6 +30,7 @@ def snapshot() -> dict:
         "settlements": list(Settlement.objects.order_by("code").values()),
         "users": list(User.objects.order_by("username").values()),
         "memberships": sorted(User.groups.through.objects.values_list("user_id", "group_id")),
+        "permissions": sorted(User.user_permissions.through.objects.values_list("user_id", "permission_id")),
     }
 
 
@@ -114,6 +115,8 @@ def test_demo_users_have_their_roles_and_the_printed_password(client):
     assert official.township.name == "锦屏镇"
     assert list(official.groups.values_list("name", flat=True)) == [OFFICIAL]
     assert official.is_staff and not official.is_superuser
+    assert official.has_perm("settlements.import_settlement")
+    assert official.has_perm("settlements.export_settlement")
     assert list(assessor.groups.values_list("name", flat=True)) == [ASSESSOR]
     assert assessor.township is None and not assessor.is_superuser
     assert list(secretary.groups.values_list("name", flat=True)) == [SECRETARY]
@@ -164,14 +167,16 @@ def test_rerun_puts_a_demo_user_back_in_role_without_touching_the_password():
     seed(settlements=20)
     official = User.objects.get(username="official")
     official.groups.clear()
+    official.user_permissions.clear()
     official.set_password("changed-by-the-user-1")
     official.save()
     password_hash = official.password
 
     seed(settlements=20)
 
-    official.refresh_from_db()
+    official = User.objects.get(pk=official.pk)  # no cached permissions
     assert official.groups.filter(name=OFFICIAL).exists()
+    assert official.has_perm("settlements.import_settlement")
     assert official.password == password_hash
 
 
