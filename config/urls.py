@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from ratings import dashboard_views
 from settlements import views as settlement_views
 
 admin.site.site_header = "聚居点星级评定管理"
@@ -18,6 +19,9 @@ urlpatterns = [
     path("settlements/", include("settlements.urls")),
     path("ratings/", include("ratings.urls")),
     path("rewards/", include("rewards.urls")),
+    path("dashboard/", include("ratings.dashboard_urls")),
+    path("honour/", dashboard_views.honour_roll, name="honour_roll"),
+    path("healthz", dashboard_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
 
