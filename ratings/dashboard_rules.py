@@ -7,7 +7,6 @@ spreadsheet show the same digits.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -78,16 +77,6 @@ def movement(*, rank: int, previous_rank: int | None) -> int | None:
     if previous_rank is None:
         return None
     return previous_rank - rank
-
-
-def competition_ranks(keys: Iterable[tuple]) -> list[int]:
-    """1224 ranking of keys already sorted best first: equal keys share a rank."""
-    ranks: list[int] = []
-    previous = None
-    for position, key in enumerate(keys, start=1):
-        ranks.append(ranks[-1] if key == previous and ranks else position)
-        previous = key
-    return ranks
 
 
 @dataclass(frozen=True)
