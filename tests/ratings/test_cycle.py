@@ -6,6 +6,8 @@ Every job is run twice in these stories: the second run must change nothing.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from decimal import Decimal
 from io import StringIO
 from unittest import mock
@@ -13,7 +15,7 @@ from unittest import mock
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, connections, transaction
 from django.urls import reverse
 
 from ratings import cycle, rules, services, tasks
@@ -31,6 +33,7 @@ from ratings.models import (
     StarChange,
 )
 from tests import factories as f
+from tests.conftest import require_service
 
 D = dt.date
 
@@ -450,3 +453,77 @@ def test_round_open_task_opens_the_round_as_the_secretary(cast, secretary):
     tasks.round_open_task(year, quarter, secretary.pk)
     rnd = Round.objects.get()
     assert (rnd.year, rnd.quarter, rnd.opened_by) == (year, quarter, secretary)
+
+
+# ------------------------------------------------------- two workers at once (PostgreSQL)
+
+
+def race(calls):
+    """Run the calls at the same instant, one thread (and database connection) each."""
+    barrier = threading.Barrier(len(calls))
+    results, errors, lock = [], [], threading.Lock()
+
+    def run_one(call):
+        try:
+            barrier.wait()
+            value = call()
+            with lock:
+                results.append(value)
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            with lock:
+                errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run_one, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a worker is stuck (deadlock?)"
+    return results, errors
+
+
+@pytest.fixture
+def on_postgres():
+    require_service("PostgreSQL", connection.vendor == "postgresql", "set DATABASE_URL to a PostgreSQL database")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_workers_running_the_daily_job_at_once_lock_and_remind_once(on_postgres, cast, monkeypatch):
+    rnd = cycle.quarterly_job(today=D(2031, 4, 1)).round
+    real_mark = services.self_assessments_mark_overdue
+
+    def slow_mark(**kwargs):
+        marked = real_mark(**kwargs)
+        time.sleep(0.3)  # both workers are between marking and locking
+        return marked
+
+    monkeypatch.setattr(services, "self_assessments_mark_overdue", slow_mark)
+    day_after = rnd.self_deadline + dt.timedelta(days=1)
+    reports, errors = race([lambda: cycle.daily_job(today=day_after)] * 3)
+
+    assert errors == []
+    assert sorted(len(r.self_locked) for r in reports) == [0, 0, 1]
+    assert sum(r.marked_overdue for r in reports) == 2
+    assert SelfAssessment.objects.filter(status=AssessmentStatus.OVERDUE).count() == 2
+
+    reminder_day = rnd.review_deadline - dt.timedelta(days=3)
+    submit(cast[0], rnd)
+    reports, errors = race([lambda: cycle.daily_job(today=reminder_day)] * 3)
+    assert errors == []
+    assert Notice.objects.filter(key__startswith="review-due:").count() == 2  # assessor, assessor2
+    assert sum(r.reminders for r in reports) == 2
+    assert len([m for m in mail.outbox if "县级考评截止提醒" in m.subject]) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_workers_running_the_quarterly_job_at_once_open_one_round(on_postgres, cast):
+    reports, errors = race([lambda: cycle.quarterly_job(today=D(2031, 4, 1))] * 3)
+
+    assert errors == []
+    assert sorted(r.created for r in reports) == [False, False, True]
+    assert Round.objects.count() == 1
+    assert SelfAssessment.objects.count() == 2
