@@ -119,7 +119,7 @@ def organisation_gaps_for(settlement: Settlement) -> list[LabelledGap]:
     """
     org = organisation_of(settlement)
     committee = CommitteeMember.objects.filter(settlement=settlement).count()
-    roles = set(TeamMember.objects.filter(settlement=settlement).values_list("role", flat=True))
+    roles = set(TeamMember.objects.filter(settlement=settlement).order_by().values_list("role", flat=True))
     return _gaps(
         households=settlement.households,
         party_members=settlement.party_members,

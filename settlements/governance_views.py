@@ -8,6 +8,7 @@ assessor gets the counts on the governance page and a 403 on those pages.
 
 from __future__ import annotations
 
+import datetime
 import re
 import uuid
 from pathlib import Path
@@ -23,6 +24,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -410,9 +412,18 @@ def _staging_dir() -> Path:
     return path
 
 
+STAGING_MAX_AGE = datetime.timedelta(days=1)
+
+
 def _stage(request: HttpRequest, kind: str, data: bytes) -> None:
+    staging = _staging_dir()
+    # Previews nobody confirmed: drop them rather than keep residents' data lying around.
+    cutoff = (timezone.now() - STAGING_MAX_AGE).timestamp()
+    for stale in staging.iterdir():
+        if STAGING_NAME.match(stale.name) and stale.stat().st_mtime < cutoff:
+            stale.unlink(missing_ok=True)
     name = uuid.uuid4().hex
-    (_staging_dir() / name).write_bytes(data)
+    (staging / name).write_bytes(data)
     _unstage(request, kind)
     request.session[f"governance_import_{kind}"] = name
 

@@ -30,6 +30,12 @@ HOUSEHOLD_HEADER = "聚居点代码,户主姓名,身份证号,联系电话,家�
 ENTRY_HEADER = "聚居点代码,户主身份证号,积分类别,分值,事由,发生日期"
 
 
+@pytest.fixture(autouse=True)
+def staging_in_tmp(settings, tmp_path):
+    # Previews stage the upload under MEDIA_ROOT; keep the tests' files out of var/.
+    settings.MEDIA_ROOT = tmp_path
+
+
 def csv_bytes(lines, encoding="utf-8-sig"):
     return ("\r\n".join(lines) + "\r\n").encode(encoding)
 
@@ -154,7 +160,7 @@ def households(settlement_a, official_a):
     ]
 
 
-def test_point_entries_import(login, settlement_a, official_a, households):
+def test_point_entries_import(login, settlement_a, official_a, households, tmp_path):
     client = login(official_a)
     today = timezone.localdate()
     data = csv_bytes([
@@ -165,6 +171,7 @@ def test_point_entries_import(login, settlement_a, official_a, households):
     assert "新增 2 条" in upload(client, "points", data).content.decode()
     assert not PointEntry.objects.exists()
     assert confirm(client, "points").status_code == 302
+    assert list((tmp_path / "import-staging").iterdir()) == []  # the staged upload is gone
     entries = {e.household.head_name: e for e in PointEntry.objects.select_related("household")}
     assert entries["张三"].points == Decimal("5") and entries["张三"].recorded_by == official_a
     assert entries["李四"].points == Decimal("-2.5") and entries["李四"].category.name == "爱护卫生"
