@@ -695,3 +695,53 @@ class FiveStarTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deadline:%Y-%m-%d} · {self.share:.0%}"
+
+
+class LeagueEntry(models.Model):
+    """One settlement's place in its class for a round (同档比拼), with its place the round before.
+
+    Built per round and class by ratings.stats.league_build the first time someone looks
+    after a change, so a league page reads one indexed slice instead of ranking ~10,000
+    ratings twice per request.
+    """
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+", verbose_name=_("轮次"))
+    settlement_class = models.PositiveSmallIntegerField(_("类别"), choices=SettlementClass.choices)
+    settlement = models.ForeignKey(Settlement, on_delete=models.CASCADE, related_name="+", verbose_name=_("聚居点"))
+    township = models.ForeignKey(
+        "settlements.Township", on_delete=models.CASCADE, related_name="+", verbose_name=_("乡镇")
+    )
+    stars = models.PositiveSmallIntegerField(_("星级"))
+    score = models.DecimalField(_("得分"), **SCORE)
+    rank = models.PositiveIntegerField(_("名次"))
+    previous_rank = models.PositiveIntegerField(_("上轮名次"), null=True, blank=True)
+    previous_stars = models.PositiveSmallIntegerField(_("上轮星级"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("同档排名")
+        verbose_name_plural = _("同档排名")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "settlement"], name="league_entry_one_per_round"),
+            models.CheckConstraint(condition=Q(rank__gte=1), name="league_entry_rank_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["round", "settlement_class", "rank", "settlement"], name="league_class_rank"),
+            models.Index(
+                fields=["round", "township", "settlement_class", "rank", "settlement"], name="league_township_rank"
+            ),
+        ]
+
+
+class LeagueBuild(models.Model):
+    """A round × class whose LeagueEntry rows are up to date; the stats recount deletes it."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
+    settlement_class = models.PositiveSmallIntegerField(choices=SettlementClass.choices)
+    built_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("同档排名生成记录")
+        verbose_name_plural = _("同档排名生成记录")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "settlement_class"], name="league_build_unique"),
+        ]
