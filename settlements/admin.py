@@ -83,8 +83,32 @@ def class_filter(path: str) -> type[admin.SimpleListFilter]:
     return ClassFilter
 
 
+def star_filter(path: str) -> type[admin.SimpleListFilter]:
+    """A 星级 filter with fixed choices: no DISTINCT over every settlement or rating."""
+
+    class StarFilter(admin.SimpleListFilter):
+        title = _("星级")
+        parameter_name = "star"
+
+        def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+            return [("0", _("无星级")), ("3", _("三星")), ("4", _("四星")), ("5", _("五星"))]
+
+        def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+            value = self.value()
+            if not value:
+                return queryset
+            if value not in {"0", "3", "4", "5"}:
+                return queryset.none()
+            return queryset.filter(**{path: int(value)})
+
+    return StarFilter
+
+
 class ScopedAdminMixin:
     """get_queryset from a scoped selector, scoped FK choices, 404 outside the scope."""
+
+    # One COUNT per list page, not a second one of the whole table (national scale).
+    show_full_result_count = False
 
     def scoped_queryset(self, request: HttpRequest) -> QuerySet:
         raise NotImplementedError
@@ -189,7 +213,7 @@ class SettlementAdmin(SpreadsheetAdminMixin, ScopedHistoryAdmin):
         "township_name",
         "village_name",
         "households",
-        "klass",
+        "class_display",
         "party_org",
         "self_management",
         "gaps",
@@ -201,14 +225,14 @@ class SettlementAdmin(SpreadsheetAdminMixin, ScopedHistoryAdmin):
         class_filter("klass"),
         "party_org",
         "self_management",
-        "current_star",
+        star_filter("current_star"),
     )
     list_select_related = ("village__township",)
     search_fields = ("code", "name", "village__name", "village__township__name")
-    readonly_fields = ("klass", "gaps", "current_star", "current_score")
+    readonly_fields = ("class_display", "gaps", "current_star", "current_score")
     fieldsets = (
         (None, {"fields": ("code", "name", "village")}),
-        (_("规模"), {"fields": ("households", "residents", "party_members", "moved_in_on", "klass")}),
+        (_("规模"), {"fields": ("households", "residents", "party_members", "moved_in_on", "class_display")}),
         (_("组织覆盖"), {"fields": ("party_org", "self_management", "gaps")}),
         (_("位置"), {"fields": ("latitude", "longitude")}),
         (_("星级"), {"fields": ("current_star", "current_score")}),
@@ -224,6 +248,13 @@ class SettlementAdmin(SpreadsheetAdminMixin, ScopedHistoryAdmin):
     @admin.display(description=_("村"), ordering="village__name")
     def village_name(self, obj: Settlement) -> str:
         return obj.village.name
+
+    @admin.display(description=_("类别"), ordering="klass")
+    def class_display(self, obj: Settlement) -> str:
+        # ``klass`` is computed by the database on save: an unsaved settlement has none yet.
+        if obj.pk is None or obj.klass is None:
+            return "—"
+        return SettlementClass(obj.klass).label
 
     @admin.display(description=_("组织短板"))
     def gaps(self, obj: Settlement) -> str:

@@ -232,6 +232,10 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+# The name other modules (the rewards ledger export) look for.
+neutralise_formula = neutralise
+
+
 def neutralise_dataset(dataset: tablib.Dataset) -> tablib.Dataset:
     out = tablib.Dataset(headers=[neutralise(h) for h in dataset.headers or []])
     out.title = dataset.title

@@ -1,0 +1,519 @@
+"""Django admin for the rubric, rounds and the workflow records.
+
+The rubric is edited here until a round uses it; then it is frozen (read-only, here and
+in the model layer) and changes go into a copy ("复制为新版本"). Rounds are opened here
+through ``ratings.services.round_open``. Workflow records (self-assessments, reviews,
+ratings, objections, rectifications, certificates, star changes) only change through
+the services and their pages: the admin shows them, scoped to the user, with history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from import_export.forms import ConfirmImportForm
+
+from settlements.admin import (
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+    ScopedAdminMixin,
+    ScopedHistoryAdmin,
+    class_filter,
+    scoped_by_settlement,
+    star_filter,
+    township_filter,
+)
+from settlements.roles import sees_all_settlements
+from settlements.spreadsheets import SpreadsheetAdminMixin, SpreadsheetImportForm
+
+from . import rules
+from .models import (
+    Certificate,
+    Evidence,
+    Notice,
+    Objection,
+    Rating,
+    Rectification,
+    Review,
+    ReviewItem,
+    Round,
+    Rubric,
+    RubricFrozen,
+    RubricItem,
+    SelfAssessment,
+    SelfAssessmentItem,
+    Stage,
+    StarChange,
+)
+from .resources import RubricItemResource
+from .rubric_loader import rubric_make_current, rubric_new_version
+from .selectors import (
+    certificates_visible_to,
+    evidence_visible_to,
+    objections_visible_to,
+    ratings_visible_to,
+    rectifications_visible_to,
+    self_assessments_visible_to,
+)
+
+# ------------------------------------------------------------------------- rubric
+
+
+def _refuse_frozen_delete(modeladmin: Any, request: HttpRequest, queryset: QuerySet, frozen: QuerySet) -> Any:
+    if frozen.exists():
+        modeladmin.message_user(
+            request, _("所选内容包含已被使用（冻结）的评分细则版本，不能删除；没有删除任何内容。"), messages.ERROR
+        )
+        return None
+    return delete_selected(modeladmin, request, queryset)
+
+
+class RubricItemInline(admin.TabularInline):
+    model = RubricItem
+    extra = 0
+    fields = ("position", "area", "code", "text", "kind", "points", "cap", "flagged")
+    ordering = ("position", "code")
+
+    # ``obj`` is the rubric: a frozen version's items are read-only, none added or removed.
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not (obj is not None and obj.is_frozen) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not (obj is not None and obj.is_frozen) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not (obj is not None and obj.is_frozen) and super().has_delete_permission(request, obj)
+
+
+class RubricForm(forms.ModelForm):
+    class Meta:
+        model = Rubric
+        fields = ("version", "name", "bonus_cap")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.instance.pk and Rubric.objects.filter(pk=self.instance.pk, frozen_at__isnull=False).exists():
+            raise ValidationError(_("这个版本刚刚被考评轮次使用并已冻结，不能再修改；请“复制为新版本”。"))
+        return cleaned
+
+
+@admin.register(Rubric)
+class RubricAdmin(admin.ModelAdmin):
+    form = RubricForm
+    inlines = [RubricItemInline]
+    list_display = ("version", "name", "is_current", "is_frozen_display", "item_count", "bonus_cap", "created_at")
+    list_filter = ("is_current",)
+    search_fields = ("name",)
+    readonly_fields = ("is_current", "frozen_at", "created_at")
+    fields = ("version", "name", "bonus_cap", "is_current", "frozen_at", "created_at")
+    actions = ["copy_as_new_version", "make_current", "delete_selected"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(item_total=Count("items"))
+
+    @admin.display(description=_("已冻结"), boolean=True, ordering="frozen_at")
+    def is_frozen_display(self, obj: Rubric) -> bool:
+        return obj.is_frozen
+
+    @admin.display(description=_("条目数"), ordering="item_total")
+    def item_count(self, obj: Rubric) -> int:
+        return obj.item_total
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_frozen:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_frozen:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @admin.action(description=_("复制为新版本"), permissions=["add"])
+    def copy_as_new_version(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for rubric in queryset.order_by("version"):
+            new = rubric_new_version(rubric=rubric, by=request.user)
+            self.message_user(
+                request,
+                _("可编辑的新版本：%(new)s（复制自第%(old)s版，%(count)s 个条目）。修改完成后用“设为当前版本”启用。")
+                % {"new": new, "old": rubric.version, "count": new.items.count()},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("设为当前版本"), permissions=["change"])
+    def make_current(self, request: HttpRequest, queryset: QuerySet) -> None:
+        if queryset.count() != 1:
+            self.message_user(request, _("请只选择一个版本设为当前版本。"), messages.ERROR)
+            return
+        try:
+            rubric = rubric_make_current(rubric=queryset.get(), by=request.user)
+        except ValidationError as exc:
+            self.message_user(request, "；".join(exc.messages), messages.ERROR)
+            return
+        self.message_user(request, _("当前评分细则版本为：%(rubric)s。下一个考评轮次将使用它。") % {"rubric": rubric})
+
+    @admin.action(description=_("删除所选的评分细则版本"), permissions=["delete"])
+    def delete_selected(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        return _refuse_frozen_delete(self, request, queryset, queryset.filter(frozen_at__isnull=False))
+
+
+class RubricItemImportForm(SpreadsheetImportForm):
+    rubric = forms.ModelChoiceField(
+        queryset=Rubric.objects.filter(frozen_at__isnull=True),
+        label=_("导入到评分细则版本"),
+        help_text=_("只能导入到尚未被使用（未冻结）的版本；已冻结的版本请先“复制为新版本”。"),
+    )
+    field_order = ["resource", "rubric", "import_file", "format"]
+
+
+class RubricItemConfirmImportForm(ConfirmImportForm):
+    rubric = forms.ModelChoiceField(queryset=Rubric.objects.filter(frozen_at__isnull=True), widget=forms.HiddenInput)
+
+
+@admin.register(RubricItem)
+class RubricItemAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
+    resource_classes = [RubricItemResource]
+    import_form_class = RubricItemImportForm
+    confirm_form_class = RubricItemConfirmImportForm
+    list_display = ("code", "text", "area", "kind", "points", "cap", "flagged", "position", "rubric")
+    list_filter = ("rubric", "area", "kind", "flagged")
+    list_select_related = ("rubric",)
+    search_fields = ("code", "text")
+    ordering = ("rubric", "position", "code")
+    actions = ["delete_selected"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.rubric.is_frozen:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.rubric.is_frozen:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "rubric":
+            kwargs["queryset"] = Rubric.objects.filter(frozen_at__isnull=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: RubricItem, form: Any, change: bool) -> None:
+        try:
+            super().save_model(request, obj, form, change)
+        except RubricFrozen as exc:  # frozen between showing the form and saving it
+            raise PermissionDenied("；".join(exc.messages)) from exc
+
+    @admin.action(description=_("删除所选的评分条目"), permissions=["delete"])
+    def delete_selected(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        return _refuse_frozen_delete(self, request, queryset, queryset.filter(rubric__frozen_at__isnull=False))
+
+    # -- import into a chosen, unfrozen version ------------------------------------
+
+    def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
+        resource_kwargs = super().get_import_resource_kwargs(request, **kwargs)
+        form = kwargs.get("form")
+        if form is not None and getattr(form, "cleaned_data", None):
+            resource_kwargs["rubric"] = form.cleaned_data.get("rubric")
+        return resource_kwargs
+
+    def get_confirm_form_initial(self, request: HttpRequest, import_form: Any) -> dict[str, Any]:
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["rubric"] = import_form.cleaned_data["rubric"].pk
+        return initial
+
+
+# ------------------------------------------------------------------------- rounds
+
+
+def _quarter_just_ended(today: dt.date) -> tuple[int, int]:
+    quarter = (today.month - 1) // 3 + 1
+    return (today.year, quarter - 1) if quarter > 1 else (today.year - 1, 4)
+
+
+class RoundOpenForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    quarter = forms.TypedChoiceField(
+        label=_("季度"),
+        coerce=int,
+        choices=[
+            (q, _("第%(q)s季度（%(stage)s）") % {"q": q, "stage": Stage(stage).label})
+            for q, stage in rules.DEFAULT_STAGE_BY_QUARTER.items()
+        ],
+    )
+
+
+@admin.register(Round)
+class RoundAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
+    list_display = (
+        "__str__",
+        "year",
+        "quarter",
+        "stage",
+        "opened_on",
+        "self_deadline",
+        "review_deadline",
+        "notice_working_days",
+        "rubric",
+    )
+    list_filter = ("year", "quarter", "stage")
+    list_select_related = ("rubric",)
+    change_list_template = "admin/ratings/round/change_list.html"
+
+    def scoped_queryset(self, request: HttpRequest) -> QuerySet:
+        return Round.objects.select_related("rubric", "opened_by")
+
+    def has_open_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("ratings.add_round")
+
+    def get_urls(self) -> list[Any]:
+        info = self.model._meta.app_label, self.model._meta.model_name
+        return [
+            path("open/", self.admin_site.admin_view(self.open_round_view), name="{}_{}_open".format(*info)),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        extra_context = {**(extra_context or {}), "has_open_round_permission": self.has_open_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def open_round_view(self, request: HttpRequest) -> HttpResponse:
+        """Open a quarter's round now (the beat schedule does it on the calendar)."""
+        if not self.has_open_permission(request):
+            raise PermissionDenied
+        year, quarter = _quarter_just_ended(timezone.localdate())
+        form = RoundOpenForm(request.POST or None, initial={"year": year, "quarter": quarter})
+        if request.method == "POST" and form.is_valid():
+            from .services import round_open  # the workflow's one door for opening a round
+
+            try:
+                rnd, created = round_open(
+                    year=form.cleaned_data["year"], quarter=form.cleaned_data["quarter"], by=request.user
+                )
+            except ValidationError as exc:  # WorkflowError: a Chinese message for the user
+                form.add_error(None, exc.messages)
+            else:
+                if created:
+                    self.message_user(
+                        request,
+                        _("已开启%(round)s，使用评分细则“%(rubric)s”（已冻结），生成 %(count)s 份乡镇自评表。")
+                        % {"round": rnd, "rubric": rnd.rubric, "count": rnd.self_assessments.count()},
+                        messages.SUCCESS,
+                    )
+                else:
+                    self.message_user(
+                        request, _("%(round)s 此前已经开启，没有重复创建。") % {"round": rnd}, messages.WARNING
+                    )
+                info = self.model._meta.app_label, self.model._meta.model_name
+                return HttpResponseRedirect(reverse("admin:{}_{}_change".format(*info), args=[rnd.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("开启考评轮次"),
+            "form": form,
+            "opts": self.model._meta,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/ratings/round/open.html", context)
+
+
+# ------------------------------------------------------------- workflow, read-only
+
+
+def _round_filters(prefix: str) -> tuple[str, ...]:
+    return (f"{prefix}year", f"{prefix}quarter", f"{prefix}stage")
+
+
+class SelfAssessmentItemInline(ReadOnlyInline):
+    model = SelfAssessmentItem
+    fields = ("item", "occurrences", "points", "note", "returned")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("item")
+
+
+@admin.register(SelfAssessment)
+class SelfAssessmentAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
+    inlines = [SelfAssessmentItemInline]
+    list_display = (
+        "settlement",
+        "township_name",
+        "round",
+        "settlement_class",
+        "status",
+        "score",
+        "star_applied",
+        "deadline",
+        "submitted_at",
+    )
+    list_filter = (
+        township_filter("settlement__village__township"),
+        class_filter("settlement_class"),
+        *_round_filters("round__"),
+        "status",
+    )
+    search_fields = ("settlement__code", "settlement__name")
+
+    def scoped_queryset(self, request: HttpRequest) -> QuerySet:
+        return self_assessments_visible_to(request.user).select_related("submitted_by")
+
+    @admin.display(description=_("乡镇"), ordering="settlement__village__township__name")
+    def township_name(self, obj: SelfAssessment) -> str:
+        return obj.settlement.village.township.name
+
+
+class ReviewItemInline(ReadOnlyInline):
+    model = ReviewItem
+    fields = ("item", "occurrences", "points", "note", "gap_reason")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("item")
+
+
+@admin.register(Review)
+class ReviewAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
+    inlines = [ReviewItemInline]
+    list_display = ("settlement", "township_name", "round", "assessor", "status", "score", "vetoed", "visit_date", "finalised_at")
+    list_filter = (
+        township_filter("self_assessment__settlement__village__township"),
+        class_filter("self_assessment__settlement_class"),
+        *_round_filters("self_assessment__round__"),
+        "status",
+    )
+    search_fields = ("self_assessment__settlement__code", "self_assessment__settlement__name")
+
+    def scoped_queryset(self, request: HttpRequest) -> QuerySet:
+        qs = Review.objects.select_related(
+            "self_assessment__settlement__village__township", "self_assessment__round", "assessor"
+        )
+        return scoped_by_settlement(qs, request.user, "self_assessment__settlement")
+
+    @admin.display(description=_("聚居点"), ordering="self_assessment__settlement__code")
+    def settlement(self, obj: Review) -> str:
+        return str(obj.self_assessment.settlement)
+
+    @admin.display(description=_("乡镇"))
+    def township_name(self, obj: Review) -> str:
+        return obj.self_assessment.settlement.village.township.name
+
+    @admin.display(description=_("轮次"))
+    def round(self, obj: Review) -> str:
+        return str(obj.self_assessment.round)
+
+
+@admin.register(Rating)
+class RatingAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
+    list_display = (
+        "settlement",
+        "township_name",
+        "round",
+        "stage",
+        "settlement_class",
+        "score",
+        "vetoed",
+        "awarded_stars",
+        "stars",
+        "status",
+        "notice_ends_on",
+        "effective_at",
+    )
+    list_filter = (
+        township_filter("settlement__village__township"),
+        class_filter("settlement_class"),
+        "round__year",
+        "round__quarter",
+        "stage",
+        "status",
+        star_filter("stars"),
+    )
+    search_fields = ("settlement__code", "settlement__name")
+
+    def scoped_queryset(self, request: HttpRequest) -> QuerySet:
+        return ratings_visible_to(request.user).select_related("decided_by")
+
+    @admin.display(description=_("乡镇"), ordering="settlement__village__township__name")
+    def township_name(self, obj: Rating) -> str:
+        return obj.settlement.village.township.name
+
+
+@admin.register(StarChange)
+class StarChangeAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("settlement", "kind", "from_stars", "to_stars", "reason", "by", "at")
+    list_filter = (township_filter("settlement__village__township"), "kind")
+    search_fields = ("settlement__code", "settlement__name")
+
+    def scoped_queryset(self, request: HttpRequest) -> QuerySet:
+        qs = StarChange.objects.select_related("settlement__village__township", "rating", "by")
+        return scoped_by_settlement(qs, request.user)
+
+
+@admin.register(Objection)
+class ObjectionAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
+    list_display = ("rating", "filed_by_name", "filed_at", "outcome", "heard_by", "decided_at")
+    list_filter = (township_filter("rating__settlement__village__township"), "outcome")
+    search_fields = ("rating__settlement__code", "rating__settlement__name", "filed_by_name")
+
+    def scoped_queryset(self, request: HttpRequest) -> QuerySet:
+        return objections_visible_to(request.user)
+
+
+@admin.register(Rectification)
+class RectificationAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
+    list_display = ("settlement", "rating_round", "status", "deadline", "issued_at", "answered_at", "checked_at")
+    list_filter = (township_filter("settlement__village__township"), "status")
+    search_fields = ("settlement__code", "settlement__name")
+
+    def scoped_queryset(self, request: HttpRequest) -> QuerySet:
+        return rectifications_visible_to(request.user)
+
+    @admin.display(description=_("轮次"))
+    def rating_round(self, obj: Rectification) -> str:
+        return str(obj.rating.round)
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    # The file itself is served only by the permission-checked evidence view, never a media URL.
+    list_display = ("settlement", "side", "original_name", "content_type", "size", "uploaded_by", "uploaded_at")
+    list_filter = (township_filter("settlement__village__township"), "side")
+    search_fields = ("settlement__code", "settlement__name", "original_name")
+    exclude = ("file",)
+
+    def scoped_queryset(self, request: HttpRequest) -> QuerySet:
+        return evidence_visible_to(request.user)
+
+
+@admin.register(Certificate)
+class CertificateAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("number", "settlement", "year", "stars", "issued_at", "revoked_at")
+    list_filter = (township_filter("settlement__village__township"), "year", "stars")
+    search_fields = ("number", "settlement__code", "settlement__name")
+
+    def scoped_queryset(self, request: HttpRequest) -> QuerySet:
+        return certificates_visible_to(request.user)
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("user", "text", "created_at", "read_at")
+    list_filter = ("read_at",)
+    search_fields = ("text", "user__username", "user__display_name")
+
+    def scoped_queryset(self, request: HttpRequest) -> QuerySet:
+        qs = Notice.objects.select_related("user")
+        if sees_all_settlements(request.user):
+            return qs
+        return qs.filter(user=request.user)
+
+
+from . import admin_dashboard  # noqa: E402,F401  (five-star target and stored statistics)
