@@ -105,7 +105,7 @@ class OpenReport:
             return [
                 _(
                     "%(date)s 不是%(job)s的日期：%(job)s只在%(days)s开启第%(quarters)s季度的轮次；"
-                    "该日期应开启 %(year)s年第%(quarter)s季度，属于%(owner)s。未作任何改动。"
+                    "该日期应开启%(year)s年第%(quarter)s季度，属于%(owner)s。未作任何改动。"
                 )
                 % {
                     "date": self.today.isoformat(),
