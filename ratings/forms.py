@@ -142,7 +142,7 @@ class SelfAssessmentForm(_ItemsForm):
             self.fields[f"occ_{item.pk}"] = occurrence_field(item, label=_("次数"), disabled=locked)
             self.fields[f"note_{item.pk}"] = forms.CharField(
                 label=_("说明"), required=False, max_length=2000, disabled=locked,
-                widget=forms.Textarea(attrs={"rows": 2}),
+                widget=forms.Textarea(attrs={"rows": 1}),
             )
             self.fields[f"evidence_{item.pk}"] = MultipleFileField(label=_("佐证材料"), disabled=locked)
             self.initial.setdefault(f"occ_{item.pk}", row.occurrences if row else 0)
@@ -202,11 +202,11 @@ class ReviewForm(_ItemsForm):
             self.fields[f"county_occ_{item.pk}"] = occurrence_field(item, label=_("县级次数"), disabled=locked)
             self.fields[f"county_note_{item.pk}"] = forms.CharField(
                 label=_("考评说明"), required=False, max_length=2000, disabled=locked,
-                widget=forms.Textarea(attrs={"rows": 2}),
+                widget=forms.Textarea(attrs={"rows": 1}),
             )
             self.fields[f"gap_reason_{item.pk}"] = forms.CharField(
                 label=_("差异说明"), required=False, max_length=2000, disabled=locked,
-                widget=forms.Textarea(attrs={"rows": 2}),
+                widget=forms.Textarea(attrs={"rows": 1}),
             )
             self.fields[f"photos_{item.pk}"] = MultipleFileField(label=_("现场照片"), disabled=locked)
             self.initial.setdefault(f"county_occ_{item.pk}", row.occurrences if row else 0)
@@ -325,7 +325,7 @@ class QueueFilterForm(forms.Form):
                                required=False)
     review = forms.ChoiceField(
         label=_("考评进度"),
-        choices=[("", _("全部")), ("todo", _("未考评")), ("draft", _("考评中")), ("final", _("已定分"))],
+        choices=[("", _("全部考评进度")), ("todo", _("未考评")), ("draft", _("考评中")), ("final", _("已定分"))],
         required=False,
     )
 

@@ -32,6 +32,8 @@
   }
 
   function setupScoreForm(form) {
+    // With JavaScript, gap-reason fields appear only where a reason is needed (or given).
+    form.classList.add("js-enhanced");
     var cap = tenths(form.getAttribute("data-bonus-cap"));
     var selfTotal = form.getAttribute("data-self-total");
     var totalOut = form.querySelector("[data-preview-total]");
@@ -51,17 +53,30 @@
         if (isNaN(n) || n < 0) n = 0;
         var kind = row.getAttribute("data-kind");
         var pts = Math.min(tenths(row.getAttribute("data-points")) * n, tenths(row.getAttribute("data-cap")));
+        row._deduction = kind === "bonus" ? 0 : pts;
         if (kind === "bonus") bonus += pts;
         else if (kind === "deduction") deduction += pts;
         else if (kind === "veto" && n > 0) vetoed = true;
         var out = row.querySelector("[data-item-points]");
-        if (out) out.textContent = (kind === "bonus" ? "+" : "−") + fmt(pts);
+        if (out) {
+          out.textContent = pts ? (kind === "bonus" ? "+" : "−") + fmt(pts) : fmt(0);
+          out.classList.toggle("zero", !pts);
+        }
         var selfPoints = row.getAttribute("data-self-points");
         if (selfPoints !== null) {
           // A gap of 5 points or more on an item needs the assessor's reason.
           var needs = Math.abs(pts - tenths(selfPoints)) >= 50;
           row.classList.toggle("gap-warn", needs);
         }
+      }
+      var areas = form.querySelectorAll("details.area");
+      for (var a = 0; a < areas.length; a++) {
+        var lostOut = areas[a].querySelector("[data-area-lost]");
+        if (!lostOut) continue;
+        var lost = 0;
+        var areaRows = areas[a].querySelectorAll("[data-item]");
+        for (var r = 0; r < areaRows.length; r++) lost += areaRows[r]._deduction || 0;
+        lostOut.textContent = lostOut.getAttribute("data-format").replace("%s", fmt(lost));
       }
       var total = Math.max(0, 1000 + Math.min(bonus, cap) - deduction);
       var stars = starsFor(total, vetoed);

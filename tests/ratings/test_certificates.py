@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -24,6 +25,8 @@ from tests.ratings.view_fixtures import (  # noqa: F401 - fixtures
     media_root,
     today,
 )
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 
 
 def pdf_text(pdf: bytes, tmp_path) -> str:
@@ -56,6 +59,9 @@ def test_certificate_pdf_names_settlement_star_and_year_in_chinese(client, login
     assert certificate_a.number in response["Content-Disposition"]
     pdf = response.content
     assert pdf.startswith(b"%PDF")
+    # kept for a human eye beside the browser screenshots (tests/screenshots is gitignored)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    (SCREENSHOTS / "certificate.pdf").write_bytes(pdf)
     text = pdf_text(pdf, tmp_path)
     assert settlement_a.name in text  # 幸福苑: the CJK font is embedded, not tofu
     assert "五星" in text
