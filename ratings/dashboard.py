@@ -21,11 +21,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from settlements.models import Settlement, SettlementClass, Township
@@ -40,6 +41,8 @@ from .models import (
     Certificate,
     CountyRoundStat,
     FiveStarTarget,
+    LeagueBuild,
+    LeagueEntry,
     Rating,
     RatingStatus,
     Rectification,
@@ -59,6 +62,7 @@ TOWNSHIPS_PER_PAGE = 25
 LEAGUE_PAGE_SIZE = 50
 HONOUR_PAGE_SIZE = 50
 VILLAGES_PER_PAGE = 50
+LIVE_SECONDS = 60  # how stale pending work and completeness may be
 STAR_NAMES = {5: "五星", 4: "四星", 3: "三星", 0: "无星"}
 
 
@@ -209,19 +213,18 @@ def _chart(labels: Sequence[str], rows: Sequence[StarRow], *, stack: bool) -> di
     }
 
 
-def _target(today: dt.date, settlements: Any) -> r.TargetProgress:
+def _target(today: dt.date, live: LiveCounts) -> r.TargetProgress:
     config = five_star_target()
-    counts = settlements.aggregate(total=Count("pk"), five=Count("pk", filter=Q(current_star=5)))
     return r.target_progress(
-        five_star=counts["five"],
-        total=counts["total"],
+        five_star=live.five_star,
+        total=live.settlements,
         target=config.share,
         deadline=config.deadline,
         today=today,
     )
 
 
-def _assessment_counts(rnd: Round, *, township_id: int | None = None) -> dict[str, int]:
+def _assessment_counts(rnd: Round, *, township_id: int | None) -> dict[str, int]:
     qs = SelfAssessment.objects.filter(round=rnd)
     if township_id is not None:
         qs = qs.filter(settlement__village__township_id=township_id)
@@ -257,22 +260,83 @@ def _overdue_rectifications(today: dt.date, *, township_id: int | None = None) -
     return qs.count()
 
 
-def _pending(
-    rnd: Round | None, today: dt.date, *, township_id: int | None, label: str
-) -> tuple[Pending, Completeness]:
-    if rnd is None:
+@dataclass(frozen=True)
+class LiveCounts:
+    """Counts that change with every submission, review or order: read at most once a minute.
+
+    Unlike the per-round star counts these have no event to be kept by (submissions,
+    reviews and orders are not announced), and counting them reads every self-assessment
+    of the round; a short cache keeps that off most requests.
+    """
+
+    settlements: int
+    five_star: int
+    assessments: Mapping[str, int]
+    rectifications_overdue: int
+    counted_at: dt.datetime
+
+    def pending(self) -> Pending:
+        c = self.assessments
         return Pending(
-            rectifications_overdue=_overdue_rectifications(today, township_id=township_id)
-        ), Completeness(label, 0, 0, 0)
-    c = _assessment_counts(rnd, township_id=township_id)
-    pending = Pending(
-        not_submitted=c["not_submitted"],
-        overdue=c["overdue"],
-        reviews_due=c["submitted"] - c["reviewed"],
-        notices_open=c["in_notice"],
-        rectifications_overdue=_overdue_rectifications(today, township_id=township_id),
-    )
-    return pending, Completeness(label, c["expected"], c["submitted"], c["on_time"])
+            not_submitted=c.get("not_submitted", 0),
+            overdue=c.get("overdue", 0),
+            reviews_due=c.get("submitted", 0) - c.get("reviewed", 0),
+            notices_open=c.get("in_notice", 0),
+            rectifications_overdue=self.rectifications_overdue,
+        )
+
+    def completeness(self, label: str) -> Completeness:
+        c = self.assessments
+        return Completeness(label, c.get("expected", 0), c.get("submitted", 0), c.get("on_time", 0))
+
+
+def _cached(key: str, compute: Callable[[], Any]) -> Any:
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, LIVE_SECONDS)
+    return value
+
+
+def _live_counts(current: Round | None, today: dt.date, *, township_id: int | None) -> LiveCounts:
+    def compute() -> LiveCounts:
+        settlements = Settlement.objects.all()
+        if township_id is not None:
+            settlements = settlements.filter(village__township_id=township_id)
+        counts = settlements.aggregate(
+            total=Count("pk"), five=Count("pk", filter=Q(current_star=5))
+        )
+        return LiveCounts(
+            settlements=counts["total"],
+            five_star=counts["five"],
+            assessments=_assessment_counts(current, township_id=township_id) if current else {},
+            rectifications_overdue=_overdue_rectifications(today, township_id=township_id),
+            counted_at=timezone.now(),
+        )
+
+    key = f"dashboard:live:{current.pk if current else 0}:{township_id or 0}:{today}"
+    return _cached(key, compute)
+
+
+def _townships_completeness(current: Round, ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    def compute() -> dict[int, dict[str, int]]:
+        aggregates = _assessment_aggregates(current)
+        return {
+            row["settlement__village__township_id"]: row
+            for row in SelfAssessment.objects.filter(
+                round=current, settlement__village__township_id__in=ids
+            )
+            .values("settlement__village__township_id")
+            .annotate(
+                expected=aggregates["expected"],
+                submitted=aggregates["submitted"],
+                on_time=aggregates["on_time"],
+            )
+            .order_by()
+        }
+
+    key = f"dashboard:townships:{current.pk}:{','.join(map(str, ids))}"
+    return _cached(key, compute)
 
 
 def _current_round() -> Round | None:
@@ -335,6 +399,9 @@ class Dashboard:
     pending: Pending
     completeness: Completeness
     panels: list[Panel]
+    counted_at: dt.datetime | None = (
+        None  # when the live counts (pending, completeness, target) were read
+    )
     township_page: Page | None = None
     township_lines: list[TownshipLine] = field(default_factory=list)
 
@@ -360,17 +427,17 @@ class Dashboard:
 def county_dashboard(*, user: Any, today: dt.date, page: str | int | None = None) -> Dashboard:
     """The county overview for assessors and secretaries.
 
-    Queries: target config, settlement counts, county stats (all rounds), current round,
-    assessment counts, overdue rectifications, township count, township page, township
-    stats of the page, township completeness of the page; plus each registered panel's own.
+    Queries: county stats (all rounds), current round, township count, township page,
+    the page's township stats, target config; and, when this minute's live counts are not
+    cached yet, settlement counts, assessment counts, overdue rectifications and the
+    page's township completeness; plus each registered panel's own.
     """
     if not sees_all_settlements(user):
         raise PermissionDenied(_("只有县考评组和党组织书记可以查看全县看板。"))
-    target = _target(today, Settlement.objects.all())
     stats = list(CountyRoundStat.objects.select_related("round"))
     latest, by_class, trend = _from_stats(stats)
     current = _current_round()
-    pending, completeness = _pending(current, today, township_id=None, label=_("全县"))
+    live = _live_counts(current, today, township_id=None)
     township_page = Paginator(Township.objects.order_by("code"), TOWNSHIPS_PER_PAGE).get_page(page)
     townships = list(township_page.object_list)
     ids = [t.pk for t in townships]
@@ -383,20 +450,7 @@ def county_dashboard(*, user: Any, today: dt.date, page: str | int | None = None
             .order_by()
         ):
             stars[row["township_id"]][row["stars"]] = row["n"]
-    done: dict[int, dict[str, int]] = {}
-    if current is not None and ids:
-        aggregates = _assessment_aggregates(current)
-        for row in (
-            SelfAssessment.objects.filter(round=current, settlement__village__township_id__in=ids)
-            .values("settlement__village__township_id")
-            .annotate(
-                expected=aggregates["expected"],
-                submitted=aggregates["submitted"],
-                on_time=aggregates["on_time"],
-            )
-            .order_by()
-        ):
-            done[row["settlement__village__township_id"]] = row
+    done = _townships_completeness(current, ids) if current is not None and ids else {}
     lines = []
     for t in townships:
         url = reverse("dashboard:township", args=[t.pk])
@@ -412,13 +466,14 @@ def county_dashboard(*, user: Any, today: dt.date, page: str | int | None = None
         )
     return Dashboard(
         township=None,
-        target=target,
+        target=_target(today, live),
         latest_round=latest,
         by_class=by_class,
         trend=trend,
         current_round=current,
-        pending=pending,
-        completeness=completeness,
+        pending=live.pending(),
+        completeness=live.completeness(_("全县")),
+        counted_at=live.counted_at,
         panels=dashboard_panels(Scope(township_id=None, year=_year_of(latest, today), today=today)),
         township_page=township_page,
         township_lines=lines,
@@ -428,23 +483,24 @@ def county_dashboard(*, user: Any, today: dt.date, page: str | int | None = None
 def township_dashboard(*, township: Township, today: dt.date) -> Dashboard:
     """One township's view; the caller fetched ``township`` through townships_visible_to.
 
-    Queries: target config, the township's settlement counts, its stats (all rounds),
-    current round, its assessment counts, its overdue rectifications; plus panels.
+    Queries: its stats (all rounds), current round, target config; and, when this
+    minute's live counts are not cached yet, its settlement counts, assessment counts and
+    overdue rectifications; plus each registered panel's own.
     """
-    target = _target(today, Settlement.objects.filter(village__township=township))
     stats = list(RoundStat.objects.filter(township=township).select_related("round"))
     latest, by_class, trend = _from_stats(stats)
     current = _current_round()
-    pending, completeness = _pending(current, today, township_id=township.pk, label=township.name)
+    live = _live_counts(current, today, township_id=township.pk)
     return Dashboard(
         township=township,
-        target=target,
+        target=_target(today, live),
         latest_round=latest,
         by_class=by_class,
         trend=trend,
         current_round=current,
-        pending=pending,
-        completeness=completeness,
+        pending=live.pending(),
+        completeness=live.completeness(township.name),
+        counted_at=live.counted_at,
         panels=dashboard_panels(
             Scope(township_id=township.pk, year=_year_of(latest, today), today=today)
         ),
@@ -490,6 +546,7 @@ class League:
     rows: list[LeagueRow]
     after: tuple[int, int] | None
     next_after: str | None
+    built: bool = True
 
 
 def parse_league_key(value: str) -> tuple[int, int]:
@@ -498,37 +555,6 @@ def parse_league_key(value: str) -> tuple[int, int]:
     if not (rank.isdigit() and pk.isdigit()):
         raise ValueError(value)
     return int(rank), int(pk)
-
-
-def _league_sql(*, township: bool, after: bool) -> str:
-    rating = Rating._meta.db_table
-    s = Settlement._meta.db_table
-    v = Settlement._meta.get_field("village").related_model._meta.db_table
-    t = Township._meta.db_table
-    # Ranks are county-wide within the class (同档比拼) and computed before the township
-    # filter, so a township's page shows each settlement's place among all of its class.
-    # Only table names from the models are interpolated; every value is a parameter.
-    ranked = (
-        "SELECT settlement_id, score, stars, "  # noqa: S608
-        "RANK() OVER (ORDER BY stars DESC, score DESC) AS place "
-        f"FROM {rating} WHERE round_id = %s AND settlement_class = %s AND status = %s"
-    )
-    where = []
-    if township:
-        where.append("v.township_id = %s")
-    if after:
-        where.append("(cur.place > %s OR (cur.place = %s AND cur.settlement_id > %s))")
-    return (
-        f"SELECT cur.place, cur.settlement_id, s.code, s.name, t.name, cur.score, cur.stars, "  # noqa: S608
-        f"prev.place, prev.stars "
-        f"FROM ({ranked}) cur "
-        f"JOIN {s} s ON s.id = cur.settlement_id "
-        f"JOIN {v} v ON v.id = s.village_id "
-        f"JOIN {t} t ON t.id = v.township_id "
-        f"LEFT JOIN ({ranked}) prev ON prev.settlement_id = cur.settlement_id "
-        + (f"WHERE {' AND '.join(where)} " if where else "")
-        + "ORDER BY cur.place, cur.settlement_id LIMIT %s"
-    )
 
 
 def league_table(
@@ -542,13 +568,18 @@ def league_table(
 ) -> League:
     """A round's league table for one class, paged by key (rank, settlement).
 
-    Officials see their own township's settlements (with county-wide ranks); asking for
-    another township, or a round that does not exist, is a 404 for the view.
-    Queries: rounds, townships visible, the page (one statement ranking both rounds).
+    Reads the stored LeagueEntry rows; when they are out of date ``built`` is False and
+    the view asks ratings.stats.league_build first. Officials see their own township's
+    settlements (with county-wide ranks); another township, or a round that does not
+    exist, raises LookupError (a 404 for the view).
+    Queries: rounds (with "rated" and "built"), townships visible, the page.
     """
     rounds = list(
         Round.objects.annotate(
-            rated=Exists(CountyRoundStat.objects.filter(round=OuterRef("pk")))
+            rated=Exists(CountyRoundStat.objects.filter(round=OuterRef("pk"))),
+            built=Exists(
+                LeagueBuild.objects.filter(round=OuterRef("pk"), settlement_class=settlement_class)
+            ),
         ).order_by("-year", "-quarter")
     )
     townships = list(townships_visible_to(user).only("pk", "code", "name"))
@@ -570,50 +601,44 @@ def league_table(
     if chosen is not None:
         older = rounds[rounds.index(chosen) + 1 :]
         previous = older[0] if older else None
-    rows: list[LeagueRow] = []
-    next_after = None
-    if chosen is not None:
-        params: list[Any] = [chosen.pk, settlement_class, RatingStatus.EFFECTIVE]
-        params += [previous.pk if previous else -1, settlement_class, RatingStatus.EFFECTIVE]
-        if township_id is not None:
-            params.append(township_id)
-        if after is not None:
-            params += [after[0], after[0], after[1]]
-        params.append(size + 1)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _league_sql(township=township_id is not None, after=after is not None), params
-            )
-            fetched = cursor.fetchall()
-        rows = [
-            LeagueRow(
-                rank=place,
-                settlement_id=pk,
-                code=code,
-                name=name,
-                township=township_name,
-                score=Decimal(score).quantize(Decimal("0.1")),
-                stars=stars,
-                previous_rank=prev_place,
-                previous_stars=prev_stars,
-            )
-            for place, pk, code, name, township_name, score, stars, prev_place, prev_stars in fetched[
-                :size
-            ]
-        ]
-        if len(fetched) > size:
-            next_after = rows[-1].key
-    return League(
+    league = League(
         rounds=rounds,
         round=chosen,
         previous=previous,
         settlement_class=settlement_class,
         township_id=township_id,
         townships=townships,
-        rows=rows,
+        rows=[],
         after=after,
-        next_after=next_after,
+        next_after=None,
+        built=chosen is None or chosen.built,
     )
+    if chosen is None or not chosen.built:
+        return league
+    entries = LeagueEntry.objects.filter(round=chosen, settlement_class=settlement_class)
+    if township_id is not None:
+        entries = entries.filter(township_id=township_id)
+    if after is not None:
+        entries = entries.filter(
+            Q(rank__gt=after[0]) | Q(rank=after[0], settlement_id__gt=after[1])
+        )
+    fetched = list(
+        entries.order_by("rank", "settlement_id").values_list(
+            "rank",
+            "settlement_id",
+            "settlement__code",
+            "settlement__name",
+            "township__name",
+            "score",
+            "stars",
+            "previous_rank",
+            "previous_stars",
+        )[: size + 1]
+    )
+    league.rows = [LeagueRow(*row) for row in fetched[:size]]
+    if len(fetched) > size:
+        league.next_after = league.rows[-1].key
+    return league
 
 
 # ==================================================================== settlement charts

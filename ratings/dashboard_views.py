@@ -23,7 +23,7 @@ from settlements.roles import is_official, sees_all_settlements
 from settlements.selectors import settlements_visible_to, townships_visible_to
 from settlements.spreadsheets import neutralise_dataset
 
-from . import dashboard
+from . import dashboard, stats
 from .dashboard_forms import HonourFilter, LeagueFilter, TownshipFilter, YearFilter, errors_text
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -71,14 +71,19 @@ def league(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, form)
     f = form.cleaned_data
+    options = {
+        "user": request.user,
+        "round_id": f["round"],
+        "settlement_class": f["klass"],
+        "township_id": f["township"],
+        "after": f["after"],
+    }
     try:
-        table = dashboard.league_table(
-            user=request.user,
-            round_id=f["round"],
-            settlement_class=f["klass"],
-            township_id=f["township"],
-            after=f["after"],
-        )
+        table = dashboard.league_table(**options)
+        if not table.built:
+            # Ratings changed since this table was last ranked: rank it once, for everyone.
+            stats.league_build(round=table.round, settlement_class=table.settlement_class)
+            table = dashboard.league_table(**options)
     except LookupError:
         raise Http404(_("没有这个轮次或乡镇。")) from None
     query = urlencode(

@@ -14,12 +14,16 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum
+from django.db import connection, transaction
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+
+from settlements.models import Settlement
 
 from .models import (
     AssessorRoundStat,
     CountyRoundStat,
+    LeagueBuild,
+    LeagueEntry,
     Rating,
     RatingStatus,
     Round,
@@ -45,6 +49,22 @@ def _lock_round(round_id: int) -> None:
     # Serialises recounts of one round: each recount reads, then rewrites, the county
     # totals, and two of them interleaved would lose one's change.
     list(Round.objects.select_for_update().filter(pk=round_id).values_list("pk", flat=True))
+
+
+def _neighbour(rnd: Round | int, *, later: bool) -> Round | None:
+    if isinstance(rnd, int):
+        rnd = Round.objects.only("year", "quarter").get(pk=rnd)
+    if later:
+        q = Q(year__gt=rnd.year) | Q(year=rnd.year, quarter__gt=rnd.quarter)
+        return Round.objects.filter(q).order_by("year", "quarter").first()
+    q = Q(year__lt=rnd.year) | Q(year=rnd.year, quarter__lt=rnd.quarter)
+    return Round.objects.filter(q).order_by("-year", "-quarter").first()
+
+
+def _leagues_stale(round_id: int) -> None:
+    """The round's league tables, and the next round's (whose movement looks back), are out of date."""
+    later = _neighbour(round_id, later=True)
+    LeagueBuild.objects.filter(round_id__in=[round_id] + ([later.pk] if later else [])).delete()
 
 
 def _assessor_rows(*, round_id: int, township_id: int | None) -> list[AssessorRoundStat]:
@@ -137,6 +157,7 @@ def round_township_stats_refresh(*, round_id: int, township_id: int) -> None:
     AssessorRoundStat.objects.bulk_create(
         _assessor_rows(round_id=round_id, township_id=township_id)
     )
+    _leagues_stale(round_id)
 
 
 @transaction.atomic
@@ -172,7 +193,69 @@ def round_stats_rebuild(*, round: Round) -> int:
     AssessorRoundStat.objects.bulk_create(
         _assessor_rows(round_id=round.pk, township_id=None), batch_size=2000
     )
+    _leagues_stale(round.pk)
     return len(township_rows)
+
+
+def _league_sql() -> str:
+    rating = Rating._meta.db_table
+    village = Settlement._meta.get_field("village").related_model._meta.db_table
+    # Competition ranks (equal stars and score share a place) over the whole class in the
+    # county; the previous round ranked the same way. Only table names are interpolated.
+    ranked = (
+        "SELECT settlement_id, stars, score, "  # noqa: S608
+        "RANK() OVER (ORDER BY stars DESC, score DESC) AS place "
+        f"FROM {rating} WHERE round_id = %s AND settlement_class = %s AND status = %s"
+    )
+    return (
+        f"INSERT INTO {LeagueEntry._meta.db_table} "  # noqa: S608
+        "(round_id, settlement_class, settlement_id, township_id, stars, score, rank, "
+        "previous_rank, previous_stars) "
+        "SELECT %s, %s, cur.settlement_id, v.township_id, cur.stars, cur.score, cur.place, "
+        "prev.place, prev.stars "
+        f"FROM ({ranked}) cur "
+        f"JOIN {Settlement._meta.db_table} s ON s.id = cur.settlement_id "
+        f"JOIN {village} v ON v.id = s.village_id "
+        f"LEFT JOIN ({ranked}) prev ON prev.settlement_id = cur.settlement_id"
+    )
+
+
+@transaction.atomic
+def league_build(*, round: Round, settlement_class: int) -> int:
+    """Rank one round × class (and note each settlement's place the round before). Returns rows written.
+
+    A no-op returning 0 when it is already up to date (e.g. another request built it).
+    """
+    previous = _neighbour(round, later=False)
+    # The recount of either round deletes this build's record: hold both rounds (older
+    # first, as every recount locks one) so no recount slips in between read and record.
+    ids = [round.pk] + ([previous.pk] if previous else [])
+    list(
+        Round.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("year", "quarter")
+        .values_list("pk")
+    )
+    if LeagueBuild.objects.filter(round=round, settlement_class=settlement_class).exists():
+        return 0
+    LeagueEntry.objects.filter(round=round, settlement_class=settlement_class).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _league_sql(),
+            [
+                round.pk,
+                settlement_class,
+                round.pk,
+                settlement_class,
+                RatingStatus.EFFECTIVE,
+                previous.pk if previous else -1,
+                settlement_class,
+                RatingStatus.EFFECTIVE,
+            ],
+        )
+        written = cursor.rowcount
+    LeagueBuild.objects.create(round=round, settlement_class=settlement_class)
+    return written
 
 
 def rating_stats_refresh(*, rating_id: int) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 
 from ratings import demo_history
 from tests import factories as f
@@ -46,3 +47,11 @@ def county(request, db):
     if request.param == "small":
         return build_county(townships=2, per_township=4, rounds=2)
     return build_county(townships=6, per_township=12, rounds=5)
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """The dashboards keep live counts for a minute; every test starts without them."""
+    cache.clear()
+    yield
+    cache.clear()

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from ratings import dashboard
+from ratings import dashboard, stats
 from ratings.models import (
     Certificate,
     CountyRoundStat,
@@ -68,10 +68,20 @@ def oracle_ranks(rnd: Round, klass: int) -> dict[int, int]:
 # ----------------------------------------------------------------------- league
 
 
+def league_table(**kwargs) -> dashboard.League:
+    """What the league view does: rank the table first when the ratings changed since."""
+    table = dashboard.league_table(**kwargs)
+    if not table.built:
+        stats.league_build(round=table.round, settlement_class=table.settlement_class)
+        table = dashboard.league_table(**kwargs)
+    assert table.built
+    return table
+
+
 def test_league_ranks_and_movement_match_a_python_ranking(large_county, assessor):
     newest, previous = rated_rounds()[:2]
     for klass in (1, 2, 3, 4):
-        league = dashboard.league_table(user=assessor, settlement_class=klass, size=1000)
+        league = league_table(user=assessor, settlement_class=klass, size=1000)
         now, before = oracle_ranks(newest, klass), oracle_ranks(previous, klass)
         assert league.round == newest and league.previous == previous
         assert {row.settlement_id: row.rank for row in league.rows} == now
@@ -84,11 +94,11 @@ def test_league_ranks_and_movement_match_a_python_ranking(large_county, assessor
 
 
 def test_league_pages_by_key_visit_every_row_once(large_county, assessor):
-    whole = dashboard.league_table(user=assessor, settlement_class=2, size=1000).rows
+    whole = league_table(user=assessor, settlement_class=2, size=1000).rows
     assert len(whole) > 7
     seen, after = [], None
     while True:
-        page = dashboard.league_table(user=assessor, settlement_class=2, after=after, size=3)
+        page = league_table(user=assessor, settlement_class=2, after=after, size=3)
         seen.extend(page.rows)
         if page.next_after is None:
             break
@@ -100,16 +110,58 @@ def test_a_townships_league_keeps_county_wide_ranks(large_county, assessor):
     township = large_county[1]
     whole = {
         row.settlement_id: row.rank
-        for row in dashboard.league_table(user=assessor, settlement_class=1, size=1000).rows
+        for row in league_table(user=assessor, settlement_class=1, size=1000).rows
     }
-    mine = dashboard.league_table(
-        user=assessor, settlement_class=1, township_id=township.pk, size=1000
-    ).rows
+    mine = league_table(user=assessor, settlement_class=1, township_id=township.pk, size=1000).rows
     assert mine
     assert all(row.township == township.name for row in mine)
     assert {row.settlement_id: row.rank for row in mine} == {
         pk: whole[pk] for pk in (r.settlement_id for r in mine)
     }
+
+
+def test_a_change_in_the_ratings_reranks_that_round_and_the_next_ones_movement(
+    large_county, assessor
+):
+    newest, previous = rated_rounds()[:2]
+    klass = 2
+    league_table(user=assessor, settlement_class=klass, size=1000)
+    league_table(user=assessor, round_id=previous.pk, settlement_class=klass, size=1000)
+    top = (
+        Rating.objects.filter(
+            round=previous, settlement_class=klass, status=RatingStatus.EFFECTIVE, stars__gt=0
+        )
+        .order_by("-stars", "-score", "pk")
+        .first()
+    )
+    assert dashboard.league_table(user=assessor, round_id=previous.pk, settlement_class=klass).built
+
+    Rating.objects.filter(pk=top.pk).update(stars=0)  # revoked
+    stats.rating_stats_refresh(rating_id=top.pk)
+
+    assert not dashboard.league_table(
+        user=assessor, round_id=previous.pk, settlement_class=klass
+    ).built
+    assert not dashboard.league_table(user=assessor, settlement_class=klass).built
+    before = {
+        row.settlement_id: row
+        for row in league_table(
+            user=assessor, round_id=previous.pk, settlement_class=klass, size=1000
+        ).rows
+    }
+    assert before[top.settlement_id].rank == oracle_ranks(previous, klass)[top.settlement_id] > 1
+    now = {
+        row.settlement_id: row
+        for row in league_table(user=assessor, settlement_class=klass, size=1000).rows
+    }
+    for pk, row in now.items():
+        assert row.previous_rank == oracle_ranks(previous, klass).get(pk)
+
+
+def test_building_a_league_twice_writes_once(small_county):
+    rnd = rated_rounds()[0]
+    assert stats.league_build(round=rnd, settlement_class=1) > 0
+    assert stats.league_build(round=rnd, settlement_class=1) == 0
 
 
 def test_an_official_sees_only_their_townships_rows(large_county, login):

@@ -1,0 +1,354 @@
+#!/usr/bin/env python
+"""National-scale benchmark: dashboards, league table, settlement list and round opening.
+
+Run by hand, never in the test suite. Needs a PostgreSQL you started yourself and `wrk`:
+
+    .venv/bin/python bench/run.py --database-url postgres://postgres@127.0.0.1:55439/stars_bench
+
+What it does, in one run:
+1. builds (or, with the same sizes already there, reuses) a county of ``--settlements``
+   settlements and ``--rounds`` quarterly rounds of history on that database, with the
+   project's own bulk builders (settlements.demo.build_places, ratings.demo_history);
+2. times the SQL each measured page issues, alone (the page's captured statements
+   replayed on one connection, median of ``--sql-repeats``);
+3. serves the project with gunicorn (2 sync workers, production settings) and measures
+   p50/p95 latency and requests/s with wrk at 1 and 8 connections, ``--runs`` runs of
+   ``--duration`` seconds each, reporting the median run, for: a trivial view (/healthz,
+   no session, no database: the floor), the county dashboard, a league table and the
+   settlement list (pages 1 and 350);
+4. times ratings.services.round_open for all settlements, then removes that round again;
+5. prints the figures and the targets (dashboard and league p50 within 3x the trivial
+   view and within 2x their SQL + 10 ms; round open <= 10 s), and writes them as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+LUA = Path(__file__).with_name("wrk_report.lua")
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--database-url", default="postgres://postgres@127.0.0.1:55439/stars_bench")
+    p.add_argument("--settlements", type=int, default=35_000)
+    p.add_argument("--rounds", type=int, default=20)
+    p.add_argument("--fresh", action="store_true", help="drop and rebuild the benchmark database")
+    p.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    p.add_argument(
+        "--runs", type=int, default=3, help="wrk runs per figure (the median is reported)"
+    )
+    p.add_argument("--connections", default="1,8")
+    p.add_argument("--sql-repeats", type=int, default=30)
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--output", default="/tmp/stars-bench-results.json")
+    return p.parse_args()
+
+
+def configure(args: argparse.Namespace) -> None:
+    """Production settings (DEBUG off) against the benchmark database; the same env for gunicorn."""
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": args.database_url,
+            "ENV_FILE": "/dev/null",
+            "DEBUG": "0",
+            "TESTING": "0",
+            "SECRET_KEY": "bench-" + secrets.token_urlsafe(48),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+            "SECURE_SSL_REDIRECT": "0",
+            "STATIC_ROOT": "/tmp/stars-bench-static",
+            "LOG_LEVEL": "WARNING",
+            "CONN_MAX_AGE": "600",
+        }
+    )
+    sys.path.insert(0, str(ROOT))
+
+
+def ensure_database(url: str, fresh: bool) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and fresh:
+            conn.execute(f'DROP DATABASE "{name}"')
+            exists = None
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def build(args: argparse.Namespace) -> dict:
+    from django.core.management import call_command
+    from django.db import connection
+
+    from ratings import demo_history
+    from ratings.models import Rating, Round
+    from settlements import demo
+    from settlements.models import Settlement
+
+    call_command("migrate", verbosity=0)
+    timings: dict = {}
+    have = Settlement.objects.count()
+    rounds = Round.objects.count()
+    if have != args.settlements or rounds < args.rounds:
+        if have or rounds:
+            sys.exit(
+                f"database holds {have} settlements and {rounds} rounds, not {args.settlements} and "
+                f"{args.rounds}: run with --fresh"
+            )
+        t = time.perf_counter()
+        demo.build_places(args.settlements)
+        demo.ensure_users()
+        timings["build_places_s"] = round(time.perf_counter() - t, 1)
+        t = time.perf_counter()
+        result = demo_history.build_history(rounds=args.rounds)
+        timings["build_history_s"] = round(time.perf_counter() - t, 1)
+        timings["history"] = result.__dict__
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+    timings["settlements"] = Settlement.objects.count()
+    timings["rounds"] = Round.objects.count()
+    timings["ratings"] = Rating.objects.count()
+    call_command("collectstatic", interactive=False, verbosity=0)
+    return timings
+
+
+def session_cookie() -> str:
+    from django.test import Client
+
+    from settlements.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username="assessor"))
+    return client.cookies["sessionid"].value
+
+
+def pages() -> dict[str, str]:
+    return {
+        "trivial view (/healthz)": "/healthz",
+        "county dashboard": "/dashboard/",
+        "league table (class II)": "/dashboard/league/?klass=2",
+        "settlement list, page 1": "/settlements/",
+        "settlement list, page 350": "/settlements/?page=350",
+    }
+
+
+def sql_alone(urls: dict[str, str], cookie: str, repeats: int) -> dict[str, dict]:
+    """Each page's statements, captured from one in-process request, replayed alone."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.cookies["sessionid"] = cookie
+    out = {}
+    for name, url in urls.items():
+        client.get(url)  # warm: the first request loads code and fills caches
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        if response.status_code != 200:
+            sys.exit(f"{url} answered {response.status_code} in-process")
+        statements = [q["sql"] for q in captured.captured_queries]
+        times = []
+        with connection.cursor() as cursor:
+            for _ in range(repeats):
+                t = time.perf_counter()
+                for sql in statements:
+                    cursor.execute(sql)
+                    cursor.fetchall()
+                times.append(time.perf_counter() - t)
+        out[name] = {
+            "queries": len(statements),
+            "sql_ms": round(statistics.median(times) * 1000, 2),
+        }
+    return out
+
+
+def start_server(port: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "config.wsgi:application",
+            "--workers",
+            "2",
+            "--worker-class",
+            "sync",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        start_new_session=True,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    sys.exit("gunicorn did not start")
+
+
+def check(url: str, cookie: str) -> int:
+    request = urllib.request.Request(url, headers={"Cookie": f"sessionid={cookie}"})
+    with urllib.request.urlopen(request, timeout=30) as response:  # raises on 4xx/5xx
+        body = response.read()
+        if response.status != 200 or response.geturl() != url:
+            sys.exit(f"{url} did not answer 200 itself ({response.status}, {response.geturl()})")
+        return len(body)
+
+
+def wrk(url: str, cookie: str, connections: int, duration: int) -> dict:
+    command = [
+        "wrk",
+        f"-t{min(connections, 2)}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "-s",
+        str(LUA),
+        "-H",
+        f"Cookie: sessionid={cookie}",
+        url,
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    line = next(x for x in output.splitlines() if x.startswith("JSON "))
+    data = json.loads(line[5:])
+    if data["status_errors"] or data["socket_errors"]:
+        sys.exit(f"wrk saw errors on {url}: {data}")
+    return {
+        "p50_ms": data["p50_us"] / 1000,
+        "p95_ms": data["p95_us"] / 1000,
+        "rps": data["requests"] / (data["duration_us"] / 1e6),
+    }
+
+
+def load(urls: dict[str, str], cookie: str, args: argparse.Namespace) -> dict[str, dict]:
+    base = f"http://127.0.0.1:{args.port}"
+    server = start_server(args.port)
+    out: dict[str, dict] = {}
+    try:
+        for name, url in urls.items():
+            size = check(base + url, cookie)
+            for _ in range(20):
+                check(base + url, cookie)  # warm both workers
+            out[name] = {"bytes": size}
+            for c in (int(x) for x in args.connections.split(",")):
+                runs = [wrk(base + url, cookie, c, args.duration) for _ in range(args.runs)]
+                median = sorted(runs, key=lambda r: r["p50_ms"])[len(runs) // 2]
+                out[name][f"c{c}"] = {k: round(v, 2) for k, v in median.items()}
+                print(
+                    f"  {name:28} c={c}: p50 {median['p50_ms']:.2f} ms, p95 {median['p95_ms']:.2f} ms, "
+                    f"{median['rps']:.0f} req/s",
+                    flush=True,
+                )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    return out
+
+
+def time_round_open() -> dict:
+    """Open the next quarter's round for every settlement through the service, then remove it."""
+    from django.db import connection
+
+    from ratings import rules
+    from ratings.models import Round, SelfAssessment
+    from ratings.services import round_open
+
+    latest = Round.objects.order_by("-year", "-quarter").first()
+    year, quarter = (
+        (latest.year, latest.quarter + 1) if latest.quarter < 4 else (latest.year + 1, 1)
+    )
+    t = time.perf_counter()
+    rnd, created = round_open(year=year, quarter=quarter, today=rules.round_dates(year, quarter))
+    seconds = time.perf_counter() - t
+    if not created:
+        sys.exit(f"round {year}Q{quarter} already existed")
+    assessments = SelfAssessment.objects.filter(round=rnd).count()
+    history_sa = SelfAssessment.history.model._meta.db_table
+    history_round = Round.history.model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {history_sa} WHERE round_id = %s", [rnd.pk])
+        cursor.execute(f"DELETE FROM {SelfAssessment._meta.db_table} WHERE round_id = %s", [rnd.pk])
+        cursor.execute(f"DELETE FROM {history_round} WHERE id = %s", [rnd.pk])
+        cursor.execute(f"DELETE FROM {Round._meta.db_table} WHERE id = %s", [rnd.pk])
+    return {
+        "round": f"{year}Q{quarter}",
+        "self_assessments": assessments,
+        "seconds": round(seconds, 2),
+    }
+
+
+def verdicts(results: dict) -> list[str]:
+    http, sql = results["http"], results["sql"]
+    floor = http["trivial view (/healthz)"]["c1"]["p50_ms"]
+    lines = []
+    for name in ("county dashboard", "league table (class II)"):
+        p50 = http[name]["c1"]["p50_ms"]
+        alone = sql[name]["sql_ms"]
+        lines.append(
+            f"{name}: p50 {p50:.2f} ms vs 3 x trivial {3 * floor:.2f} ms -> "
+            f"{'met' if p50 <= 3 * floor else 'NOT met'}; vs 2 x SQL + 10 ms {2 * alone + 10:.2f} ms -> "
+            f"{'met' if p50 <= 2 * alone + 10 else 'NOT met'}"
+        )
+    ro = results["round_open"]["seconds"]
+    lines.append(
+        f"round open for {results['round_open']['self_assessments']} settlements: {ro:.2f} s -> "
+        f"{'met' if ro <= 10 else 'NOT met'} (target 10 s)"
+    )
+    return lines
+
+
+def main() -> None:
+    args = parse_args()
+    configure(args)
+    ensure_database(args.database_url, args.fresh)
+    import django
+
+    django.setup()
+    results: dict = {"args": vars(args)}
+    print("building / checking data …", flush=True)
+    results["data"] = build(args)
+    print(f"  {results['data']}", flush=True)
+    cookie = session_cookie()
+    urls = pages()
+    print("SQL alone …", flush=True)
+    results["sql"] = sql_alone(urls, cookie, args.sql_repeats)
+    for name, figures in results["sql"].items():
+        print(
+            f"  {name:28} {figures['queries']:2d} queries, {figures['sql_ms']:.2f} ms", flush=True
+        )
+    print("HTTP (gunicorn, 2 sync workers; wrk) …", flush=True)
+    results["http"] = load(urls, cookie, args)
+    print("round open …", flush=True)
+    results["round_open"] = time_round_open()
+    print(f"  {results['round_open']}", flush=True)
+    results["verdicts"] = verdicts(results)
+    print("\n".join(["", "targets:", *("  " + v for v in results["verdicts"])]))
+    Path(args.output).write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    print(f"\nwritten to {args.output}")
+
+
+if __name__ == "__main__":
+    main()
