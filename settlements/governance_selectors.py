@@ -82,18 +82,24 @@ class LabelledGap:
         return f"{self.label}：{self.detail}" if self.detail else self.label
 
 
-def _label_gaps(codes: list[str], missing_roles: list[str]) -> list[LabelledGap]:
-    labelled = []
-    for code in codes:
-        detail = ""
-        if code == rules.GAP_TEAM_MISSING:
-            detail = "、".join(str(TeamRole(r).label) for r in missing_roles)
-        labelled.append(LabelledGap(code=code, label=str(GOVERNANCE_GAP_LABELS[code]), detail=detail))
-    return labelled
+class _Labels:
+    """Gap and role labels translated once per call, not once per settlement and gap:
+    gettext per string costs ~0.1 ms, which at county-wide scale is most of the page."""
+
+    def __init__(self) -> None:
+        self.gaps = {code: str(label) for code, label in GOVERNANCE_GAP_LABELS.items()}
+        self.roles = {role: str(TeamRole(role).label) for role in rules.TEAM_ROLES}
+        self._details: dict[frozenset[str], str] = {}
+
+    def missing_roles(self, roles: set[str]) -> str:
+        key = frozenset(roles)
+        if key not in self._details:
+            self._details[key] = "、".join(self.roles[r] for r in rules.team_role_gaps(roles))
+        return self._details[key]
 
 
 def _gaps(
-    *, households: int, party_members: int, party_org: str, self_management: str,
+    *, labels: _Labels, households: int, party_members: int, party_org: str, self_management: str,
     party_leader: str, dispatched: str, executor: str, committee_members: int, roles: set[str],
 ) -> list[LabelledGap]:
     codes = rules.governance_gaps(
@@ -107,7 +113,14 @@ def _gaps(
         executor_named=bool(executor),
         team_roles=roles,
     )
-    return _label_gaps(codes, rules.team_role_gaps(roles))
+    return [
+        LabelledGap(
+            code=code,
+            label=labels.gaps[code],
+            detail=labels.missing_roles(roles) if code == rules.GAP_TEAM_MISSING else "",
+        )
+        for code in codes
+    ]
 
 
 def organisation_gaps_for(settlement: Settlement) -> list[LabelledGap]:
@@ -121,6 +134,7 @@ def organisation_gaps_for(settlement: Settlement) -> list[LabelledGap]:
     committee = CommitteeMember.objects.filter(settlement=settlement).count()
     roles = set(TeamMember.objects.filter(settlement=settlement).order_by().values_list("role", flat=True))
     return _gaps(
+        labels=_Labels(),
         households=settlement.households,
         party_members=settlement.party_members,
         party_org=settlement.party_org,
@@ -181,8 +195,10 @@ def governance_gap_report(user: Any, *, township_id: int | None = None) -> GapRe
         roles[settlement_id].add(role)
     rows: list[GapRow] = []
     counts: dict[str, int] = defaultdict(int)
+    labels = _Labels()
     for s in facts:
         gaps = _gaps(
+            labels=labels,
             households=s["households"],
             party_members=s["party_members"],
             party_org=s["party_org"],
@@ -202,7 +218,7 @@ def governance_gap_report(user: Any, *, township_id: int | None = None) -> GapRe
             village=s["village__name"], gaps=gaps,
         ))
     ordered_counts = [
-        (str(GOVERNANCE_GAP_LABELS[code]), counts[code]) for code in rules.GAP_ORDER if counts.get(code)
+        (labels.gaps[code], counts[code]) for code in rules.GAP_ORDER if counts.get(code)
     ]
     return GapReport(rows=rows, settlements_checked=len(facts), counts=ordered_counts)
 
