@@ -178,8 +178,11 @@ def _as_ledger_row(row: Disbursement) -> LedgerRow:
 def _locked_budget(year: int) -> YearBudget:
     # Created with the default (SPEC §6: ¥5,000,000) the first time a year needs one, so
     # it shows in the admin; locked so that budget checks of one year run one at a time.
-    YearBudget.objects.get_or_create(year=year)
-    return YearBudget.objects.select_for_update().get(year=year)
+    budget = YearBudget.objects.select_for_update().filter(year=year).first()
+    if budget is None:
+        YearBudget.objects.get_or_create(year=year)
+        budget = YearBudget.objects.select_for_update().get(year=year)
+    return budget
 
 
 def _sum(qs: Any) -> Decimal:
