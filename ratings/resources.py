@@ -40,6 +40,7 @@ class RubricItemResource(SpreadsheetResource):
     version = DerivedField(attribute="rubric__version", column_name="版本", widget=CountWidget())
 
     required_columns = ("领域", "条目编号", "内容", "类型", "每次分值", "条目上限")
+    resolved_fields = ("rubric",)  # the chosen version, checked once in file_errors
 
     class Meta(SpreadsheetResource.Meta):
         model = RubricItem

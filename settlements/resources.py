@@ -119,6 +119,7 @@ class SettlementResource(SpreadsheetResource):
     current_score = DerivedField(attribute="current_score", column_name="当前得分", widget=DecimalNumberWidget())
 
     required_columns = ("代码", "名称", TOWNSHIP_COLUMN, VILLAGE_COLUMN, "户数", "人口数", "党员数")
+    resolved_fields = ("village",)
 
     class Meta(SpreadsheetResource.Meta):
         model = Settlement

@@ -541,6 +541,9 @@ class SpreadsheetResource(resources.ModelResource):
     """
 
     required_columns: tuple[str, ...] = ()
+    # Foreign keys the resource resolves itself from rows loaded once: full_clean need not
+    # query each one again ("does this village exist?" is one SELECT per row otherwise).
+    resolved_fields: tuple[str, ...] = ()
 
     class Meta:
         use_transactions = True
@@ -616,7 +619,9 @@ class SpreadsheetResource(resources.ModelResource):
     def validate_instance(self, instance: Any, import_validation_errors: Any = None, validate_unique: bool = True) -> None:
         errors: dict[str, Any] = dict(import_validation_errors or {})
         try:
-            instance.full_clean(exclude=list(errors), validate_unique=False, validate_constraints=False)
+            instance.full_clean(
+                exclude=[*errors, *self.resolved_fields], validate_unique=False, validate_constraints=False
+            )
         except ValidationError as exc:
             errors = exc.update_error_dict(errors)
         for key, message in self.row_errors(instance, failed=set(errors)).items():

@@ -410,3 +410,25 @@ def test_exported_file_imports_back_unchanged(login, secretary, settlement_a, se
     assert result.totals["skip"] == 2 and result.totals["new"] == 0 and result.totals["update"] == 0
     confirm(login(secretary), response)
     assert snapshot() == before
+
+
+# ------------------------------------------------------------------- performance
+
+
+def test_townships_and_villages_are_read_once_per_import_not_per_row(secretary):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    villages = [f.village(f.township(f"镇{i}"), f"村{i}") for i in range(5)]
+    rows = [row(code=f"SN{i}", township=villages[i % 5].township.name, village=villages[i % 5].name) for i in range(40)]
+    dataset = tablib.Dataset(*rows, headers=HEADER)
+
+    with CaptureQueriesContext(connection) as queries:
+        result = SettlementResource(user=secretary).import_data(dataset, dry_run=True)
+
+    assert not result.has_validation_errors(), [str(r.error) for r in result.invalid_rows]
+    selects = [q["sql"] for q in queries if q["sql"].startswith("SELECT")]
+    assert sum('FROM "settlements_village"' in q for q in selects) == 1
+    assert sum('FROM "settlements_township"' in q for q in selects) == 1
+    # Per row only writes remain: savepoint, insert, its history row, release.
+    assert len(selects) <= 6
