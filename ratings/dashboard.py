@@ -75,8 +75,10 @@ def star_headers() -> list[str]:
 
 @dataclass(frozen=True)
 class Scope:
-    """What a panel is asked about: the county (township_id None) or one township, in a year."""
+    """What a panel is asked about: the county (township_id None) or one township, in a year,
+    for this user (a panel shows nothing the user may not see, e.g. money to an assessor)."""
 
+    user: Any
     township_id: int | None
     year: int
     today: dt.date
@@ -474,13 +476,15 @@ def county_dashboard(*, user: Any, today: dt.date, page: str | int | None = None
         pending=live.pending(),
         completeness=live.completeness(_("全县")),
         counted_at=live.counted_at,
-        panels=dashboard_panels(Scope(township_id=None, year=_year_of(latest, today), today=today)),
+        panels=dashboard_panels(
+            Scope(user=user, township_id=None, year=_year_of(latest, today), today=today)
+        ),
         township_page=township_page,
         township_lines=lines,
     )
 
 
-def township_dashboard(*, township: Township, today: dt.date) -> Dashboard:
+def township_dashboard(*, user: Any, township: Township, today: dt.date) -> Dashboard:
     """One township's view; the caller fetched ``township`` through townships_visible_to.
 
     Queries: its stats (all rounds), current round, target config; and, when this
@@ -502,7 +506,7 @@ def township_dashboard(*, township: Township, today: dt.date) -> Dashboard:
         completeness=live.completeness(township.name),
         counted_at=live.counted_at,
         panels=dashboard_panels(
-            Scope(township_id=township.pk, year=_year_of(latest, today), today=today)
+            Scope(user=user, township_id=township.pk, year=_year_of(latest, today), today=today)
         ),
     )
 

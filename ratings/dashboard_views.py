@@ -58,7 +58,9 @@ def county(request: HttpRequest) -> HttpResponse:
 @require_GET
 def township(request: HttpRequest, pk: int) -> HttpResponse:
     place = get_object_or_404(townships_visible_to(request.user), pk=pk)
-    data = dashboard.township_dashboard(township=place, today=timezone.localdate())
+    data = dashboard.township_dashboard(
+        user=request.user, township=place, today=timezone.localdate()
+    )
     return render(
         request, "dashboard/township.html", {"d": data, "headers": dashboard.star_headers()}
     )

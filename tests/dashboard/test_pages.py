@@ -252,7 +252,7 @@ def test_a_registered_panel_shows_on_the_dashboard_and_goes_away_when_removed(
     client = login(assessor)
     html = client.get(reverse("dashboard:county")).content.decode()
     assert "奖励资金（测试）" in html and "¥400.00" in html
-    assert asked[0].township_id is None and asked[0].today == TODAY
+    assert asked[0].township_id is None and asked[0].today == TODAY and asked[0].user == assessor
     dashboard.unregister("test-budget")
     assert "奖励资金（测试）" not in client.get(reverse("dashboard:county")).content.decode()
 
