@@ -47,15 +47,19 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture(autouse=True)
 def _browser_world(settings, tmp_path, transactional_db):
-    """What a flushed transactional database lacks: the default rubric (a data migration).
+    """What the migrations put in the database, whatever ran before.
 
-    Role groups come back by themselves (post_migrate after the flush). Uploaded files go
-    to a temporary MEDIA_ROOT; passwords use a fast hasher.
+    The browser modules use serialized_rollback, which restores the migrated data (the
+    default rubric, the role groups); a transactional test elsewhere without it flushes
+    them, so both are ensured again here (each call is idempotent). Uploaded files go to
+    a temporary MEDIA_ROOT; passwords use a fast hasher.
     """
     from ratings.models import Rubric, RubricItem
     from ratings.rubric_loader import install_default_rubric
+    from settlements.roles import sync_role_permissions
 
     install_default_rubric(Rubric, RubricItem)
+    sync_role_permissions()
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -18,7 +18,9 @@ from playwright.sync_api import Page, expect
 from ratings import services
 from ratings.models import AssessmentStatus, Evidence, Rating, RatingStatus, SelfAssessment
 
-pytestmark = pytest.mark.browser
+# live_server needs committed rows; serialized_rollback gives each test the migrated data
+# (rubric, role groups) even after another module's transactional test flushed them.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def png_photo() -> bytes:
