@@ -8,9 +8,12 @@ class RewardsConfig(AppConfig):
 
     def ready(self) -> None:
         # rewards listens to ratings; ratings never imports rewards (ARCHITECTURE.md).
+        from ratings.dashboard import register_panel
         from ratings.signals import rating_stars_changed, rating_took_effect
 
+        from .dashboard import rewards_panel
         from .receivers import queue_proposal
 
         rating_took_effect.connect(queue_proposal, dispatch_uid="rewards.propose_on_took_effect")
         rating_stars_changed.connect(queue_proposal, dispatch_uid="rewards.propose_on_stars_changed")
+        register_panel("rewards", rewards_panel)

@@ -37,6 +37,11 @@ STARRED: tuple[int, ...] = (3, 4, 5)
 STAR_VALUES: tuple[int, ...] = (0, 3, 4, 5)
 
 DEFAULT_BUDGET = Decimal("5000000.00")
+# SPEC §6 "warns before it is exceeded": committed money from this share of the budget on.
+BUDGET_WARNING_SHARE = Decimal("0.9")
+BUDGET_OK = "ok"
+BUDGET_NEAR = "near"
+BUDGET_OVER = "over"
 
 
 class AmountsInvalid(ValueError):
@@ -205,6 +210,24 @@ def proposals(
                 )
             out.append(Proposal(TOP_UP, tranche, cause.round_index, cause.star_basis, deficit))
     return out
+
+
+def budget_state(*, budget: Decimal, committed: Decimal) -> str:
+    """"over" past the budget, "near" from 90 % of it, else "ok" (a zero budget: any money is over)."""
+    budget, committed = Decimal(budget), Decimal(committed)
+    if committed > budget:
+        return BUDGET_OVER
+    if budget > 0 and committed >= budget * BUDGET_WARNING_SHARE:
+        return BUDGET_NEAR
+    return BUDGET_OK
+
+
+def budget_share_percent(*, budget: Decimal, committed: Decimal) -> Decimal:
+    """Committed money as a percentage of the budget, one place, capped at 100 for a bar."""
+    if Decimal(budget) <= 0:
+        return Decimal("100.0") if committed > 0 else Decimal("0.0")
+    share = Decimal(committed) * 100 / Decimal(budget)
+    return min(Decimal("100"), share).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 # ------------------------------------------------------------ amounts in Chinese capitals

@@ -246,3 +246,26 @@ def test_amount_in_chinese_capitals(amount, capitals):
 def test_capitals_refuse_negative_or_sub_fen_amounts(bad):
     with pytest.raises(ValueError):
         rules.amount_in_chinese_capitals(D(bad))
+
+
+@pytest.mark.parametrize(
+    ("budget", "committed", "state"),
+    [
+        ("5000000", "0", "ok"),
+        ("5000000", "4499999.99", "ok"),
+        ("5000000", "4500000", "near"),
+        ("5000000", "5000000", "near"),
+        ("5000000", "5000000.01", "over"),
+        ("0", "0", "ok"),
+        ("0", "0.01", "over"),
+    ],
+)
+def test_budget_warns_before_it_is_exceeded(budget, committed, state):
+    assert rules.budget_state(budget=D(budget), committed=D(committed)) == state
+
+
+def test_budget_share_percent_for_the_bar():
+    assert rules.budget_share_percent(budget=D("5000000"), committed=D("1250000")) == D("25.0")
+    assert rules.budget_share_percent(budget=D("3"), committed=D("1")) == D("33.3")
+    assert rules.budget_share_percent(budget=D("100"), committed=D("250")) == D("100")
+    assert rules.budget_share_percent(budget=D("0"), committed=D("0")) == D("0.0")

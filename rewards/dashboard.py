@@ -1,0 +1,68 @@
+"""The rewards panel on the dashboards (ratings.dashboard's registry; ratings never imports rewards).
+
+County dashboard: the year's budget against committed, approved and paid money, with a
+warning from 90 % of the budget on (SPEC §6 "warns before it is exceeded"). Township
+dashboard: that township's reward money. Assessors see no money (no panel); an official
+sees only their own township's.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from ratings.dashboard import Panel, Scope
+from settlements.roles import is_official, is_secretary
+
+from . import rules, selectors
+from .models import Disbursement
+from .templatetags.rewards_format import format_yuan
+
+
+def _yuan(value: Decimal) -> str:
+    return "¥" + format_yuan(value)
+
+
+def rewards_panel(scope: Scope) -> Panel | None:
+    """Two queries for the county (budget row, totals), one for a township."""
+    if not selectors.sees_money(scope.user):
+        return None
+    if scope.township_id is None:
+        if not is_secretary(scope.user):
+            return None
+        figures = selectors.budget_figures(year=scope.year)
+        state = rules.budget_state(budget=figures["budget"], committed=figures["committed"])
+        warning = ""
+        if state == rules.BUDGET_OVER:
+            warning = _("已承诺金额超出年度预算 %(excess)s，超出部分的审批须党组织书记确认。") % {
+                "excess": _yuan(figures["committed"] - figures["budget"])
+            }
+        elif state == rules.BUDGET_NEAR:
+            warning = _("已承诺金额达到年度预算的 90% 以上，请注意预算余额。")
+        return Panel(
+            title=_("%(year)s年度奖励补助预算") % {"year": scope.year},
+            rows=(
+                (_("年度预算"), _yuan(figures["budget"])),
+                (_("已承诺"), _yuan(figures["committed"])),
+                (_("已审批"), _yuan(figures["approved"])),
+                (_("已发放"), _yuan(figures["paid"])),
+                (_("预算余额"), _yuan(figures["remaining"])),
+            ),
+            progress=rules.budget_share_percent(budget=figures["budget"], committed=figures["committed"]),
+            progress_label=_("已承诺占预算"),
+            warning=warning,
+        )
+    if is_official(scope.user) and not is_secretary(scope.user) and scope.user.township_id != scope.township_id:
+        return None
+    totals = selectors.totals(
+        Disbursement.objects.filter(year=scope.year, settlement__village__township_id=scope.township_id)
+    )
+    return Panel(
+        title=_("%(year)s年度奖励补助") % {"year": scope.year},
+        rows=(
+            (_("已承诺"), _yuan(totals["committed"])),
+            (_("已审批"), _yuan(totals["approved"])),
+            (_("已发放"), _yuan(totals["paid"])),
+        ),
+    )
