@@ -635,7 +635,7 @@ class SpreadsheetResource(resources.ModelResource):
 
     def get_user_visible_fields(self) -> list[Any]:
         # The import page lists the columns it reads; derived columns are export-only.
-        return [f for f in self.get_import_fields() if not f.readonly]
+        return [f for f in self.get_import_fields() if not isinstance(f, DerivedField)]
 
     # -- export ------------------------------------------------------------------
 
@@ -652,7 +652,7 @@ class RowProblem:
     messages: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
-        text = "；".join(self.messages)
+        text = "；".join(m.rstrip("。") for m in self.messages) + "。"
         if self.row is None:
             return text
         return gettext("第 %(row)s 行：%(text)s") % {"row": self.row, "text": text}
@@ -756,12 +756,23 @@ class SpreadsheetAdminMixin(ImportExportMixin):
         else:
             form.add_error("import_file", _("无法读取这个文件。") + str(SAVE_AS_HINT))
 
+    def _fields_list(self, request: HttpRequest) -> list[tuple[str, list[str]]]:
+        """The columns each resource reads, listed on the import page."""
+        resources = [cls(**self.get_import_resource_kwargs(request)) for cls in self.get_import_resource_classes(request)]
+        return [(r.get_display_name(), [f.column_name for f in r.get_user_visible_fields()]) for r in resources]
+
     def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         response = super().import_action(request, **kwargs)
         context = getattr(response, "context_data", None)
-        if context is not None and context.get("result") is not None:
+        if context is None:
+            return response
+        if context.get("result") is not None:
             context["row_problems"] = row_problems(context["result"])
             context["import_summary"] = import_summary(context["result"])
+        if not context.get("fields_list") or not any(cols for _name, cols in context["fields_list"]):
+            # The library leaves the column list empty when the file could not be read:
+            # exactly when the person most needs to see which columns are expected.
+            context["fields_list"] = self._fields_list(request)
         return response
 
     def process_result(self, result: Result, request: HttpRequest) -> HttpResponse:
@@ -781,7 +792,7 @@ class SpreadsheetAdminMixin(ImportExportMixin):
                     "result": result,
                     "row_problems": row_problems(result),
                     "import_error_display": self.import_error_display,
-                    "fields_list": [],
+                    "fields_list": self._fields_list(request),
                     "media": self.media + form.media,
                 }
             )

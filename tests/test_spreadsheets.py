@@ -209,4 +209,4 @@ def test_row_problems_name_the_excel_row_and_the_column():
 
     problems = [str(p) for p in row_problems(result)]
 
-    assert problems == ["第 2 行：code：重复", "第 3 行：户数：不能为空。；整行有误"]
+    assert problems == ["第 2 行：code：重复。", "第 3 行：户数：不能为空；整行有误。"]

@@ -251,6 +251,8 @@ def test_other_encodings_are_refused_with_a_clear_message(login, secretary, vill
     errors = response.context["form"].errors["import_file"]
     assert any(message in e for e in errors)
     assert "Traceback" not in response.content.decode()
+    # The page still says which columns it expects.
+    assert response.context["fields_list"][0][1][:5] == ["代码", "名称", "乡镇", "村", "户数"]
     assert not Settlement.objects.exists()
 
 
