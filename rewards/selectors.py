@@ -54,6 +54,9 @@ def budget_figures(*, year: int) -> dict[str, Any]:
     figures["remaining"] = figures["budget"] - figures["committed"]
     figures["over_committed"] = figures["committed"] > figures["budget"]
     figures["over_approved"] = figures["approved"] > figures["budget"]
+    figures["near_budget"] = (
+        rules.budget_state(budget=figures["budget"], committed=figures["committed"]) == rules.BUDGET_NEAR
+    )
     return figures
 
 

@@ -145,3 +145,12 @@ def test_settlement_rewards_query_count(login, official_a, settlement_a, ledger,
     # session, user, user's groups, settlement, its rows (joined)
     with django_assert_num_queries(5):
         client.get(reverse("rewards:settlement", args=[settlement_a.pk]))
+
+
+def test_secretary_is_warned_before_the_budget_is_exceeded(login, secretary, ledger):
+    YearBudget.objects.filter(year=YEAR).update(amount=D("28000.00"))
+    client = login(secretary)
+    page = client.get(reverse("rewards:list")).content.decode()
+    assert "90% 以上" in page
+    admin_page = client.get(reverse("admin:rewards_disbursement_changelist")).content.decode()
+    assert "90% 以上" in admin_page
