@@ -68,7 +68,7 @@
           name: d.names[0], type: "line", data: d.county.map(num),
           markLine: {
             silent: true, symbol: "none", lineStyle: { type: "dashed", color: "#999" },
-            label: { formatter: "{b}" },
+            label: { formatter: "{b}", position: "insideEndTop" },
             data: [{ yAxis: 90, name: "5★" }, { yAxis: 80, name: "4★" }, { yAxis: 70, name: "3★" }]
           }
         },
