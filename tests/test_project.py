@@ -18,15 +18,14 @@ from django.conf import settings
 from settlements.demo import DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
-# Variables that decide which settings a subprocess gets; everything else is inherited.
-_SETTINGS_VARS = (
-    "DEBUG", "TESTING", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL",
-    "CSRF_TRUSTED_ORIGINS", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "DJANGO_SETTINGS_MODULE",
-)
+# Only what a process needs to run at all passes through: the test process's own
+# environment carries settings and test-only switches (e.g. DJANGO_ALLOW_ASYNC_UNSAFE,
+# set for the browser tests) that a production check must not see.
+_PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ")
 
 
-def production_env(**overrides: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _SETTINGS_VARS}
+def production_env(**overrides: str | None) -> dict[str, str]:
+    env = {k: os.environ[k] for k in _PASSED_THROUGH if k in os.environ}
     env.update(
         ENV_FILE="/dev/null",  # a developer's .env must not leak into these checks
         DJANGO_SETTINGS_MODULE="config.settings",
