@@ -341,10 +341,6 @@ def _townships_completeness(current: Round, ids: Sequence[int]) -> dict[int, dic
     return _cached(key, compute)
 
 
-def _current_round() -> Round | None:
-    return Round.objects.order_by("-year", "-quarter").first()
-
-
 @dataclass
 class Trend:
     rows: list[StarRow]
@@ -357,23 +353,32 @@ class Trend:
         return _chart(self.labels, self.rows, stack=False)
 
 
-def _from_stats(stats: Sequence[Any]) -> tuple[Round | None, list[StarRow], Trend]:
-    """Latest round, its counts per class, and the trend per round, from stat rows with round joined."""
+def _rounds_newest_first() -> list[Round]:
+    # A county runs four rounds a year: all of them are a few dozen small rows.
+    return list(Round.objects.order_by("-year", "-quarter"))
+
+
+def _from_stats(
+    stats: Sequence[tuple[int, int, int, int]], rounds: Sequence[Round]
+) -> tuple[Round | None, list[StarRow], Trend]:
+    """Latest rated round, its counts per class, and the trend per round.
+
+    ``stats`` are (round id, class, stars, count) rows; plain tuples, as a county's
+    history is a few hundred of them and model instances would cost more than the page.
+    """
     per_round: dict[int, Counter[int]] = defaultdict(Counter)
-    rounds: dict[int, Round] = {}
-    for row in stats:
-        per_round[row.round_id][row.stars] += row.count
-        rounds[row.round_id] = row.round
-    ordered = sorted(rounds.values(), key=lambda x: (x.year, x.quarter))
+    for round_id, _klass, stars, count in stats:
+        per_round[round_id][stars] += count
+    rated = [x for x in reversed(rounds) if x.pk in per_round]  # oldest first
     trend = Trend(
-        rows=[star_row(r.quarter_label(x.year, x.quarter), per_round[x.pk]) for x in ordered]
+        rows=[star_row(r.quarter_label(x.year, x.quarter), per_round[x.pk]) for x in rated]
     )
-    latest = ordered[-1] if ordered else None
+    latest = rated[-1] if rated else None
     by_class_counts: dict[int, Counter[int]] = defaultdict(Counter)
     if latest is not None:
-        for row in stats:
-            if row.round_id == latest.pk:
-                by_class_counts[row.settlement_class][row.stars] += row.count
+        for round_id, klass, stars, count in stats:
+            if round_id == latest.pk:
+                by_class_counts[klass][stars] += count
     by_class = [
         star_row(str(label), by_class_counts[value]) for value, label in SettlementClass.choices
     ]
@@ -429,16 +434,17 @@ class Dashboard:
 def county_dashboard(*, user: Any, today: dt.date, page: str | int | None = None) -> Dashboard:
     """The county overview for assessors and secretaries.
 
-    Queries: county stats (all rounds), current round, township count, township page,
+    Queries: rounds, county stats (all rounds), township count, township page,
     the page's township stats, target config; and, when this minute's live counts are not
     cached yet, settlement counts, assessment counts, overdue rectifications and the
     page's township completeness; plus each registered panel's own.
     """
     if not sees_all_settlements(user):
         raise PermissionDenied(_("只有县考评组和党组织书记可以查看全县看板。"))
-    stats = list(CountyRoundStat.objects.select_related("round"))
-    latest, by_class, trend = _from_stats(stats)
-    current = _current_round()
+    rounds = _rounds_newest_first()
+    stats = CountyRoundStat.objects.values_list("round_id", "settlement_class", "stars", "count")
+    latest, by_class, trend = _from_stats(list(stats), rounds)
+    current = rounds[0] if rounds else None
     live = _live_counts(current, today, township_id=None)
     township_page = Paginator(Township.objects.order_by("code"), TOWNSHIPS_PER_PAGE).get_page(page)
     townships = list(township_page.object_list)
@@ -487,13 +493,16 @@ def county_dashboard(*, user: Any, today: dt.date, page: str | int | None = None
 def township_dashboard(*, user: Any, township: Township, today: dt.date) -> Dashboard:
     """One township's view; the caller fetched ``township`` through townships_visible_to.
 
-    Queries: its stats (all rounds), current round, target config; and, when this
+    Queries: rounds, its stats (all rounds), target config; and, when this
     minute's live counts are not cached yet, its settlement counts, assessment counts and
     overdue rectifications; plus each registered panel's own.
     """
-    stats = list(RoundStat.objects.filter(township=township).select_related("round"))
-    latest, by_class, trend = _from_stats(stats)
-    current = _current_round()
+    rounds = _rounds_newest_first()
+    stats = RoundStat.objects.filter(township=township).values_list(
+        "round_id", "settlement_class", "stars", "count"
+    )
+    latest, by_class, trend = _from_stats(list(stats), rounds)
+    current = rounds[0] if rounds else None
     live = _live_counts(current, today, township_id=township.pk)
     return Dashboard(
         township=township,
@@ -546,7 +555,7 @@ class League:
     previous: Round | None
     settlement_class: int
     township_id: int | None
-    townships: list[Township]
+    townships: list[tuple[int, str]]  # (pk, name)
     rows: list[LeagueRow]
     after: tuple[int, int] | None
     next_after: str | None
@@ -586,14 +595,15 @@ def league_table(
             ),
         ).order_by("-year", "-quarter")
     )
-    townships = list(townships_visible_to(user).only("pk", "code", "name"))
+    # (pk, name) pairs: a county may have 700 townships, and instances would cost more than the page.
+    townships = list(townships_visible_to(user).values_list("pk", "name"))
     if not sees_all_settlements(user):
         if not townships:
             raise PermissionDenied(_("没有可查看的乡镇。"))
-        if township_id not in (None, townships[0].pk):
+        if township_id not in (None, townships[0][0]):
             raise LookupError("township")
-        township_id = townships[0].pk
-    elif township_id is not None and township_id not in {t.pk for t in townships}:
+        township_id = townships[0][0]
+    elif township_id is not None and township_id not in {pk for pk, _name in townships}:
         raise LookupError("township")
     if round_id is None:
         chosen = next((x for x in rounds if x.rated), None)

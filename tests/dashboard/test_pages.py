@@ -356,3 +356,21 @@ def test_other_pages_queries_do_not_grow_with_the_county(
     # session, user, years, groups, drift per assessor
     with django_assert_num_queries(5):
         assert client.get(reverse("dashboard:drift")).status_code == 200
+
+
+def test_names_are_escaped_in_the_fast_rendered_tables(small_county, login, assessor):
+    from settlements.models import Township
+
+    Township.objects.filter(pk=small_county[0].pk).update(name='<b onmouseover="x()">镇</b>')
+    Settlement.objects.filter(village__township=small_county[0]).update(name="<i>点</i>")
+    client = login(assessor)
+    html = client.get(reverse("dashboard:county")).content.decode()
+    assert (
+        "<b onmouseover" not in html and "&lt;b onmouseover=&quot;x()&quot;&gt;镇&lt;/b&gt;" in html
+    )
+    pages = "".join(
+        client.get(reverse("dashboard:league") + f"?klass={klass}").content.decode()
+        for klass in (1, 2, 3, 4)
+    )
+    assert "<b onmouseover" not in pages and "<i>点</i>" not in pages
+    assert "&lt;i&gt;点&lt;/i&gt;" in pages
