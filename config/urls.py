@@ -2,14 +2,15 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
 from ratings import dashboard_views
 from settlements import views as settlement_views
 
-admin.site.site_header = "聚居点星级评定管理"
-admin.site.site_title = "聚居点星级评定"
-admin.site.index_title = "管理首页"
+admin.site.site_header = _("聚居点星级评定管理")
+admin.site.site_title = _("聚居点星级评定")
+admin.site.index_title = _("管理首页")
 
 urlpatterns = [
     path("", settlement_views.home, name="home"),

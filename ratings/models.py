@@ -88,7 +88,7 @@ class Rubric(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name}（第{self.version}版）"
+        return _("%(name)s（第%(version)s版）") % {"name": self.name, "version": self.version}
 
     @property
     def is_frozen(self) -> bool:
@@ -215,7 +215,11 @@ class Round(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.year}年第{self.quarter}季度（{self.get_stage_display()}）"
+        return _("%(year)s年第%(quarter)s季度（%(stage)s）") % {
+            "year": self.year,
+            "quarter": self.quarter,
+            "stage": self.get_stage_display(),
+        }
 
 
 # ------------------------------------------------------------------ self-assessment

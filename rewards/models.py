@@ -76,7 +76,12 @@ class RewardSchedule(models.Model):
 
     def __str__(self) -> str:
         scope = self.get_settlement_class_display() if self.settlement_class else _("通用")
-        return f"{self.year}年 {scope} {self.get_star_display()} ¥{self.amount:,.2f}"
+        return _("%(year)s年 %(scope)s %(star)s ¥%(amount)s") % {
+            "year": self.year,
+            "scope": scope,
+            "star": self.get_star_display(),
+            "amount": f"{self.amount:,.2f}",
+        }
 
     # Amounts priced money already in the ledger: changing them afterwards would make
     # the ledger disagree with the rule, so a year's schedule freezes with its first row.
@@ -115,7 +120,7 @@ class YearBudget(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.year}年 ¥{self.amount:,.2f}"
+        return _("%(year)s年 ¥%(amount)s") % {"year": self.year, "amount": f"{self.amount:,.2f}"}
 
 
 class DisbursementKind(models.TextChoices):

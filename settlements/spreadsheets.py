@@ -195,7 +195,7 @@ def read_spreadsheet(data: bytes) -> tablib.Dataset:
             raise SpreadsheetError(_("表头中“%(name)s”列出现了两次。") % {"name": h})
         seen.add(h)
     # An unnamed column in the middle still needs a distinct name for tablib.
-    headers = [h or f"（第{i + 1}列无列名）" for i, h in enumerate(headers)]
+    headers = [h or gettext("（第%(n)s列无列名）") % {"n": i + 1} for i, h in enumerate(headers)]
     width = len(headers)
 
     dataset = tablib.Dataset(headers=headers)
