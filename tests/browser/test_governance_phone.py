@@ -1,8 +1,6 @@
 """The governance pages in real headless Chromium at a phone's width (390px), and printed."""
 
 import datetime
-import os
-import shutil
 from decimal import Decimal
 
 import pytest
@@ -12,31 +10,20 @@ from django.utils import timezone
 
 from settlements import rules, services
 from settlements.models import PointCategory
-from tests.conftest import require_service
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ID_1 = "11010519491231002X"
 
 
 @pytest.fixture
-def phone(live_server, official_a):
-    require_service("Chromium", os.path.exists(CHROMIUM), CHROMIUM)
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls the test
-    # makes around it are still synchronous.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
+def phone(page, live_server, official_a):
+    """pytest-playwright's page (Debian Chromium at 390px, from tests/browser/conftest.py),
+    logged in as the official through a session cookie."""
     client = Client()
     client.force_login(official_a)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1, locale="zh-CN")
-        context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
-        page = context.new_page()
-        yield live_server.url, page
-        browser.close()
+    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+    return live_server.url, page
 
 
 @pytest.fixture
