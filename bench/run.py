@@ -364,7 +364,10 @@ def main() -> None:
     results["sql"] = sql_alone(urls, cookie, args.sql_repeats)
     for name, figures in results["sql"].items():
         print(
-            f"  {name:28} {figures['queries']:2d} queries, {figures['sql_ms']:.2f} ms", flush=True
+            f"  {name:28} {figures['queries']:2d} queries, {figures['sql_ms']:.2f} ms; first request "
+            f"after a change or the minute: {figures['cold_queries']} queries, reads "
+            f"{figures['cold_read_sql_ms']:.2f} ms, whole request {figures['first_request_ms']:.1f} ms",
+            flush=True,
         )
     print("HTTP (gunicorn, 2 sync workers; wrk) …", flush=True)
     results["http"] = load(urls, cookie, args)

@@ -270,13 +270,13 @@ def test_county_dashboard_queries_do_not_grow_with_the_county(
     county, login, assessor, django_assert_num_queries
 ):
     client = login(assessor)
-    # session, user, groups, county stats of all rounds, current round, [this minute's
-    # live counts: settlement counts, assessment counts, overdue rectifications], township
-    # count, township page, the page's township stats, [live: the page's township
-    # completeness], five-star target
-    with django_assert_num_queries(13):
+    # session, user, groups, rounds, county stats of all rounds, [this minute's live
+    # counts: settlement counts, self-assessments by status, ratings by status, overdue
+    # rectifications], township count, township page, the page's township stats, [live:
+    # the page's township completeness], five-star target
+    with django_assert_num_queries(14):
         assert client.get(reverse("dashboard:county")).status_code == 200
-    # the same within the minute, the live counts cached: 4 fewer
+    # the same within the minute, the live counts cached: 5 fewer
     with django_assert_num_queries(9):
         assert client.get(reverse("dashboard:county")).status_code == 200
 
@@ -286,9 +286,10 @@ def test_township_dashboard_queries_do_not_grow_with_the_county(
 ):
     client = login(f.official("official_q", county[0]))
     url = reverse("dashboard:township", args=[county[0].pk])
-    # session, user, groups, township, its stats of all rounds, current round, [live: its
-    # settlement counts, its assessment counts, its overdue rectifications], five-star target
-    with django_assert_num_queries(10):
+    # session, user, groups, township, rounds, its stats of all rounds, [live: its
+    # settlement counts, self-assessments by status, ratings by status, overdue
+    # rectifications], five-star target
+    with django_assert_num_queries(11):
         assert client.get(url).status_code == 200
     with django_assert_num_queries(7):
         assert client.get(url).status_code == 200
