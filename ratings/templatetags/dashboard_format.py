@@ -17,6 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from ratings import dashboard_rules
+from ratings.dashboard import star_headers
 from ratings.templatetags.ratings_format import format_score, format_stars
 
 register = template.Library()
@@ -90,9 +91,12 @@ def star_rows_html(
     """<tr>s of StarRows: label, one cell per star level, total, five-star share, then any
     ``extras[i]`` cells (label, number) for row i, e.g. completeness per township."""
     total_label, share_label = escape(_("合计")), escape(_("五星占比"))
+    heads = [escape(h) for h in star_headers()]
     out = []
     for i, row in enumerate(rows):
-        cells = "".join(f'<td data-label="{escape(h)}">{n:d}</td>' for h, n in row.cells)
+        cells = "".join(
+            f'<td data-label="{h}">{n:d}</td>' for h, n in zip(heads, row.counts, strict=True)
+        )
         more = "".join(
             f'<td data-label="{escape(h)}">{n:d}</td>' for h, n in (extras[i] if extras else ())
         )
