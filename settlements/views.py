@@ -9,15 +9,15 @@ from .selectors import settlements_visible_to
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Each role lands on its work: an official on the current round, the county on its queue.
+    """Each role lands on its overview (issue 6): an official on their township's view (with
+    the current round's work), assessors and secretaries on the county dashboard.
 
-    The secretary lands on the queue until the dashboard replaces it. URLs are named, not
-    imported: settlements does not depend on ratings.
+    URLs are named, not imported: settlements does not depend on ratings.
     """
     if is_official(request.user):
-        return redirect("ratings:round_current")
+        return redirect("dashboard:township", request.user.township_id)
     if is_assessor(request.user) or is_secretary(request.user):
-        return redirect("ratings:queue")
+        return redirect("dashboard:county")
     return render(request, "home.html", {})
 
 

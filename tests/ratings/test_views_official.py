@@ -48,15 +48,21 @@ def input_tag(html: str, name: str) -> str:
 # ------------------------------------------------------------------------ landing
 
 
-def test_official_lands_on_the_current_round_page(client, login, official_a, round_now):
+def test_official_lands_on_their_townships_view_with_the_round_one_tap_away(client, login, official_a, round_now):
     response = login(official_a).get(reverse("home"))
     assert response.status_code == 302
-    assert response.url == reverse("ratings:round_current")
+    assert response.url == reverse("dashboard:township", args=[official_a.township_id])
+    page = client.get(response.url).content.decode()
+    assert reverse("ratings:round_current") in page
 
 
-def test_assessor_and_secretary_land_on_the_review_queue(client, login, assessor, secretary, round_now):
-    assert login(assessor).get(reverse("home")).url == reverse("ratings:queue")
-    assert login(secretary).get(reverse("home")).url == reverse("ratings:queue")
+def test_official_cannot_land_on_another_townships_view(client, login, official_a, township_b, round_now):
+    assert login(official_a).get(reverse("dashboard:township", args=[township_b.pk])).status_code == 404
+
+
+def test_assessor_and_secretary_land_on_the_county_dashboard(client, login, assessor, secretary, round_now):
+    assert login(assessor).get(reverse("home")).url == reverse("dashboard:county")
+    assert login(secretary).get(reverse("home")).url == reverse("dashboard:county")
 
 
 def test_user_without_a_role_is_told_to_ask_for_one(client, login, db):
