@@ -16,8 +16,9 @@ ROLE_GROUPS = (OFFICIAL, ASSESSOR, SECRETARY)
 # app_label -> codenames, per role. "*" means every permission of that app.
 ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
     OFFICIAL: {
+        # Officials keep their township's facts up to date, also by spreadsheet (scoped import).
         "settlements": ["view_township", "view_village", "view_settlement", "change_settlement",
-                        "export_settlement"],
+                        "add_settlement", "import_settlement", "export_settlement"],
         "ratings": ["view_rubric", "view_rubricitem", "view_round"],
     },
     ASSESSOR: {

@@ -324,10 +324,11 @@ def test_secretary_may_import_into_any_township(login, secretary, settlement_a, 
 # ------------------------------------------------------------------- permissions
 
 
-def test_import_needs_its_own_permission(login, official_a, settlement_a):
-    official_a.is_staff = True
-    official_a.save()  # can view and change settlements, but not import
-    client = login(official_a)
+def test_import_needs_its_own_permission(login, township_a, settlement_a):
+    # A staff user who can view and change settlements, but has not been given import.
+    clerk = f.user("clerk", is_staff=True, township_obj=township_a)
+    clerk.user_permissions.add(*Permission.objects.filter(codename__in=["view_settlement", "change_settlement"]))
+    client = login(clerk)
 
     assert client.get(reverse("admin:settlements_settlement_changelist")).status_code == 200
     assert client.get(IMPORT_URL).status_code == 403
@@ -434,3 +435,11 @@ def test_townships_and_villages_are_read_once_per_import_not_per_row(secretary):
     assert sum('FROM "settlements_township"' in q for q in selects) == 1
     # Per row only writes remain: savepoint, insert, its history row, release.
     assert len(selects) <= 6
+
+
+def test_township_officials_group_may_import_and_export_their_township(login, official_a, settlement_a):
+    official_a.is_staff = True
+    official_a.save()
+    client = login(official_a)
+    assert client.get(IMPORT_URL).status_code == 200
+    assert client.get(EXPORT_URL).status_code == 200
