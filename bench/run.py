@@ -250,6 +250,8 @@ def wrk(url: str, cookie: str, connections: int, duration: int) -> dict:
         f"-t{min(connections, 2)}",
         f"-c{connections}",
         f"-d{duration}s",
+        "--timeout",
+        "10s",
         "-s",
         str(LUA),
         "-H",
@@ -259,12 +261,12 @@ def wrk(url: str, cookie: str, connections: int, duration: int) -> dict:
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     line = next(x for x in output.splitlines() if x.startswith("JSON "))
     data = json.loads(line[5:])
-    if data["status_errors"] or data["socket_errors"]:
-        sys.exit(f"wrk saw errors on {url}: {data}")
+    # Reported, not fatal: a slow page timing out under load is itself a result.
     return {
         "p50_ms": data["p50_us"] / 1000,
         "p95_ms": data["p95_us"] / 1000,
         "rps": data["requests"] / (data["duration_us"] / 1e6),
+        "errors": data["status_errors"] + data["socket_errors"],
     }
 
 
@@ -284,7 +286,7 @@ def load(urls: dict[str, str], cookie: str, args: argparse.Namespace) -> dict[st
                 out[name][f"c{c}"] = {k: round(v, 2) for k, v in median.items()}
                 print(
                     f"  {name:28} c={c}: p50 {median['p50_ms']:.2f} ms, p95 {median['p95_ms']:.2f} ms, "
-                    f"{median['rps']:.0f} req/s",
+                    f"{median['rps']:.0f} req/s, errors {median['errors']}",
                     flush=True,
                 )
     finally:
@@ -352,7 +354,8 @@ def main() -> None:
     import django
 
     django.setup()
-    results: dict = {"args": vars(args)}
+    # The machine is shared: the load average says how much of it the figures had.
+    results: dict = {"args": vars(args), "loadavg_before": os.getloadavg(), "cpus": os.cpu_count()}
     print("building / checking data …", flush=True)
     results["data"] = build(args)
     print(f"  {results['data']}", flush=True)
@@ -374,6 +377,8 @@ def main() -> None:
     print("round open …", flush=True)
     results["round_open"] = time_round_open()
     print(f"  {results['round_open']}", flush=True)
+    results["loadavg_after"] = os.getloadavg()
+    print(f"  load average before {results['loadavg_before']}, after {results['loadavg_after']}")
     results["verdicts"] = verdicts(results)
     print("\n".join(["", "targets:", *("  " + v for v in results["verdicts"])]))
     Path(args.output).write_text(json.dumps(results, indent=2, ensure_ascii=False))
