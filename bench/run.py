@@ -327,6 +327,24 @@ def time_round_open() -> dict:
     }
 
 
+def time_league_build() -> dict:
+    """Re-rank the newest rated round's class II, as the first league view after a change does."""
+    from ratings.models import CountyRoundStat, LeagueBuild, LeagueEntry, Round
+    from ratings.stats import league_build
+
+    rnd = (
+        Round.objects.filter(pk__in=CountyRoundStat.objects.values("round"))
+        .order_by("-year", "-quarter")
+        .first()
+    )
+    LeagueBuild.objects.filter(round=rnd, settlement_class=2).delete()
+    t = time.perf_counter()
+    league_build(round=rnd, settlement_class=2)
+    seconds = time.perf_counter() - t
+    entries = LeagueEntry.objects.filter(round=rnd, settlement_class=2).count()
+    return {"round": str(rnd), "entries": entries, "ms": round(seconds * 1000, 1)}
+
+
 def verdicts(results: dict) -> list[str]:
     http, sql = results["http"], results["sql"]
     floor = http["trivial view (/healthz)"]["c1"]["p50_ms"]
@@ -372,6 +390,8 @@ def main() -> None:
             f"{figures['cold_read_sql_ms']:.2f} ms, whole request {figures['first_request_ms']:.1f} ms",
             flush=True,
         )
+    results["league_build"] = time_league_build()
+    print(f"league ranking after a change: {results['league_build']}", flush=True)
     print("HTTP (gunicorn, 2 sync workers; wrk) …", flush=True)
     results["http"] = load(urls, cookie, args)
     print("round open …", flush=True)
