@@ -28,6 +28,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from settlements.models import Settlement, SettlementClass, Township
 from settlements.roles import is_official, sees_all_settlements
@@ -62,7 +63,8 @@ LEAGUE_PAGE_SIZE = 50
 HONOUR_PAGE_SIZE = 50
 VILLAGES_PER_PAGE = 50
 LIVE_SECONDS = 60  # how stale pending work and completeness may be
-STAR_NAMES = {5: "五星", 4: "四星", 3: "三星", 0: "无星"}
+# gettext_noop: makemessages must see "无星"; star_headers() translates when called.
+STAR_NAMES = {5: gettext_noop("五星"), 4: gettext_noop("四星"), 3: gettext_noop("三星"), 0: gettext_noop("无星")}
 
 
 def star_headers() -> list[str]:
