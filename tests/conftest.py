@@ -97,3 +97,15 @@ def login(client):
 
 
 pytest_plugins = ["tests.celery_conftest"]
+
+
+@pytest.fixture(autouse=True)
+def _chinese_by_default():
+    """Each test starts in the default language: a request made in English by an earlier
+    test leaves English active in this thread, which would leak into later assertions."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -65,6 +65,11 @@ def test_official_fills_and_submits_a_self_assessment_with_a_photo(
     sa = SelfAssessment.objects.get(round=rnd, settlement=settlement_a)
 
     log_in(official_a)
+    # The official lands on the township's view; the round is one tap away.
+    expect(page).to_have_url(re.compile(r"/dashboard/townships/\d+/$"))
+    no_horizontal_scroll(page)
+    screenshot("official-00-township")
+    page.get_by_role("link", name="本轮自评").first.click()
     expect(page).to_have_url(re.compile(r"/ratings/$"))
     expect(page.locator("h1")).to_contain_text("第1季度")
     expect(page.get_by_text(settlement_a.name).first).to_be_visible()
@@ -128,6 +133,8 @@ def test_assessor_reviews_finalises_and_the_star_shows_after_notice(
     services.self_assessment_submit(assessment=saved, by=official_a, expected_version=saved.version)
 
     log_in(assessor)
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))  # the county dashboard
+    page.get_by_role("link", name="考评队列").first.click()
     expect(page).to_have_url(re.compile(r"/ratings/queue/$"))
     expect(page.get_by_text(settlement_a.name).first).to_be_visible()
     expect(page.get_by_text("97.0").first).to_be_visible()
