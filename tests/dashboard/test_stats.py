@@ -186,3 +186,34 @@ def test_receivers_are_connected_by_the_app():
     ]
     assert "ratings.stats.took_effect" in receivers
     assert "ratings.stats.stars_changed" in receivers
+
+
+def test_the_workflow_services_keep_the_stats_true(
+    db, assessor, django_capture_on_commit_callbacks
+):
+    """End to end: ratings taking effect after their notice, then a downgrade, through ratings.services."""
+    import datetime as dt
+
+    from ratings import services
+    from tests.dashboard.conftest import build_county
+
+    build_county(townships=3, per_township=8, rounds=2, today=dt.date(2026, 10, 28))
+    in_notice = Rating.objects.filter(status=RatingStatus.NOTICE).count()
+    assert in_notice > 0
+    effective_before = Rating.objects.filter(status=RatingStatus.EFFECTIVE).count()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = services.ratings_take_effect_due(today=dt.date(2026, 11, 26))
+
+    assert taken == in_notice
+    assert sum(x.count for x in CountyRoundStat.objects.all()) == effective_before + in_notice
+    assert_true_to_ratings()
+
+    starred = (
+        Rating.objects.filter(status=RatingStatus.EFFECTIVE, stars__gt=0).order_by("-pk").first()
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.rating_downgrade(
+            rating=starred, by=assessor, reason="发生重大问题，降低星级等次。"
+        )
+    assert_true_to_ratings()
