@@ -64,7 +64,12 @@ HONOUR_PAGE_SIZE = 50
 VILLAGES_PER_PAGE = 50
 LIVE_SECONDS = 60  # how stale pending work and completeness may be
 # gettext_noop: makemessages must see "无星"; star_headers() translates when called.
-STAR_NAMES = {5: gettext_noop("五星"), 4: gettext_noop("四星"), 3: gettext_noop("三星"), 0: gettext_noop("无星")}
+STAR_NAMES = {
+    5: gettext_noop("五星"),
+    4: gettext_noop("四星"),
+    3: gettext_noop("三星"),
+    0: gettext_noop("无星"),
+}
 
 
 def star_headers() -> list[str]:
