@@ -152,11 +152,11 @@ def test_running_seed_demo_twice_changes_nothing():
 
 @pytest.mark.django_db
 def test_seed_demo_is_the_same_county_on_every_machine():
-    seed(settlements=40)
+    seed(settlements=40, no_history=True)
     first = snapshot()["settlements"]
     Settlement.objects.all().delete()
     Village.objects.all().delete()
-    seed(settlements=40)
+    seed(settlements=40, no_history=True)
     again = snapshot()["settlements"]
     strip = lambda rows: [{k: v for k, v in r.items() if k not in ("id", "village_id")} for r in rows]  # noqa: E731
     assert strip(again) == strip(first)
@@ -233,3 +233,14 @@ def test_missing_role_groups_are_a_clear_error():
         seed(settlements=20)
     # One transaction for the whole command: no places without their users.
     assert not User.objects.exists() and not Township.objects.exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_builds_a_rating_history_once():
+    from ratings.models import Rating, Round, SelfAssessment
+
+    seed(settlements=30)
+    counts = (Round.objects.count(), SelfAssessment.objects.count(), Rating.objects.count())
+    assert counts[0] >= 4 and counts[2] > 0  # a year or more of rounds, with ratings
+    seed(settlements=30)
+    assert (Round.objects.count(), SelfAssessment.objects.count(), Rating.objects.count()) == counts

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
@@ -28,8 +29,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--logins-only", action="store_true", help="只打印演示账号，不写数据库"
         )
+        parser.add_argument(
+            "--no-history", action="store_true", help="只生成地点和账号，不生成考评历史"
+        )
 
-    def handle(self, *args: Any, settlements: int, logins_only: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, settlements: int, logins_only: bool, no_history: bool = False, **options: Any
+    ) -> None:
         if not logins_only:
             if settlements < 1:
                 raise CommandError("--settlements 必须至少为 1。")
@@ -39,6 +45,10 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     places = demo.build_places(settlements)
                     demo.ensure_users()
+                    if not no_history:
+                        # Rounds, ratings, rectifications and certificates, so every page has
+                        # something to show. Called by name: settlements does not import ratings.
+                        call_command("seed_history", stdout=self.stdout)
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
             self.stdout.write(
