@@ -12,7 +12,7 @@ from typing import Any
 
 from django import template
 
-from ratings import selectors
+from ratings import dashboard, selectors
 from ratings.models import StarChange
 from settlements.roles import is_assessor, is_official, is_secretary
 
@@ -64,4 +64,7 @@ def settlement_history(context: template.Context, settlement: Any) -> dict[str, 
         ),
         "latest": latest,
         "latest_review": getattr(latest, "review", None) if latest else None,
+        # Score and star over time, points per area: the settlement was fetched through
+        # settlements_visible_to by the view, so the charts need no scoping of their own.
+        "charts": dashboard.settlement_charts(settlement=settlement),
     }
