@@ -1,8 +1,8 @@
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from . import selectors
 from .roles import is_assessor, is_official, is_secretary
 from .selectors import settlements_visible_to
 
@@ -23,11 +23,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def settlement_list(request: HttpRequest) -> HttpResponse:
-    qs = settlements_visible_to(request.user)
     q = request.GET.get("q", "").strip()
-    if q:
-        qs = qs.filter(name__icontains=q) | qs.filter(code__icontains=q)
-    page = Paginator(qs.order_by("code"), 50).get_page(request.GET.get("page"))
+    page = selectors.settlement_page(request.user, q=q, page=request.GET.get("page"))
     return render(request, "settlements/list.html", {"page": page, "q": q})
 
 
