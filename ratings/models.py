@@ -97,7 +97,7 @@ class Rubric(models.Model):
     def _stored_frozen(self) -> bool:
         return bool(self.pk) and Rubric.objects.filter(pk=self.pk, frozen_at__isnull=False).exists()
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args, **kwargs) -> None:  # noqa: DJ012 (beside the freeze helpers it uses)
         # Only the is_current flag may move on a frozen version (a newer one replaces it).
         if self._stored_frozen():
             stored = Rubric.objects.get(pk=self.pk)
@@ -162,7 +162,7 @@ class RubricItem(models.Model):
     def _rubric_frozen(self) -> bool:
         return Rubric.objects.filter(pk=self.rubric_id, frozen_at__isnull=False).exists()
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args, **kwargs) -> None:  # noqa: DJ012 (beside the freeze helpers it uses)
         if self._rubric_frozen():
             raise RubricFrozen(_("评分细则版本已被使用，其条目不能修改。"))
         if self.pk:
@@ -299,6 +299,9 @@ class SelfAssessmentItem(models.Model):
             models.CheckConstraint(condition=Q(points__gte=0), name="self_item_points_non_negative"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.item.code} ×{self.occurrences} = {self.points}"
+
 
 # ------------------------------------------------------------------- county review
 
@@ -361,6 +364,9 @@ class ReviewItem(models.Model):
             models.UniqueConstraint(fields=["review", "item"], name="review_item_unique"),
             models.CheckConstraint(condition=Q(points__gte=0), name="review_item_points_non_negative"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.item.code} ×{self.occurrences} = {self.points}"
 
 
 # -------------------------------------------------------------------------- ratings
@@ -438,6 +444,9 @@ class StarChange(models.Model):
         verbose_name_plural = _("星级变动记录")
         ordering = ["settlement", "at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.from_stars}★→{self.to_stars}★"
+
 
 class ObjectionOutcome(models.TextChoices):
     PENDING = "pending", _("待处理")
@@ -472,6 +481,9 @@ class Objection(models.Model):
                 name="objection_heard_by_other_assessor",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.filed_by_name} · {self.get_outcome_display()}"
 
 
 class RectificationStatus(models.TextChoices):
@@ -517,9 +529,11 @@ class Rectification(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.settlement} · {self.get_status_display()}"
+
     def get_absolute_url(self) -> str:
         return reverse("ratings:rectification", args=[self.pk])
-
 
 def evidence_path(instance: Evidence, filename: str) -> str:
     return f"evidence/{instance.settlement_id}/{filename}"
@@ -556,9 +570,11 @@ class Evidence(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return self.original_name
+
     def get_absolute_url(self) -> str:
         return reverse("ratings:evidence", args=[self.pk])
-
 
 class Certificate(models.Model):
     """命名授牌: one per star confirmed at a final rating."""
@@ -581,9 +597,11 @@ class Certificate(models.Model):
             models.CheckConstraint(condition=Q(stars__in=[3, 4, 5]), name="certificate_stars_valid"),
         ]
 
+    def __str__(self) -> str:
+        return self.number
+
     def get_absolute_url(self) -> str:
         return reverse("ratings:certificate", args=[self.pk])
-
 
 class Notice(models.Model):
     """An in-app notice (reminders, deadlines); ``key`` makes each one sent once."""
@@ -600,6 +618,9 @@ class Notice(models.Model):
         verbose_name_plural = _("通知")
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="notice_once_per_key")]
+
+    def __str__(self) -> str:
+        return self.text
 
 
 # ------------------------------------------------------- dashboards (stored aggregates)
@@ -629,6 +650,9 @@ class RoundStat(models.Model):
             models.CheckConstraint(condition=Q(count__gt=0), name="round_stat_count_positive"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.round_id}/{self.township_id}/{self.settlement_class}/{self.stars}★"
+
 
 class CountyRoundStat(models.Model):
     """The county's totals of RoundStat per round, class and star: the trend reads these."""
@@ -646,6 +670,9 @@ class CountyRoundStat(models.Model):
             models.CheckConstraint(condition=Q(stars__in=[0, 3, 4, 5]), name="county_round_stat_stars_valid"),
             models.CheckConstraint(condition=Q(count__gt=0), name="county_round_stat_count_positive"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}"
 
 
 class AssessorRoundStat(models.Model):
@@ -676,6 +703,9 @@ class AssessorRoundStat(models.Model):
             models.CheckConstraint(condition=Q(reviews__gt=0), name="assessor_round_stat_reviews_positive"),
             models.CheckConstraint(condition=Q(gap_square_sum__gte=0), name="assessor_round_stat_squares"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}/{self.assessor_id}"
 
 
 class FiveStarTarget(models.Model):
@@ -735,6 +765,9 @@ class LeagueEntry(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.round_id}/{self.settlement_id}"
+
 
 class LeagueBuild(models.Model):
     """A round × class whose LeagueEntry rows are up to date; the stats recount deletes it."""
@@ -749,3 +782,7 @@ class LeagueBuild(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["round", "settlement_class"], name="league_build_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}"
+
