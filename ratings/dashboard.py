@@ -107,7 +107,8 @@ class SummaryColumns:
 
 
 PanelSource = Callable[[Scope], Panel | None]
-SummarySource = Callable[[Sequence[int], int], SummaryColumns]
+# source(user, township_ids, year): the user decides what it may show (None = nothing).
+SummarySource = Callable[[Any, Sequence[int], int], "SummaryColumns | None"]
 _panels: dict[str, PanelSource] = {}
 _summary_columns: dict[str, SummarySource] = {}
 
@@ -121,7 +122,11 @@ def register_panel(key: str, source: PanelSource) -> None:
 
 
 def register_summary_columns(key: str, source: SummarySource) -> None:
-    """Add columns to the township annual summary: ``source(township_ids, year)``."""
+    """Add columns to the township annual summary: ``source(user, township_ids, year)``.
+
+    The source gets the viewer so it can show nothing to a role that may not see its
+    figures (rewards shows money to secretaries and the township's own officials only).
+    """
     _summary_columns[key] = source
 
 
@@ -134,8 +139,9 @@ def dashboard_panels(scope: Scope) -> list[Panel]:
     return [p for p in (source(scope) for _, source in sorted(_panels.items())) if p is not None]
 
 
-def summary_columns(township_ids: Sequence[int], year: int) -> list[SummaryColumns]:
-    return [source(township_ids, year) for _, source in sorted(_summary_columns.items())]
+def summary_columns(user: Any, township_ids: Sequence[int], year: int) -> list[SummaryColumns]:
+    columns = (source(user, township_ids, year) for _, source in sorted(_summary_columns.items()))
+    return [c for c in columns if c is not None]
 
 
 # ====================================================================== shared pieces
@@ -884,7 +890,7 @@ def summary_years(today: dt.date) -> list[int]:
 
 
 def township_summaries(
-    *, townships: Sequence[Township], year: int, years: list[int], today: dt.date
+    *, user: Any, townships: Sequence[Township], year: int, years: list[int], today: dt.date
 ) -> SummaryTable:
     """The annual figures of each township (乡镇年度目标考核 / 述职评议), for the townships given.
 
@@ -960,7 +966,7 @@ def township_summaries(
             timeliness[row["settlement__village__township_id"]].update(
                 {k: row[k] for k in ("expected", "submitted", "on_time")}
             )
-    extras = summary_columns(ids, year)
+    extras = summary_columns(user, ids, year)
     rows = []
     for t in townships:
         c = changes.get(t.pk, {})

@@ -134,7 +134,7 @@ def summary(request: HttpRequest) -> HttpResponse:
     )
     page = page.get_page(request.GET.get("page"))
     table = dashboard.township_summaries(
-        townships=list(page.object_list), year=year, years=years, today=timezone.localdate()
+        user=request.user, townships=list(page.object_list), year=year, years=years, today=timezone.localdate()
     )
     return render(request, "dashboard/summary.html", {"table": table, "page": page})
 
@@ -147,7 +147,7 @@ def township_summary(request: HttpRequest, pk: int) -> HttpResponse:
     if year is None:
         return _invalid(request, form)
     table = dashboard.township_summaries(
-        townships=[place], year=year, years=years, today=timezone.localdate()
+        user=request.user, townships=[place], year=year, years=years, today=timezone.localdate()
     )
     template = (
         "dashboard/summary_print.html"
@@ -168,7 +168,7 @@ def summary_xlsx(request: HttpRequest) -> HttpResponse:
     if not townships:
         raise PermissionDenied(_("没有可查看的乡镇。"))
     table = dashboard.township_summaries(
-        townships=townships, year=year, years=years, today=timezone.localdate()
+        user=request.user, townships=townships, year=year, years=years, today=timezone.localdate()
     )
     sheet = tablib.Dataset(*table.spreadsheet_rows(), headers=table.headers(), title=f"{year}")
     response = HttpResponse(neutralise_dataset(sheet).export("xlsx"), content_type=XLSX)

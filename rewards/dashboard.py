@@ -8,15 +8,18 @@ sees only their own township's.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
+from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
-from ratings.dashboard import Panel, Scope
+from ratings.dashboard import Panel, Scope, SummaryColumns
 from settlements.roles import is_official, is_secretary
 
 from . import rules, selectors
-from .models import Disbursement
+from .models import Disbursement, DisbursementStatus
 from .templatetags.rewards_format import format_yuan
 
 
@@ -66,3 +69,29 @@ def rewards_panel(scope: Scope) -> Panel | None:
             (_("已发放"), _yuan(totals["paid"])),
         ),
     )
+
+
+def rewards_summary_columns(user: Any, township_ids: Sequence[int], year: int) -> SummaryColumns | None:
+    """Reward money per township for the annual summary (乡镇年度目标考核), one query.
+
+    Money is shown only to those who may see it: secretaries, and officials for their own
+    township (disbursements_visible_to scopes the rows). Assessors get no columns.
+    """
+    if not selectors.sees_money(user):
+        return None
+    values: dict[int, tuple[Decimal, Decimal]] = {}
+    for row in (
+        selectors.disbursements_visible_to(user)
+        .filter(year=year, settlement__village__township_id__in=list(township_ids))
+        .values("settlement__village__township_id")
+        .annotate(
+            committed=Sum("amount"),
+            paid=Sum("amount", filter=Q(status=DisbursementStatus.PAID)),
+        )
+        .order_by()
+    ):
+        values[row["settlement__village__township_id"]] = (
+            row["committed"] or Decimal("0.00"),
+            row["paid"] or Decimal("0.00"),
+        )
+    return SummaryColumns(headers=(_("奖励已承诺（元）"), _("奖励已发放（元）")), values=values)

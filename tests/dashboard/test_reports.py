@@ -319,7 +319,7 @@ def test_registered_summary_columns_reach_the_page_and_the_spreadsheet(
 ):
     ids_seen = []
 
-    def rewards(township_ids, year):
+    def rewards(user, township_ids, year):
         ids_seen.append((list(township_ids), year))
         return dashboard.SummaryColumns(
             headers=("奖励已支付（元）",), values={small_county[0].pk: (Decimal("12000.00"),)}
