@@ -17,7 +17,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .admin import ReadOnlyAdminMixin, ReadOnlyInline, ScopedHistoryAdmin, township_filter
+from core.admin import ReadOnlyAdminMixin, ReadOnlyInline, ScopedHistoryAdmin
+
+from .admin_filters import township_filter
 from .governance_selectors import settlements_editable_by
 from .models import (
     CommitteeMember,

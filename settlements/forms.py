@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.spreadsheets import SpreadsheetError, check_size, format_bytes
+
 from .models import (
     CommitteeMember,
     Household,
@@ -21,7 +23,6 @@ from .models import (
     TeamMember,
 )
 from .services import HONOUR_LIST_MAX_SIZE, clean_id_number
-from .spreadsheets import SpreadsheetError, check_size, format_bytes
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -28,6 +28,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.spreadsheets import (
+    SpreadsheetError,
+    XLSXExport,
+    import_summary,
+    read_spreadsheet,
+    row_problems,
+)
+
 from . import rules, services
 from .forms import (
     CommitteeMemberForm,
@@ -61,13 +69,6 @@ from .governance_selectors import (
 from .models import CommitteeMember, HonourKind, Household, PointEntry, Settlement, TeamMember
 from .roles import is_official, is_secretary
 from .selectors import townships_visible_to
-from .spreadsheets import (
-    SpreadsheetError,
-    XLSXExport,
-    import_summary,
-    read_spreadsheet,
-    row_problems,
-)
 
 
 def _personal_settlement(request: HttpRequest, pk: int) -> Settlement:
