@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import ScopedAdminMixin, ScopedHistoryAdmin
 from core.spreadsheets.admin import SpreadsheetAdminMixin
 
-from . import admin_governance  # noqa: F401  (registers the governance models)
 from .admin_filters import class_filter, star_filter, township_filter
+from .governance import admin as governance_admin  # noqa: F401  (registers the governance models)
 from .models import GAP_LABELS, Settlement, SettlementClass, Township, User, Village
 from .resources import SettlementResource
 from .roles import OFFICIAL, sees_all_settlements

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.spreadsheets import read_spreadsheet, row_problems
-from settlements import services
-from settlements.governance_resources import HouseholdResource, PointEntryResource
+from settlements.governance import services
+from settlements.governance.resources import HouseholdResource, PointEntryResource
 from settlements.models import Household, PointCategory, PointEntry
 
 ID_1 = "11010519491231002X"

@@ -29,9 +29,9 @@ from core.spreadsheets import (
     cell_text,
 )
 
+from ..models import Household, PointCategory, PointEntry, Settlement
 from . import rules
-from .governance_selectors import settlements_editable_by
-from .models import Household, PointCategory, PointEntry, Settlement
+from .selectors import settlements_editable_by
 from .services import ID_PROBLEM_MESSAGES, POINTS_PROBLEM_MESSAGES
 
 SETTLEMENT_COLUMN = "聚居点代码"

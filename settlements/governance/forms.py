@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.spreadsheets import SpreadsheetError, check_size, format_bytes
 
-from .models import (
+from ..models import (
     CommitteeMember,
     Household,
     PartyOrg,

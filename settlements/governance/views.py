@@ -36,6 +36,10 @@ from core.spreadsheets import (
     row_problems,
 )
 
+from .. import rules as settlement_rules
+from ..models import CommitteeMember, HonourKind, Household, PointEntry, Settlement, TeamMember
+from ..roles import is_official, is_secretary
+from ..selectors import townships_visible_to
 from . import rules, services
 from .forms import (
     CommitteeMemberForm,
@@ -47,8 +51,8 @@ from .forms import (
     SpreadsheetUploadForm,
     TeamMemberForm,
 )
-from .governance_resources import HEAD_ID_COLUMN, ID_COLUMN, HouseholdResource, PointEntryResource
-from .governance_selectors import (
+from .resources import HEAD_ID_COLUMN, ID_COLUMN, HouseholdResource, PointEntryResource
+from .selectors import (
     committee_of,
     entry_of,
     governance_gap_report,
@@ -66,9 +70,6 @@ from .governance_selectors import (
     sees_personal_data,
     team_by_role,
 )
-from .models import CommitteeMember, HonourKind, Household, PointEntry, Settlement, TeamMember
-from .roles import is_official, is_secretary
-from .selectors import townships_visible_to
 
 
 def _personal_settlement(request: HttpRequest, pk: int) -> Settlement:
@@ -111,16 +112,16 @@ def governance(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _required_party_label(settlement: Settlement) -> str:
     return {
-        rules.FORM_BRANCH: _("党支部"),
-        rules.FORM_JOINT_OR_GROUP: _("联合党组织或党小组"),
-        rules.FORM_STATION: _("党员先锋服务站（选派党员）"),
+        settlement_rules.FORM_BRANCH: _("党支部"),
+        settlement_rules.FORM_JOINT_OR_GROUP: _("联合党组织或党小组"),
+        settlement_rules.FORM_STATION: _("党员先锋服务站（选派党员）"),
     }[settlement.required_party_form]
 
 
 def _required_self_label(settlement: Settlement) -> str:
     return {
-        rules.SELF_COMMITTEE: _("自主管理委员会"),
-        rules.SELF_EXECUTOR: _("自主管理执行人"),
+        settlement_rules.SELF_COMMITTEE: _("自主管理委员会"),
+        settlement_rules.SELF_EXECUTOR: _("自主管理执行人"),
     }[settlement.required_self_management]
 
 
