@@ -10,8 +10,9 @@ Excel/WPS saved in GBK (or UTF-8, with or without a BOM). The pieces:
 - ``widgets``: cell widgets (text, counts, decimals, Chinese dates, choice labels, 是/否).
 - ``resources``: ``SpreadsheetResource``, a ModelResource base that is all-or-nothing,
   checks the header row, skips blank rows and reports every bad row ("第 N 行：reason").
-- ``admin``: ``SpreadsheetAdminMixin`` for a ModelAdmin (imported from there, so that
-  reading a spreadsheet needs no admin).
+- ``admin``: ``SpreadsheetAdminMixin`` for a ModelAdmin, and ``forms``:
+  ``SpreadsheetUploadForm`` for an import page (both imported from their modules, so
+  that reading a spreadsheet needs neither the admin nor forms).
 
 The names below are the package's public API.
 """

@@ -35,6 +35,7 @@ from core.spreadsheets import (
     read_spreadsheet,
     row_problems,
 )
+from core.spreadsheets.forms import SpreadsheetUploadForm
 
 from .. import rules as settlement_rules
 from ..models import CommitteeMember, HonourKind, Household, PointEntry, Settlement, TeamMember
@@ -48,7 +49,6 @@ from .forms import (
     OrganisationForm,
     PointEntryForm,
     ReverseForm,
-    SpreadsheetUploadForm,
     TeamMemberForm,
 )
 from .resources import HEAD_ID_COLUMN, ID_COLUMN, HouseholdResource, PointEntryResource
