@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "import_export",
     "simple_history",
+    "core",
     "settlements",
     "ratings",
     "rewards",
@@ -144,7 +145,7 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # Off on purpose: the library's escaping turns every xlsx cell into text. Our export formats
-# (settlements.spreadsheets) neutralise =, +, -, @ themselves and keep numbers numeric.
+# (core.spreadsheets.export) neutralise =, +, -, @ themselves and keep numbers numeric.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"

@@ -24,18 +24,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export.forms import ConfirmImportForm
 
-from settlements.admin import (
-    ReadOnlyAdminMixin,
-    ReadOnlyInline,
-    ScopedAdminMixin,
-    ScopedHistoryAdmin,
-    class_filter,
-    scoped_by_settlement,
-    star_filter,
-    township_filter,
-)
+from core.admin import ReadOnlyAdminMixin, ReadOnlyInline, ScopedAdminMixin, ScopedHistoryAdmin
+from core.spreadsheets.admin import SpreadsheetAdminMixin, SpreadsheetImportForm
+from settlements.admin_filters import class_filter, star_filter, township_filter
 from settlements.roles import sees_all_settlements
-from settlements.spreadsheets import SpreadsheetAdminMixin, SpreadsheetImportForm
+from settlements.selectors import scoped_by_settlement
 
 from . import rules
 from .models import (

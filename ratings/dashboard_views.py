@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from core.spreadsheets import neutralise_dataset
 from settlements.models import SettlementClass
 from settlements.roles import is_official, sees_all_settlements
 from settlements.selectors import settlements_visible_to, townships_visible_to
-from settlements.spreadsheets import neutralise_dataset
 
 from . import dashboard, stats
 from .dashboard_forms import HonourFilter, LeagueFilter, TownshipFilter, YearFilter, errors_text

@@ -11,7 +11,7 @@ from typing import Any
 from django.utils.translation import gettext
 from import_export.fields import Field
 
-from settlements.spreadsheets import (
+from core.spreadsheets import (
     ChoiceLabelWidget,
     CountWidget,
     DecimalNumberWidget,

@@ -13,24 +13,14 @@ import datetime as dt
 import logging
 
 from celery import shared_task
-from django.db import OperationalError
 from django.utils import timezone
 
+from core.tasks import RETRYING
 from settlements.models import User
 
 from . import cycle, services
 
 logger = logging.getLogger(__name__)
-
-RETRYING = {
-    "acks_late": True,
-    "autoretry_for": (OperationalError,),
-    "retry_backoff": 10,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-    "max_retries": 6,
-}
-
 
 def _today(day: str | None) -> dt.date:
     # Beat sends no date: the job runs for today in the county's time (Asia/Shanghai),

@@ -20,7 +20,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from settlements.spreadsheets import neutralise_formula
+from core.spreadsheets import neutralise_formula
 
 from .models import Disbursement, DisbursementStatus
 

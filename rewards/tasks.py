@@ -12,24 +12,14 @@ import datetime as dt
 import logging
 
 from celery import shared_task
-from django.db import OperationalError
 from django.utils import timezone
 
+from core.tasks import RETRYING
 from ratings.models import Rating
 
 from . import services
 
 logger = logging.getLogger(__name__)
-
-RETRYING = {
-    "acks_late": True,
-    "autoretry_for": (OperationalError,),
-    "retry_backoff": 10,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-    "max_retries": 6,
-}
-
 
 @shared_task(name="rewards.tasks.propose_for_rating", **RETRYING)
 def propose_for_rating(rating_id: int) -> int:

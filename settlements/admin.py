@@ -1,8 +1,9 @@
-"""Django admin for places, settlements and users; the scoping every project admin shares.
+"""Django admin for places, settlements and users.
 
-Every queryset here goes through the scoped selectors (``settlements_visible_to`` and
-friends): a township official with staff access sees only their township in lists,
-filters, choices and imports, and another township's object is a 404.
+The shared admin bases are in core.admin, the place filters in settlements.admin_filters. Every queryset here goes through the scoped
+selectors (``settlements_visible_to`` and friends): a township official with staff
+access sees only their township in lists, filters, choices and imports, and another
+township's object is a 404.
 """
 
 from __future__ import annotations
@@ -12,174 +13,19 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ScopedAdminMixin, ScopedHistoryAdmin
+from core.spreadsheets.admin import SpreadsheetAdminMixin
+
+from .admin_filters import class_filter, star_filter, township_filter
+from .governance import admin as governance_admin  # noqa: F401  (registers the governance models)
 from .models import GAP_LABELS, Settlement, SettlementClass, Township, User, Village
 from .resources import SettlementResource
 from .roles import OFFICIAL, sees_all_settlements
 from .selectors import settlements_visible_to, townships_visible_to, villages_visible_to
-from .spreadsheets import SpreadsheetAdminMixin
-
-# ---------------------------------------------------------------------- shared pieces
-
-# Choices offered in admin forms, per related model: only what the user may see.
-SCOPED_CHOICES = {
-    Township: townships_visible_to,
-    Village: villages_visible_to,
-    Settlement: settlements_visible_to,
-}
-
-
-def scoped_by_settlement(queryset: QuerySet, user: Any, path: str = "settlement") -> QuerySet:
-    """Rows whose settlement (at ``path``) the user may see."""
-    if sees_all_settlements(user):
-        return queryset  # no semi-join against every settlement for the county
-    return queryset.filter(**{f"{path}__in": settlements_visible_to(user).values("pk")})
-
-
-def township_filter(path: str) -> type[admin.SimpleListFilter]:
-    """A 乡镇 filter over ``path`` (e.g. ``village__township``) offering only visible townships."""
-
-    class TownshipFilter(admin.SimpleListFilter):
-        title = _("乡镇")
-        parameter_name = "township"
-
-        def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[Any, str]]:
-            return list(townships_visible_to(request.user).values_list("pk", "name"))
-
-        def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-            value = self.value()
-            if not value:
-                return queryset
-            if not value.isdigit():
-                return queryset.none()
-            return queryset.filter(**{f"{path}_id": int(value)})
-
-    return TownshipFilter
-
-
-def class_filter(path: str) -> type[admin.SimpleListFilter]:
-    """A 类别 filter: ``klass`` on Settlement, the frozen ``settlement_class`` elsewhere."""
-
-    class ClassFilter(admin.SimpleListFilter):
-        title = _("类别")
-        parameter_name = "class"
-
-        def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[Any, str]]:
-            return [(str(value), label) for value, label in SettlementClass.choices]
-
-        def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-            value = self.value()
-            if not value:
-                return queryset
-            if value not in {str(v) for v in SettlementClass.values}:
-                return queryset.none()
-            return queryset.filter(**{path: int(value)})
-
-    return ClassFilter
-
-
-def star_filter(path: str) -> type[admin.SimpleListFilter]:
-    """A 星级 filter with fixed choices: no DISTINCT over every settlement or rating."""
-
-    class StarFilter(admin.SimpleListFilter):
-        title = _("星级")
-        parameter_name = "star"
-
-        def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-            return [("0", _("无星级")), ("3", _("三星")), ("4", _("四星")), ("5", _("五星"))]
-
-        def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-            value = self.value()
-            if not value:
-                return queryset
-            if value not in {"0", "3", "4", "5"}:
-                return queryset.none()
-            return queryset.filter(**{path: int(value)})
-
-    return StarFilter
-
-
-class ScopedAdminMixin:
-    """get_queryset from a scoped selector, scoped FK choices, 404 outside the scope."""
-
-    # One COUNT per list page, not a second one of the whole table (national scale).
-    show_full_result_count = False
-
-    def scoped_queryset(self, request: HttpRequest) -> QuerySet:
-        raise NotImplementedError
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        qs = self.scoped_queryset(request)
-        ordering = self.get_ordering(request)  # type: ignore[attr-defined]
-        if ordering:
-            qs = qs.order_by(*ordering)
-        return qs
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        selector = SCOPED_CHOICES.get(db_field.related_model)
-        if selector is not None and "queryset" not in kwargs:
-            kwargs["queryset"] = selector(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
-
-    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
-        obj = super().get_object(request, object_id, from_field)  # type: ignore[misc]
-        if obj is None:
-            # Django's admin would redirect with "does not exist"; the project's rule is a
-            # plain 404 for another township's object, as on every other page.
-            raise Http404
-        return obj
-
-
-class ScopedHistoryAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
-    """History visible, never reverted from the admin (writes go through services/forms)."""
-
-    def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
-        return True
-
-    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
-        self.get_object(request, object_id)  # 404 outside the user's scope
-        return super().history_view(request, object_id, extra_context)
-
-    def history_form_view(
-        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
-    ) -> HttpResponse:
-        self.get_object(request, object_id)
-        if request.method == "POST":
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-
-class ReadOnlyAdminMixin:
-    """Workflow records change only through the services; the admin shows them and their history."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 # ------------------------------------------------------------------------- places
 
@@ -325,5 +171,3 @@ class UserAdmin(ScopedAdminMixin, BaseUserAdmin):
     def roles(self, obj: User) -> str:
         return "、".join(g.name for g in obj.groups.all())
 
-
-from . import admin_governance  # noqa: E402,F401

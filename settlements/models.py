@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from . import rules
+from .governance import rules as governance_rules
 
 
 class Township(models.Model):
@@ -215,7 +216,7 @@ class Settlement(models.Model):
 # ---------------------------------------------------------------------------
 # Governance (SPEC §2, §8): who holds each organisation, the 5员1长 team, residents'
 # points and the red/black lists. Personal data lives here; only the settlement's own
-# township officials and Party secretaries see it (settlements.governance_selectors).
+# township officials and Party secretaries see it (settlements.governance.selectors).
 # ---------------------------------------------------------------------------
 
 phone_validator = RegexValidator(
@@ -224,12 +225,12 @@ phone_validator = RegexValidator(
 
 
 class TeamRole(models.TextChoices):
-    PARTY_MEMBER = rules.TEAM_PARTY_MEMBER, _("党员")
-    LIFE_SERVICE = rules.TEAM_LIFE_SERVICE, _("“友邻家务”生活服务员")
-    SAFETY = rules.TEAM_SAFETY, _("公共安全协管员")
-    WELFARE_POST = rules.TEAM_WELFARE_POST, _("公益性岗位人员")
-    GRID = rules.TEAM_GRID, _("网格化治理员")
-    BUILDING_HEAD = rules.TEAM_BUILDING_HEAD, _("楼栋长")
+    PARTY_MEMBER = governance_rules.TEAM_PARTY_MEMBER, _("党员")
+    LIFE_SERVICE = governance_rules.TEAM_LIFE_SERVICE, _("“友邻家务”生活服务员")
+    SAFETY = governance_rules.TEAM_SAFETY, _("公共安全协管员")
+    WELFARE_POST = governance_rules.TEAM_WELFARE_POST, _("公益性岗位人员")
+    GRID = governance_rules.TEAM_GRID, _("网格化治理员")
+    BUILDING_HEAD = governance_rules.TEAM_BUILDING_HEAD, _("楼栋长")
 
 
 class CommitteePost(models.TextChoices):
@@ -240,11 +241,11 @@ class CommitteePost(models.TextChoices):
 
 GOVERNANCE_GAP_LABELS = {
     **GAP_LABELS,
-    rules.GAP_PARTY_NO_LEADER: _("党组织书记（负责人、组长）未登记"),
-    rules.GAP_PARTY_NO_DISPATCHED: _("党员先锋服务站未登记选派党员"),
-    rules.GAP_SELF_NO_COMMITTEE_MEMBERS: _("自主管理委员会未登记成员"),
-    rules.GAP_SELF_NO_EXECUTOR: _("未登记自主管理执行人"),
-    rules.GAP_TEAM_MISSING: _("“5员1长”队伍缺少角色"),
+    governance_rules.GAP_PARTY_NO_LEADER: _("党组织书记（负责人、组长）未登记"),
+    governance_rules.GAP_PARTY_NO_DISPATCHED: _("党员先锋服务站未登记选派党员"),
+    governance_rules.GAP_SELF_NO_COMMITTEE_MEMBERS: _("自主管理委员会未登记成员"),
+    governance_rules.GAP_SELF_NO_EXECUTOR: _("未登记自主管理执行人"),
+    governance_rules.GAP_TEAM_MISSING: _("“5员1长”队伍缺少角色"),
 }
 
 
@@ -322,7 +323,7 @@ class TeamMember(models.Model):
         verbose_name_plural = _("“5员1长”队伍成员")
         ordering = ["settlement", "role", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(role__in=list(rules.TEAM_ROLES)), name="team_member_role_valid"),
+            models.CheckConstraint(condition=Q(role__in=list(governance_rules.TEAM_ROLES)), name="team_member_role_valid"),
         ]
 
     def __str__(self) -> str:
@@ -342,7 +343,7 @@ class Household(models.Model):
     # Fixed when the household is added: the balance is base + entries, and a correction
     # is a reversing entry, never an edit of the base (SPEC §8).
     base_score = models.DecimalField(
-        _("基础分"), max_digits=7, decimal_places=1, default=rules.DEFAULT_BASE_SCORE
+        _("基础分"), max_digits=7, decimal_places=1, default=governance_rules.DEFAULT_BASE_SCORE
     )
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
@@ -363,7 +364,7 @@ class Household(models.Model):
 
     @property
     def masked_id_number(self) -> str:
-        return rules.mask_id_number(self.id_number)
+        return governance_rules.mask_id_number(self.id_number)
 
 
 class PointCategory(models.Model):

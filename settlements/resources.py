@@ -13,10 +13,7 @@ from typing import Any
 from django.utils.translation import gettext
 from import_export.fields import Field
 
-from .models import PartyOrg, SelfManagement, Settlement
-from .roles import sees_all_settlements
-from .selectors import settlements_visible_to, townships_visible_to, villages_visible_to
-from .spreadsheets import (
+from core.spreadsheets import (
     ChineseDateWidget,
     ChoiceLabelWidget,
     CountWidget,
@@ -28,6 +25,10 @@ from .spreadsheets import (
     cell_text,
     values_in,
 )
+
+from .models import PartyOrg, SelfManagement, Settlement
+from .roles import sees_all_settlements
+from .selectors import settlements_visible_to, townships_visible_to, villages_visible_to
 
 TOWNSHIP_COLUMN = "乡镇"
 VILLAGE_COLUMN = "村"

@@ -7,6 +7,8 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 
+from core.scoping import restrict_to
+
 from .models import Settlement, Township, Village
 from .roles import is_official, sees_all_settlements
 
@@ -35,6 +37,13 @@ def settlements_visible_to(user: Any) -> QuerySet[Settlement]:
     if is_official(user):
         return qs.filter(village__township_id=user.township_id)
     return qs.none()
+
+
+def scoped_by_settlement(queryset: QuerySet, user: Any, path: str = "settlement") -> QuerySet:
+    """Rows whose settlement (at ``path``) the user may see."""
+    # The county roles see every row: no semi-join against every settlement.
+    allowed = None if sees_all_settlements(user) else settlements_visible_to(user)
+    return restrict_to(queryset, path, allowed)
 
 
 SETTLEMENTS_PER_PAGE = 50

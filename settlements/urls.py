@@ -6,5 +6,5 @@ app_name = "settlements"
 urlpatterns = [
     path("", views.settlement_list, name="list"),
     path("<int:pk>/", views.settlement_detail, name="detail"),
-    path("", include("settlements.governance_urls")),
+    path("", include("settlements.governance.urls")),
 ]

@@ -1,4 +1,4 @@
-"""settlements.spreadsheets: reading what Chinese Excel/WPS save, refusing the rest, safe exports."""
+"""core.spreadsheets: reading what Chinese Excel/WPS save, refusing the rest, safe exports."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 import tablib
 from import_export.results import Result
 
-from settlements.spreadsheets import (
+from core.spreadsheets import (
     CSVExport,
     SpreadsheetError,
     XLSXExport,

@@ -8,7 +8,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from settlements import rules, services
+from settlements import rules
+from settlements.governance import rules as governance_rules
+from settlements.governance import services
 from settlements.models import PointCategory
 
 pytestmark = pytest.mark.browser
@@ -33,7 +35,7 @@ def governed(settlement_a, official_a):
         settlement=settlement_a, by=official_a, party_org=rules.PARTY_BRANCH, self_management=rules.SELF_EXECUTOR,
         party_leader_name="李书记", party_leader_phone="13900000001",
     )
-    services.team_member_add(settlement=settlement_a, by=official_a, role=rules.TEAM_GRID, name="王网格", phone="13900000002")
+    services.team_member_add(settlement=settlement_a, by=official_a, role=governance_rules.TEAM_GRID, name="王网格", phone="13900000002")
     household = services.household_add(settlement=settlement_a, by=official_a, head_name="张三", id_number=ID_1, phone="13800000000")
     services.point_entry_record(
         household=household, category=PointCategory.objects.get_or_create(name="爱护卫生")[0], points=Decimal("3"),

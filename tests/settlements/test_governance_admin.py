@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.urls import reverse
 from django.utils import timezone
 
-from settlements import services
+from settlements.governance import services
 from settlements.models import PointCategory, PointEntry
 
 ID_1 = "11010519491231002X"

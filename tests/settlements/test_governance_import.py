@@ -10,10 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from settlements import services
-from settlements.governance_resources import HouseholdResource, PointEntryResource
+from core.spreadsheets import read_spreadsheet, row_problems
+from settlements.governance import services
+from settlements.governance.resources import HouseholdResource, PointEntryResource
 from settlements.models import Household, PointCategory, PointEntry
-from settlements.spreadsheets import read_spreadsheet, row_problems
 
 ID_1 = "11010519491231002X"
 

@@ -8,8 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from settlements import rules, services
-from settlements.governance_selectors import households_with_balance, organisation_gaps_for
+from settlements import rules
+from settlements.governance import rules as governance_rules
+from settlements.governance import services
+from settlements.governance.selectors import households_with_balance, organisation_gaps_for
 from settlements.models import (
     HonourList,
     HonourListRow,
@@ -75,19 +77,19 @@ def test_organisation_update_records_who_changed_it(settlement_a, official_a):
 def test_outsider_and_assessor_cannot_edit(settlement_a, official_b, assessor, secretary):
     for user in (official_b, assessor):
         with pytest.raises(PermissionDenied):
-            services.team_member_add(settlement=settlement_a, by=user, role=rules.TEAM_GRID, name="王五")
-    assert services.team_member_add(settlement=settlement_a, by=secretary, role=rules.TEAM_GRID, name="王五").pk
+            services.team_member_add(settlement=settlement_a, by=user, role=governance_rules.TEAM_GRID, name="王五")
+    assert services.team_member_add(settlement=settlement_a, by=secretary, role=governance_rules.TEAM_GRID, name="王五").pk
 
 
 def test_bad_phone_is_refused_with_a_message(settlement_a, official_a):
     with pytest.raises(ValidationError) as err:
-        services.team_member_add(settlement=settlement_a, by=official_a, role=rules.TEAM_GRID, name="王五", phone="abc")
+        services.team_member_add(settlement=settlement_a, by=official_a, role=governance_rules.TEAM_GRID, name="王五", phone="abc")
     assert "电话" in str(err.value)
     assert not TeamMember.objects.exists()
 
 
 def test_team_removal_keeps_history_and_reopens_gap(settlement_a, official_a):
-    members = [services.team_member_add(settlement=settlement_a, by=official_a, role=r, name=f"成员{i}") for i, r in enumerate(rules.TEAM_ROLES)]
+    members = [services.team_member_add(settlement=settlement_a, by=official_a, role=r, name=f"成员{i}") for i, r in enumerate(governance_rules.TEAM_ROLES)]
     assert "team_missing" not in [g.code for g in organisation_gaps_for(settlement_a)]
     services.team_member_remove(member=members[-1], by=official_a)
     gaps = {g.code: g for g in organisation_gaps_for(settlement_a)}

@@ -10,7 +10,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from settlements import rules, services
+from settlements import rules
+from settlements.governance import rules as governance_rules
+from settlements.governance import services
 from settlements.models import (
     CommitteeMember,
     HonourList,
@@ -39,7 +41,7 @@ def people(settlement_a, official_a):
         party_leader_name="李书记", party_leader_phone="13900000001",
     )
     services.committee_member_add(settlement=settlement_a, by=official_a, post="director", name="赵主任", phone="13900000002")
-    for i, role in enumerate(rules.TEAM_ROLES):
+    for i, role in enumerate(governance_rules.TEAM_ROLES):
         services.team_member_add(settlement=settlement_a, by=official_a, role=role, name=f"队员{i}", phone=f"1390000010{i}")
     household = services.household_add(settlement=settlement_a, by=official_a, head_name="张三", id_number=ID_1, phone="13800000000")
     entry = services.point_entry_record(

@@ -28,6 +28,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.spreadsheets import (
+    SpreadsheetError,
+    XLSXExport,
+    import_summary,
+    read_spreadsheet,
+    row_problems,
+)
+from core.spreadsheets.forms import SpreadsheetUploadForm
+
+from .. import rules as settlement_rules
+from ..models import CommitteeMember, HonourKind, Household, PointEntry, Settlement, TeamMember
+from ..roles import is_official, is_secretary
+from ..selectors import townships_visible_to
 from . import rules, services
 from .forms import (
     CommitteeMemberForm,
@@ -36,11 +49,10 @@ from .forms import (
     OrganisationForm,
     PointEntryForm,
     ReverseForm,
-    SpreadsheetUploadForm,
     TeamMemberForm,
 )
-from .governance_resources import HEAD_ID_COLUMN, ID_COLUMN, HouseholdResource, PointEntryResource
-from .governance_selectors import (
+from .resources import HEAD_ID_COLUMN, ID_COLUMN, HouseholdResource, PointEntryResource
+from .selectors import (
     committee_of,
     entry_of,
     governance_gap_report,
@@ -57,16 +69,6 @@ from .governance_selectors import (
     points_summary,
     sees_personal_data,
     team_by_role,
-)
-from .models import CommitteeMember, HonourKind, Household, PointEntry, Settlement, TeamMember
-from .roles import is_official, is_secretary
-from .selectors import townships_visible_to
-from .spreadsheets import (
-    SpreadsheetError,
-    XLSXExport,
-    import_summary,
-    read_spreadsheet,
-    row_problems,
 )
 
 
@@ -110,16 +112,16 @@ def governance(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _required_party_label(settlement: Settlement) -> str:
     return {
-        rules.FORM_BRANCH: _("党支部"),
-        rules.FORM_JOINT_OR_GROUP: _("联合党组织或党小组"),
-        rules.FORM_STATION: _("党员先锋服务站（选派党员）"),
+        settlement_rules.FORM_BRANCH: _("党支部"),
+        settlement_rules.FORM_JOINT_OR_GROUP: _("联合党组织或党小组"),
+        settlement_rules.FORM_STATION: _("党员先锋服务站（选派党员）"),
     }[settlement.required_party_form]
 
 
 def _required_self_label(settlement: Settlement) -> str:
     return {
-        rules.SELF_COMMITTEE: _("自主管理委员会"),
-        rules.SELF_EXECUTOR: _("自主管理执行人"),
+        settlement_rules.SELF_COMMITTEE: _("自主管理委员会"),
+        settlement_rules.SELF_EXECUTOR: _("自主管理执行人"),
     }[settlement.required_self_management]
 
 

@@ -1,6 +1,6 @@
 """Households and point entries as spreadsheets (SPEC §8), on the project's import base.
 
-Imports are all-or-nothing with every bad row reported (settlements.spreadsheets).
+Imports are all-or-nothing with every bad row reported (core.spreadsheets).
 Settlements, households and categories are resolved from dictionaries loaded once per
 import, limited to the settlements the importer may change: an official cannot import
 into another township's settlement, and is told so without learning whether it exists.
@@ -18,11 +18,7 @@ from django.utils.translation import gettext
 from import_export.fields import Field
 from import_export.instance_loaders import BaseInstanceLoader
 
-from . import rules
-from .governance_selectors import settlements_editable_by
-from .models import Household, PointCategory, PointEntry, Settlement
-from .services import ID_PROBLEM_MESSAGES, POINTS_PROBLEM_MESSAGES
-from .spreadsheets import (
+from core.spreadsheets import (
     BATCH,
     ChineseDateWidget,
     CountWidget,
@@ -32,6 +28,11 @@ from .spreadsheets import (
     TextWidget,
     cell_text,
 )
+
+from ..models import Household, PointCategory, PointEntry, Settlement
+from . import rules
+from .selectors import settlements_editable_by
+from .services import ID_PROBLEM_MESSAGES, POINTS_PROBLEM_MESSAGES
 
 SETTLEMENT_COLUMN = "聚居点代码"
 ID_COLUMN = "身份证号"

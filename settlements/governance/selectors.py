@@ -17,8 +17,7 @@ from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subq
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from . import rules
-from .models import (
+from ..models import (
     GOVERNANCE_GAP_LABELS,
     CommitteeMember,
     HonourKind,
@@ -31,8 +30,9 @@ from .models import (
     TeamMember,
     TeamRole,
 )
-from .roles import is_official, is_secretary
-from .selectors import settlements_visible_to
+from ..roles import is_official, is_secretary
+from ..selectors import settlements_visible_to
+from . import rules
 
 ZERO = Decimal("0")
 _POINTS = DecimalField(max_digits=9, decimal_places=1)

@@ -6,12 +6,11 @@ import datetime
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import (
+from ..models import (
     CommitteeMember,
     Household,
     PartyOrg,
@@ -21,7 +20,6 @@ from .models import (
     TeamMember,
 )
 from .services import HONOUR_LIST_MAX_SIZE, clean_id_number
-from .spreadsheets import SpreadsheetError, check_size, format_bytes
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -114,22 +112,3 @@ class HonourPublishForm(forms.Form):
         if start and end and end < start:
             raise ValidationError(_("截止日期不能早于起始日期。"))
         return data
-
-
-class SpreadsheetUploadForm(forms.Form):
-    file = forms.FileField(label=_("要导入的文件"))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = _(
-            "xlsx 工作簿，或 UTF-8（可带 BOM）/ GBK 编码的 CSV，不超过 %(limit)s。第 1 行为表头。"
-        ) % {"limit": format_bytes(settings.IMPORT_MAX_BYTES)}
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        try:
-            check_size(upload.size)
-        except SpreadsheetError as exc:
-            raise ValidationError(exc.messages) from exc
-        return upload
-

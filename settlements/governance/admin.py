@@ -1,4 +1,4 @@
-"""Admin for settlement governance (SPEC §2, §8), loaded from the end of settlements/admin.py.
+"""Admin for settlement governance (SPEC §2, §8), imported by settlements/admin.py.
 
 Point categories are configuration and are edited here. Everything else is shown
 read-only with its history: organisation, team and points change through the
@@ -17,9 +17,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .admin import ReadOnlyAdminMixin, ReadOnlyInline, ScopedHistoryAdmin, township_filter
-from .governance_selectors import settlements_editable_by
-from .models import (
+from core.admin import ReadOnlyAdminMixin, ReadOnlyInline, ScopedHistoryAdmin
+from core.scoping import restrict_to
+
+from ..admin_filters import township_filter
+from ..models import (
     CommitteeMember,
     HonourList,
     HonourListRow,
@@ -29,13 +31,13 @@ from .models import (
     SettlementOrganisation,
     TeamMember,
 )
-from .roles import is_secretary
+from ..roles import is_secretary
+from .selectors import settlements_editable_by
 
 
 def _own(queryset: QuerySet, user: Any, path: str = "settlement") -> QuerySet:
-    if is_secretary(user):
-        return queryset
-    return queryset.filter(**{f"{path}__in": settlements_editable_by(user).values("pk")})
+    """Rows of the settlements whose governance the user may edit (secretaries: all)."""
+    return restrict_to(queryset, path, None if is_secretary(user) else settlements_editable_by(user))
 
 
 @admin.register(PointCategory)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import governance_views as v
+from . import views as v
 
 urlpatterns = [
     path("governance/gaps/", v.gap_list, name="governance_gaps"),

@@ -17,9 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import rules
-from .governance_selectors import can_edit_governance, period_earned
-from .models import (
+from ..models import (
     CommitteeMember,
     HonourKind,
     HonourList,
@@ -33,6 +31,8 @@ from .models import (
     SettlementOrganisation,
     TeamMember,
 )
+from . import rules
+from .selectors import can_edit_governance, period_earned
 
 HONOUR_LIST_MAX_SIZE = 50
 _ORGANISATION_PEOPLE = (

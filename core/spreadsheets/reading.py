@@ -1,0 +1,222 @@
+"""Reading what county staff upload: an xlsx from Excel/WPS, or a CSV saved in GBK or UTF-8.
+
+Bytes become a ``tablib.Dataset`` or are refused with a Chinese message
+(``SpreadsheetError``); uploads stay under ``settings.IMPORT_MAX_BYTES``. Dataset row i
+is spreadsheet row i + 1 (the header is row 1), so messages name the row Excel shows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from typing import Any
+
+import tablib
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from import_export.formats.base_formats import Format
+
+# ----------------------------------------------------------------------------- errors
+
+
+class SpreadsheetError(ValidationError):
+    """A whole file is refused; the message is shown to the user as it is."""
+
+
+def format_bytes(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    if size >= 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size} B"
+
+
+def check_size(size: int) -> None:
+    limit = settings.IMPORT_MAX_BYTES
+    if size > limit:
+        raise SpreadsheetError(
+            _("文件过大（%(size)s），导入文件不能超过 %(limit)s。请拆分后分批导入。")
+            % {"size": format_bytes(size), "limit": format_bytes(limit)}
+        )
+    if size == 0:
+        raise SpreadsheetError(_("文件是空的。"))
+
+
+# --------------------------------------------------------------------------- reading
+
+UTF8_BOM = b"\xef\xbb\xbf"
+# Longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
+OTHER_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+XLSX_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # Excel 97–2003 .xls, old .et
+# An xlsx is a zip: refuse archives that inflate beyond this many times the upload limit.
+MAX_INFLATION = 20
+
+SAVE_AS_HINT = _("请在 Excel 或 WPS 中“另存为” xlsx 工作簿或 “CSV UTF-8” 后再导入。")
+
+
+def decode_csv(data: bytes) -> str:
+    """Text of a CSV saved by Chinese Excel/WPS: UTF-8 (BOM or not) or GBK; else refused.
+
+    GBK is decoded as GB 18030, its superset, so the rare characters of place names
+    that WPS may save beyond GBK still read correctly.
+    """
+    if data.startswith(UTF8_BOM):
+        try:
+            return data[len(UTF8_BOM) :].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SpreadsheetError(
+                _("文件标明为 UTF-8 编码，但第 %(pos)s 个字节起的内容不是有效的 UTF-8。%(hint)s")
+                % {"pos": exc.start + len(UTF8_BOM) + 1, "hint": SAVE_AS_HINT}
+            ) from exc
+    for bom, name in OTHER_BOMS:
+        if data.startswith(bom):
+            raise SpreadsheetError(
+                _("文件编码为 %(name)s，系统只接受 UTF-8 或 GBK 编码的 CSV。%(hint)s")
+                % {"name": name, "hint": SAVE_AS_HINT}
+            )
+    if b"\x00" in data:
+        raise SpreadsheetError(
+            _("文件含有空字符，不是 UTF-8 或 GBK 编码的 CSV（可能是 UTF-16 编码）。%(hint)s")
+            % {"hint": SAVE_AS_HINT}
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise SpreadsheetError(
+            _("无法识别文件编码：只接受 UTF-8（可带 BOM）或 GBK 编码的 CSV，以及 xlsx 工作簿。%(hint)s")
+            % {"hint": SAVE_AS_HINT}
+        ) from exc
+
+
+def _clean_cell(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.strip()
+    if value is None:
+        return ""
+    return value
+
+
+def is_blank(values: Any) -> bool:
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
+
+
+def _csv_rows(data: bytes) -> list[list[Any]]:
+    text = decode_csv(data)
+    try:
+        return [list(r) for r in csv.reader(io.StringIO(text, newline=""))]
+    except csv.Error as exc:
+        raise SpreadsheetError(_("CSV 文件格式有误：%(error)s") % {"error": exc}) from exc
+
+
+def _xlsx_rows(data: bytes) -> list[list[Any]]:
+    import openpyxl  # imported here: only xlsx uploads need it
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            inflated = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise SpreadsheetError(_("xlsx 文件已损坏，无法打开。") + str(SAVE_AS_HINT)) from exc
+    if inflated > MAX_INFLATION * settings.IMPORT_MAX_BYTES:
+        raise SpreadsheetError(_("xlsx 文件解压后过大，拒绝导入。"))
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a bad workbook
+        raise SpreadsheetError(_("无法读取 xlsx 文件，它可能已损坏或不是 Excel 工作簿。") + str(SAVE_AS_HINT)) from exc
+    try:
+        sheet = book.active
+        return [list(r) for r in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def read_spreadsheet(data: bytes) -> tablib.Dataset:
+    """The first sheet of an xlsx, or a CSV, as a Dataset with a stripped header row.
+
+    Blank rows inside the data are kept (as blank rows, which resources skip) so that
+    dataset row i is spreadsheet row i + 1 and error messages name the row Excel shows.
+    """
+    check_size(len(data))
+    if data.startswith(XLSX_MAGIC):
+        rows = _xlsx_rows(data)
+    elif data.startswith(OLE_MAGIC):
+        raise SpreadsheetError(_("不支持 Excel 97-2003（.xls）格式。") + str(SAVE_AS_HINT))
+    else:
+        rows = _csv_rows(data)
+    rows = [[_clean_cell(v) for v in row] for row in rows]
+    while rows and is_blank(rows[-1]):
+        rows.pop()
+    if not rows or is_blank(rows[0]):
+        raise SpreadsheetError(_("第 1 行应为表头（列名），但它是空的。"))
+
+    headers = [str(h) if h != "" else "" for h in rows[0]]
+    while headers and headers[-1] == "":
+        headers.pop()
+    seen: set[str] = set()
+    for h in headers:
+        if h and h in seen:
+            raise SpreadsheetError(_("表头中“%(name)s”列出现了两次。") % {"name": h})
+        seen.add(h)
+    # An unnamed column in the middle still needs a distinct name for tablib.
+    headers = [h or gettext("（第%(n)s列无列名）") % {"n": i + 1} for i, h in enumerate(headers)]
+    width = len(headers)
+
+    dataset = tablib.Dataset(headers=headers)
+    for number, row in enumerate(rows[1:], start=2):
+        extra = row[width:]
+        if not is_blank(extra):
+            raise SpreadsheetError(
+                _("第 %(row)s 行在表头之外还有数据（第 %(col)s 列），请检查是否多了列或少了表头。")
+                % {"row": number, "col": width + 1 + next(i for i, v in enumerate(extra) if v != "")}
+            )
+        row = row[:width] + [""] * (width - len(row))
+        dataset.append(row)
+    return dataset
+
+
+def spreadsheet_row(number: int) -> int:
+    """The row Excel shows for dataset row ``number`` (1-based; the header is row 1)."""
+    return number + 1
+
+
+
+class SpreadsheetImportFormat(Format):
+    """The one upload format: an xlsx workbook or a CSV, recognised from the bytes."""
+
+    def __init__(self, encoding: str | None = None) -> None:
+        self.encoding = None
+
+    def get_title(self) -> str:
+        return gettext("xlsx 或 csv（自动识别）")
+
+    def create_dataset(self, in_stream: bytes) -> tablib.Dataset:
+        if isinstance(in_stream, str):  # pragma: no cover - storages hand us bytes
+            in_stream = in_stream.encode("utf-8")
+        return read_spreadsheet(in_stream)
+
+    def is_binary(self) -> bool:
+        return True
+
+    def get_read_mode(self) -> str:
+        return "rb"
+
+    def get_extension(self) -> str:
+        return "xlsx"
+
+    def can_import(self) -> bool:
+        return True
+
+    def can_export(self) -> bool:
+        return False

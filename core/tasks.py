@@ -1,0 +1,24 @@
+"""Celery options shared by the tasks of every app.
+
+Every task of the project is idempotent (a re-run does nothing twice), so ``acks_late``
+is safe: a task lost with its worker simply runs again. A dropped database connection
+or a lock timeout (OperationalError) is retried with backoff; anything else is a bug or
+a refusal and is logged by the task, not retried.
+
+Use: ``@shared_task(name="app.tasks.job", **RETRYING)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import OperationalError
+
+RETRYING: dict[str, Any] = {
+    "acks_late": True,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": 10,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 6,
+}
