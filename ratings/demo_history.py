@@ -54,7 +54,7 @@ from .models import (
     StarChange,
     StarChangeKind,
 )
-from .stats import round_stats_rebuild
+from .signals import ratings_rewritten
 
 DEFAULT_ROUNDS = 6  # a year and a half: enough for a trend and a full annual summary
 DEFAULT_ITEM_ROUNDS = 1
@@ -293,8 +293,8 @@ def build_history(
                 newest=index == len(todo) - 1,
             )
     _settle_current_stars()
-    for rnd in counts.rounds:
-        round_stats_rebuild(round=rnd)
+    # The dashboards' stored aggregates are recounted by their listener (dashboards.apps).
+    ratings_rewritten.send(sender=Round, round_ids=[rnd.pk for rnd in counts.rounds])
     return HistoryResult(
         rounds=len(counts.rounds),
         self_assessments=counts.self_assessments,
