@@ -3,7 +3,8 @@
 ``build_history`` (called by ``manage.py seed_history``) adds, over every settlement that
 exists, the last ``rounds`` quarterly rounds: self-assessments, county reviews, ratings,
 star changes, rectification orders, certificates, and item-by-item score sheets for the
-newest rounds, then the stored aggregates the dashboards read. Everything is written with
+newest rounds, then announces the rounds (``ratings_rewritten``) so the dashboards recount
+their stored aggregates and league tables. Everything is written with
 ``bulk_create`` and a few set-based UPDATEs, never through the per-row services, so a
 national-scale county (35,000 settlements × 20 rounds ≈ 700,000 ratings) takes minutes.
 
