@@ -24,9 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from dashboards import rules as r
-from dashboards.models import (
-    FiveStarTarget,
-)
+from dashboards.models import FiveStarTarget
 from ratings.models import (
     AssessmentStatus,
     Rating,

@@ -14,14 +14,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from dashboards import rules as r
-from dashboards.models import (
-    CountyRoundStat,
-    RoundStat,
-)
+from dashboards.models import CountyRoundStat, RoundStat
 from dashboards.panels import Panel, Scope, dashboard_panels
-from ratings.models import (
-    Round,
-)
+from ratings.models import Round
 from settlements.models import Township
 from settlements.roles import sees_all_settlements
 

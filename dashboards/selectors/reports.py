@@ -16,11 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from dashboards import rules as r
-from dashboards.models import (
-    AssessorRoundStat,
-    CountyRoundStat,
-    RoundStat,
-)
+from dashboards.models import AssessorRoundStat, CountyRoundStat, RoundStat
 from dashboards.panels import summary_columns
 from ratings.models import (
     AssessmentStatus,

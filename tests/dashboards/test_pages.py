@@ -11,10 +11,7 @@ import pytest
 from django.urls import reverse
 
 from dashboards import selectors as dashboard
-from dashboards.models import (
-    CountyRoundStat,
-    FiveStarTarget,
-)
+from dashboards.models import CountyRoundStat, FiveStarTarget
 from dashboards.panels import Panel, dashboard_panels
 from ratings.models import (
     AssessmentStatus,

@@ -14,14 +14,12 @@ from dashboards import stats
 from dashboards.models import (
     AssessorRoundStat,
     CountyRoundStat,
+    LeagueBuild,
+    LeagueEntry,
     RoundStat,
 )
 from ratings import rules
-from ratings.models import (
-    Rating,
-    RatingStatus,
-    Round,
-)
+from ratings.models import Rating, RatingStatus, Round
 from ratings.signals import rating_stars_changed, rating_took_effect, ratings_rewritten
 
 
@@ -180,6 +178,16 @@ def test_stats_rebuild_command_restores_every_round(large_county):
     AssessorRoundStat.objects.all().delete()
     call_command("stats_rebuild", stdout=io.StringIO())
     assert {rnd.pk: stored(rnd) for rnd in Round.objects.all()} == expected
+
+
+def test_stats_rebuild_command_ranks_the_league_tables_too(small_county):
+    built = set(LeagueBuild.objects.values_list("round_id", "settlement_class"))
+    assert built
+    LeagueBuild.objects.all().delete()
+    LeagueEntry.objects.all().delete()
+    call_command("stats_rebuild", stdout=io.StringIO())
+    assert set(LeagueBuild.objects.filter(stale=False).values_list("round_id", "settlement_class")) >= built
+    assert LeagueEntry.objects.exists()
 
 
 @pytest.mark.django_db
