@@ -6,9 +6,7 @@ with the county.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 from django.core.cache import cache
@@ -60,11 +58,17 @@ def fresh_cache():
     cache.clear()
 
 
-@contextlib.contextmanager
-def eager_celery() -> Iterator[None]:
-    """Run queued tasks in this process (the league rebuild a recount queues on commit)."""
-    celery_app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        celery_app.conf.task_always_eager = False
+@pytest.fixture
+def run_queued_tasks():
+    """run_queued_tasks(callbacks): run on-commit callbacks with Celery tasks executed in
+    this process (the league rebuild a recount queues on commit)."""
+
+    def run(callbacks) -> None:
+        celery_app.conf.task_always_eager = True
+        try:
+            for callback in callbacks:
+                callback()
+        finally:
+            celery_app.conf.task_always_eager = False
+
+    return run

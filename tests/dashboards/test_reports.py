@@ -30,7 +30,7 @@ from ratings.models import (
 )
 from settlements.models import Settlement, Township
 from tests import factories as f
-from tests.dashboards.conftest import TODAY, eager_celery
+from tests.dashboards.conftest import TODAY
 
 
 @pytest.fixture(autouse=True)
@@ -122,7 +122,7 @@ def test_a_townships_league_keeps_county_wide_ranks(large_county, assessor):
 
 
 def test_a_change_in_the_ratings_reranks_that_round_and_the_next_ones_movement(
-    large_county, assessor, django_capture_on_commit_callbacks
+    large_county, assessor, django_capture_on_commit_callbacks, run_queued_tasks
 ):
     newest, previous = rated_rounds()[:2]
     klass = 2
@@ -147,9 +147,7 @@ def test_a_change_in_the_ratings_reranks_that_round_and_the_next_ones_movement(
         assert stale.built and stale.stale and stale.built_at
     assert stale.rows
     assert len(queued) == 2
-    with eager_celery():
-        for callback in queued:
-            callback()
+    run_queued_tasks(queued)
     assert league_table(user=assessor, round_id=previous.pk, settlement_class=klass).built_at > built_at
     before = {
         row.settlement_id: row
