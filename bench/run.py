@@ -328,9 +328,10 @@ def time_round_open() -> dict:
 
 
 def time_league_build() -> dict:
-    """Re-rank the newest rated round's class II, as the first league view after a change does."""
-    from ratings.models import CountyRoundStat, LeagueBuild, LeagueEntry, Round
-    from ratings.stats import league_build
+    """Re-rank the newest rated round's class II, as the task queued after a change does."""
+    from dashboards.models import CountyRoundStat, LeagueBuild, LeagueEntry
+    from dashboards.stats import league_build
+    from ratings.models import Round
 
     rnd = (
         Round.objects.filter(pk__in=CountyRoundStat.objects.values("round"))

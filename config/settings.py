@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "settlements",
     "ratings",
     "rewards",
+    "dashboards",  # on top: reads ratings and rewards, which never import it
 ]
 
 MIDDLEWARE = [
@@ -214,6 +215,12 @@ CELERY_BEAT_SCHEDULE = {
     "daily-rewards-catch-up": {
         "task": "rewards.tasks.catch_up",
         "schedule": crontab(minute=0, hour=2),
+    },
+    # League tables are rebuilt by a task queued when ratings change; this picks up any
+    # a lost task left stale (dashboards.stats.leagues_catch_up, idempotent).
+    "daily-leagues-catch-up": {
+        "task": "dashboards.tasks.leagues_catch_up",
+        "schedule": crontab(minute=15, hour=2),
     },
 }
 

@@ -5,22 +5,29 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
-from ratings import dashboard_views
-from settlements import views as settlement_views
+from dashboards import views as dashboard_views
+from settlements import urls as settlement_urls
 
 admin.site.site_header = _("聚居点星级评定管理")
 admin.site.site_title = _("聚居点星级评定")
 admin.site.index_title = _("管理首页")
 
+# dashboards sit on top: the settlement page (rating history, charts) is theirs, under the
+# settlements namespace and path it always had.
+settlement_patterns = [
+    path("<int:pk>/", dashboard_views.settlement_detail, name="detail"),
+    *settlement_urls.urlpatterns,
+]
+
 urlpatterns = [
-    path("", settlement_views.home, name="home"),
+    path("", dashboard_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
-    path("settlements/", include("settlements.urls")),
+    path("settlements/", include((settlement_patterns, settlement_urls.app_name))),
     path("ratings/", include("ratings.urls")),
     path("rewards/", include("rewards.urls")),
-    path("dashboard/", include("ratings.dashboard_urls")),
+    path("dashboard/", include("dashboards.urls")),
     path("honour/", dashboard_views.honour_roll, name="honour_roll"),
     path("healthz", dashboard_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -507,6 +507,3 @@ class NoticeAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
         if sees_all_settlements(request.user):
             return qs
         return qs.filter(user=request.user)
-
-
-from . import admin_dashboard  # noqa: E402,F401  (five-star target and stored statistics)

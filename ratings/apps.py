@@ -29,7 +29,4 @@ class RatingsConfig(AppConfig):
     verbose_name = _("星级评定")
 
     def ready(self) -> None:
-        from . import stats
-
-        stats.connect()  # dashboards' stored aggregates follow rating_took_effect / rating_stars_changed
         post_migrate.connect(ensure_default_rubric, sender=self, dispatch_uid="ratings.ensure_default_rubric")

@@ -3,7 +3,8 @@
 ``build_history`` (called by ``manage.py seed_history``) adds, over every settlement that
 exists, the last ``rounds`` quarterly rounds: self-assessments, county reviews, ratings,
 star changes, rectification orders, certificates, and item-by-item score sheets for the
-newest rounds, then the stored aggregates the dashboards read. Everything is written with
+newest rounds, then announces the rounds (``ratings_rewritten``) so the dashboards recount
+their stored aggregates and league tables. Everything is written with
 ``bulk_create`` and a few set-based UPDATEs, never through the per-row services, so a
 national-scale county (35,000 settlements × 20 rounds ≈ 700,000 ratings) takes minutes.
 
@@ -54,7 +55,7 @@ from .models import (
     StarChange,
     StarChangeKind,
 )
-from .stats import round_stats_rebuild
+from .signals import ratings_rewritten
 
 DEFAULT_ROUNDS = 6  # a year and a half: enough for a trend and a full annual summary
 DEFAULT_ITEM_ROUNDS = 1
@@ -293,8 +294,8 @@ def build_history(
                 newest=index == len(todo) - 1,
             )
     _settle_current_stars()
-    for rnd in counts.rounds:
-        round_stats_rebuild(round=rnd)
+    # The dashboards' stored aggregates are recounted by their listener (dashboards.apps).
+    ratings_rewritten.send(sender=Round, round_ids=[rnd.pk for rnd in counts.rounds])
     return HistoryResult(
         rounds=len(counts.rounds),
         self_assessments=counts.self_assessments,

@@ -1,4 +1,4 @@
-"""What ratings announces to the apps that depend on it (rewards listens; ratings never imports rewards).
+"""What ratings announces to the apps that depend on it (rewards and dashboards listen; ratings imports neither).
 
 Both are sent from ``transaction.on_commit`` by the services, with ``rating_id`` only,
 so a receiver loads fresh state and queues its own task.
@@ -10,3 +10,8 @@ from django.dispatch import Signal
 # downgrade/revocation/objection). kwargs: rating_id.
 rating_took_effect = Signal()
 rating_stars_changed = Signal()
+
+# Ratings of whole rounds were written in bulk, without the signals above (the demo
+# history builder). Sent synchronously, inside the writer's transaction, so listeners
+# recount from the rows just written. kwargs: round_ids.
+ratings_rewritten = Signal()

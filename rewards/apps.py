@@ -8,13 +8,10 @@ class RewardsConfig(AppConfig):
 
     def ready(self) -> None:
         # rewards listens to ratings; ratings never imports rewards (ARCHITECTURE.md).
-        from ratings.dashboard import register_panel, register_summary_columns
+        # The dashboards read rewards' selectors themselves (dashboards.panels).
         from ratings.signals import rating_stars_changed, rating_took_effect
 
-        from .dashboard import rewards_panel, rewards_summary_columns
         from .receivers import queue_proposal
 
         rating_took_effect.connect(queue_proposal, dispatch_uid="rewards.propose_on_took_effect")
         rating_stars_changed.connect(queue_proposal, dispatch_uid="rewards.propose_on_stars_changed")
-        register_panel("rewards", rewards_panel)
-        register_summary_columns("rewards", rewards_summary_columns)

@@ -87,3 +87,33 @@ def township_totals(rows: Iterable[Disbursement]) -> list[tuple[str, Decimal]]:
         name = row.settlement.village.township.name
         out[name] = out.get(name, Decimal("0.00")) + row.amount
     return list(out.items())
+
+
+def township_year_totals(*, township_id: int, year: int) -> dict[str, Decimal]:
+    """One township's committed, approved and paid money in a year (one query).
+
+    Unscoped: the caller decides who may see it (dashboards shows it on the township page).
+    """
+    return totals(Disbursement.objects.filter(year=year, settlement__village__township_id=township_id))
+
+
+def committed_and_paid_by_township(
+    user: Any, *, township_ids: Iterable[int], year: int
+) -> dict[int, tuple[Decimal, Decimal]]:
+    """township id -> (committed, paid) of the year's money ``user`` may see (one query)."""
+    values: dict[int, tuple[Decimal, Decimal]] = {}
+    for row in (
+        disbursements_visible_to(user)
+        .filter(year=year, settlement__village__township_id__in=list(township_ids))
+        .values("settlement__village__township_id")
+        .annotate(
+            committed=Sum("amount"),
+            paid=Sum("amount", filter=Q(status=DisbursementStatus.PAID)),
+        )
+        .order_by()
+    ):
+        values[row["settlement__village__township_id"]] = (
+            row["committed"] or Decimal("0.00"),
+            row["paid"] or Decimal("0.00"),
+        )
+    return values

@@ -29,6 +29,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "settlements": ["*"],
         "ratings": ["*"],
         "rewards": ["*"],
+        "dashboards": ["*"],  # the five-star target (its statistics are read-only in the admin)
     },
 }
 

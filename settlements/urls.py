@@ -2,9 +2,10 @@ from django.urls import include, path
 
 from . import views
 
+# The settlement page ("settlements:detail", /settlements/<pk>/) is dashboards' (it shows
+# the rating history); config/urls.py adds it to this namespace.
 app_name = "settlements"
 urlpatterns = [
     path("", views.settlement_list, name="list"),
-    path("<int:pk>/", views.settlement_detail, name="detail"),
     path("", include("settlements.governance.urls")),
 ]

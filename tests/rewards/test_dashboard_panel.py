@@ -7,8 +7,7 @@ from decimal import Decimal as D
 import pytest
 from django.urls import reverse
 
-from ratings.dashboard import Scope, dashboard_panels
-from rewards.dashboard import rewards_panel
+from dashboards.panels import Scope, dashboard_panels, rewards_panel
 from rewards.models import YearBudget
 
 from .conftest import YEAR
@@ -50,7 +49,7 @@ def test_assessor_sees_no_money_panel(assessor, township_a, ledger):
     assert rewards_panel(scope(assessor, township_a)) is None
 
 
-def test_panel_is_registered_with_the_dashboards(secretary, assessor, ledger):
+def test_the_dashboards_show_the_panel_to_those_who_see_money(secretary, assessor, ledger):
     assert any("奖励补助预算" in p.title for p in dashboard_panels(scope(secretary)))
     assert not any("奖励" in p.title for p in dashboard_panels(scope(assessor)))
 

@@ -4,7 +4,7 @@ from decimal import Decimal as D
 
 from django.urls import reverse
 
-from rewards.dashboard import rewards_summary_columns
+from dashboards.panels import rewards_summary_columns
 
 from .conftest import YEAR
 

@@ -1,0 +1,236 @@
+"""Dashboard and report pages, the landing page and the settlement page: parse the query
+string, read through a scoped selector, render.
+
+Login-protected except the honour roll (public, no personal data) and the health check.
+Another township's page is a 404; county-only pages are a 403 for officials.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import tablib
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from core.spreadsheets import neutralise_dataset
+from settlements.models import SettlementClass
+from settlements.roles import is_assessor, is_official, is_secretary, sees_all_settlements
+from settlements.selectors import settlements_visible_to, townships_visible_to
+
+from . import selectors as dashboard
+from .forms import HonourFilter, LeagueFilter, TownshipFilter, YearFilter, errors_text
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _invalid(request: HttpRequest, form: object) -> HttpResponse:
+    return render(request, "dashboards/invalid.html", {"message": errors_text(form)}, status=400)
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """The floor the benchmark compares pages with: no session, no database."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Each role lands on its overview (issue 6): an official on their township's view (with
+    the current round's work), assessors and secretaries on the county dashboard.
+    """
+    if is_official(request.user):
+        return redirect("dashboard:township", request.user.township_id)
+    if is_assessor(request.user) or is_secretary(request.user):
+        return redirect("dashboard:county")
+    return render(request, "dashboards/home.html", {})
+
+
+@login_required
+def settlement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The settlement's facts and its rating story (history read here, not in the template)."""
+    place = get_object_or_404(settlements_visible_to(request.user), pk=pk)
+    history = dashboard.settlement_history(user=request.user, settlement=place)
+    return render(
+        request, "dashboards/settlement_detail.html", {"settlement": place, "history": history}
+    )
+
+
+@login_required
+@require_GET
+def county(request: HttpRequest) -> HttpResponse:
+    if not sees_all_settlements(request.user):
+        if is_official(request.user):
+            return redirect("dashboard:township", request.user.township_id)
+        raise PermissionDenied(_("只有县考评组和党组织书记可以查看全县看板。"))
+    data = dashboard.county_dashboard(
+        user=request.user, today=timezone.localdate(), page=request.GET.get("page")
+    )
+    return render(
+        request, "dashboards/county.html", {"d": data, "headers": dashboard.star_headers()}
+    )
+
+
+@login_required
+@require_GET
+def township(request: HttpRequest, pk: int) -> HttpResponse:
+    place = get_object_or_404(townships_visible_to(request.user), pk=pk)
+    data = dashboard.township_dashboard(
+        user=request.user, township=place, today=timezone.localdate()
+    )
+    return render(
+        request, "dashboards/township.html", {"d": data, "headers": dashboard.star_headers()}
+    )
+
+
+@login_required
+@require_GET
+def league(request: HttpRequest) -> HttpResponse:
+    form = LeagueFilter(request.GET)
+    if not form.is_valid():
+        return _invalid(request, form)
+    f = form.cleaned_data
+    options = {
+        "user": request.user,
+        "round_id": f["round"],
+        "settlement_class": f["klass"],
+        "township_id": f["township"],
+        "after": f["after"],
+    }
+    try:
+        # Only reads: the table is ranked by a task queued when the ratings change.
+        table = dashboard.league_table(**options)
+    except LookupError:
+        raise Http404(_("没有这个轮次或乡镇。")) from None
+    query = urlencode(
+        {
+            "round": table.round.pk if table.round else "",
+            "klass": table.settlement_class,
+            "township": table.township_id or "",
+        }
+    )
+    return render(
+        request,
+        "dashboards/league.html",
+        {"league": table, "classes": SettlementClass.choices, "query": query},
+    )
+
+
+@login_required
+@require_GET
+def settlement(request: HttpRequest, pk: int) -> HttpResponse:
+    place = get_object_or_404(settlements_visible_to(request.user), pk=pk)
+    charts = dashboard.settlement_charts(settlement=place)
+    return render(request, "dashboards/settlement.html", {"settlement": place, "charts": charts})
+
+
+def _year(request: HttpRequest) -> tuple[YearFilter, int | None, list[int]]:
+    form = YearFilter(request.GET)
+    years = dashboard.summary_years(timezone.localdate())
+    if not form.is_valid():
+        return form, None, years
+    return form, form.cleaned_data["year"] or years[0], years
+
+
+@login_required
+@require_GET
+def summary(request: HttpRequest) -> HttpResponse:
+    """The county's list of township summaries for a year, a page of townships at a time."""
+    if not sees_all_settlements(request.user):
+        if is_official(request.user):
+            return redirect("dashboard:township_summary", request.user.township_id)
+        raise PermissionDenied(_("没有可查看的乡镇。"))
+    form, year, years = _year(request)
+    if year is None:
+        return _invalid(request, form)
+    page = Paginator(
+        townships_visible_to(request.user).order_by("code"), dashboard.TOWNSHIPS_PER_PAGE
+    )
+    page = page.get_page(request.GET.get("page"))
+    table = dashboard.township_summaries(
+        user=request.user, townships=list(page.object_list), year=year, years=years, today=timezone.localdate()
+    )
+    return render(request, "dashboards/summary.html", {"table": table, "page": page})
+
+
+@login_required
+@require_GET
+def township_summary(request: HttpRequest, pk: int) -> HttpResponse:
+    place = get_object_or_404(townships_visible_to(request.user), pk=pk)
+    form, year, years = _year(request)
+    if year is None:
+        return _invalid(request, form)
+    table = dashboard.township_summaries(
+        user=request.user, townships=[place], year=year, years=years, today=timezone.localdate()
+    )
+    template = (
+        "dashboards/summary_print.html"
+        if request.GET.get("print")
+        else "dashboards/township_summary.html"
+    )
+    return render(request, template, {"table": table, "row": table.rows[0], "township": place})
+
+
+@login_required
+@require_GET
+def summary_xlsx(request: HttpRequest) -> HttpResponse:
+    """Every township the user may see, one row each, for the year: numbers stay numbers."""
+    form, year, years = _year(request)
+    if year is None:
+        return _invalid(request, form)
+    townships = list(townships_visible_to(request.user).order_by("code"))
+    if not townships:
+        raise PermissionDenied(_("没有可查看的乡镇。"))
+    table = dashboard.township_summaries(
+        user=request.user, townships=townships, year=year, years=years, today=timezone.localdate()
+    )
+    sheet = tablib.Dataset(*table.spreadsheet_rows(), headers=table.headers(), title=f"{year}")
+    response = HttpResponse(neutralise_dataset(sheet).export("xlsx"), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="township-summary-{year}.xlsx"'
+    return response
+
+
+@login_required
+@require_GET
+def model_villages(request: HttpRequest) -> HttpResponse:
+    form = TownshipFilter(request.GET)
+    if not form.is_valid():
+        return _invalid(request, form)
+    township_id = form.cleaned_data["township"]
+    if township_id is not None:
+        get_object_or_404(townships_visible_to(request.user), pk=township_id)
+    page = dashboard.model_villages(
+        user=request.user, township_id=township_id, page=request.GET.get("page")
+    )
+    return render(
+        request, "dashboards/model_villages.html", {"page": page, "township_id": township_id}
+    )
+
+
+@login_required
+@require_GET
+def drift(request: HttpRequest) -> HttpResponse:
+    form, year, years = _year(request)
+    if year is None:
+        return _invalid(request, form)
+    chosen = form.cleaned_data["year"]
+    lines = dashboard.assessor_drift(user=request.user, year=chosen)
+    return render(request, "dashboards/drift.html", {"lines": lines, "year": chosen, "years": years})
+
+
+@require_GET
+def honour_roll(request: HttpRequest) -> HttpResponse:
+    """Public: star settlements by class with their certificate numbers; no personal data."""
+    form = HonourFilter(request.GET)
+    if not form.is_valid():
+        return _invalid(request, form)
+    roll = dashboard.honour_roll(
+        settlement_class=form.cleaned_data["klass"], after=form.cleaned_data["after"]
+    )
+    return render(request, "dashboards/honour.html", {"roll": roll})
