@@ -177,5 +177,6 @@ def test_mark_overdue_respects_a_send_back_deadline(q1, q1_sa_a, official_a, ass
 
 
 def test_mark_overdue_works_in_batches(q1, q1_sa_a, q1_sa_b, monkeypatch):
-    monkeypatch.setattr(services, "BATCH_SIZE", 1)
+    # The constant is read where the job runs, in its own module.
+    monkeypatch.setattr(services.self_assessment, "BATCH_SIZE", 1)
     assert services.self_assessments_mark_overdue(round=q1, today=SELF_DEADLINE + dt.timedelta(days=1)) == 2
