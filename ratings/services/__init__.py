@@ -32,6 +32,7 @@ Decisions the SPEC leaves open, taken here:
 
 from __future__ import annotations
 
+from . import cycle
 from ._common import (
     BATCH_SIZE,
     CHECK_OUTCOMES,
@@ -58,7 +59,7 @@ from .rectification import (
     rectification_issue,
 )
 from .review import review_finalise, review_save
-from .rounds import round_open
+from .rounds import round_open, round_open_queue
 from .self_assessment import (
     self_assessment_save,
     self_assessment_send_back,
@@ -78,6 +79,7 @@ __all__ = [
     "WorkflowError",
     "WorkflowPermissionDenied",
     "certificate_issue",
+    "cycle",
     "evidence_add",
     "objection_decide",
     "objection_file",
@@ -92,6 +94,7 @@ __all__ = [
     "review_finalise",
     "review_save",
     "round_open",
+    "round_open_queue",
     "self_assessment_save",
     "self_assessment_send_back",
     "self_assessment_submit",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from settlements.models import Settlement
 from settlements.roles import is_secretary
 
-from .. import rules
+from .. import queue, rules
 from ..models import (
     Round,
     Rubric,
@@ -30,6 +31,16 @@ from ._common import (
 from .errors import WorkflowError, WorkflowPermissionDenied
 
 # -------------------------------------------------------------------------- rounds
+
+
+def _check_opening(*, year: int, quarter: int, by: Any) -> None:
+    """Who may open a round (the secretary; ``None`` is the calendar job) and which rounds exist."""
+    if by is not None and not is_secretary(by):
+        raise WorkflowPermissionDenied(_("只有党组织书记可以开启考评轮次。"))
+    if quarter not in (1, 2, 3, 4):
+        raise WorkflowError(_("季度必须是1至4。"))
+    if not 2000 <= year <= 2100:
+        raise WorkflowError(_("年度必须在2000至2100之间。"))
 
 
 @transaction.atomic
@@ -49,12 +60,7 @@ def round_open(
     Returns (round, created). An existing round is returned untouched with False, also
     when another worker opens it at the same moment (the unique constraint decides).
     """
-    if by is not None and not is_secretary(by):
-        raise WorkflowPermissionDenied(_("只有党组织书记可以开启考评轮次。"))
-    if quarter not in (1, 2, 3, 4):
-        raise WorkflowError(_("季度必须是1至4。"))
-    if not 2000 <= year <= 2100:
-        raise WorkflowError(_("年度必须在2000至2100之间。"))
+    _check_opening(year=year, quarter=quarter, by=by)
     existing = Round.objects.filter(year=year, quarter=quarter).first()
     if existing is not None:
         return existing, False
@@ -133,3 +139,20 @@ def round_open(
         now=now,
     )
     return rnd, True
+
+
+@transaction.atomic
+def round_open_queue(*, year: int, quarter: int, by: Any) -> bool:
+    """Queue opening a round in the worker (35,000 settlements take seconds), after commit.
+
+    Returns False, queuing nothing, when the round is open already. A transaction that
+    rolls back queues nothing. The task is sent by name (``ratings.queue``), so this
+    module never imports the tasks that import it.
+    """
+    if by is None:
+        raise WorkflowPermissionDenied(_("只有党组织书记可以开启考评轮次。"))
+    _check_opening(year=year, quarter=quarter, by=by)
+    if Round.objects.filter(year=year, quarter=quarter).exists():
+        return False
+    transaction.on_commit(partial(queue.round_open, year=year, quarter=quarter, by_id=by.pk))
+    return True

@@ -1,9 +1,9 @@
 """The county's calendar (SPEC §5) as services: what each beat job does, as of a date.
 
 The Celery tasks (ratings/tasks.py) and ``manage.py run_cycle`` are thin doors into
-these functions. Every job is idempotent, also when two workers run it at once:
+these functions; nothing here imports the tasks. Every job is idempotent, also when two workers run it at once:
 
-- rounds are unique per (year, quarter) and opened only through ``services.round_open``;
+- rounds are unique per (year, quarter) and opened only through ``round_open``;
 - reminders are ``Notice`` rows unique per (user, key); the e-mail goes out only with a
   newly created row, after the transaction commits;
 - locks and the overdue-rectification notice are ``filter(..., x__isnull=True).update(...)
@@ -21,7 +21,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -33,10 +32,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from settlements.models import User
-from settlements.roles import ASSESSOR, OFFICIAL, is_secretary
+from settlements.roles import ASSESSOR, OFFICIAL
 
-from . import rules, services
-from .models import (
+from .. import rules
+from ..models import (
     AssessmentStatus,
     Notice,
     Rectification,
@@ -45,6 +44,9 @@ from .models import (
     Round,
     SelfAssessment,
 )
+from .effect import ratings_take_effect_due
+from .rounds import round_open
+from .self_assessment import self_assessments_mark_overdue
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +143,7 @@ def _open_job(job: str, today: dt.date) -> OpenReport:
     # first day, but a retried task or a backfill may run later in that quarter.
     if quarter not in JOB_QUARTERS[job]:
         return report
-    report.round, report.created = services.round_open(year=year, quarter=quarter, by=None, today=today)
+    report.round, report.created = round_open(year=year, quarter=quarter, by=None, today=today)
     if report.created:
         report.assessments = report.round.self_assessments.count()
     return report
@@ -234,7 +236,7 @@ def daily_job(*, today: dt.date) -> DailyReport:
     ):
         report.reminders += notices
         report.emails += emails
-    report.took_effect = services.ratings_take_effect_due(today=today)
+    report.took_effect = ratings_take_effect_due(today=today)
     report.rectifications_overdue = rectifications_overdue_notify(today=today)
     return report
 
@@ -253,7 +255,7 @@ def rounds_catch_up(*, today: dt.date) -> list[Round]:
     for year, quarter in rounds_due(today):
         if (year, quarter) in existing:
             continue
-        rnd, created = services.round_open(year=year, quarter=quarter, by=None, today=today)
+        rnd, created = round_open(year=year, quarter=quarter, by=None, today=today)
         if created:
             opened.append(rnd)
     return opened
@@ -284,7 +286,7 @@ def round_deadlines_apply(*, round: Round, today: dt.date) -> tuple[int, bool, b
     Returns (assessments marked overdue, self step locked now, review step locked now).
     The guarded UPDATEs make a second run, or a concurrent worker, lock nothing again.
     """
-    marked = services.self_assessments_mark_overdue(round=round, today=today)
+    marked = self_assessments_mark_overdue(round=round, today=today)
     now = timezone.now()
     self_locked = today > round.self_deadline and (
         Round.objects.filter(pk=round.pk, self_locked_at__isnull=True).update(self_locked_at=now) == 1
@@ -438,27 +440,3 @@ def _send_mail(messages: list[EmailMessage]) -> None:
         get_connection().send_messages(messages)
     except Exception:
         logger.exception("Sending %d reminder e-mail(s) failed", len(messages))
-
-
-# --------------------------------------------------------------- queued round opening
-
-
-@transaction.atomic
-def round_open_queue(*, year: int, quarter: int, by: Any) -> bool:
-    """Queue opening a round in the worker (35,000 settlements take seconds), after commit.
-
-    Returns False, queuing nothing, when the round is open already. A transaction that
-    rolls back queues nothing.
-    """
-    from .tasks import round_open_task  # tasks call this module's services
-
-    if not is_secretary(by):
-        raise services.WorkflowPermissionDenied(_("只有党组织书记可以开启考评轮次。"))
-    if quarter not in (1, 2, 3, 4):
-        raise services.WorkflowError(_("季度必须是1至4。"))
-    if not 2000 <= year <= 2100:
-        raise services.WorkflowError(_("年度必须在2000至2100之间。"))
-    if Round.objects.filter(year=year, quarter=quarter).exists():
-        return False
-    transaction.on_commit(partial(round_open_task.delay, year, quarter, by.pk))
-    return True
