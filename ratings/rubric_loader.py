@@ -18,6 +18,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
+from .codes import Refusal
+
 if TYPE_CHECKING:
     from .models import Rubric
 
@@ -115,7 +117,10 @@ def rubric_make_current(*, rubric: Rubric, by: Any) -> Rubric:
     if rubric.is_current:
         return rubric
     if not rubric.items.exists():
-        raise ValidationError(_("评分细则“%(rubric)s”还没有条目，不能设为当前版本。") % {"rubric": rubric})
+        raise ValidationError(
+            _("评分细则“%(rubric)s”还没有条目，不能设为当前版本。") % {"rubric": rubric},
+            code=Refusal.RUBRIC_EMPTY,
+        )
     # Moving the flag is the one change a frozen version allows (Rubric.save), done per
     # instance: the queryset update() refuses frozen rows on purpose.
     for old in Rubric.objects.select_for_update().filter(is_current=True):

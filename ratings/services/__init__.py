@@ -49,7 +49,7 @@ from .effect import (
     rating_take_effect,
     ratings_take_effect_due,
 )
-from .errors import StaleVersion, WorkflowError, WorkflowPermissionDenied
+from .errors import Refusal, StaleVersion, WorkflowError, WorkflowPermissionDenied
 from .evidence import evidence_add
 from .notice import objection_decide, objection_file
 from .rectification import (
@@ -73,6 +73,7 @@ __all__ = [
     "MAX_OCCURRENCES",
     "MAX_TEXT",
     "REVIEWABLE",
+    "Refusal",
     "SELF_EDITABLE",
     "SELF_OPEN",
     "StaleVersion",

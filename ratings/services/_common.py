@@ -31,7 +31,7 @@ from ..models import (
     RubricItem,
     SelfAssessment,
 )
-from .errors import StaleVersion, WorkflowError, WorkflowPermissionDenied
+from .errors import Refusal, StaleVersion, WorkflowError, WorkflowPermissionDenied
 
 BATCH_SIZE = 2000
 MAX_OCCURRENCES = 999
@@ -133,12 +133,16 @@ def _insert_history(
 
 def _require_county(by: Any) -> None:
     if not (is_assessor(by) or is_secretary(by)):
-        raise WorkflowPermissionDenied(_("只有县考评组成员或党组织书记可以进行此操作。"))
+        raise WorkflowPermissionDenied(
+            _("只有县考评组成员或党组织书记可以进行此操作。"), code=Refusal.NOT_COUNTY
+        )
 
 
 def _require_official_of(by: Any, township_id: int) -> None:
     if not (is_official(by) and by.township_id == township_id):
-        raise WorkflowPermissionDenied(_("只有本乡镇的乡镇干部可以填报本乡镇聚居点的材料。"))
+        raise WorkflowPermissionDenied(
+            _("只有本乡镇的乡镇干部可以填报本乡镇聚居点的材料。"), code=Refusal.NOT_OWN_TOWNSHIP
+        )
 
 
 def _required_text(
@@ -146,22 +150,28 @@ def _required_text(
 ) -> str:
     text = str(value or "").strip()
     if not text:
-        raise WorkflowError({field: message} if field else message)
+        raise WorkflowError({field: message} if field else message, code=Refusal.REQUIRED)
     if len(text) > limit:
-        raise WorkflowError(_("内容过长（不超过 %(n)d 字）。") % {"n": limit})
+        raise WorkflowError(
+            _("内容过长（不超过 %(n)d 字）。") % {"n": limit}, code=Refusal.TOO_LONG
+        )
     return text
 
 
 def _optional_text(value: Any, *, limit: int = MAX_TEXT) -> str:
     text = str(value or "").strip()
     if len(text) > limit:
-        raise WorkflowError(_("内容过长（不超过 %(n)d 字）。") % {"n": limit})
+        raise WorkflowError(
+            _("内容过长（不超过 %(n)d 字）。") % {"n": limit}, code=Refusal.TOO_LONG
+        )
     return text
 
 
 def _check_version(stored: int, expected: int | None) -> None:
     if expected is None or int(expected) != stored:
-        raise StaleVersion(_("该表已被他人修改，请刷新后重试（您的修改未保存）。"))
+        raise StaleVersion(
+            _("该表已被他人修改，请刷新后重试（您的修改未保存）。"), code=Refusal.STALE_VERSION
+        )
 
 
 def _occurrences(value: Any, item: RubricItem) -> int:
@@ -170,7 +180,8 @@ def _occurrences(value: Any, item: RubricItem) -> int:
             {
                 item.pk: _("条目 %(code)s 的次数须为 0 至 %(max)d 的整数。")
                 % {"code": item.code, "max": MAX_OCCURRENCES}
-            }
+            },
+            code=Refusal.BAD_OCCURRENCES,
         )
     return value
 
@@ -190,9 +201,14 @@ def _parse_item_keys(
         try:
             item_id = int(key)
         except (TypeError, ValueError):
-            raise WorkflowError(_("评分条目编号无效：%(key)s。") % {"key": key}) from None
+            raise WorkflowError(
+                _("评分条目编号无效：%(key)s。") % {"key": key}, code=Refusal.UNKNOWN_ITEM
+            ) from None
         if item_id not in rubric_items:
-            raise WorkflowError(_("评分条目 %(key)s 不属于本表所用的评分细则版本。") % {"key": key})
+            raise WorkflowError(
+                _("评分条目 %(key)s 不属于本表所用的评分细则版本。") % {"key": key},
+                code=Refusal.UNKNOWN_ITEM,
+            )
         parsed[item_id] = value
     return parsed
 
@@ -231,13 +247,14 @@ def _lock_assessment(assessment: SelfAssessment) -> SelfAssessment:
 
 def _check_self_editable(sa: SelfAssessment, today: dt.date) -> None:
     if sa.status == AssessmentStatus.SUBMITTED:
-        raise WorkflowError(_("自评已提交并锁定，不能再修改。"))
+        raise WorkflowError(_("自评已提交并锁定，不能再修改。"), code=Refusal.SELF_SUBMITTED)
     if sa.status == AssessmentStatus.OVERDUE:
-        raise WorkflowError(_("自评已逾期未报，不能再填报。"))
+        raise WorkflowError(_("自评已逾期未报，不能再填报。"), code=Refusal.SELF_OVERDUE)
     if today > sa.deadline:
         raise WorkflowError(
             _("自评截止日期（%(date)s）已过，不能再保存或提交。")
-            % {"date": sa.deadline.isoformat()}
+            % {"date": sa.deadline.isoformat()},
+            code=Refusal.SELF_DEADLINE_PASSED,
         )
 
 
@@ -251,8 +268,11 @@ def _lock_rectification(rectification: Rectification) -> Rectification:
 
 def _check_answerable(rect: Rectification, today: dt.date) -> None:
     if rect.status not in (RectificationStatus.ISSUED, RectificationStatus.ANSWERED):
-        raise WorkflowError(_("该整改通知不在整改期内，不能提交整改情况。"))
+        raise WorkflowError(
+            _("该整改通知不在整改期内，不能提交整改情况。"), code=Refusal.RECTIFICATION_NOT_OPEN
+        )
     if rect.deadline is not None and today > rect.deadline:
         raise WorkflowError(
-            _("整改期限（%(date)s）已过，不能再提交。") % {"date": rect.deadline.isoformat()}
+            _("整改期限（%(date)s）已过，不能再提交。") % {"date": rect.deadline.isoformat()},
+            code=Refusal.RECTIFICATION_DEADLINE_PASSED,
         )

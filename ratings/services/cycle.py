@@ -121,7 +121,9 @@ class OpenReport:
             ]
         if self.created:
             return [
-                _("%(job)s：已开启%(round)s考评轮次，生成 %(count)s 份乡镇自评，自评截止%(self)s，县级考评截止%(review)s。")
+                _(
+                    "%(job)s：已开启%(round)s考评轮次，生成 %(count)s 份乡镇自评，自评截止%(self)s，县级考评截止%(review)s。"
+                )
                 % {
                     "job": label,
                     "round": self.round,
@@ -182,8 +184,13 @@ class DailyReport:
     @property
     def changed(self) -> bool:
         return bool(
-            self.opened or self.marked_overdue or self.self_locked or self.review_locked
-            or self.reminders or self.took_effect or self.rectifications_overdue
+            self.opened
+            or self.marked_overdue
+            or self.self_locked
+            or self.review_locked
+            or self.reminders
+            or self.took_effect
+            or self.rectifications_overdue
         )
 
     def lines(self) -> list[str]:
@@ -267,7 +274,9 @@ def rounds_with_deadlines_passed(today: dt.date) -> list[Round]:
     The second part matters after the lock: a send-back reopens items with a deadline
     of its own, which may fall after the round's.
     """
-    late = SelfAssessment.objects.filter(status__in=NOT_SUBMITTED, deadline__lt=today).values("round_id")
+    late = SelfAssessment.objects.filter(status__in=NOT_SUBMITTED, deadline__lt=today).values(
+        "round_id"
+    )
     return list(
         Round.objects.filter(
             Q(self_locked_at__isnull=True, self_deadline__lt=today)
@@ -289,10 +298,14 @@ def round_deadlines_apply(*, round: Round, today: dt.date) -> tuple[int, bool, b
     marked = self_assessments_mark_overdue(round=round, today=today)
     now = timezone.now()
     self_locked = today > round.self_deadline and (
-        Round.objects.filter(pk=round.pk, self_locked_at__isnull=True).update(self_locked_at=now) == 1
+        Round.objects.filter(pk=round.pk, self_locked_at__isnull=True).update(self_locked_at=now)
+        == 1
     )
     review_locked = today > round.review_deadline and (
-        Round.objects.filter(pk=round.pk, review_locked_at__isnull=True).update(review_locked_at=now) == 1
+        Round.objects.filter(pk=round.pk, review_locked_at__isnull=True).update(
+            review_locked_at=now
+        )
+        == 1
     )
     return marked, self_locked, review_locked
 
@@ -312,7 +325,9 @@ def self_assessment_reminders_send(*, today: dt.date) -> tuple[int, int]:
     """
     start, end = _reminder_window(today)
     pending = (
-        SelfAssessment.objects.filter(status__in=NOT_SUBMITTED, deadline__gte=start, deadline__lte=end)
+        SelfAssessment.objects.filter(
+            status__in=NOT_SUBMITTED, deadline__gte=start, deadline__lte=end
+        )
         .values("round_id", "settlement__village__township_id", "deadline")
         .annotate(count=Count("pk"))
         .order_by("round_id", "settlement__village__township_id", "deadline")
@@ -345,7 +360,9 @@ def review_reminders_send(*, today: dt.date) -> tuple[int, int]:
     """Remind the county assessors, 3 days ahead, of submitted assessments not yet reviewed."""
     start, end = _reminder_window(today)
     rounds = list(
-        Round.objects.filter(review_locked_at__isnull=True, review_deadline__gte=start, review_deadline__lte=end)
+        Round.objects.filter(
+            review_locked_at__isnull=True, review_deadline__gte=start, review_deadline__lte=end
+        )
     )
     if not rounds:
         return 0, 0
@@ -359,7 +376,9 @@ def review_reminders_send(*, today: dt.date) -> tuple[int, int]:
         )
         if not waiting:
             continue
-        text = _("%(round)s：还有 %(count)s 份已提交的自评未完成县级考评，将于%(deadline)s截止。") % {
+        text = _(
+            "%(round)s：还有 %(count)s 份已提交的自评未完成县级考评，将于%(deadline)s截止。"
+        ) % {
             "round": rnd,
             "count": waiting,
             "deadline": _day(rnd.review_deadline),
@@ -383,20 +402,28 @@ def rectifications_overdue_notify(*, today: dt.date) -> int:
     for rectification in overdue.iterator(chunk_size=500):
         with transaction.atomic():
             won = (
-                Rectification.objects.filter(pk=rectification.pk, overdue_notified_at__isnull=True)
-                .update(overdue_notified_at=timezone.now())
+                Rectification.objects.filter(
+                    pk=rectification.pk, overdue_notified_at__isnull=True
+                ).update(overdue_notified_at=timezone.now())
                 == 1
             )
             if not won:
                 continue
             if assessors is None:
-                assessors = list(User.objects.filter(groups__name=ASSESSOR, is_active=True).order_by("pk"))
-            text = _("%(settlement)s的限期整改已于%(deadline)s到期，乡镇尚未报送整改情况，请复查处理。") % {
+                assessors = list(
+                    User.objects.filter(groups__name=ASSESSOR, is_active=True).order_by("pk")
+                )
+            text = _(
+                "%(settlement)s的限期整改已于%(deadline)s到期，乡镇尚未报送整改情况，请复查处理。"
+            ) % {
                 "settlement": rectification.settlement.name,
                 "deadline": _day(rectification.deadline),
             }
             key = f"rectification-overdue:{rectification.pk}"
-            _notify_many([(assessors, key, text, rectification.get_absolute_url())], subject=_("整改逾期提醒"))
+            _notify_many(
+                [(assessors, key, text, rectification.get_absolute_url())],
+                subject=_("整改逾期提醒"),
+            )
             count += 1
     return count
 
@@ -404,7 +431,9 @@ def rectifications_overdue_notify(*, today: dt.date) -> int:
 # -------------------------------------------------------------------- notifications
 
 
-def _notify_many(notices: Sequence[tuple[Iterable[User], str, str, str]], *, subject: str) -> tuple[int, int]:
+def _notify_many(
+    notices: Sequence[tuple[Iterable[User], str, str, str]], *, subject: str
+) -> tuple[int, int]:
     """Create each (users, key, text, url) notice once per user; e-mail only new ones, on commit.
 
     get_or_create leans on the (user, key) unique constraint: a concurrent run that loses
@@ -414,7 +443,9 @@ def _notify_many(notices: Sequence[tuple[Iterable[User], str, str, str]], *, sub
     messages = []
     for users, key, text, url in notices:
         for user in users:
-            _notice, created = Notice.objects.get_or_create(user=user, key=key, defaults={"text": text, "url": url})
+            _notice, created = Notice.objects.get_or_create(
+                user=user, key=key, defaults={"text": text, "url": url}
+            )
             if not created:
                 continue
             created_count += 1

@@ -39,7 +39,7 @@ from ._common import (
     _signal_on_commit,
     _today,
 )
-from .errors import StaleVersion, WorkflowError
+from .errors import Refusal, StaleVersion, WorkflowError
 
 logger = logging.getLogger(__name__)
 
@@ -127,14 +127,19 @@ def _take_effect(rating_id: int, by: Any, today: dt.date) -> bool:
         if current.status == RatingStatus.EFFECTIVE:
             return False
         if current.status == RatingStatus.OVERTURNED:
-            raise WorkflowError(_("异议成立，该评定已撤销，不能生效。"))
+            raise WorkflowError(
+                _("异议成立，该评定已撤销，不能生效。"), code=Refusal.RATING_OVERTURNED
+            )
         if today <= current.notice_ends_on:
             raise WorkflowError(
                 _("公示期至 %(date)s 结束，期满后方可生效。")
-                % {"date": current.notice_ends_on.isoformat()}
+                % {"date": current.notice_ends_on.isoformat()},
+                code=Refusal.NOTICE_NOT_OVER,
             )
         if current.pending:
-            raise WorkflowError(_("尚有未处理的异议，处理后方可生效。"))
+            raise WorkflowError(
+                _("尚有未处理的异议，处理后方可生效。"), code=Refusal.OBJECTION_PENDING
+            )
         return False
     rating = Rating.objects.select_related("round").get(pk=rating_id)
     _record_history([rating], by, "公示期满生效")
@@ -204,14 +209,17 @@ def certificate_issue(*, rating: Rating) -> Certificate:
         return existing
     rating = Rating.objects.select_related("round").get(pk=rating.pk)
     if rating.status != RatingStatus.EFFECTIVE:
-        raise WorkflowError(_("评定尚未生效，不能颁发证书。"))
+        raise WorkflowError(_("评定尚未生效，不能颁发证书。"), code=Refusal.RATING_NOT_EFFECTIVE)
     if rating.stage != rules.STAGE_FINAL:
-        raise WorkflowError(_("只有定评结果才能命名授牌。"))
+        raise WorkflowError(_("只有定评结果才能命名授牌。"), code=Refusal.NOT_FINAL_STAGE)
     if rating.stars == 0:
-        raise WorkflowError(_("未获得星级，不能颁发证书。"))
+        raise WorkflowError(_("未获得星级，不能颁发证书。"), code=Refusal.NO_STARS)
     year = rating.round.year
     if Certificate.objects.filter(settlement_id=rating.settlement_id, year=year).exists():
-        raise WorkflowError(_("该聚居点 %(year)s 年度已颁发证书。") % {"year": year})
+        raise WorkflowError(
+            _("该聚居点 %(year)s 年度已颁发证书。") % {"year": year},
+            code=Refusal.CERTIFICATE_EXISTS,
+        )
     # Certificates are never deleted, so the count is the last serial; a concurrent
     # issue of the same number hits the unique constraint and takes the next one.
     serial = Certificate.objects.filter(year=year, stars=rating.stars).count() + 1
@@ -229,7 +237,9 @@ def certificate_issue(*, rating: Rating) -> Certificate:
             if Certificate.objects.filter(rating_id=rating.pk).exists():
                 return Certificate.objects.get(rating_id=rating.pk)
             serial += 1
-    raise WorkflowError(_("证书编号分配冲突，请稍后重试。"))
+    raise WorkflowError(
+        _("证书编号分配冲突，请稍后重试。"), code=Refusal.CERTIFICATE_NUMBER_CONFLICT
+    )
 
 
 # ------------------------------------------------------- downgrade and revocation
@@ -261,7 +271,9 @@ def _lock_effective_rating(rating: Rating, by: Any) -> Rating:
     _require_county(by)
     rating = Rating.objects.select_for_update().get(pk=rating.pk)
     if rating.status != RatingStatus.EFFECTIVE:
-        raise WorkflowError(_("只有已生效的评定才能降低星级或取消星级。"))
+        raise WorkflowError(
+            _("只有已生效的评定才能降低星级或取消星级。"), code=Refusal.RATING_NOT_EFFECTIVE
+        )
     return rating
 
 
@@ -277,9 +289,11 @@ def rating_downgrade(
     rating = _lock_effective_rating(rating, by)
     reason = _required_text(reason, _("请填写降级原因。"), field="reason")
     if expected_stars is not None and expected_stars != rating.stars:
-        raise StaleVersion(_("该评定的星级已被他人调整，请刷新后重试。"))
+        raise StaleVersion(
+            _("该评定的星级已被他人调整，请刷新后重试。"), code=Refusal.STALE_VERSION
+        )
     if rating.stars == 0:
-        raise WorkflowError(_("该评定已无星级，不能再降级。"))
+        raise WorkflowError(_("该评定已无星级，不能再降级。"), code=Refusal.NO_STARS)
     return _change_stars(
         rating, by, rules.one_star_lower(rating.stars), StarChangeKind.DOWNGRADED, reason
     )

@@ -31,7 +31,7 @@ from ._common import (
     _require_official_of,
     _today,
 )
-from .errors import WorkflowError
+from .errors import Refusal, WorkflowError
 
 # --------------------------------------------------------------------- evidence
 
@@ -40,29 +40,33 @@ def _sniff_upload(file: Any) -> tuple[str, str, int]:
     """(original name, content type, size) of an acceptable upload; WorkflowError otherwise."""
     name = PurePath(str(getattr(file, "name", "") or "")).name.strip()
     if not name:
-        raise WorkflowError(_("文件没有名称。"))
+        raise WorkflowError(_("文件没有名称。"), code=Refusal.FILE_UNNAMED)
     size = getattr(file, "size", None)
     if size is None:
         file.seek(0, 2)
         size = file.tell()
     if size <= 0:
-        raise WorkflowError(_("文件为空。"))
+        raise WorkflowError(_("文件为空。"), code=Refusal.FILE_EMPTY)
     limit = settings.EVIDENCE_MAX_BYTES
     if size > limit:
         raise WorkflowError(
             _("文件 %(name)s 过大（%(size).1f MB），不能超过 %(max).1f MB。")
-            % {"name": name, "size": size / 1048576, "max": limit / 1048576}
+            % {"name": name, "size": size / 1048576, "max": limit / 1048576},
+            code=Refusal.FILE_TOO_LARGE,
         )
     file.seek(0)
     head = file.read(16)
     file.seek(0)
     content_type = rules.sniff_evidence_type(head)
     if content_type is None:
-        raise WorkflowError(_("文件 %(name)s 不是 JPG、PNG 或 PDF 文件。") % {"name": name})
+        raise WorkflowError(
+            _("文件 %(name)s 不是 JPG、PNG 或 PDF 文件。") % {"name": name}, code=Refusal.FILE_TYPE
+        )
     if not rules.extension_matches(content_type, name):
         raise WorkflowError(
             _("文件 %(name)s 的扩展名与内容不符（内容为 %(type)s）。")
-            % {"name": name, "type": content_type}
+            % {"name": name, "type": content_type},
+            code=Refusal.FILE_EXTENSION_MISMATCH,
         )
     return name[:200], content_type, size
 
@@ -87,35 +91,48 @@ def evidence_add(
     today = _today(today)
     if side in (Evidence.SIDE_SELF, Evidence.SIDE_COUNTY):
         if assessment is None or rectification is not None:
-            raise WorkflowError(_("自评或现场考评的佐证材料须属于一份自评。"))
+            raise WorkflowError(
+                _("自评或现场考评的佐证材料须属于一份自评。"), code=Refusal.BAD_EVIDENCE_TARGET
+            )
         sa = _lock_assessment(assessment)
         settlement = sa.settlement
         if item is not None and item.rubric_id != sa.rubric_id:
-            raise WorkflowError(_("评分条目不属于本表所用的评分细则版本。"))
+            raise WorkflowError(
+                _("评分条目不属于本表所用的评分细则版本。"), code=Refusal.UNKNOWN_ITEM
+            )
         if side == Evidence.SIDE_SELF:
             _require_official_of(by, settlement.village.township_id)
             _check_self_editable(sa, today)
             if sa.status == AssessmentStatus.RETURNED and (
                 item is None or not sa.items.filter(item=item, returned=True).exists()
             ):
-                raise WorkflowError(_("退回修改期间，只能为被退回的条目补充佐证材料。"))
+                raise WorkflowError(
+                    _("退回修改期间，只能为被退回的条目补充佐证材料。"),
+                    code=Refusal.ITEM_NOT_RETURNED,
+                )
         else:
             _require_county(by)
             if sa.status not in REVIEWABLE:
-                raise WorkflowError(_("乡镇尚未提交自评，暂不能上传现场照片。"))
+                raise WorkflowError(
+                    _("乡镇尚未提交自评，暂不能上传现场照片。"), code=Refusal.NOT_SUBMITTED
+                )
             if Review.objects.filter(self_assessment=sa, status=ReviewStatus.FINAL).exists():
-                raise WorkflowError(_("县级考评已定分，不能再上传现场照片。"))
+                raise WorkflowError(
+                    _("县级考评已定分，不能再上传现场照片。"), code=Refusal.REVIEW_FINAL
+                )
         owner: dict[str, Any] = {"assessment": sa}
     elif side == Evidence.SIDE_RECTIFICATION:
         if rectification is None or assessment is not None or item is not None:
-            raise WorkflowError(_("整改佐证材料须属于一份整改通知。"))
+            raise WorkflowError(
+                _("整改佐证材料须属于一份整改通知。"), code=Refusal.BAD_EVIDENCE_TARGET
+            )
         rect = Rectification.objects.select_related("settlement__village").get(pk=rectification.pk)
         settlement = rect.settlement
         _require_official_of(by, settlement.village.township_id)
         _check_answerable(rect, today)
         owner = {"rectification": rect}
     else:
-        raise WorkflowError(_("佐证材料类型无效。"))
+        raise WorkflowError(_("佐证材料类型无效。"), code=Refusal.BAD_EVIDENCE_TARGET)
 
     if not isinstance(file, File):
         file = File(file, name=getattr(file, "name", None))

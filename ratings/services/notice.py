@@ -28,7 +28,7 @@ from ._common import (
     _save,
     _today,
 )
-from .errors import WorkflowError, WorkflowPermissionDenied
+from .errors import Refusal, WorkflowError, WorkflowPermissionDenied
 
 # ------------------------------------------------------------- notice and objections
 
@@ -60,11 +60,12 @@ def objection_file(
     if not (is_assessor(by) or is_secretary(by)):
         _require_official_of(by, rating.settlement.village.township_id)
     if rating.status != RatingStatus.NOTICE:
-        raise WorkflowError(_("该评定不在公示期，不能提出异议。"))
+        raise WorkflowError(_("该评定不在公示期，不能提出异议。"), code=Refusal.NOT_IN_NOTICE)
     if _today(today) > rating.notice_ends_on:
         raise WorkflowError(
             _("公示期已于 %(date)s 结束，不能再提出异议。")
-            % {"date": rating.notice_ends_on.isoformat()}
+            % {"date": rating.notice_ends_on.isoformat()},
+            code=Refusal.NOTICE_OVER,
         )
     name = _required_text(filed_by_name, _("请填写异议人。"), field="filed_by_name", limit=64)
     body = _required_text(text, _("请填写异议内容。"), field="text")
@@ -90,13 +91,16 @@ def objection_decide(*, objection: Objection, by: Any, outcome: str, reasons: st
     _require_county(by)
     objection = Objection.objects.select_for_update(of=("self",)).get(pk=objection.pk)
     if outcome not in (ObjectionOutcome.UPHELD, ObjectionOutcome.REJECTED):
-        raise WorkflowError({"outcome": _("处理结果只能是“异议成立”或“异议不成立”。")})
+        raise WorkflowError(
+            {"outcome": _("处理结果只能是“异议成立”或“异议不成立”。")}, code=Refusal.BAD_OUTCOME
+        )
     if objection.outcome != ObjectionOutcome.PENDING:
         if objection.outcome == outcome:
             return objection
         raise WorkflowError(
             _("该异议已处理（%(outcome)s），不能更改。")
-            % {"outcome": objection.get_outcome_display()}
+            % {"outcome": objection.get_outcome_display()},
+            code=Refusal.ALREADY_DECIDED,
         )
     rating = (
         Rating.objects.select_for_update(of=("self",))
@@ -105,7 +109,8 @@ def objection_decide(*, objection: Objection, by: Any, outcome: str, reasons: st
     )
     if by.pk in _review_participants(rating.review) or by.pk == objection.reviewed_by_id:
         raise WorkflowPermissionDenied(
-            _("异议须由未参与该聚居点现场考评的考评人员处理，请由其他考评组成员处理。")
+            _("异议须由未参与该聚居点现场考评的考评人员处理，请由其他考评组成员处理。"),
+            code=Refusal.REVIEWER_MAY_NOT_HEAR,
         )
     reasons = _required_text(reasons, _("请填写处理理由。"), field="reasons")
 

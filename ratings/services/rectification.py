@@ -26,7 +26,7 @@ from ._common import (
     _today,
 )
 from .effect import _change_stars, _lock_effective_rating
-from .errors import WorkflowError
+from .errors import Refusal, WorkflowError
 
 
 @transaction.atomic
@@ -45,12 +45,13 @@ def rectification_issue(
         return rect
     if rect.status != RectificationStatus.PROPOSED:
         raise WorkflowError(
-            _("只有系统建议的整改才能下达（当前：%(s)s）。") % {"s": rect.get_status_display()}
+            _("只有系统建议的整改才能下达（当前：%(s)s）。") % {"s": rect.get_status_display()},
+            code=Refusal.RECTIFICATION_NOT_PROPOSED,
         )
     if not isinstance(deadline, dt.date):
-        raise WorkflowError({"deadline": _("请填写整改期限。")})
+        raise WorkflowError({"deadline": _("请填写整改期限。")}, code=Refusal.REQUIRED)
     if deadline <= _today(today):
-        raise WorkflowError({"deadline": _("整改期限须晚于今天。")})
+        raise WorkflowError({"deadline": _("整改期限须晚于今天。")}, code=Refusal.DEADLINE_IN_PAST)
     rect.requirements = _required_text(requirements, _("请填写整改要求。"), field="requirements")
     rect.deadline = deadline
     rect.status = RectificationStatus.ISSUED
@@ -68,7 +69,9 @@ def rectification_dismiss(*, rectification: Rectification, by: Any, reason: str)
     if rect.status == RectificationStatus.DISMISSED:
         return rect
     if rect.status != RectificationStatus.PROPOSED:
-        raise WorkflowError(_("只有系统建议的整改才能不予下达。"))
+        raise WorkflowError(
+            _("只有系统建议的整改才能不予下达。"), code=Refusal.RECTIFICATION_NOT_PROPOSED
+        )
     rect.check_notes = _required_text(reason, _("请填写不予下达的理由。"), field="reason")
     rect.status = RectificationStatus.DISMISSED
     rect.checked_by = by
@@ -104,12 +107,15 @@ def rectification_check(
     _require_county(by)
     rect = _lock_rectification(rectification)
     if outcome not in CHECK_OUTCOMES:
-        raise WorkflowError({"outcome": _("复查结果只能是通过、降低星级或取消星级。")})
+        raise WorkflowError(
+            {"outcome": _("复查结果只能是通过、降低星级或取消星级。")}, code=Refusal.BAD_OUTCOME
+        )
     if rect.status in CHECK_OUTCOMES:
         if rect.status == outcome:
             return rect
         raise WorkflowError(
-            _("该整改已复查（%(s)s），不能更改。") % {"s": rect.get_status_display()}
+            _("该整改已复查（%(s)s），不能更改。") % {"s": rect.get_status_display()},
+            code=Refusal.ALREADY_DECIDED,
         )
     today = _today(today)
     late_without_answer = (
@@ -119,13 +125,18 @@ def rectification_check(
     )
     if rect.status != RectificationStatus.ANSWERED and not late_without_answer:
         if rect.status == RectificationStatus.ISSUED:
-            raise WorkflowError(_("乡镇尚未提交整改情况，整改期限届满前不能复查。"))
-        raise WorkflowError(_("该整改尚未下达，不能复查。"))
+            raise WorkflowError(
+                _("乡镇尚未提交整改情况，整改期限届满前不能复查。"),
+                code=Refusal.RECTIFICATION_NOT_ANSWERED,
+            )
+        raise WorkflowError(_("该整改尚未下达，不能复查。"), code=Refusal.RECTIFICATION_NOT_ISSUED)
     notes = _required_text(notes, _("请填写复查意见。"), field="notes")
     if outcome != RectificationStatus.PASSED:
         rating = _lock_effective_rating(rect.rating, by)
         if rating.stars == 0:
-            raise WorkflowError({"outcome": _("该评定已无星级，复查结果只能为通过。")})
+            raise WorkflowError(
+                {"outcome": _("该评定已无星级，复查结果只能为通过。")}, code=Refusal.NO_STARS
+            )
         reason = _("整改复查：%(notes)s") % {"notes": notes}
         if outcome == RectificationStatus.DOWNGRADED:
             _change_stars(

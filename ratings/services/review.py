@@ -39,7 +39,7 @@ from ._common import (
     _score_rows,
     _today,
 )
-from .errors import WorkflowError
+from .errors import Refusal, WorkflowError
 
 # -------------------------------------------------------------------- county review
 
@@ -65,23 +65,32 @@ def review_save(
     _require_county(by)
     sa = _lock_assessment(assessment)
     if sa.status == AssessmentStatus.RETURNED:
-        raise WorkflowError(_("自评已退回乡镇修改，待重新提交后再考评。"))
+        raise WorkflowError(
+            _("自评已退回乡镇修改，待重新提交后再考评。"), code=Refusal.SELF_RETURNED
+        )
     if sa.status not in REVIEWABLE:
-        raise WorkflowError(_("乡镇尚未提交自评，自评截止前不能进行现场考评。"))
+        raise WorkflowError(
+            _("乡镇尚未提交自评，自评截止前不能进行现场考评。"), code=Refusal.NOT_SUBMITTED
+        )
     review = Review.objects.select_for_update().filter(self_assessment=sa).first()
     if review is None:
         _check_version(0, expected_version)
         review = Review(self_assessment=sa, assessor=by)
     else:
         if review.status == ReviewStatus.FINAL:
-            raise WorkflowError(_("县级考评已定分，不能再修改。"))
+            raise WorkflowError(_("县级考评已定分，不能再修改。"), code=Refusal.REVIEW_FINAL)
         _check_version(review.version, expected_version)
     today = _today(today)
     if visit_date is not None:
         if visit_date > today:
-            raise WorkflowError({"visit_date": _("现场考评日期不能晚于今天。")})
+            raise WorkflowError(
+                {"visit_date": _("现场考评日期不能晚于今天。")}, code=Refusal.VISIT_DATE_IN_FUTURE
+            )
         if visit_date < sa.round.opened_on:
-            raise WorkflowError({"visit_date": _("现场考评日期不能早于本轮考评开启日期。")})
+            raise WorkflowError(
+                {"visit_date": _("现场考评日期不能早于本轮考评开启日期。")},
+                code=Refusal.VISIT_DATE_BEFORE_ROUND,
+            )
 
     rubric_items = _rubric_items(sa.rubric_id)
     wanted = _parse_item_keys(items, rubric_items)
@@ -96,7 +105,8 @@ def review_save(
                 raw_occurrences, raw_note, raw_reason = wanted[item_id]
             except (TypeError, ValueError):
                 raise WorkflowError(
-                    _("条目 %(code)s 的填报格式无效。") % {"code": item.code}
+                    _("条目 %(code)s 的填报格式无效。") % {"code": item.code},
+                    code=Refusal.BAD_ITEM_ENTRY,
                 ) from None
             values = (
                 _occurrences(raw_occurrences, item),
@@ -173,14 +183,16 @@ def review_finalise(*, review: Review, by: Any, today: dt.date | None = None) ->
         return Rating.objects.get(review=review)
     sa = _lock_assessment(review.self_assessment)
     if sa.status not in REVIEWABLE:
-        raise WorkflowError(_("自评已退回乡镇修改，待重新提交后才能定分。"))
+        raise WorkflowError(
+            _("自评已退回乡镇修改，待重新提交后才能定分。"), code=Refusal.SELF_RETURNED
+        )
     if review.score is None:
-        raise WorkflowError(_("请先保存现场考评打分。"))
+        raise WorkflowError(_("请先保存现场考评打分。"), code=Refusal.REVIEW_NOT_SAVED)
     if review.visit_date is None:
-        raise WorkflowError({"visit_date": _("请填写现场考评日期。")})
+        raise WorkflowError({"visit_date": _("请填写现场考评日期。")}, code=Refusal.REQUIRED)
     errors = _gap_errors(review, sa)
     if errors:
-        raise WorkflowError(errors)
+        raise WorkflowError(errors, code=Refusal.GAP_REASON_MISSING)
 
     today = _today(today)
     settlement = Settlement.objects.select_for_update().get(pk=sa.settlement_id)
@@ -207,7 +219,7 @@ def review_finalise(*, review: Review, by: Any, today: dt.date | None = None) ->
             setattr(rating, name, value)
         reason = "异议成立后重新定分，重新公示"
     else:
-        raise WorkflowError(_("该考评已有评定结果。"))
+        raise WorkflowError(_("该考评已有评定结果。"), code=Refusal.ALREADY_RATED)
     _save(rating, by, reason)
     StarChange.objects.create(
         settlement=settlement,

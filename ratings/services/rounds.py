@@ -28,7 +28,7 @@ from ._common import (
     _save,
     _today,
 )
-from .errors import WorkflowError, WorkflowPermissionDenied
+from .errors import Refusal, WorkflowError, WorkflowPermissionDenied
 
 # -------------------------------------------------------------------------- rounds
 
@@ -36,11 +36,13 @@ from .errors import WorkflowError, WorkflowPermissionDenied
 def _check_opening(*, year: int, quarter: int, by: Any) -> None:
     """Who may open a round (the secretary; ``None`` is the calendar job) and which rounds exist."""
     if by is not None and not is_secretary(by):
-        raise WorkflowPermissionDenied(_("只有党组织书记可以开启考评轮次。"))
+        raise WorkflowPermissionDenied(
+            _("只有党组织书记可以开启考评轮次。"), code=Refusal.NOT_SECRETARY
+        )
     if quarter not in (1, 2, 3, 4):
-        raise WorkflowError(_("季度必须是1至4。"))
+        raise WorkflowError(_("季度必须是1至4。"), code=Refusal.BAD_QUARTER)
     if not 2000 <= year <= 2100:
-        raise WorkflowError(_("年度必须在2000至2100之间。"))
+        raise WorkflowError(_("年度必须在2000至2100之间。"), code=Refusal.BAD_YEAR)
 
 
 @transaction.atomic
@@ -67,18 +69,23 @@ def round_open(
 
     stage = stage or rules.DEFAULT_STAGE_BY_QUARTER[quarter]
     if stage not in (rules.STAGE_INITIAL, rules.STAGE_RE, rules.STAGE_FINAL):
-        raise WorkflowError(_("阶段无效。"))
+        raise WorkflowError(_("阶段无效。"), code=Refusal.BAD_STAGE)
     rubric = Rubric.objects.select_for_update().filter(is_current=True).first()
     if rubric is None:
-        raise WorkflowError(_("没有当前使用的评分细则版本，请先在管理后台设定。"))
+        raise WorkflowError(
+            _("没有当前使用的评分细则版本，请先在管理后台设定。"), code=Refusal.NO_CURRENT_RUBRIC
+        )
     opened_on = _today(today)
     self_deadline = self_deadline or opened_on + dt.timedelta(days=rules.SELF_ASSESSMENT_DAYS)
     review_deadline = review_deadline or opened_on + dt.timedelta(days=rules.COUNTY_REVIEW_DAYS)
     if not opened_on <= self_deadline <= review_deadline:
-        raise WorkflowError(_("截止日期须依次为：开启日期 ≤ 自评截止 ≤ 县级考评截止。"))
+        raise WorkflowError(
+            _("截止日期须依次为：开启日期 ≤ 自评截止 ≤ 县级考评截止。"),
+            code=Refusal.BAD_ROUND_DEADLINES,
+        )
     notice_days = rules.NOTICE_WORKING_DAYS if notice_working_days is None else notice_working_days
     if not 1 <= notice_days <= 30:
-        raise WorkflowError(_("公示期须为1至30个工作日。"))
+        raise WorkflowError(_("公示期须为1至30个工作日。"), code=Refusal.BAD_NOTICE_DAYS)
 
     rnd = Round(
         year=year,
@@ -150,7 +157,9 @@ def round_open_queue(*, year: int, quarter: int, by: Any) -> bool:
     module never imports the tasks that import it.
     """
     if by is None:
-        raise WorkflowPermissionDenied(_("只有党组织书记可以开启考评轮次。"))
+        raise WorkflowPermissionDenied(
+            _("只有党组织书记可以开启考评轮次。"), code=Refusal.NOT_SECRETARY
+        )
     _check_opening(year=year, quarter=quarter, by=by)
     if Round.objects.filter(year=year, quarter=quarter).exists():
         return False

@@ -41,7 +41,7 @@ from ._common import (
     _score_rows,
     _today,
 )
-from .errors import WorkflowError
+from .errors import Refusal, WorkflowError
 
 
 @transaction.atomic
@@ -78,7 +78,8 @@ def self_assessment_save(
                 raw_occurrences, raw_note = wanted[item_id]
             except (TypeError, ValueError):
                 raise WorkflowError(
-                    _("条目 %(code)s 的填报格式无效。") % {"code": item.code}
+                    _("条目 %(code)s 的填报格式无效。") % {"code": item.code},
+                    code=Refusal.BAD_ITEM_ENTRY,
                 ) from None
             occurrences = _occurrences(raw_occurrences, item)
             note = _optional_text(raw_note)
@@ -97,7 +98,8 @@ def self_assessment_save(
                     {
                         item_id: _("条目 %(code)s 未被退回，不能修改；只有退回的条目可以修改。")
                         % {"code": item.code}
-                    }
+                    },
+                    code=Refusal.ITEM_NOT_RETURNED,
                 )
             row.occurrences, row.note = occurrences, note
             to_update.append(row)
@@ -105,7 +107,10 @@ def self_assessment_save(
 
     score, vetoed = _score_rows(rows, rubric_items, sa.rubric.bonus_cap)
     if star_applied not in rules.STAR_LEVELS:
-        raise WorkflowError({"star_applied": _("申报星级只能是无、三星、四星或五星。")})
+        raise WorkflowError(
+            {"star_applied": _("申报星级只能是无、三星、四星或五星。")},
+            code=Refusal.BAD_STAR_APPLIED,
+        )
     allowed = rules.max_star_applicable(score, vetoed=vetoed)
     if star_applied > allowed:
         raise WorkflowError(
@@ -114,7 +119,8 @@ def self_assessment_save(
                     "申报星级不能高于自评得分对应的星级：%(score)s 分最高可申报 %(stars)s。"
                 )
                 % {"score": score, "stars": _star_label(allowed)}
-            }
+            },
+            code=Refusal.STAR_ABOVE_SCORE,
         )
 
     if to_create:
@@ -155,12 +161,15 @@ def self_assessment_submit(
     if sa.status == AssessmentStatus.SUBMITTED:
         return sa
     if sa.status == AssessmentStatus.NOT_STARTED or sa.score is None:
-        raise WorkflowError(_("请先填写并保存自评，再提交。"))
+        raise WorkflowError(_("请先填写并保存自评，再提交。"), code=Refusal.SELF_NOT_SAVED)
     _check_self_editable(sa, _today(today))
     if expected_version is not None:
         _check_version(sa.version, expected_version)
     if sa.star_applied > rules.max_star_applicable(sa.score, vetoed=sa.vetoed):
-        raise WorkflowError({"star_applied": _("申报星级高于自评得分对应的星级，请修改后再提交。")})
+        raise WorkflowError(
+            {"star_applied": _("申报星级高于自评得分对应的星级，请修改后再提交。")},
+            code=Refusal.STAR_ABOVE_SCORE,
+        )
 
     returned = list(sa.items.filter(returned=True))
     for row in returned:
@@ -197,25 +206,29 @@ def self_assessment_send_back(
     try:
         wanted = {int(pk) for pk in item_ids}
     except (TypeError, ValueError):
-        raise WorkflowError({"items": _("退回条目无效。")}) from None
+        raise WorkflowError({"items": _("退回条目无效。")}, code=Refusal.BAD_ITEMS) from None
     if sa.status == AssessmentStatus.RETURNED:
         already = set(sa.items.filter(returned=True).values_list("item_id", flat=True))
         if already == wanted and sa.deadline == deadline:
             return sa
-        raise WorkflowError(_("该自评已退回，正等待乡镇修改后重新提交。"))
+        raise WorkflowError(
+            _("该自评已退回，正等待乡镇修改后重新提交。"), code=Refusal.ALREADY_RETURNED
+        )
     if sa.status != AssessmentStatus.SUBMITTED:
-        raise WorkflowError(_("只有已提交的自评才能退回。"))
+        raise WorkflowError(_("只有已提交的自评才能退回。"), code=Refusal.NOT_SUBMITTED)
     review = Review.objects.filter(self_assessment=sa).first()
     if review is not None and review.status == ReviewStatus.FINAL:
-        raise WorkflowError(_("县级考评已定分，不能再退回自评。"))
+        raise WorkflowError(_("县级考评已定分，不能再退回自评。"), code=Refusal.REVIEW_FINAL)
     if not wanted:
-        raise WorkflowError({"items": _("请至少选择一个退回条目。")})
+        raise WorkflowError({"items": _("请至少选择一个退回条目。")}, code=Refusal.NO_ITEMS_CHOSEN)
     reason = _required_text(reason, _("请填写退回原因。"), field="reason")
     if not isinstance(deadline, dt.date) or deadline < _today(today):
-        raise WorkflowError({"deadline": _("新的截止日期不能早于今天。")})
+        raise WorkflowError(
+            {"deadline": _("新的截止日期不能早于今天。")}, code=Refusal.DEADLINE_IN_PAST
+        )
     rows = list(sa.items.filter(item_id__in=wanted))
     if len(rows) != len(wanted):
-        raise WorkflowError({"items": _("退回条目不属于该自评。")})
+        raise WorkflowError({"items": _("退回条目不属于该自评。")}, code=Refusal.BAD_ITEMS)
 
     for row in rows:
         row.returned = True

@@ -32,9 +32,10 @@ from ratings.models import (
     SelfAssessment,
     StarChange,
 )
-from ratings.services import cycle
+from ratings.services import Refusal, cycle
 from tests import factories as f
 from tests.conftest import require_service
+from tests.refusals import refused
 
 D = dt.date
 
@@ -172,7 +173,7 @@ def test_bad_date_is_a_chinese_command_error(cast, bad):
 
 def test_opening_refused_by_the_service_is_a_command_error(cast):
     # No current rubric: the service refuses with its own Chinese message.
-    with mock.patch.object(cycle, "round_open", side_effect=services.WorkflowError("没有当前使用的评分细则。")):
+    with mock.patch.object(cycle, "round_open", side_effect=services.WorkflowError("没有当前使用的评分细则。", code=Refusal.NO_CURRENT_RUBRIC)):
         with pytest.raises(CommandError, match="没有当前使用的评分细则"):
             run("quarterly", "2031-04-01")
 
@@ -444,7 +445,7 @@ def test_only_the_secretary_may_queue_a_round(request, who, rubric, django_captu
     user = request.getfixturevalue(who)
     with mock.patch.object(queue, "round_open") as delay:
         with django_capture_on_commit_callbacks(execute=True):
-            with pytest.raises(services.WorkflowError, match="只有党组织书记"):
+            with refused(services.WorkflowError, Refusal.NOT_SECRETARY):
                 services.round_open_queue(year=2031, quarter=1, by=user)
     delay.assert_not_called()
 
