@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from .codes import Refusal
 
 if TYPE_CHECKING:
+    from settlements.models import User
+
     from .models import Rubric
 
 DEFAULT_RUBRIC_CSV = Path(__file__).resolve().parent / "data" / "default_rubric.csv"
@@ -71,7 +73,7 @@ def install_default_rubric(rubric_model: Any, item_model: Any) -> Any:
 
 
 @transaction.atomic
-def rubric_new_version(*, rubric: Rubric, by: Any) -> Rubric:
+def rubric_new_version(*, rubric: Rubric, by: User) -> Rubric:
     """A new unfrozen version with the items of ``rubric`` (normally a frozen one).
 
     Repeated calls do not pile up drafts: while an unfrozen version newer than
@@ -105,7 +107,7 @@ def rubric_new_version(*, rubric: Rubric, by: Any) -> Rubric:
 
 
 @transaction.atomic
-def rubric_make_current(*, rubric: Rubric, by: Any) -> Rubric:
+def rubric_make_current(*, rubric: Rubric, by: User) -> Rubric:
     """Make ``rubric`` the version the next round opens with (at most one is current)."""
     from settlements.roles import is_secretary
 

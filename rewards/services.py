@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ratings.models import Rating, RatingStatus
-from settlements.models import Settlement, SettlementClass
+from settlements.models import Settlement, SettlementClass, User
 from settlements.roles import is_secretary
 
 from . import rules
@@ -269,13 +269,13 @@ def disbursements_propose(*, settlement_id: int, year: int, rating_id: int) -> l
     return created
 
 
-def _require_secretary(by: Any) -> None:
+def _require_secretary(by: User) -> None:
     if not is_secretary(by):
         raise RewardsError(_("只有党组织书记可以审批奖励或登记发放。"), code=RewardRefusal.NOT_SECRETARY)
 
 
 @transaction.atomic
-def disbursement_approve(*, disbursement: Disbursement, by: Any, confirm_over_budget: bool = False) -> Disbursement:
+def disbursement_approve(*, disbursement: Disbursement, by: User, confirm_over_budget: bool = False) -> Disbursement:
     """待审批 → 已审批. Past the year's budget only with ``confirm_over_budget``.
 
     Approving an already approved (or paid) row is a no-op that returns it.
@@ -312,7 +312,7 @@ def disbursement_approve(*, disbursement: Disbursement, by: Any, confirm_over_bu
 
 
 @transaction.atomic
-def disbursement_mark_paid(*, disbursement: Disbursement, by: Any) -> Disbursement:
+def disbursement_mark_paid(*, disbursement: Disbursement, by: User) -> Disbursement:
     """已审批 → 已发放. Marking a paid row again is a no-op; a row not approved is refused."""
     _require_secretary(by)
     row = Disbursement.objects.select_for_update().get(pk=disbursement.pk)

@@ -20,6 +20,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from settlements.models import User
 from settlements.roles import is_assessor, is_official, is_secretary
 
 from .. import rules
@@ -55,14 +56,14 @@ def _today(today: dt.date | None) -> dt.date:
     return today if today is not None else timezone.localdate()
 
 
-def _save(obj: Model, by: Any, reason: str = "", **kwargs: Any) -> None:
+def _save(obj: Model, by: User | None, reason: str = "", **kwargs: Any) -> None:
     """Save recording ``by`` (None for system jobs) and a reason in the object's history."""
     obj._history_user = by  # type: ignore[attr-defined]
     obj._change_reason = reason  # type: ignore[attr-defined]
     obj.save(**kwargs)
 
 
-def _record_history(objs: Iterable[Model], by: Any, reason: str) -> None:
+def _record_history(objs: Iterable[Model], by: User | None, reason: str) -> None:
     """History rows for objects written by a guarded ``QuerySet.update`` (which has no signals)."""
     objs = list(objs)
     if objs:
@@ -99,7 +100,7 @@ _HISTORY_FIELDS = {
 
 
 def _insert_history(
-    rows: QuerySet, *, by: Any, reason: str, history_type: str, now: dt.datetime
+    rows: QuerySet, *, by: User | None, reason: str, history_type: str, now: dt.datetime
 ) -> int:
     """One history row per row of ``rows`` (as stored now), written in one statement."""
     model = rows.model
@@ -131,14 +132,14 @@ def _insert_history(
     return _insert_select(historical, columns, select)
 
 
-def _require_county(by: Any) -> None:
+def _require_county(by: User) -> None:
     if not (is_assessor(by) or is_secretary(by)):
         raise WorkflowPermissionDenied(
             _("只有县考评组成员或党组织书记可以进行此操作。"), code=Refusal.NOT_COUNTY
         )
 
 
-def _require_official_of(by: Any, township_id: int) -> None:
+def _require_official_of(by: User, township_id: int) -> None:
     if not (is_official(by) and by.township_id == township_id):
         raise WorkflowPermissionDenied(
             _("只有本乡镇的乡镇干部可以填报本乡镇聚居点的材料。"), code=Refusal.NOT_OWN_TOWNSHIP

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import (
@@ -15,7 +14,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from settlements.models import Settlement
+from settlements.models import Settlement, User
 
 from .. import rules
 from ..models import (
@@ -55,7 +54,7 @@ def _latest_first() -> tuple[str, str, str]:
     return ("-round__year", "-round__quarter", "-pk")
 
 
-def _refresh_settlement(settlement_id: int, by: Any, reason: str) -> tuple[int, int]:
+def _refresh_settlement(settlement_id: int, by: User | None, reason: str) -> tuple[int, int]:
     """Current star and score from the latest effective rating; returns (old star, new star)."""
     settlement = Settlement.objects.select_for_update().get(pk=settlement_id)
     latest = (
@@ -72,7 +71,7 @@ def _refresh_settlement(settlement_id: int, by: Any, reason: str) -> tuple[int, 
     return old, star
 
 
-def _propose_rectification(rating: Rating, by: Any) -> Rectification | None:
+def _propose_rectification(rating: Rating, by: User | None) -> Rectification | None:
     """限期整改 proposal when the score fell below the last effective rating or a flagged item was hit."""
     triggers: list[str] = []
     previous = (
@@ -115,7 +114,7 @@ def _propose_rectification(rating: Rating, by: Any) -> Rectification | None:
     return rectification
 
 
-def _take_effect(rating_id: int, by: Any, today: dt.date) -> bool:
+def _take_effect(rating_id: int, by: User | None, today: dt.date) -> bool:
     now = timezone.now()
     updated = (
         Rating.objects.filter(pk=rating_id, status=RatingStatus.NOTICE, notice_ends_on__lt=today)
@@ -168,7 +167,7 @@ def _take_effect(rating_id: int, by: Any, today: dt.date) -> bool:
 
 
 @transaction.atomic
-def rating_take_effect(*, rating: Rating, by: Any = None, today: dt.date | None = None) -> bool:
+def rating_take_effect(*, rating: Rating, by: User | None = None, today: dt.date | None = None) -> bool:
     """The notice is over with no pending objection: the rating stands.
 
     Returns True when it took effect now, False when it already had (nothing changes).
@@ -245,7 +244,7 @@ def certificate_issue(*, rating: Rating) -> Certificate:
 # ------------------------------------------------------- downgrade and revocation
 
 
-def _change_stars(rating: Rating, by: Any, new_stars: int, kind: str, reason: str) -> Rating:
+def _change_stars(rating: Rating, by: User, new_stars: int, kind: str, reason: str) -> Rating:
     """Lower an effective rating's stars; history, settlement star, certificate, signal."""
     old = rating.stars
     rating.stars = new_stars
@@ -267,7 +266,7 @@ def _change_stars(rating: Rating, by: Any, new_stars: int, kind: str, reason: st
     return rating
 
 
-def _lock_effective_rating(rating: Rating, by: Any) -> Rating:
+def _lock_effective_rating(rating: Rating, by: User) -> Rating:
     _require_county(by)
     rating = Rating.objects.select_for_update().get(pk=rating.pk)
     if rating.status != RatingStatus.EFFECTIVE:
@@ -279,7 +278,7 @@ def _lock_effective_rating(rating: Rating, by: Any) -> Rating:
 
 @transaction.atomic
 def rating_downgrade(
-    *, rating: Rating, by: Any, reason: str, expected_stars: int | None = None
+    *, rating: Rating, by: User, reason: str, expected_stars: int | None = None
 ) -> Rating:
     """降低星级等次 by one star (5→4, 4→3, 3→none), e.g. for a major problem.
 
@@ -300,7 +299,7 @@ def rating_downgrade(
 
 
 @transaction.atomic
-def rating_revoke(*, rating: Rating, by: Any, reason: str) -> Rating:
+def rating_revoke(*, rating: Rating, by: User, reason: str) -> Rating:
     """取消星级资格: the rating keeps no star. Revoking a rating without a star is a no-op."""
     rating = _lock_effective_rating(rating, by)
     reason = _required_text(reason, _("请填写取消星级的原因。"), field="reason")

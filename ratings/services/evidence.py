@@ -12,6 +12,8 @@ from django.core.files import File
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from settlements.models import User
+
 from .. import rules
 from ..models import (
     AssessmentStatus,
@@ -74,7 +76,7 @@ def _sniff_upload(file: Any) -> tuple[str, str, int]:
 @transaction.atomic
 def evidence_add(
     *,
-    by: Any,
+    by: User,
     file: Any,
     side: str,
     assessment: SelfAssessment | None = None,

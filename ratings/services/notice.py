@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from settlements.models import User
 from settlements.roles import is_assessor, is_secretary
 
 from ..models import (
@@ -49,7 +49,7 @@ def _review_participants(review: Review) -> set[int]:
 
 @transaction.atomic
 def objection_file(
-    *, rating: Rating, by: Any, filed_by_name: str, text: str, today: dt.date | None = None
+    *, rating: Rating, by: User, filed_by_name: str, text: str, today: dt.date | None = None
 ) -> Objection:
     """异议: record an objection filed during the public notice."""
     rating = (
@@ -86,7 +86,7 @@ def objection_file(
 
 
 @transaction.atomic
-def objection_decide(*, objection: Objection, by: Any, outcome: str, reasons: str) -> Objection:
+def objection_decide(*, objection: Objection, by: User, outcome: str, reasons: str) -> Objection:
     """Hear an objection: ``upheld`` overturns the rating and reopens the review; ``rejected`` keeps it."""
     _require_county(by)
     objection = Objection.objects.select_for_update(of=("self",)).get(pk=objection.pk)

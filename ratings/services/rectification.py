@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from settlements.models import User
 
 from .. import rules
 from ..models import (
@@ -33,7 +34,7 @@ from .errors import Refusal, WorkflowError
 def rectification_issue(
     *,
     rectification: Rectification,
-    by: Any,
+    by: User,
     deadline: dt.date,
     requirements: str,
     today: dt.date | None = None,
@@ -62,7 +63,7 @@ def rectification_issue(
 
 
 @transaction.atomic
-def rectification_dismiss(*, rectification: Rectification, by: Any, reason: str) -> Rectification:
+def rectification_dismiss(*, rectification: Rectification, by: User, reason: str) -> Rectification:
     """不予下达: the county rejects the system's proposal, with a reason."""
     _require_county(by)
     rect = _lock_rectification(rectification)
@@ -82,7 +83,7 @@ def rectification_dismiss(*, rectification: Rectification, by: Any, reason: str)
 
 @transaction.atomic
 def rectification_answer(
-    *, rectification: Rectification, by: Any, answer: str, today: dt.date | None = None
+    *, rectification: Rectification, by: User, answer: str, today: dt.date | None = None
 ) -> Rectification:
     """The township reports what it did (may be corrected until the county re-checks)."""
     rect = _lock_rectification(rectification)
@@ -101,7 +102,7 @@ def rectification_answer(
 
 @transaction.atomic
 def rectification_check(
-    *, rectification: Rectification, by: Any, outcome: str, notes: str, today: dt.date | None = None
+    *, rectification: Rectification, by: User, outcome: str, notes: str, today: dt.date | None = None
 ) -> Rectification:
     """复查: passed, downgraded one star, or revoked. Possible once answered, or unanswered after the deadline."""
     _require_county(by)

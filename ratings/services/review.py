@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from settlements.models import Settlement
+from settlements.models import Settlement, User
 
 from .. import rules
 from ..models import (
@@ -48,7 +48,7 @@ from .errors import Refusal, WorkflowError
 def review_save(
     *,
     assessment: SelfAssessment,
-    by: Any,
+    by: User,
     items: Mapping[int, tuple[int, str, str]],
     visit_date: dt.date | None,
     team_members: str,
@@ -175,7 +175,7 @@ def _gap_errors(review: Review, sa: SelfAssessment) -> dict[Any, str]:
 
 
 @transaction.atomic
-def review_finalise(*, review: Review, by: Any, today: dt.date | None = None) -> Rating:
+def review_finalise(*, review: Review, by: User, today: dt.date | None = None) -> Rating:
     """定分: the county score decides; the rating enters public notice (公示)."""
     _require_county(by)
     review = Review.objects.select_for_update(of=("self",)).get(pk=review.pk)

@@ -13,7 +13,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from settlements.models import Settlement
+from settlements.models import Settlement, User
 from settlements.roles import is_secretary
 
 from .. import queue, rules
@@ -33,7 +33,7 @@ from .errors import Refusal, WorkflowError, WorkflowPermissionDenied
 # -------------------------------------------------------------------------- rounds
 
 
-def _check_opening(*, year: int, quarter: int, by: Any) -> None:
+def _check_opening(*, year: int, quarter: int, by: User | None) -> None:
     """Who may open a round (the secretary; ``None`` is the calendar job) and which rounds exist."""
     if by is not None and not is_secretary(by):
         raise WorkflowPermissionDenied(
@@ -50,7 +50,7 @@ def round_open(
     *,
     year: int,
     quarter: int,
-    by: Any = None,
+    by: User | None = None,
     today: dt.date | None = None,
     stage: str | None = None,
     self_deadline: dt.date | None = None,
@@ -149,7 +149,7 @@ def round_open(
 
 
 @transaction.atomic
-def round_open_queue(*, year: int, quarter: int, by: Any) -> bool:
+def round_open_queue(*, year: int, quarter: int, by: User) -> bool:
     """Queue opening a round in the worker (35,000 settlements take seconds), after commit.
 
     Returns False, queuing nothing, when the round is open already. A transaction that

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from django.db import transaction
 from django.db.models import (
@@ -13,6 +12,8 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from settlements.models import User
 
 from .. import rules
 from ..models import (
@@ -48,7 +49,7 @@ from .errors import Refusal, WorkflowError
 def self_assessment_save(
     *,
     assessment: SelfAssessment,
-    by: Any,
+    by: User,
     items: Mapping[int, tuple[int, str]],
     star_applied: int,
     expected_version: int,
@@ -151,7 +152,7 @@ def _star_label(stars: int) -> str:
 def self_assessment_submit(
     *,
     assessment: SelfAssessment,
-    by: Any,
+    by: User,
     expected_version: int | None = None,
     today: dt.date | None = None,
 ) -> SelfAssessment:
@@ -194,7 +195,7 @@ def self_assessment_submit(
 def self_assessment_send_back(
     *,
     assessment: SelfAssessment,
-    by: Any,
+    by: User,
     item_ids: Iterable[int],
     reason: str,
     deadline: dt.date,
