@@ -1,9 +1,11 @@
 """The quarterly workflow in the browser (SPEC §3–5, §9).
 
 Every view parses input, fetches through a scoped selector (another township's object
-is a 404), calls the service that does the write, and renders. Where one click makes
-several writes (save + upload evidence + submit) they run in one transaction, so a
-refused step leaves nothing half-saved.
+is a 404), calls the one service that does the write, and renders. Where one click makes
+several writes (save + upload evidence + submit) that one service does them all in one
+transaction, so a refused step leaves nothing half-saved. Who may do what is asked of the
+services' own predicates (``is_county``, ``self_assessment_editable_ids``,
+``may_hear_objection``), so a page never offers what the service would refuse.
 """
 
 from __future__ import annotations
@@ -18,9 +20,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ratings import rules, selectors, services
+from ratings.codes import Refusal
 from ratings.forms import (
     STAR_CHOICES,
     ObjectionDecideForm,
@@ -65,23 +67,8 @@ QUEUE_PAGE_SIZE = 50
 ROUND_PAGE_SIZE = 100
 
 
-class _FieldRefused(Exception):
-    """A service refused one upload: carries the field to show the message next to."""
-
-    def __init__(self, field_name: str, error: ValidationError) -> None:
-        super().__init__(field_name)
-        self.field_name = field_name
-        self.error = error
-
-
-def is_county(user: Any) -> bool:
-    """County work (reviews, send-backs, objections, rectifications): assessors, and the
-    secretary who administers them, exactly as the services allow."""
-    return sees_all_settlements(user)
-
-
 def _require_county(user: Any) -> None:
-    if not is_county(user):
+    if not services.is_county(user):
         raise PermissionDenied(_("只有县考评组成员可以进行此操作。"))
 
 
@@ -244,31 +231,23 @@ def _prefetched_assessment(user: Any, pk: int, *, with_review: bool = True) -> S
 # --------------------------------------------------------------------- state for the UI
 
 
-def self_deadline_passed(assessment: SelfAssessment) -> bool:
-    return timezone.localdate() > assessment.deadline
-
-
 def self_editable_ids(assessment: SelfAssessment, items: list[RubricItem], user: Any) -> set[int]:
-    """Items the form offers for editing; the service enforces the same and refuses the rest."""
-    if not is_official(user) or user.township_id != assessment.settlement.village.township_id:
-        return set()
-    if self_deadline_passed(assessment):
-        return set()
-    if assessment.status in (AssessmentStatus.NOT_STARTED, AssessmentStatus.DRAFT):
-        return {item.pk for item in items}
-    if assessment.status == AssessmentStatus.RETURNED:
-        return {row.item_id for row in assessment.items.all() if row.returned}
-    return set()
+    """Items the form offers for editing: the services' own answer."""
+    return services.self_assessment_editable_ids(
+        assessment=assessment, by=user, item_ids=[item.pk for item in items]
+    )
 
 
 def _lock_reason(assessment: SelfAssessment, editable: set[int]) -> str:
     if editable:
         return ""
-    if assessment.status == AssessmentStatus.SUBMITTED:
+    lock = services.self_assessment_lock(assessment, timezone.localdate())
+    code = lock.code if lock is not None else None
+    if code == Refusal.SELF_SUBMITTED:
         return _("自评已提交，不能再修改。")
-    if assessment.status == AssessmentStatus.OVERDUE:
+    if code == Refusal.SELF_OVERDUE:
         return _("已过截止日期，自评被标记为逾期未报，不能再填报。")
-    if self_deadline_passed(assessment):
+    if code == Refusal.SELF_DEADLINE_PASSED:
         return _("已过截止日期（%(date)s），自评已锁定。") % {"date": assessment.deadline.isoformat()}
     return _("你只能查看这份自评。")
 
@@ -318,21 +297,15 @@ def self_assessment(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             submit = request.POST.get("action") == "submit"
             try:
-                with transaction.atomic():
-                    saved = services.self_assessment_save(
-                        assessment=assessment,
-                        by=request.user,
-                        items=form.items_payload(),
-                        star_applied=form.cleaned_data["star_applied"] or 0,
-                        expected_version=form.cleaned_data["version"],
-                    )
-                    _add_uploads(form.uploads(), request.user, side=Evidence.SIDE_SELF, assessment=saved)
-                    if submit:
-                        services.self_assessment_submit(
-                            assessment=saved, by=request.user, expected_version=saved.version
-                        )
-            except _FieldRefused as refused:
-                form.add_error(refused.field_name, refused.error)
+                services.self_assessment_update(
+                    assessment=assessment,
+                    by=request.user,
+                    items=form.items_payload(),
+                    star_applied=form.cleaned_data["star_applied"] or 0,
+                    expected_version=form.cleaned_data["version"],
+                    uploads=form.uploads(),
+                    submit=submit,
+                )
             except services.WorkflowError as exc:
                 add_service_error(form, exc, field_for_key={str(i.pk): f"occ_{i.pk}" for i in items})
             else:
@@ -387,15 +360,6 @@ def _review_lock_reason(assessment: SelfAssessment, final: bool) -> str:
 def _has_final_review(assessment: SelfAssessment) -> bool:
     review = getattr(assessment, "review", None)
     return bool(review and review.status == ReviewStatus.FINAL)
-
-
-def _add_uploads(uploads: list[tuple[RubricItem, str, list]], user: Any, *, side: str, assessment: SelfAssessment) -> None:
-    for item, field_name, files in uploads:
-        for upload in files:
-            try:
-                services.evidence_add(by=user, file=upload, side=side, assessment=assessment, item=item)
-            except services.WorkflowError as exc:
-                raise _FieldRefused(field_name, exc) from exc
 
 
 # -------------------------------------------------------------------------- result page
@@ -503,21 +467,18 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             finalise = request.POST.get("action") == "finalise"
             cd = form.cleaned_data
             try:
-                with transaction.atomic():
-                    saved = services.review_save(
-                        assessment=assessment,
-                        by=request.user,
-                        items=form.items_payload(),
-                        visit_date=cd["visit_date"],
-                        team_members=cd["team_members"],
-                        notes=cd["notes"],
-                        total_gap_reason=cd["total_gap_reason"],
-                        expected_version=cd["version"],
-                    )
-                    _add_uploads(form.uploads(), request.user, side=Evidence.SIDE_COUNTY, assessment=assessment)
-                    rating = services.review_finalise(review=saved, by=request.user) if finalise else None
-            except _FieldRefused as refused:
-                form.add_error(refused.field_name, refused.error)
+                _saved, rating = services.review_record(
+                    assessment=assessment,
+                    by=request.user,
+                    items=form.items_payload(),
+                    visit_date=cd["visit_date"],
+                    team_members=cd["team_members"],
+                    notes=cd["notes"],
+                    total_gap_reason=cd["total_gap_reason"],
+                    expected_version=cd["version"],
+                    uploads=form.uploads(),
+                    finalise=finalise,
+                )
             except services.WorkflowError as exc:
                 add_service_error(form, exc, field_for_key=form.field_for_service_key())
             else:
@@ -617,16 +578,17 @@ def _render_rating(request: HttpRequest, rating: Any, *, forms_: Mapping[str, An
     forms_ = dict(forms_ or {})
     user = request.user
     objections = list(rating.objections.select_related("heard_by", "recorded_by").order_by("filed_at"))
-    county = is_county(user)
-    # The reviewer and whoever decided the score never hear an objection to it; the
-    # service also refuses anyone else who saved the review.
-    reviewers = {rating.review.assessor_id, rating.decided_by_id}
+    county = services.is_county(user)
+    pending = [o for o in objections if o.outcome == ObjectionOutcome.PENDING]
+    # Whoever took part in the review never hears an objection to it: the service's rule.
+    excluded = services.objection_excluded_hearers(rating) if county and pending else set()
+    may_hear = {o.pk: services.may_hear_objection(by=user, objection=o, excluded=excluded) for o in pending}
     own_township = is_official(user) and user.township_id == rating.settlement.village.township_id
     if (county or own_township) and rating.status == RatingStatus.NOTICE:
         forms_.setdefault("file", ObjectionFileForm())
     decide_forms = {}
     for objection in objections:
-        if county and objection.outcome == ObjectionOutcome.PENDING and user.pk not in reviewers:
+        if may_hear.get(objection.pk):
             decide_forms[objection.pk] = forms_.get(f"decide_{objection.pk}") or ObjectionDecideForm(prefix=f"o{objection.pk}")
     if county and rating.status == RatingStatus.EFFECTIVE and rating.stars > 0:
         forms_.setdefault("change", RatingChangeForm(initial={"expected_stars": rating.stars}))
@@ -640,9 +602,7 @@ def _render_rating(request: HttpRequest, rating: Any, *, forms_: Mapping[str, An
             "rating": rating,
             "settlement": rating.settlement,
             "objections": [(o, decide_forms.get(o.pk)) for o in objections],
-            "pending_for_reviewer": county and user.pk in reviewers and any(
-                o.outcome == ObjectionOutcome.PENDING for o in objections
-            ),
+            "pending_for_reviewer": county and not all(may_hear.values()),
             "file_form": forms_.get("file"),
             "change_form": forms_.get("change"),
             "changes": changes,
@@ -765,7 +725,7 @@ def _render_rectification(request: HttpRequest, rectification: Any, *, form: Any
     """Each party sees the form for the step that is theirs now; the services check it again."""
     user = request.user
     today = timezone.localdate()
-    county = is_county(user)
+    county = services.is_county(user)
     overdue = (
         rectification.status == RectificationStatus.ISSUED
         and rectification.deadline is not None
@@ -850,20 +810,10 @@ def rectification_answer(request: HttpRequest, pk: int) -> HttpResponse:
     form = RectificationAnswerForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            with transaction.atomic():
-                services.rectification_answer(
-                    rectification=rectification, by=request.user, answer=form.cleaned_data["answer"]
-                )
-                for upload in form.cleaned_data["evidence"]:
-                    try:
-                        services.evidence_add(
-                            by=request.user, file=upload, side=Evidence.SIDE_RECTIFICATION,
-                            rectification=rectification,
-                        )
-                    except services.WorkflowError as exc:
-                        raise _FieldRefused("evidence", exc) from exc
-        except _FieldRefused as refused:
-            form.add_error(refused.field_name, refused.error)
+            services.rectification_answer(
+                rectification=rectification, by=request.user, answer=form.cleaned_data["answer"],
+                evidence=form.cleaned_data["evidence"],
+            )
         except services.WorkflowError as exc:
             add_service_error(form, exc)
         else:

@@ -41,6 +41,9 @@ from ._common import (
     REVIEWABLE,
     SELF_EDITABLE,
     SELF_OPEN,
+    is_county,
+    self_assessment_editable_ids,
+    self_assessment_lock,
 )
 from .effect import (
     certificate_issue,
@@ -50,20 +53,26 @@ from .effect import (
     ratings_take_effect_due,
 )
 from .errors import Refusal, StaleVersion, WorkflowError, WorkflowPermissionDenied
-from .evidence import evidence_add
-from .notice import objection_decide, objection_file
+from .evidence import Uploads, evidence_add, evidence_add_many
+from .notice import (
+    may_hear_objection,
+    objection_decide,
+    objection_excluded_hearers,
+    objection_file,
+)
 from .rectification import (
     rectification_answer,
     rectification_check,
     rectification_dismiss,
     rectification_issue,
 )
-from .review import review_finalise, review_save
+from .review import review_finalise, review_record, review_save
 from .rounds import round_open, round_open_queue
 from .self_assessment import (
     self_assessment_save,
     self_assessment_send_back,
     self_assessment_submit,
+    self_assessment_update,
     self_assessments_mark_overdue,
 )
 
@@ -77,12 +86,17 @@ __all__ = [
     "SELF_EDITABLE",
     "SELF_OPEN",
     "StaleVersion",
+    "Uploads",
     "WorkflowError",
     "WorkflowPermissionDenied",
     "certificate_issue",
     "cycle",
     "evidence_add",
+    "evidence_add_many",
+    "is_county",
+    "may_hear_objection",
     "objection_decide",
+    "objection_excluded_hearers",
     "objection_file",
     "rating_downgrade",
     "rating_revoke",
@@ -93,11 +107,15 @@ __all__ = [
     "rectification_dismiss",
     "rectification_issue",
     "review_finalise",
+    "review_record",
     "review_save",
     "round_open",
     "round_open_queue",
+    "self_assessment_editable_ids",
+    "self_assessment_lock",
     "self_assessment_save",
     "self_assessment_send_back",
     "self_assessment_submit",
+    "self_assessment_update",
     "self_assessments_mark_overdue",
 ]

@@ -132,8 +132,14 @@ def _insert_history(
     return _insert_select(historical, columns, select)
 
 
+def is_county(user: User | None) -> bool:
+    """County work (reviews, send-backs, objections, rectifications): the assessors, and the
+    secretary who administers them. Pages ask this to offer a form; services to allow it."""
+    return is_assessor(user) or is_secretary(user)
+
+
 def _require_county(by: User) -> None:
-    if not (is_assessor(by) or is_secretary(by)):
+    if not is_county(by):
         raise WorkflowPermissionDenied(
             _("只有县考评组成员或党组织书记可以进行此操作。"), code=Refusal.NOT_COUNTY
         )
@@ -246,17 +252,46 @@ def _lock_assessment(assessment: SelfAssessment) -> SelfAssessment:
     )
 
 
-def _check_self_editable(sa: SelfAssessment, today: dt.date) -> None:
-    if sa.status == AssessmentStatus.SUBMITTED:
-        raise WorkflowError(_("自评已提交并锁定，不能再修改。"), code=Refusal.SELF_SUBMITTED)
-    if sa.status == AssessmentStatus.OVERDUE:
-        raise WorkflowError(_("自评已逾期未报，不能再填报。"), code=Refusal.SELF_OVERDUE)
-    if today > sa.deadline:
-        raise WorkflowError(
+def self_assessment_lock(assessment: SelfAssessment, today: dt.date) -> WorkflowError | None:
+    """Why nobody may edit the self-assessment now (submitted, overdue, past its deadline), or None."""
+    if assessment.status == AssessmentStatus.SUBMITTED:
+        return WorkflowError(_("自评已提交并锁定，不能再修改。"), code=Refusal.SELF_SUBMITTED)
+    if assessment.status == AssessmentStatus.OVERDUE:
+        return WorkflowError(_("自评已逾期未报，不能再填报。"), code=Refusal.SELF_OVERDUE)
+    if today > assessment.deadline:
+        return WorkflowError(
             _("自评截止日期（%(date)s）已过，不能再保存或提交。")
-            % {"date": sa.deadline.isoformat()},
+            % {"date": assessment.deadline.isoformat()},
             code=Refusal.SELF_DEADLINE_PASSED,
         )
+    return None
+
+
+def _check_self_editable(sa: SelfAssessment, today: dt.date) -> None:
+    lock = self_assessment_lock(sa, today)
+    if lock is not None:
+        raise lock
+
+
+def self_assessment_editable_ids(
+    *, assessment: SelfAssessment, by: User, item_ids: Iterable[int], today: dt.date | None = None
+) -> set[int]:
+    """Which of ``item_ids`` ``by`` may change now: the township's own officials, while the
+    self-assessment is open; every item of a draft, only the returned ones while it is
+    returned (退回). The page offers exactly these fields; the services refuse the rest.
+
+    Reads ``assessment.items`` (prefetch it) and ``assessment.settlement.village``.
+    """
+    if not (is_official(by) and by.township_id == assessment.settlement.village.township_id):
+        return set()
+    if self_assessment_lock(assessment, _today(today)) is not None:
+        return set()
+    wanted = set(item_ids)
+    if assessment.status == AssessmentStatus.RETURNED:
+        return {row.item_id for row in assessment.items.all() if row.returned} & wanted
+    if assessment.status in (AssessmentStatus.NOT_STARTED, AssessmentStatus.DRAFT):
+        return wanted
+    return set()
 
 
 def _lock_rectification(rectification: Rectification) -> Rectification:

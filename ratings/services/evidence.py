@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import PurePath
 from typing import Any
 from uuid import uuid4
@@ -32,6 +33,7 @@ from ._common import (
     _require_county,
     _require_official_of,
     _today,
+    self_assessment_editable_ids,
 )
 from .errors import Refusal, WorkflowError
 
@@ -106,7 +108,10 @@ def evidence_add(
             _require_official_of(by, settlement.village.township_id)
             _check_self_editable(sa, today)
             if sa.status == AssessmentStatus.RETURNED and (
-                item is None or not sa.items.filter(item=item, returned=True).exists()
+                item is None
+                or not self_assessment_editable_ids(
+                    assessment=sa, by=by, item_ids=[item.pk], today=today
+                )
             ):
                 raise WorkflowError(
                     _("退回修改期间，只能为被退回的条目补充佐证材料。"),
@@ -155,3 +160,40 @@ def evidence_add(
     evidence.file.save(f"{uuid4().hex}{extension}", file, save=False)
     evidence.save()
     return evidence
+
+
+Uploads = Sequence[tuple[RubricItem | None, str, Sequence[Any]]]
+
+
+def evidence_add_many(
+    *,
+    by: User,
+    uploads: Uploads,
+    side: str,
+    assessment: SelfAssessment | None = None,
+    rectification: Rectification | None = None,
+    today: dt.date | None = None,
+) -> list[Evidence]:
+    """Attach each ``(item, key, files)`` of ``uploads``; part of the caller's transaction.
+
+    A refused file is reported under its ``key`` (the form field it came from), with the
+    refusal's own code, so the page shows the message beside that field.
+    """
+    added = []
+    for item, key, files in uploads:
+        for file in files:
+            try:
+                added.append(
+                    evidence_add(
+                        by=by,
+                        file=file,
+                        side=side,
+                        assessment=assessment,
+                        rectification=rectification,
+                        item=item,
+                        today=today,
+                    )
+                )
+            except WorkflowError as exc:
+                raise WorkflowError({key: exc.error_list}, code=exc.code) from exc
+    return added

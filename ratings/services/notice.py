@@ -27,24 +27,36 @@ from ._common import (
     _required_text,
     _save,
     _today,
+    is_county,
 )
 from .errors import Refusal, WorkflowError, WorkflowPermissionDenied
 
 # ------------------------------------------------------------- notice and objections
 
 
-def _review_participants(review: Review) -> set[int]:
-    """Everyone who saved or finalised the review: none of them may hear an objection to it."""
+def objection_excluded_hearers(rating: Rating) -> set[int]:
+    """Who may never hear an objection to this rating: everyone who saved or finalised its
+    review (from the review's history), the review's assessor and whoever decided the score.
+
+    Reads ``rating.review`` (select it) and one query of the review's history.
+    """
     users = set(
-        Review.history.filter(id=review.pk, history_user__isnull=False).values_list(
+        Review.history.filter(id=rating.review_id, history_user__isnull=False).values_list(
             "history_user_id", flat=True
         )
     )
-    users.add(review.assessor_id)
-    rating = Rating.objects.filter(review=review).values_list("decided_by_id", flat=True).first()
-    if rating is not None:
-        users.add(rating)
+    users.add(rating.review.assessor_id)
+    if rating.decided_by_id is not None:
+        users.add(rating.decided_by_id)
     return users
+
+
+def may_hear_objection(*, by: User, objection: Objection, excluded: set[int]) -> bool:
+    """The county hears an objection, but never someone in ``excluded``
+    (``objection_excluded_hearers`` of its rating) nor the reviewer it was filed against.
+    The rating page offers the form to exactly these users; ``objection_decide`` refuses the rest.
+    """
+    return is_county(by) and by.pk not in excluded and by.pk != objection.reviewed_by_id
 
 
 @transaction.atomic
@@ -107,7 +119,9 @@ def objection_decide(*, objection: Objection, by: User, outcome: str, reasons: s
         .select_related("review", "settlement")
         .get(pk=objection.rating_id)
     )
-    if by.pk in _review_participants(rating.review) or by.pk == objection.reviewed_by_id:
+    if not may_hear_objection(
+        by=by, objection=objection, excluded=objection_excluded_hearers(rating)
+    ):
         raise WorkflowPermissionDenied(
             _("异议须由未参与该聚居点现场考评的考评人员处理，请由其他考评组成员处理。"),
             code=Refusal.REVIEWER_MAY_NOT_HEAR,

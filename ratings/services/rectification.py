@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +14,7 @@ from settlements.models import User
 
 from .. import rules
 from ..models import (
+    Evidence,
     Rectification,
     RectificationStatus,
     StarChangeKind,
@@ -28,6 +31,7 @@ from ._common import (
 )
 from .effect import _change_stars, _lock_effective_rating
 from .errors import Refusal, WorkflowError
+from .evidence import evidence_add_many
 
 
 @transaction.atomic
@@ -83,26 +87,46 @@ def rectification_dismiss(*, rectification: Rectification, by: User, reason: str
 
 @transaction.atomic
 def rectification_answer(
-    *, rectification: Rectification, by: User, answer: str, today: dt.date | None = None
+    *,
+    rectification: Rectification,
+    by: User,
+    answer: str,
+    evidence: Sequence[Any] = (),
+    today: dt.date | None = None,
 ) -> Rectification:
-    """The township reports what it did (may be corrected until the county re-checks)."""
+    """The township reports what it did, with photos (may be corrected until the county re-checks).
+
+    All or nothing: a refused file (reported under ``evidence``) leaves the answer unsaved.
+    The same answer again with no files is a no-op.
+    """
     rect = _lock_rectification(rectification)
     _require_official_of(by, rect.settlement.village.township_id)
     _check_answerable(rect, _today(today))
     text = _required_text(answer, _("请填写整改情况。"), field="answer")
-    if rect.status == RectificationStatus.ANSWERED and rect.answer == text:
-        return rect
-    rect.answer = text
-    rect.status = RectificationStatus.ANSWERED
-    rect.answered_by = by
-    rect.answered_at = timezone.now()
-    _save(rect, by, "提交整改情况")
+    if not (rect.status == RectificationStatus.ANSWERED and rect.answer == text):
+        rect.answer = text
+        rect.status = RectificationStatus.ANSWERED
+        rect.answered_by = by
+        rect.answered_at = timezone.now()
+        _save(rect, by, "提交整改情况")
+    evidence_add_many(
+        by=by,
+        uploads=[(None, "evidence", evidence)] if evidence else [],
+        side=Evidence.SIDE_RECTIFICATION,
+        rectification=rect,
+        today=today,
+    )
     return rect
 
 
 @transaction.atomic
 def rectification_check(
-    *, rectification: Rectification, by: User, outcome: str, notes: str, today: dt.date | None = None
+    *,
+    rectification: Rectification,
+    by: User,
+    outcome: str,
+    notes: str,
+    today: dt.date | None = None,
 ) -> Rectification:
     """复查: passed, downgraded one star, or revoked. Possible once answered, or unanswered after the deadline."""
     _require_county(by)

@@ -17,6 +17,7 @@ from settlements.models import Settlement, User
 from .. import rules
 from ..models import (
     AssessmentStatus,
+    Evidence,
     Rating,
     RatingStatus,
     Review,
@@ -40,6 +41,7 @@ from ._common import (
     _today,
 )
 from .errors import Refusal, WorkflowError
+from .evidence import Uploads, evidence_add_many
 
 # -------------------------------------------------------------------- county review
 
@@ -240,3 +242,42 @@ def review_finalise(*, review: Review, by: User, today: dt.date | None = None) -
     review.version += 1
     _save(review, by, "定分")
     return rating
+
+
+@transaction.atomic
+def review_record(
+    *,
+    assessment: SelfAssessment,
+    by: User,
+    items: Mapping[int, tuple[int, str, str]],
+    visit_date: dt.date | None,
+    team_members: str,
+    notes: str,
+    total_gap_reason: str,
+    expected_version: int,
+    uploads: Uploads = (),
+    finalise: bool = False,
+    today: dt.date | None = None,
+) -> tuple[Review, Rating | None]:
+    """One press of the county's form: save the scores, attach the photos, finalise if asked.
+
+    All or nothing: a refused photo (reported under its upload key) or a refused
+    finalisation (a missing gap reason…) leaves the scores unsaved too. Returns the
+    review and, when finalised, the rating now in public notice.
+    """
+    saved = review_save(
+        assessment=assessment,
+        by=by,
+        items=items,
+        visit_date=visit_date,
+        team_members=team_members,
+        notes=notes,
+        total_gap_reason=total_gap_reason,
+        expected_version=expected_version,
+        today=today,
+    )
+    evidence_add_many(
+        by=by, uploads=uploads, side=Evidence.SIDE_COUNTY, assessment=assessment, today=today
+    )
+    rating = review_finalise(review=saved, by=by, today=today) if finalise else None
+    return saved, rating

@@ -18,6 +18,7 @@ from settlements.models import User
 from .. import rules
 from ..models import (
     AssessmentStatus,
+    Evidence,
     Review,
     ReviewStatus,
     Round,
@@ -43,6 +44,7 @@ from ._common import (
     _today,
 )
 from .errors import Refusal, WorkflowError
+from .evidence import Uploads, evidence_add_many
 
 
 @transaction.atomic
@@ -189,6 +191,41 @@ def self_assessment_submit(
     sa.version += 1
     _save(sa, by, "自评提交")
     return sa
+
+
+@transaction.atomic
+def self_assessment_update(
+    *,
+    assessment: SelfAssessment,
+    by: User,
+    items: Mapping[int, tuple[int, str]],
+    star_applied: int,
+    expected_version: int,
+    uploads: Uploads = (),
+    submit: bool = False,
+    today: dt.date | None = None,
+) -> SelfAssessment:
+    """One press of the township's form: save the scores, attach the files, submit if asked.
+
+    All or nothing: a refused file (reported under its upload key) or a refused
+    submission leaves the scores unsaved too.
+    """
+    saved = self_assessment_save(
+        assessment=assessment,
+        by=by,
+        items=items,
+        star_applied=star_applied,
+        expected_version=expected_version,
+        today=today,
+    )
+    evidence_add_many(
+        by=by, uploads=uploads, side=Evidence.SIDE_SELF, assessment=saved, today=today
+    )
+    if submit:
+        saved = self_assessment_submit(
+            assessment=saved, by=by, expected_version=saved.version, today=today
+        )
+    return saved
 
 
 @transaction.atomic
