@@ -54,12 +54,7 @@ from .effect import (
 )
 from .errors import Refusal, StaleVersion, WorkflowError, WorkflowPermissionDenied
 from .evidence import Uploads, evidence_add, evidence_add_many
-from .notice import (
-    may_hear_objection,
-    objection_decide,
-    objection_excluded_hearers,
-    objection_file,
-)
+from .notice import may_hear_objection, objection_decide, objection_excluded_hearers, objection_file
 from .rectification import (
     rectification_answer,
     rectification_check,

@@ -9,14 +9,7 @@ from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import (
-    CharField,
-    DateTimeField,
-    IntegerField,
-    Model,
-    QuerySet,
-    Value,
-)
+from django.db.models import CharField, DateTimeField, IntegerField, Model, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 

@@ -21,14 +21,7 @@ from ..models import (
     StarChange,
     StarChangeKind,
 )
-from ._common import (
-    _require_county,
-    _require_official_of,
-    _required_text,
-    _save,
-    _today,
-    is_county,
-)
+from ._common import _require_county, _require_official_of, _required_text, _save, _today, is_county
 from .errors import Refusal, WorkflowError, WorkflowPermissionDenied
 
 # ------------------------------------------------------------- notice and objections

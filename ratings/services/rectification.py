@@ -13,12 +13,7 @@ from django.utils.translation import gettext as _
 from settlements.models import User
 
 from .. import rules
-from ..models import (
-    Evidence,
-    Rectification,
-    RectificationStatus,
-    StarChangeKind,
-)
+from ..models import Evidence, Rectification, RectificationStatus, StarChangeKind
 from ._common import (
     CHECK_OUTCOMES,
     _check_answerable,

@@ -7,9 +7,7 @@ from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import (
-    Value,
-)
+from django.db.models import Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,17 +15,8 @@ from settlements.models import Settlement, User
 from settlements.roles import is_secretary
 
 from .. import queue, rules
-from ..models import (
-    Round,
-    Rubric,
-    SelfAssessment,
-)
-from ._common import (
-    _insert_history,
-    _insert_select,
-    _save,
-    _today,
-)
+from ..models import Round, Rubric, SelfAssessment
+from ._common import _insert_history, _insert_select, _save, _today
 from .errors import Refusal, WorkflowError, WorkflowPermissionDenied
 
 # -------------------------------------------------------------------------- rounds
