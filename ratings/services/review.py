@@ -219,6 +219,7 @@ def review_finalise(*, review: Review, by: User, today: dt.date | None = None) -
     elif rating.status == RatingStatus.OVERTURNED:
         for name, value in values.items():
             setattr(rating, name, value)
+        rating.review = review  # the locked row, finalised below
         reason = "异议成立后重新定分，重新公示"
     else:
         raise WorkflowError(_("该考评已有评定结果。"), code=Refusal.ALREADY_RATED)
@@ -279,5 +280,7 @@ def review_record(
     evidence_add_many(
         by=by, uploads=uploads, side=Evidence.SIDE_COUNTY, assessment=assessment, today=today
     )
-    rating = review_finalise(review=saved, by=by, today=today) if finalise else None
-    return saved, rating
+    if not finalise:
+        return saved, None
+    rating = review_finalise(review=saved, by=by, today=today)
+    return rating.review, rating
