@@ -42,6 +42,7 @@ from ._common import (
     SELF_EDITABLE,
     SELF_OPEN,
     is_county,
+    is_township_official,
     self_assessment_editable_ids,
     self_assessment_lock,
 )
@@ -89,6 +90,7 @@ __all__ = [
     "evidence_add",
     "evidence_add_many",
     "is_county",
+    "is_township_official",
     "may_hear_objection",
     "objection_decide",
     "objection_excluded_hearers",

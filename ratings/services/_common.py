@@ -138,8 +138,13 @@ def _require_county(by: User) -> None:
         )
 
 
+def is_township_official(user: User | None, township_id: int) -> bool:
+    """The township's own officials: they fill in, answer and object for its settlements."""
+    return is_official(user) and getattr(user, "township_id", None) == township_id
+
+
 def _require_official_of(by: User, township_id: int) -> None:
-    if not (is_official(by) and by.township_id == township_id):
+    if not is_township_official(by, township_id):
         raise WorkflowPermissionDenied(
             _("只有本乡镇的乡镇干部可以填报本乡镇聚居点的材料。"), code=Refusal.NOT_OWN_TOWNSHIP
         )
@@ -275,7 +280,7 @@ def self_assessment_editable_ids(
 
     Reads ``assessment.items`` (prefetch it) and ``assessment.settlement.village``.
     """
-    if not (is_official(by) and by.township_id == assessment.settlement.village.township_id):
+    if not is_township_official(by, assessment.settlement.village.township_id):
         return set()
     if self_assessment_lock(assessment, _today(today)) is not None:
         return set()

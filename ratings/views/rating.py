@@ -20,7 +20,6 @@ from ratings.forms import (
     add_service_error,
 )
 from ratings.models import ObjectionOutcome, RatingStatus
-from settlements.roles import is_official
 
 from ._common import _refusal_status, _require_county
 
@@ -48,7 +47,7 @@ def _render_rating(request: HttpRequest, rating: Any, *, forms_: Mapping[str, An
     # Whoever took part in the review never hears an objection to it: the service's rule.
     excluded = services.objection_excluded_hearers(rating) if county and pending else set()
     may_hear = {o.pk: services.may_hear_objection(by=user, objection=o, excluded=excluded) for o in pending}
-    own_township = is_official(user) and user.township_id == rating.settlement.village.township_id
+    own_township = services.is_township_official(user, rating.settlement.village.township_id)
     if (county or own_township) and rating.status == RatingStatus.NOTICE:
         forms_.setdefault("file", ObjectionFileForm())
     decide_forms = {}

@@ -81,7 +81,7 @@ def _render_rectification(request: HttpRequest, rectification: Any, *, form: Any
         and rectification.deadline is not None
         and rectification.deadline < today
     )
-    own_township = is_official(user) and user.township_id == rectification.settlement.village.township_id
+    own_township = services.is_township_official(user, rectification.settlement.village.township_id)
 
     def pick(cls: type, make: Callable[[], Any]) -> Any:
         return form if isinstance(form, cls) else make()
