@@ -18,7 +18,11 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
+from .codes import Refusal
+
 if TYPE_CHECKING:
+    from settlements.models import User
+
     from .models import Rubric
 
 DEFAULT_RUBRIC_CSV = Path(__file__).resolve().parent / "data" / "default_rubric.csv"
@@ -69,7 +73,7 @@ def install_default_rubric(rubric_model: Any, item_model: Any) -> Any:
 
 
 @transaction.atomic
-def rubric_new_version(*, rubric: Rubric, by: Any) -> Rubric:
+def rubric_new_version(*, rubric: Rubric, by: User) -> Rubric:
     """A new unfrozen version with the items of ``rubric`` (normally a frozen one).
 
     Repeated calls do not pile up drafts: while an unfrozen version newer than
@@ -103,7 +107,7 @@ def rubric_new_version(*, rubric: Rubric, by: Any) -> Rubric:
 
 
 @transaction.atomic
-def rubric_make_current(*, rubric: Rubric, by: Any) -> Rubric:
+def rubric_make_current(*, rubric: Rubric, by: User) -> Rubric:
     """Make ``rubric`` the version the next round opens with (at most one is current)."""
     from settlements.roles import is_secretary
 
@@ -115,7 +119,10 @@ def rubric_make_current(*, rubric: Rubric, by: Any) -> Rubric:
     if rubric.is_current:
         return rubric
     if not rubric.items.exists():
-        raise ValidationError(_("评分细则“%(rubric)s”还没有条目，不能设为当前版本。") % {"rubric": rubric})
+        raise ValidationError(
+            _("评分细则“%(rubric)s”还没有条目，不能设为当前版本。") % {"rubric": rubric},
+            code=Refusal.RUBRIC_EMPTY,
+        )
     # Moving the flag is the one change a frozen version allows (Rubric.save), done per
     # instance: the queryset update() refuses frozen rows on purpose.
     for old in Rubric.objects.select_for_update().filter(is_current=True):

@@ -1,4 +1,4 @@
-"""Celery tasks for the county's calendar: thin doors into ratings.cycle and ratings.services.
+"""Celery tasks for the county's calendar: thin doors into ratings.services (and its ``cycle``).
 
 The beat schedule (config/settings.py, CELERY_BEAT_SCHEDULE) names these tasks. Each
 takes plain values (a date string, ids), loads, and calls one service. Every job is
@@ -18,7 +18,7 @@ from django.utils import timezone
 from core.tasks import RETRYING
 from settlements.models import User
 
-from . import cycle, services
+from .services import cycle, round_open
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def daily_job(day: str | None = None) -> None:
 
 @shared_task(name="ratings.tasks.round_open_task", **RETRYING)
 def round_open_task(year: int, quarter: int, by_id: int | None = None) -> None:
-    """Open a round queued from the admin (ratings.cycle.round_open_queue)."""
+    """Open a round queued by ``services.round_open_queue`` (sent by name from ratings.queue)."""
     by = User.objects.get(pk=by_id) if by_id is not None else None
-    rnd, created = services.round_open(year=year, quarter=quarter, by=by)
+    rnd, created = round_open(year=year, quarter=quarter, by=by)
     logger.info("round_open %s: %s", rnd, "opened" if created else "already open")

@@ -21,6 +21,7 @@ How the year's stars are read (SPEC §6 leaves it open; decided here):
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -35,7 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ratings.models import Rating, RatingStatus
-from settlements.models import Settlement, SettlementClass
+from settlements.models import Settlement, SettlementClass, User
 from settlements.roles import is_secretary
 
 from . import rules
@@ -44,8 +45,26 @@ from .models import Disbursement, DisbursementStatus, RewardSchedule, YearBudget
 logger = logging.getLogger(__name__)
 
 
+class RewardRefusal(enum.StrEnum):
+    """Why a reward operation was refused. The values are stable: never rename one."""
+
+    NOT_SECRETARY = "not_secretary"
+    OVER_BUDGET = "over_budget"
+    NOT_APPROVED = "not_approved"
+    RATING_MISMATCH = "rating_mismatch"
+    SCHEDULE_MISSING = "schedule_missing"
+    SCHEDULE_INVALID = "schedule_invalid"
+    LEDGER_CONFLICT = "ledger_conflict"
+
+
 class RewardsError(ValidationError):
-    """A refused reward operation; the message is for the user, in Chinese."""
+    """A refused reward operation: a ``RewardRefusal`` code and a message for the user (Chinese)."""
+
+    code: RewardRefusal
+
+    def __init__(self, message: Any, *, code: RewardRefusal) -> None:
+        super().__init__(message, code=code)
+        self.code = code
 
 
 class OverBudget(RewardsError):
@@ -107,7 +126,8 @@ def plan(
         )
     except rules.LedgerConflict as exc:
         raise RewardsError(
-            _("账目冲突：同一评定已对该款项补差，但按现行标准仍有差额。请核对该年度奖励标准是否在发放后被修改。")
+            _("账目冲突：同一评定已对该款项补差，但按现行标准仍有差额。请核对该年度奖励标准是否在发放后被修改。"),
+            code=RewardRefusal.LEDGER_CONFLICT,
         ) from exc
 
 
@@ -133,14 +153,16 @@ class ScheduleCache:
                     "year": year,
                     "klass": SettlementClass(settlement_class).label,
                     "stars": "、".join(str(s) for s in missing),
-                }
+                },
+                code=RewardRefusal.SCHEDULE_MISSING,
             )
         try:
             return rules.check_amounts(merged)
         except rules.AmountsInvalid as exc:
             raise RewardsError(
                 _("%(year)s年度奖励标准有误：金额须为非负、精确到分，且星级越高金额不低于低星级。")
-                % {"year": year}
+                % {"year": year},
+                code=RewardRefusal.SCHEDULE_INVALID,
             ) from exc
 
 
@@ -204,7 +226,7 @@ def disbursements_propose(*, settlement_id: int, year: int, rating_id: int) -> l
     Settlement.objects.select_for_update().only("pk").get(pk=settlement_id)
     rating = Rating.objects.select_related("round").get(pk=rating_id)
     if rating.settlement_id != settlement_id or rating.round.year != year:
-        raise RewardsError(_("评定与聚居点或年度不符，不能据此计算奖励。"))
+        raise RewardsError(_("评定与聚居点或年度不符，不能据此计算奖励。"), code=RewardRefusal.RATING_MISMATCH)
 
     year_ratings = _year_ratings(settlement_id, year)
     ledger = _ledger(settlement_id, year)
@@ -247,13 +269,13 @@ def disbursements_propose(*, settlement_id: int, year: int, rating_id: int) -> l
     return created
 
 
-def _require_secretary(by: Any) -> None:
+def _require_secretary(by: User) -> None:
     if not is_secretary(by):
-        raise RewardsError(_("只有党组织书记可以审批奖励或登记发放。"))
+        raise RewardsError(_("只有党组织书记可以审批奖励或登记发放。"), code=RewardRefusal.NOT_SECRETARY)
 
 
 @transaction.atomic
-def disbursement_approve(*, disbursement: Disbursement, by: Any, confirm_over_budget: bool = False) -> Disbursement:
+def disbursement_approve(*, disbursement: Disbursement, by: User, confirm_over_budget: bool = False) -> Disbursement:
     """待审批 → 已审批. Past the year's budget only with ``confirm_over_budget``.
 
     Approving an already approved (or paid) row is a no-op that returns it.
@@ -276,7 +298,8 @@ def disbursement_approve(*, disbursement: Disbursement, by: Any, confirm_over_bu
                 "year": row.year,
                 "total": f"{approved + row.amount:,.2f}",
                 "budget": f"{budget.amount:,.2f}",
-            }
+            },
+            code=RewardRefusal.OVER_BUDGET,
         )
     row.status = DisbursementStatus.APPROVED
     row.approved_by = by
@@ -289,7 +312,7 @@ def disbursement_approve(*, disbursement: Disbursement, by: Any, confirm_over_bu
 
 
 @transaction.atomic
-def disbursement_mark_paid(*, disbursement: Disbursement, by: Any) -> Disbursement:
+def disbursement_mark_paid(*, disbursement: Disbursement, by: User) -> Disbursement:
     """已审批 → 已发放. Marking a paid row again is a no-op; a row not approved is refused."""
     _require_secretary(by)
     row = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
@@ -297,7 +320,8 @@ def disbursement_mark_paid(*, disbursement: Disbursement, by: Any) -> Disburseme
         return row
     if row.status != DisbursementStatus.APPROVED:
         raise RewardsError(
-            _("%(voucher)s 尚未审批，不能登记为已发放。") % {"voucher": row.voucher_number}
+            _("%(voucher)s 尚未审批，不能登记为已发放。") % {"voucher": row.voucher_number},
+            code=RewardRefusal.NOT_APPROVED,
         )
     row.status = DisbursementStatus.PAID
     row.paid_by = by

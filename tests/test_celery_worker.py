@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from ratings import cycle, rules, tasks
+from ratings import rules, services, tasks
 from ratings.models import AssessmentStatus, Round
 
 from .celery_conftest import queued_messages, running_worker
@@ -41,7 +41,7 @@ def test_round_open_queued_on_commit_runs_in_real_worker(
 ):
     year, quarter = ended_quarter()
     with transaction.atomic():
-        assert cycle.round_open_queue(year=year, quarter=quarter, by=secretary) is True
+        assert services.round_open_queue(year=year, quarter=quarter, by=secretary) is True
     rnd = wait_for(lambda: Round.objects.filter(year=year, quarter=quarter).first())
     assert_round_opened(rnd, by=secretary, settlements=[settlement_a, settlement_b])
 
@@ -59,7 +59,7 @@ def test_round_open_goes_through_real_redis(redis_broker, empty_queue, wait_for,
     assert celery_app.connection_for_write().transport.driver_type == "redis"
     year, quarter = ended_quarter()
     with transaction.atomic():
-        cycle.round_open_queue(year=year, quarter=quarter, by=secretary)
+        services.round_open_queue(year=year, quarter=quarter, by=secretary)
     # The message is in the real Redis list, waiting: nothing has consumed it yet.
     queue = celery_app.conf.task_default_queue
     assert redis.Redis.from_url(settings.REDIS_URL).llen(queue) == 1

@@ -30,6 +30,7 @@ from ..models import (
     Settlement,
     SettlementOrganisation,
     TeamMember,
+    User,
 )
 from . import rules
 from .selectors import can_edit_governance, period_earned
@@ -46,20 +47,20 @@ def _require_editor(user: Any, settlement: Settlement) -> None:
         raise PermissionDenied(_("只有本乡镇干部和党组织书记可以修改该聚居点的信息。"))
 
 
-def _save_with_history(instance: Any, by: Any) -> None:
+def _save_with_history(instance: Any, by: User) -> None:
     instance._history_user = by
     instance.full_clean()
     instance.save()
 
 
-def _delete_with_history(instance: Any, by: Any) -> None:
+def _delete_with_history(instance: Any, by: User) -> None:
     instance._history_user = by
     instance.delete()
 
 
 @transaction.atomic
 def settlement_organisation_update(
-    *, settlement: Settlement, by: Any, party_org: str, self_management: str, **people: str
+    *, settlement: Settlement, by: User, party_org: str, self_management: str, **people: str
 ) -> SettlementOrganisation:
     """Set the organisation forms and the people who hold them. Unchanged input writes nothing."""
     _require_editor(by, settlement)
@@ -85,7 +86,7 @@ def settlement_organisation_update(
 
 @transaction.atomic
 def committee_member_add(
-    *, settlement: Settlement, by: Any, post: str, name: str, phone: str = ""
+    *, settlement: Settlement, by: User, post: str, name: str, phone: str = ""
 ) -> CommitteeMember:
     _require_editor(by, settlement)
     member = CommitteeMember(settlement=settlement, post=post, name=name.strip(), phone=phone.strip())
@@ -95,7 +96,7 @@ def committee_member_add(
 
 @transaction.atomic
 def committee_member_update(
-    *, member: CommitteeMember, by: Any, post: str, name: str, phone: str = ""
+    *, member: CommitteeMember, by: User, post: str, name: str, phone: str = ""
 ) -> CommitteeMember:
     _require_editor(by, member.settlement)
     new = (post, name.strip(), phone.strip())
@@ -106,13 +107,13 @@ def committee_member_update(
 
 
 @transaction.atomic
-def committee_member_remove(*, member: CommitteeMember, by: Any) -> None:
+def committee_member_remove(*, member: CommitteeMember, by: User) -> None:
     _require_editor(by, member.settlement)
     _delete_with_history(member, by)
 
 
 @transaction.atomic
-def team_member_add(*, settlement: Settlement, by: Any, role: str, name: str, phone: str = "") -> TeamMember:
+def team_member_add(*, settlement: Settlement, by: User, role: str, name: str, phone: str = "") -> TeamMember:
     _require_editor(by, settlement)
     member = TeamMember(settlement=settlement, role=role, name=name.strip(), phone=phone.strip())
     _save_with_history(member, by)
@@ -120,7 +121,7 @@ def team_member_add(*, settlement: Settlement, by: Any, role: str, name: str, ph
 
 
 @transaction.atomic
-def team_member_update(*, member: TeamMember, by: Any, role: str, name: str, phone: str = "") -> TeamMember:
+def team_member_update(*, member: TeamMember, by: User, role: str, name: str, phone: str = "") -> TeamMember:
     _require_editor(by, member.settlement)
     new = (role, name.strip(), phone.strip())
     if (member.role, member.name, member.phone) != new:
@@ -130,7 +131,7 @@ def team_member_update(*, member: TeamMember, by: Any, role: str, name: str, pho
 
 
 @transaction.atomic
-def team_member_remove(*, member: TeamMember, by: Any) -> None:
+def team_member_remove(*, member: TeamMember, by: User) -> None:
     _require_editor(by, member.settlement)
     _delete_with_history(member, by)
 
@@ -153,7 +154,7 @@ def clean_id_number(value: str) -> str:
 
 @transaction.atomic
 def household_add(
-    *, settlement: Settlement, by: Any, head_name: str, id_number: str, phone: str = "",
+    *, settlement: Settlement, by: User, head_name: str, id_number: str, phone: str = "",
     members: int = 1, base_score: Decimal | None = None,
 ) -> Household:
     _require_editor(by, settlement)
@@ -170,7 +171,7 @@ def household_add(
 
 @transaction.atomic
 def household_update(
-    *, household: Household, by: Any, head_name: str, id_number: str, phone: str = "", members: int = 1
+    *, household: Household, by: User, head_name: str, id_number: str, phone: str = "", members: int = 1
 ) -> Household:
     """Correct a household's particulars. The base score is fixed: points change by entries."""
     _require_editor(by, household.settlement)
@@ -202,7 +203,7 @@ def _check_points(points: Decimal) -> Decimal:
 @transaction.atomic
 def point_entry_record(
     *, household: Household, category: PointCategory, points: Decimal, reason: str,
-    occurred_on: datetime.date, by: Any,
+    occurred_on: datetime.date, by: User,
 ) -> PointEntry:
     """Add one plus or minus entry to a household's points."""
     _require_editor(by, household.settlement)
@@ -220,7 +221,7 @@ def point_entry_record(
 
 
 @transaction.atomic
-def point_entry_reverse(*, entry: PointEntry, by: Any, reason: str) -> PointEntry:
+def point_entry_reverse(*, entry: PointEntry, by: User, reason: str) -> PointEntry:
     """Cancel an entry with an opposite one, dated like it so period totals cancel too.
 
     An entry can be reversed once (the database holds that: ``reverses`` is one-to-one),
@@ -248,7 +249,7 @@ def point_entry_reverse(*, entry: PointEntry, by: Any, reason: str) -> PointEntr
 
 @transaction.atomic
 def honour_list_publish(
-    *, settlement: Settlement, period_start: datetime.date, period_end: datetime.date, size: int, by: Any
+    *, settlement: Settlement, period_start: datetime.date, period_end: datetime.date, size: int, by: User
 ) -> HonourList:
     """Freeze the red and black lists of a period. Publishing the same period again is a no-op."""
     _require_editor(by, settlement)

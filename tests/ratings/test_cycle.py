@@ -18,7 +18,7 @@ from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection, connections, transaction
 from django.urls import reverse
 
-from ratings import cycle, rules, services, tasks
+from ratings import queue, rules, services, tasks
 from ratings.models import (
     AssessmentStatus,
     Notice,
@@ -32,8 +32,10 @@ from ratings.models import (
     SelfAssessment,
     StarChange,
 )
+from ratings.services import Refusal, cycle
 from tests import factories as f
 from tests.conftest import require_service
+from tests.refusals import refused
 
 D = dt.date
 
@@ -171,7 +173,7 @@ def test_bad_date_is_a_chinese_command_error(cast, bad):
 
 def test_opening_refused_by_the_service_is_a_command_error(cast):
     # No current rubric: the service refuses with its own Chinese message.
-    with mock.patch.object(services, "round_open", side_effect=services.WorkflowError("没有当前使用的评分细则。")):
+    with mock.patch.object(cycle, "round_open", side_effect=services.WorkflowError("没有当前使用的评分细则。", code=Refusal.NO_CURRENT_RUBRIC)):
         with pytest.raises(CommandError, match="没有当前使用的评分细则"):
             run("quarterly", "2031-04-01")
 
@@ -412,40 +414,63 @@ def test_task_retries_a_transient_database_error(cast):
 
 
 def test_round_open_queue_sends_the_task_only_after_commit(secretary, rubric, django_capture_on_commit_callbacks):
-    with mock.patch.object(tasks.round_open_task, "delay") as delay:
+    with mock.patch.object(queue, "round_open") as delay:
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             with transaction.atomic():
-                assert cycle.round_open_queue(year=2031, quarter=1, by=secretary) is True
+                assert services.round_open_queue(year=2031, quarter=1, by=secretary) is True
                 delay.assert_not_called()
     assert len(callbacks) == 1
-    delay.assert_called_once_with(2031, 1, secretary.pk)
+    delay.assert_called_once_with(year=2031, quarter=1, by_id=secretary.pk)
 
 
 def test_a_rolled_back_transaction_queues_nothing(secretary, rubric, django_capture_on_commit_callbacks):
-    with mock.patch.object(tasks.round_open_task, "delay") as delay:
+    with mock.patch.object(queue, "round_open") as delay:
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             with pytest.raises(RuntimeError), transaction.atomic():
-                cycle.round_open_queue(year=2031, quarter=1, by=secretary)
+                services.round_open_queue(year=2031, quarter=1, by=secretary)
                 raise RuntimeError("the admin action failed after queuing")
     assert callbacks == []
     delay.assert_not_called()
 
 
 def test_round_open_queue_is_a_no_op_for_an_open_round(q1_2031, secretary, django_capture_on_commit_callbacks):
-    with mock.patch.object(tasks.round_open_task, "delay") as delay:
+    with mock.patch.object(queue, "round_open") as delay:
         with django_capture_on_commit_callbacks(execute=True):
-            assert cycle.round_open_queue(year=2031, quarter=1, by=secretary) is False
+            assert services.round_open_queue(year=2031, quarter=1, by=secretary) is False
     delay.assert_not_called()
 
 
 @pytest.mark.parametrize("who", ["official_a", "assessor"])
 def test_only_the_secretary_may_queue_a_round(request, who, rubric, django_capture_on_commit_callbacks):
     user = request.getfixturevalue(who)
-    with mock.patch.object(tasks.round_open_task, "delay") as delay:
+    with mock.patch.object(queue, "round_open") as delay:
         with django_capture_on_commit_callbacks(execute=True):
-            with pytest.raises(services.WorkflowError, match="只有党组织书记"):
-                cycle.round_open_queue(year=2031, quarter=1, by=user)
+            with refused(services.WorkflowError, Refusal.NOT_SECRETARY):
+                services.round_open_queue(year=2031, quarter=1, by=user)
     delay.assert_not_called()
+
+
+def test_the_queued_task_name_is_a_task_the_worker_knows():
+    from config.celery import app as celery_app
+
+    celery_app.loader.import_default_modules()
+    assert queue.ROUND_OPEN_TASK in celery_app.tasks
+    assert tasks.round_open_task.name == queue.ROUND_OPEN_TASK
+
+
+def test_services_never_import_the_tasks():
+    # Tasks import services; the reverse would bring back the import cycle. A fresh
+    # interpreter shows what importing the services pulls in.
+    import subprocess
+    import sys
+
+    code = (
+        "import django, sys; django.setup(); import ratings.services, ratings.queue; "
+        "print(sorted(m for m in sys.modules if m.endswith('.tasks') and m.split('.')[0] in "
+        "('ratings', 'rewards', 'settlements')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_round_open_task_opens_the_round_as_the_secretary(cast, secretary):
@@ -500,7 +525,7 @@ def test_two_workers_running_the_daily_job_at_once_lock_and_remind_once(on_postg
         time.sleep(0.3)  # both workers are between marking and locking
         return marked
 
-    monkeypatch.setattr(services, "self_assessments_mark_overdue", slow_mark)
+    monkeypatch.setattr(cycle, "self_assessments_mark_overdue", slow_mark)
     day_after = rnd.self_deadline + dt.timedelta(days=1)
     reports, errors = race([lambda: cycle.daily_job(today=day_after)] * 3)
 

@@ -9,8 +9,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from ratings.codes import Refusal
 from ratings.models import Rubric, RubricFrozen, RubricItem
 from ratings.rubric_loader import rubric_make_current, rubric_new_version
+from tests.refusals import refused
 
 CHANGELIST = reverse("admin:ratings_rubric_changelist")
 
@@ -125,7 +127,7 @@ def test_make_current_moves_the_flag_even_off_a_frozen_version(frozen, secretary
 def test_an_empty_version_cannot_become_current(rubric, secretary):
     empty = Rubric.objects.create(version=9, name="空")
 
-    with pytest.raises(ValidationError, match="还没有条目"):
+    with refused(ValidationError, Refusal.RUBRIC_EMPTY):
         rubric_make_current(rubric=empty, by=secretary)
     assert Rubric.objects.get(is_current=True) == rubric
 

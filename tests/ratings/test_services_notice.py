@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from ratings import services
 from ratings.models import Certificate, Objection, Rating, Review, StarChange
+from ratings.services import Refusal
 from ratings.signals import rating_took_effect
 from tests.ratings.workflow import (
     AFTER_NOTICE,
@@ -19,6 +20,7 @@ from tests.ratings.workflow import (
     review,
     self_submit,
 )
+from tests.refusals import refused
 
 pytest_plugins = ["tests.ratings.workflow_fixtures"]
 
@@ -60,19 +62,19 @@ def test_outsider_official_cannot_file_an_objection(q1_notice_a, official_b):
 
 
 def test_objection_after_the_notice_window_is_refused(q1_notice_a, assessor2):
-    with pytest.raises(services.WorkflowError, match="公示期已于 2031-04-22 结束"):
+    with refused(services.WorkflowError, Refusal.NOTICE_OVER):
         file_objection(q1_notice_a, assessor2, today=NOTICE_ENDS + dt.timedelta(days=1))
 
 
 def test_objection_on_an_effective_rating_is_refused(q1_effective_a, assessor2):
-    with pytest.raises(services.WorkflowError, match="不在公示期"):
+    with refused(services.WorkflowError, Refusal.NOT_IN_NOTICE):
         file_objection(q1_effective_a, assessor2, today=REVIEW_DAY)
 
 
 def test_objection_needs_a_name_and_text(q1_notice_a, assessor2):
-    with pytest.raises(services.WorkflowError, match="异议人"):
+    with refused(services.WorkflowError, Refusal.REQUIRED, field="filed_by_name"):
         services.objection_file(rating=q1_notice_a, by=assessor2, filed_by_name=" ", text="x", today=REVIEW_DAY)
-    with pytest.raises(services.WorkflowError, match="异议内容"):
+    with refused(services.WorkflowError, Refusal.REQUIRED, field="text"):
         services.objection_file(rating=q1_notice_a, by=assessor2, filed_by_name="王五", text="", today=REVIEW_DAY)
 
 
@@ -84,7 +86,7 @@ def test_the_same_objection_posted_twice_is_recorded_once(q1_notice_a, assessor2
 
 def test_reviewing_assessor_cannot_hear_the_objection(q1_notice_a, assessor, assessor2):
     objection = file_objection(q1_notice_a, assessor2)
-    with pytest.raises(services.WorkflowPermissionDenied, match="未参与"):
+    with refused(services.WorkflowPermissionDenied, Refusal.REVIEWER_MAY_NOT_HEAR):
         services.objection_decide(objection=objection, by=assessor, outcome="rejected", reasons="维持")
     assert fresh(objection).outcome == "pending"
 
@@ -115,7 +117,7 @@ def test_officials_cannot_hear_objections(request, q1_notice_a, assessor2, who):
 
 def test_rejected_objection_keeps_the_rating_and_it_takes_effect(q1_notice_a, assessor2, settlement_a):
     objection = file_objection(q1_notice_a, assessor2)
-    with pytest.raises(services.WorkflowError, match="未处理的异议"):
+    with refused(services.WorkflowError, Refusal.OBJECTION_PENDING):
         services.rating_take_effect(rating=q1_notice_a, today=AFTER_NOTICE)
 
     decided = services.objection_decide(objection=objection, by=assessor2, outcome="rejected", reasons="经核实，扣分无误")
@@ -131,9 +133,9 @@ def test_rejected_objection_keeps_the_rating_and_it_takes_effect(q1_notice_a, as
 
 def test_decision_needs_reasons_and_a_valid_outcome(q1_notice_a, assessor2):
     objection = file_objection(q1_notice_a, assessor2)
-    with pytest.raises(services.WorkflowError, match="处理理由"):
+    with refused(services.WorkflowError, Refusal.REQUIRED, field="reasons"):
         services.objection_decide(objection=objection, by=assessor2, outcome="rejected", reasons=" ")
-    with pytest.raises(services.WorkflowError, match="处理结果"):
+    with refused(services.WorkflowError, Refusal.BAD_OUTCOME):
         services.objection_decide(objection=objection, by=assessor2, outcome="pending", reasons="x")
 
 
@@ -142,7 +144,7 @@ def test_decided_objection_cannot_change_outcome(q1_notice_a, assessor2):
     services.objection_decide(objection=objection, by=assessor2, outcome="rejected", reasons="维持")
     again = services.objection_decide(objection=objection, by=assessor2, outcome="rejected", reasons="维持")
     assert again.outcome == "rejected"
-    with pytest.raises(services.WorkflowError, match="已处理"):
+    with refused(services.WorkflowError, Refusal.ALREADY_DECIDED):
         services.objection_decide(objection=objection, by=assessor2, outcome="upheld", reasons="改判")
 
 
@@ -159,7 +161,7 @@ def test_upheld_objection_overturns_the_rating_and_reopens_the_review(
     assert (change.kind, change.from_stars, change.to_stars) == ("objection", 5, 0)
     reopened = Review.objects.get(pk=rating.review_id)
     assert (reopened.status, reopened.finalised_at) == ("draft", None)
-    with pytest.raises(services.WorkflowError, match="已撤销"):
+    with refused(services.WorkflowError, Refusal.RATING_OVERTURNED):
         services.rating_take_effect(rating=rating, today=AFTER_NOTICE)
     settlement_a.refresh_from_db()
     assert settlement_a.current_star == 0
@@ -185,7 +187,7 @@ def test_upheld_objection_overturns_the_rating_and_reopens_the_review(
 
 @pytest.mark.parametrize("today", [REVIEW_DAY, NOTICE_ENDS])
 def test_take_effect_before_the_notice_ends_is_refused(q1_notice_a, today):
-    with pytest.raises(services.WorkflowError, match="公示期至 2031-04-22 结束"):
+    with refused(services.WorkflowError, Refusal.NOTICE_NOT_OVER):
         services.rating_take_effect(rating=q1_notice_a, today=today)
     assert fresh(q1_notice_a).status == "notice"
 
@@ -288,16 +290,16 @@ def test_second_certificate_of_the_same_star_takes_the_next_serial(q4, settlemen
 
 def test_no_certificate_without_a_star_or_before_the_final_stage(q4, q1_effective_a, settlement_b, official_b, assessor):
     assert not Certificate.objects.filter(rating=q1_effective_a).exists()
-    with pytest.raises(services.WorkflowError, match="定评"):
+    with refused(services.WorkflowError, Refusal.NOT_FINAL_STAGE):
         services.certificate_issue(rating=q1_effective_a)
     no_star = _rate_in_round(q4, settlement_b, official_b, assessor, {"AQ09": 1})
     assert not Certificate.objects.filter(rating=no_star).exists()
-    with pytest.raises(services.WorkflowError, match="未获得星级"):
+    with refused(services.WorkflowError, Refusal.NO_STARS):
         services.certificate_issue(rating=no_star)
 
 
 def test_no_certificate_while_in_notice(q4, settlement_a, official_a, assessor):
     sa = assessment_of(q4, settlement_a)
     rating = finalise(self_submit(sa, official_a, today=q4.opened_on), assessor, today=q4.opened_on)
-    with pytest.raises(services.WorkflowError, match="尚未生效"):
+    with refused(services.WorkflowError, Refusal.RATING_NOT_EFFECTIVE):
         services.certificate_issue(rating=rating)

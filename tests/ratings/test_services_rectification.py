@@ -7,6 +7,7 @@ import pytest
 
 from ratings import services
 from ratings.models import Certificate, Rectification, StarChange
+from ratings.services import Refusal
 from ratings.signals import rating_stars_changed
 from tests.ratings.workflow import (
     AFTER_NOTICE,
@@ -16,6 +17,7 @@ from tests.ratings.workflow import (
     fresh,
     self_submit,
 )
+from tests.refusals import refused
 
 pytest_plugins = ["tests.ratings.workflow_fixtures"]
 
@@ -131,9 +133,9 @@ def test_officials_cannot_issue_or_dismiss(request, flagged_a, who):
 
 
 def test_issue_needs_a_future_deadline_and_requirements(flagged_a, assessor):
-    with pytest.raises(services.WorkflowError, match="晚于今天"):
+    with refused(services.WorkflowError, Refusal.DEADLINE_IN_PAST):
         issue(flagged_a, assessor, deadline=ISSUE_DAY)
-    with pytest.raises(services.WorkflowError, match="整改要求"):
+    with refused(services.WorkflowError, Refusal.REQUIRED, field="requirements"):
         services.rectification_issue(
             rectification=flagged_a, by=assessor, deadline=RECT_DEADLINE, requirements="", today=ISSUE_DAY
         )
@@ -150,21 +152,21 @@ def test_only_the_townships_official_answers(request, flagged_a, assessor, who):
 
 
 def test_answer_refused_before_issue_and_after_the_deadline(flagged_a, assessor, official_a):
-    with pytest.raises(services.WorkflowError, match="不在整改期"):
+    with refused(services.WorkflowError, Refusal.RECTIFICATION_NOT_OPEN):
         services.rectification_answer(rectification=flagged_a, by=official_a, answer="x", today=ISSUE_DAY)
     issued = issue(flagged_a, assessor)
-    with pytest.raises(services.WorkflowError, match="整改期限"):
+    with refused(services.WorkflowError, Refusal.RECTIFICATION_DEADLINE_PASSED):
         services.rectification_answer(
             rectification=issued, by=official_a, answer="x", today=RECT_DEADLINE + dt.timedelta(days=1)
         )
-    with pytest.raises(services.WorkflowError, match="整改情况"):
+    with refused(services.WorkflowError, Refusal.REQUIRED, field="answer"):
         services.rectification_answer(rectification=issued, by=official_a, answer="  ", today=RECT_DEADLINE)
 
 
 def test_dismiss_a_proposal(flagged_a, assessor):
     dismissed = services.rectification_dismiss(rectification=flagged_a, by=assessor, reason="已当场整改")
     assert (dismissed.status, dismissed.check_notes, dismissed.checked_by) == ("dismissed", "已当场整改", assessor)
-    with pytest.raises(services.WorkflowError, match="只有系统建议"):
+    with refused(services.WorkflowError, Refusal.RECTIFICATION_NOT_PROPOSED):
         issue(dismissed, assessor)
 
 
@@ -214,7 +216,7 @@ def test_check_revoked_removes_the_star(answered, assessor, settlement_a):
 
 def test_check_waits_for_the_answer_or_the_deadline(flagged_a, assessor):
     issued = issue(flagged_a, assessor)
-    with pytest.raises(services.WorkflowError, match="尚未提交整改情况"):
+    with refused(services.WorkflowError, Refusal.RECTIFICATION_NOT_ANSWERED):
         services.rectification_check(
             rectification=issued, by=assessor, outcome="passed", notes="x", today=RECT_DEADLINE
         )
@@ -226,7 +228,7 @@ def test_check_waits_for_the_answer_or_the_deadline(flagged_a, assessor):
 
 
 def test_check_refuses_a_proposal(flagged_a, assessor):
-    with pytest.raises(services.WorkflowError, match="尚未下达"):
+    with refused(services.WorkflowError, Refusal.RECTIFICATION_NOT_ISSUED):
         services.rectification_check(rectification=flagged_a, by=assessor, outcome="passed", notes="x")
     assert fresh(flagged_a).status == "proposed"
 
@@ -241,9 +243,9 @@ def test_officials_cannot_check(request, answered, who):
 def test_check_outcome_is_final(answered, assessor):
     services.rectification_check(rectification=answered, by=assessor, outcome="passed", notes="合格")
     assert services.rectification_check(rectification=answered, by=assessor, outcome="passed", notes="合格").status == "passed"
-    with pytest.raises(services.WorkflowError, match="已复查"):
+    with refused(services.WorkflowError, Refusal.ALREADY_DECIDED):
         services.rectification_check(rectification=answered, by=assessor, outcome="revoked", notes="x")
-    with pytest.raises(services.WorkflowError, match="复查结果"):
+    with refused(services.WorkflowError, Refusal.BAD_OUTCOME):
         services.rectification_check(rectification=answered, by=assessor, outcome="maybe", notes="x")
 
 
@@ -256,7 +258,7 @@ def test_downgrade_steps_five_four_three_none(q1_effective_a, assessor, settleme
         assert rating.stars == expected
         settlement_a.refresh_from_db()
         assert settlement_a.current_star == expected
-    with pytest.raises(services.WorkflowError, match="已无星级"):
+    with refused(services.WorkflowError, Refusal.NO_STARS):
         services.rating_downgrade(rating=q1_effective_a, by=assessor, reason="重大问题")
     kinds = list(StarChange.objects.filter(rating=q1_effective_a, kind="downgraded").values_list("from_stars", "to_stars"))
     assert kinds == [(5, 4), (4, 3), (3, 0)]
@@ -304,10 +306,10 @@ def test_officials_cannot_downgrade_or_revoke(request, q1_effective_a, who):
 
 
 def test_downgrade_needs_an_effective_rating_and_a_reason(q1_notice_a, assessor):
-    with pytest.raises(services.WorkflowError, match="已生效"):
+    with refused(services.WorkflowError, Refusal.RATING_NOT_EFFECTIVE):
         services.rating_downgrade(rating=q1_notice_a, by=assessor, reason="x")
     services.rating_take_effect(rating=q1_notice_a, today=AFTER_NOTICE)
-    with pytest.raises(services.WorkflowError, match="原因"):
+    with refused(services.WorkflowError, Refusal.REQUIRED, field="reason"):
         services.rating_revoke(rating=q1_notice_a, by=assessor, reason="")
 
 

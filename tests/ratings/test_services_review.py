@@ -7,6 +7,7 @@ import pytest
 
 from ratings import services
 from ratings.models import Rating, Review, ReviewItem, StarChange
+from ratings.services import Refusal
 from tests.ratings.workflow import (
     NOTICE_ENDS,
     OPENED,
@@ -19,6 +20,7 @@ from tests.ratings.workflow import (
     self_save,
     self_submit,
 )
+from tests.refusals import refused
 
 pytest_plugins = ["tests.ratings.workflow_fixtures"]
 
@@ -46,7 +48,7 @@ def test_secretary_may_review(q1_submitted_a, secretary):
 
 def test_review_waits_for_submission_but_takes_an_overdue_one(q1_sa_a, q1_sa_b, official_a, assessor):
     self_save(q1_sa_a, official_a)
-    with pytest.raises(services.WorkflowError, match="尚未提交"):
+    with refused(services.WorkflowError, Refusal.NOT_SUBMITTED):
         review(q1_sa_a, assessor)
     services.self_assessments_mark_overdue(round=q1_sa_b.round, today=SELF_DEADLINE + dt.timedelta(days=1))
     rating = finalise(q1_sa_b, assessor, {"HJ01": 1})
@@ -59,7 +61,7 @@ def test_review_refused_while_returned(q1_submitted_a, assessor):
         assessment=q1_submitted_a, by=assessor, item_ids=[item.pk], reason="补充", deadline=dt.date(2031, 4, 20),
         today=dt.date(2031, 4, 12),
     )
-    with pytest.raises(services.WorkflowError, match="退回"):
+    with refused(services.WorkflowError, Refusal.SELF_RETURNED):
         review(q1_submitted_a, assessor)
 
 
@@ -123,7 +125,7 @@ def test_veto_item_in_the_county_review_means_no_star(q1_submitted_a, assessor):
 def test_item_gap_of_five_needs_a_reason_at_finalise(q1_submitted_a, assessor):
     item = items_by_code(q1_submitted_a.rubric)["ZZ01"]
     saved = review(q1_submitted_a, assessor, {"ZZ02": 2, "HJ01": 1, "ZZ01": 1})  # ZZ01: self 0, county 5
-    with pytest.raises(services.WorkflowError, match="ZZ01") as exc:
+    with refused(services.WorkflowError, Refusal.GAP_REASON_MISSING) as exc:
         services.review_finalise(review=saved, by=assessor, today=REVIEW_DAY)
     assert item.pk in exc.value.error_dict
     assert not Rating.objects.exists()
@@ -161,7 +163,7 @@ def test_finalise_needs_a_visit_date(q1_submitted_a, assessor):
         assessment=q1_submitted_a, by=assessor, items={}, visit_date=None, team_members="", notes="",
         total_gap_reason="", expected_version=0, today=REVIEW_DAY,
     )
-    with pytest.raises(services.WorkflowError, match="现场考评日期"):
+    with refused(services.WorkflowError, Refusal.REQUIRED, field="visit_date"):
         services.review_finalise(review=saved, by=assessor, today=REVIEW_DAY)
 
 
@@ -171,7 +173,7 @@ def test_finalise_twice_is_a_no_op_and_final_review_is_locked(q1_notice_a, asses
     assert again.pk == q1_notice_a.pk
     assert again.notice_ends_on == NOTICE_ENDS
     assert StarChange.objects.filter(rating=q1_notice_a).count() == 1
-    with pytest.raises(services.WorkflowError, match="已定分"):
+    with refused(services.WorkflowError, Refusal.REVIEW_FINAL):
         review(saved.self_assessment, assessor, {"HJ01": 3})
 
 
@@ -186,7 +188,7 @@ def test_officials_cannot_finalise(request, q1_submitted_a, assessor, who):
 def test_send_back_refused_after_finalising(q1_notice_a, assessor):
     sa = q1_notice_a.review.self_assessment
     item = items_by_code(sa.rubric)["ZZ02"]
-    with pytest.raises(services.WorkflowError, match="已定分"):
+    with refused(services.WorkflowError, Refusal.REVIEW_FINAL):
         services.self_assessment_send_back(
             assessment=sa, by=assessor, item_ids=[item.pk], reason="x", deadline=dt.date(2031, 4, 30),
             today=REVIEW_DAY,

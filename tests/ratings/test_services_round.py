@@ -6,8 +6,10 @@ import pytest
 
 from ratings import services
 from ratings.models import AssessmentStatus, Round, Rubric, SelfAssessment
+from ratings.services import Refusal
 from tests import factories as f
 from tests.ratings.workflow import OPENED, SELF_DEADLINE, fresh, self_save, self_submit
+from tests.refusals import refused
 
 pytest_plugins = ["tests.ratings.workflow_fixtures"]
 
@@ -94,7 +96,7 @@ def test_round_open_refuses_bad_year_or_quarter(rubric, year, quarter):
 
 def test_round_open_without_current_rubric_is_refused(rubric, settlement_a):
     Rubric.objects.filter(pk=rubric.pk).update(is_current=False)
-    with pytest.raises(services.WorkflowError, match="评分细则"):
+    with refused(services.WorkflowError, Refusal.NO_CURRENT_RUBRIC):
         services.round_open(year=2031, quarter=1, today=OPENED)
     assert not Round.objects.exists()
 
@@ -177,5 +179,6 @@ def test_mark_overdue_respects_a_send_back_deadline(q1, q1_sa_a, official_a, ass
 
 
 def test_mark_overdue_works_in_batches(q1, q1_sa_a, q1_sa_b, monkeypatch):
-    monkeypatch.setattr(services, "BATCH_SIZE", 1)
+    # The constant is read where the job runs, in its own module.
+    monkeypatch.setattr(services.self_assessment, "BATCH_SIZE", 1)
     assert services.self_assessments_mark_overdue(round=q1, today=SELF_DEADLINE + dt.timedelta(days=1)) == 2

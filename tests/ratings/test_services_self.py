@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ratings import services
 from ratings.models import AssessmentStatus, Evidence, SelfAssessment, SelfAssessmentItem
+from ratings.services import Refusal
 from tests.ratings.workflow import (
     JPEG,
     OPENED,
@@ -20,6 +21,7 @@ from tests.ratings.workflow import (
     self_save,
     self_submit,
 )
+from tests.refusals import refused
 
 pytest_plugins = ["tests.ratings.workflow_fixtures"]
 
@@ -54,13 +56,13 @@ def test_veto_item_sets_vetoed_and_forbids_any_star(q1_sa_a, official_a):
     saved = self_save(q1_sa_a, official_a, {"AQ09": 1})
     assert saved.vetoed is True
     assert saved.score == Decimal("100.0")
-    with pytest.raises(services.WorkflowError, match="申报星级") as exc:
+    with refused(services.WorkflowError, Refusal.STAR_ABOVE_SCORE) as exc:
         self_save(q1_sa_a, official_a, {"AQ09": 1}, star=3)
     assert "star_applied" in exc.value.error_dict
 
 
 def test_star_applied_cannot_exceed_what_the_score_earns(q1_sa_a, official_a):
-    with pytest.raises(services.WorkflowError, match="最高可申报 四星"):
+    with refused(services.WorkflowError, Refusal.STAR_ABOVE_SCORE):
         self_save(q1_sa_a, official_a, {"ZZ01": 2, "HJ01": 1}, star=5)  # 89.0
     sa = fresh(q1_sa_a)
     assert (sa.status, sa.version, sa.score) == ("not_started", 0, None)
@@ -77,7 +79,7 @@ def test_star_applied_must_be_a_star_level(q1_sa_a, official_a, star):
 @pytest.mark.parametrize("occurrences", [-1, 1000, "2", 1.5, True])
 def test_occurrences_must_be_a_small_whole_number(q1_sa_a, official_a, occurrences):
     item = items_by_code(q1_sa_a.rubric)["ZZ02"]
-    with pytest.raises(services.WorkflowError, match="ZZ02"):
+    with refused(services.WorkflowError, Refusal.BAD_OCCURRENCES):
         services.self_assessment_save(
             assessment=q1_sa_a, by=official_a, items={item.pk: (occurrences, "")}, star_applied=0,
             expected_version=0, today=OPENED,
@@ -85,7 +87,7 @@ def test_occurrences_must_be_a_small_whole_number(q1_sa_a, official_a, occurrenc
 
 
 def test_item_from_another_rubric_is_refused(q1_sa_a, official_a):
-    with pytest.raises(services.WorkflowError, match="不属于"):
+    with refused(services.WorkflowError, Refusal.UNKNOWN_ITEM):
         services.self_assessment_save(
             assessment=q1_sa_a, by=official_a, items={999999: (1, "")}, star_applied=0,
             expected_version=0, today=OPENED,
@@ -109,7 +111,7 @@ def test_county_cannot_post_township_scores(request, q1_sa_a, who):
 def test_stale_version_is_refused_and_nothing_saved(q1_sa_a, official_a):
     first = self_save(q1_sa_a, official_a, {"ZZ02": 1})
     item = items_by_code(q1_sa_a.rubric)["HJ01"]
-    with pytest.raises(services.StaleVersion, match="已被他人修改"):
+    with refused(services.StaleVersion, Refusal.STALE_VERSION):
         services.self_assessment_save(
             assessment=q1_sa_a, by=official_a, items={item.pk: (3, "")}, star_applied=0,
             expected_version=0, today=OPENED,  # the version the second tab loaded
@@ -139,7 +141,7 @@ def test_submit_locks_the_assessment(q1_sa_a, official_a):
     assert submitted.status == AssessmentStatus.SUBMITTED
     assert submitted.submitted_by == official_a
     assert submitted.submitted_at is not None
-    with pytest.raises(services.WorkflowError, match="已提交"):
+    with refused(services.WorkflowError, Refusal.SELF_SUBMITTED):
         self_save(submitted, official_a, {"ZZ02": 2})
 
 
@@ -150,7 +152,7 @@ def test_submit_again_is_a_no_op(q1_sa_a, official_a):
 
 
 def test_submit_needs_a_saved_draft(q1_sa_a, official_a):
-    with pytest.raises(services.WorkflowError, match="请先填写并保存"):
+    with refused(services.WorkflowError, Refusal.SELF_NOT_SAVED):
         services.self_assessment_submit(assessment=q1_sa_a, by=official_a, today=OPENED)
 
 
@@ -164,9 +166,9 @@ def test_submit_with_stale_version_is_refused(q1_sa_a, official_a):
 def test_deadline_day_is_still_open_the_day_after_is_not(q1_sa_a, official_a):
     self_save(q1_sa_a, official_a, {"ZZ02": 1}, today=SELF_DEADLINE)
     after = SELF_DEADLINE + dt.timedelta(days=1)
-    with pytest.raises(services.WorkflowError, match="截止日期"):
+    with refused(services.WorkflowError, Refusal.SELF_DEADLINE_PASSED):
         self_save(q1_sa_a, official_a, {"ZZ02": 2}, today=after)
-    with pytest.raises(services.WorkflowError, match="截止日期"):
+    with refused(services.WorkflowError, Refusal.SELF_DEADLINE_PASSED):
         services.self_assessment_submit(assessment=q1_sa_a, by=official_a, today=after)
     assert fresh(q1_sa_a).status == "draft"
 
@@ -176,13 +178,13 @@ def test_deadline_uses_the_local_date_by_default(q1_sa_a, official_a, monkeypatc
 
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: SELF_DEADLINE + dt.timedelta(days=1))
     sa = fresh(q1_sa_a)
-    with pytest.raises(services.WorkflowError, match="截止日期"):
+    with refused(services.WorkflowError, Refusal.SELF_DEADLINE_PASSED):
         services.self_assessment_save(assessment=sa, by=official_a, items={}, star_applied=0, expected_version=0)
 
 
 def test_overdue_assessment_cannot_be_saved(q1_sa_a, official_a):
     services.self_assessments_mark_overdue(round=q1_sa_a.round, today=SELF_DEADLINE + dt.timedelta(days=1))
-    with pytest.raises(services.WorkflowError, match="逾期未报"):
+    with refused(services.WorkflowError, Refusal.SELF_OVERDUE):
         self_save(q1_sa_a, official_a, today=SELF_DEADLINE)
 
 
@@ -217,7 +219,7 @@ def test_send_back_reopens_only_returned_items(q1_sa_a, official_a, assessor):
 
     # The new deadline applies: past the round's self deadline, still open.
     later = dt.date(2031, 4, 18)
-    with pytest.raises(services.WorkflowError, match="HJ01") as exc:
+    with refused(services.WorkflowError, Refusal.ITEM_NOT_RETURNED) as exc:
         self_save(returned, official_a, {"ZZ02": 3, "HJ01": 2}, star=5, today=later)
     assert _ids(q1_sa_a.rubric, "HJ01")[0] in exc.value.error_dict
     assert fresh(returned).items.get(item__code="ZZ02").occurrences == 1  # nothing saved
@@ -237,7 +239,7 @@ def test_returned_assessment_closes_at_its_new_deadline(q1_sa_a, official_a, ass
         assessment=submitted, by=assessor, item_ids=_ids(q1_sa_a.rubric, "ZZ02"), reason="补充",
         deadline=dt.date(2031, 4, 20), today=dt.date(2031, 4, 12),
     )
-    with pytest.raises(services.WorkflowError, match="截止日期"):
+    with refused(services.WorkflowError, Refusal.SELF_DEADLINE_PASSED):
         self_save(submitted, official_a, {"ZZ02": 2}, today=dt.date(2031, 4, 21))
 
 
@@ -254,20 +256,20 @@ def test_officials_cannot_send_back(request, q1_sa_a, official_a, who):
 def test_send_back_needs_submitted_items_reason_and_future_deadline(q1_sa_a, official_a, assessor):
     draft = self_save(q1_sa_a, official_a)
     kwargs = {"by": assessor, "reason": "补充", "deadline": dt.date(2031, 4, 20), "today": dt.date(2031, 4, 12)}
-    with pytest.raises(services.WorkflowError, match="只有已提交"):
+    with refused(services.WorkflowError, Refusal.NOT_SUBMITTED):
         services.self_assessment_send_back(assessment=draft, item_ids=_ids(q1_sa_a.rubric, "ZZ02"), **kwargs)
     submitted = services.self_assessment_submit(assessment=draft, by=official_a, today=OPENED)
-    with pytest.raises(services.WorkflowError, match="至少选择"):
+    with refused(services.WorkflowError, Refusal.NO_ITEMS_CHOSEN):
         services.self_assessment_send_back(assessment=submitted, item_ids=[], **kwargs)
-    with pytest.raises(services.WorkflowError, match="退回原因"):
+    with refused(services.WorkflowError, Refusal.REQUIRED, field="reason"):
         services.self_assessment_send_back(
             assessment=submitted, item_ids=_ids(q1_sa_a.rubric, "ZZ02"), **{**kwargs, "reason": "  "}
         )
-    with pytest.raises(services.WorkflowError, match="不能早于今天"):
+    with refused(services.WorkflowError, Refusal.DEADLINE_IN_PAST):
         services.self_assessment_send_back(
             assessment=submitted, item_ids=_ids(q1_sa_a.rubric, "ZZ02"), **{**kwargs, "deadline": dt.date(2031, 4, 11)}
         )
-    with pytest.raises(services.WorkflowError, match="不属于"):
+    with refused(services.WorkflowError, Refusal.BAD_ITEMS):
         services.self_assessment_send_back(assessment=submitted, item_ids=[999999], **kwargs)
     assert fresh(submitted).status == "submitted"
 
@@ -310,18 +312,18 @@ def test_evidence_accepts_jpg_png_pdf_by_their_bytes(q1_sa_a, official_a, name, 
 
 
 @pytest.mark.parametrize(
-    ("name", "content", "message"),
+    ("name", "content", "code"),
     [
-        ("x.jpg", b"GIF89a" + b"\x00" * 20, "不是 JPG、PNG 或 PDF"),
-        ("x.exe", b"MZ\x90\x00" + b"\x00" * 20, "不是 JPG、PNG 或 PDF"),
-        ("x.png", JPEG, "扩展名与内容不符"),
-        ("x.pdf.jpg", PDF, "扩展名与内容不符"),
-        ("empty.png", b"", "文件为空"),
+        ("x.jpg", b"GIF89a" + b"\x00" * 20, Refusal.FILE_TYPE),
+        ("x.exe", b"MZ\x90\x00" + b"\x00" * 20, Refusal.FILE_TYPE),
+        ("x.png", JPEG, Refusal.FILE_EXTENSION_MISMATCH),
+        ("x.pdf.jpg", PDF, Refusal.FILE_EXTENSION_MISMATCH),
+        ("empty.png", b"", Refusal.FILE_EMPTY),
     ],
 )
-def test_evidence_refuses_wrong_type_extension_or_empty(q1_sa_a, official_a, name, content, message, settings, tmp_path):
+def test_evidence_refuses_wrong_type_extension_or_empty(q1_sa_a, official_a, name, content, code, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    with pytest.raises(services.WorkflowError, match=message):
+    with refused(services.WorkflowError, code):
         services.evidence_add(
             by=official_a, file=upload(name, content, "image/png"), side=Evidence.SIDE_SELF, assessment=q1_sa_a,
             today=OPENED,
@@ -332,7 +334,7 @@ def test_evidence_refuses_wrong_type_extension_or_empty(q1_sa_a, official_a, nam
 def test_evidence_size_limit(q1_sa_a, official_a, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     settings.EVIDENCE_MAX_BYTES = 100
-    with pytest.raises(services.WorkflowError, match="过大"):
+    with refused(services.WorkflowError, Refusal.FILE_TOO_LARGE):
         services.evidence_add(
             by=official_a, file=upload("big.png", PNG + b"\x00" * 100), side=Evidence.SIDE_SELF, assessment=q1_sa_a,
             today=OPENED,
@@ -350,13 +352,13 @@ def test_evidence_permissions_and_state(q1_sa_a, official_a, official_b, assesso
         services.evidence_add(by=official_b, file=upload("a.png", PNG), **kwargs)
     with pytest.raises(services.WorkflowPermissionDenied):
         services.evidence_add(by=assessor, file=upload("a.png", PNG), **kwargs)
-    with pytest.raises(services.WorkflowError, match="截止日期"):
+    with refused(services.WorkflowError, Refusal.SELF_DEADLINE_PASSED):
         services.evidence_add(by=official_a, file=upload("a.png", PNG), **{**kwargs, "today": SELF_DEADLINE + dt.timedelta(days=1)})
     # County photos wait for a submitted (or overdue) self-assessment.
-    with pytest.raises(services.WorkflowError, match="尚未提交"):
+    with refused(services.WorkflowError, Refusal.NOT_SUBMITTED):
         services.evidence_add(by=assessor, file=upload("a.png", PNG), side=Evidence.SIDE_COUNTY, assessment=q1_sa_a)
     submitted = self_submit(q1_sa_a, official_a)
-    with pytest.raises(services.WorkflowError, match="已提交"):
+    with refused(services.WorkflowError, Refusal.SELF_SUBMITTED):
         services.evidence_add(by=official_a, file=upload("a.png", PNG), **kwargs)
     photo = services.evidence_add(by=assessor, file=upload("site.jpg", JPEG), side=Evidence.SIDE_COUNTY, assessment=submitted)
     assert photo.side == "county"
@@ -376,7 +378,7 @@ def test_evidence_while_returned_only_for_returned_items(q1_sa_a, official_a, as
         deadline=dt.date(2031, 4, 20), today=dt.date(2031, 4, 12),
     )
     kwargs = {"by": official_a, "side": Evidence.SIDE_SELF, "assessment": submitted, "today": dt.date(2031, 4, 13)}
-    with pytest.raises(services.WorkflowError, match="被退回的条目"):
+    with refused(services.WorkflowError, Refusal.ITEM_NOT_RETURNED):
         services.evidence_add(file=upload("a.png", PNG), item=items["HJ01"], **kwargs)
     assert services.evidence_add(file=upload("a.png", PNG), item=items["ZZ02"], **kwargs).item == items["ZZ02"]
 

@@ -10,7 +10,9 @@ from config.celery import app as celery_app
 from ratings.signals import rating_stars_changed, rating_took_effect
 from rewards import services, tasks
 from rewards.models import Disbursement, RewardSchedule, ScheduleFrozen, YearBudget
+from rewards.services import RewardRefusal
 from tests import factories as f
+from tests.refusals import refused
 
 from .conftest import YEAR, lower, rate, schedule
 
@@ -118,14 +120,14 @@ def test_class_specific_amounts_win_over_the_general_schedule(settlement_a, sett
 
 def test_missing_schedule_is_refused_in_chinese_and_writes_nothing(settlement_a, rubric):
     schedule(amounts={3: D("10000"), 4: D("20000")})
-    with pytest.raises(services.RewardsError, match="5星奖励标准尚未设置"):
+    with refused(services.RewardsError, RewardRefusal.SCHEDULE_MISSING):
         propose(rate(settlement_a, 1, 3, rubric=rubric))
     assert not Disbursement.objects.exists()
 
 
 def test_rating_of_another_settlement_is_refused(settlement_a, settlement_b, rubric, spec_schedule):
     rating = rate(settlement_b, 1, 3, rubric=rubric)
-    with pytest.raises(services.RewardsError, match="不符"):
+    with refused(services.RewardsError, RewardRefusal.RATING_MISMATCH):
         services.disbursements_propose(settlement_id=settlement_a.pk, year=YEAR, rating_id=rating.pk)
 
 
@@ -209,7 +211,7 @@ def test_approval_past_the_budget_needs_a_confirm(settlement_a, settlement_b, ru
     (a,) = propose(rate(settlement_a, 1, 5, rubric=rubric))
     (b,) = propose(rate(settlement_b, 1, 5, rubric=rubric))
     services.disbursement_approve(disbursement=a, by=secretary)
-    with pytest.raises(services.OverBudget, match="超出预算"):
+    with refused(services.OverBudget, RewardRefusal.OVER_BUDGET):
         services.disbursement_approve(disbursement=b, by=secretary)
     b.refresh_from_db()
     assert b.status == "proposed" and b.approved_by is None
@@ -229,16 +231,16 @@ def proposed(settlement_a, rubric, spec_schedule):
 @pytest.mark.parametrize("who", ["official_a", "assessor"])
 def test_only_secretaries_approve_or_mark_paid(proposed, who, request):
     user = request.getfixturevalue(who)
-    with pytest.raises(services.RewardsError, match="党组织书记"):
+    with refused(services.RewardsError, RewardRefusal.NOT_SECRETARY):
         services.disbursement_approve(disbursement=proposed, by=user)
-    with pytest.raises(services.RewardsError, match="党组织书记"):
+    with refused(services.RewardsError, RewardRefusal.NOT_SECRETARY):
         services.disbursement_mark_paid(disbursement=proposed, by=user)
     proposed.refresh_from_db()
     assert proposed.status == "proposed"
 
 
 def test_cannot_mark_paid_before_approval(proposed, secretary):
-    with pytest.raises(services.RewardsError, match="尚未审批"):
+    with refused(services.RewardsError, RewardRefusal.NOT_APPROVED):
         services.disbursement_mark_paid(disbursement=proposed, by=secretary)
 
 

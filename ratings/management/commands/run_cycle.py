@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ratings import cycle
+from ratings.services import cycle
 
 RUNNERS = {
     cycle.QUARTERLY: cycle.quarterly_job,

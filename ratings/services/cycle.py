@@ -1,9 +1,9 @@
 """The county's calendar (SPEC §5) as services: what each beat job does, as of a date.
 
 The Celery tasks (ratings/tasks.py) and ``manage.py run_cycle`` are thin doors into
-these functions. Every job is idempotent, also when two workers run it at once:
+these functions; nothing here imports the tasks. Every job is idempotent, also when two workers run it at once:
 
-- rounds are unique per (year, quarter) and opened only through ``services.round_open``;
+- rounds are unique per (year, quarter) and opened only through ``round_open``;
 - reminders are ``Notice`` rows unique per (user, key); the e-mail goes out only with a
   newly created row, after the transaction commits;
 - locks and the overdue-rectification notice are ``filter(..., x__isnull=True).update(...)
@@ -21,7 +21,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -33,10 +32,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from settlements.models import User
-from settlements.roles import ASSESSOR, OFFICIAL, is_secretary
+from settlements.roles import ASSESSOR, OFFICIAL
 
-from . import rules, services
-from .models import (
+from .. import rules
+from ..models import (
     AssessmentStatus,
     Notice,
     Rectification,
@@ -45,6 +44,9 @@ from .models import (
     Round,
     SelfAssessment,
 )
+from .effect import ratings_take_effect_due
+from .rounds import round_open
+from .self_assessment import self_assessments_mark_overdue
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +121,9 @@ class OpenReport:
             ]
         if self.created:
             return [
-                _("%(job)s：已开启%(round)s考评轮次，生成 %(count)s 份乡镇自评，自评截止%(self)s，县级考评截止%(review)s。")
+                _(
+                    "%(job)s：已开启%(round)s考评轮次，生成 %(count)s 份乡镇自评，自评截止%(self)s，县级考评截止%(review)s。"
+                )
                 % {
                     "job": label,
                     "round": self.round,
@@ -141,7 +145,7 @@ def _open_job(job: str, today: dt.date) -> OpenReport:
     # first day, but a retried task or a backfill may run later in that quarter.
     if quarter not in JOB_QUARTERS[job]:
         return report
-    report.round, report.created = services.round_open(year=year, quarter=quarter, by=None, today=today)
+    report.round, report.created = round_open(year=year, quarter=quarter, by=None, today=today)
     if report.created:
         report.assessments = report.round.self_assessments.count()
     return report
@@ -180,8 +184,13 @@ class DailyReport:
     @property
     def changed(self) -> bool:
         return bool(
-            self.opened or self.marked_overdue or self.self_locked or self.review_locked
-            or self.reminders or self.took_effect or self.rectifications_overdue
+            self.opened
+            or self.marked_overdue
+            or self.self_locked
+            or self.review_locked
+            or self.reminders
+            or self.took_effect
+            or self.rectifications_overdue
         )
 
     def lines(self) -> list[str]:
@@ -234,7 +243,7 @@ def daily_job(*, today: dt.date) -> DailyReport:
     ):
         report.reminders += notices
         report.emails += emails
-    report.took_effect = services.ratings_take_effect_due(today=today)
+    report.took_effect = ratings_take_effect_due(today=today)
     report.rectifications_overdue = rectifications_overdue_notify(today=today)
     return report
 
@@ -253,7 +262,7 @@ def rounds_catch_up(*, today: dt.date) -> list[Round]:
     for year, quarter in rounds_due(today):
         if (year, quarter) in existing:
             continue
-        rnd, created = services.round_open(year=year, quarter=quarter, by=None, today=today)
+        rnd, created = round_open(year=year, quarter=quarter, by=None, today=today)
         if created:
             opened.append(rnd)
     return opened
@@ -265,7 +274,9 @@ def rounds_with_deadlines_passed(today: dt.date) -> list[Round]:
     The second part matters after the lock: a send-back reopens items with a deadline
     of its own, which may fall after the round's.
     """
-    late = SelfAssessment.objects.filter(status__in=NOT_SUBMITTED, deadline__lt=today).values("round_id")
+    late = SelfAssessment.objects.filter(status__in=NOT_SUBMITTED, deadline__lt=today).values(
+        "round_id"
+    )
     return list(
         Round.objects.filter(
             Q(self_locked_at__isnull=True, self_deadline__lt=today)
@@ -284,13 +295,17 @@ def round_deadlines_apply(*, round: Round, today: dt.date) -> tuple[int, bool, b
     Returns (assessments marked overdue, self step locked now, review step locked now).
     The guarded UPDATEs make a second run, or a concurrent worker, lock nothing again.
     """
-    marked = services.self_assessments_mark_overdue(round=round, today=today)
+    marked = self_assessments_mark_overdue(round=round, today=today)
     now = timezone.now()
     self_locked = today > round.self_deadline and (
-        Round.objects.filter(pk=round.pk, self_locked_at__isnull=True).update(self_locked_at=now) == 1
+        Round.objects.filter(pk=round.pk, self_locked_at__isnull=True).update(self_locked_at=now)
+        == 1
     )
     review_locked = today > round.review_deadline and (
-        Round.objects.filter(pk=round.pk, review_locked_at__isnull=True).update(review_locked_at=now) == 1
+        Round.objects.filter(pk=round.pk, review_locked_at__isnull=True).update(
+            review_locked_at=now
+        )
+        == 1
     )
     return marked, self_locked, review_locked
 
@@ -310,7 +325,9 @@ def self_assessment_reminders_send(*, today: dt.date) -> tuple[int, int]:
     """
     start, end = _reminder_window(today)
     pending = (
-        SelfAssessment.objects.filter(status__in=NOT_SUBMITTED, deadline__gte=start, deadline__lte=end)
+        SelfAssessment.objects.filter(
+            status__in=NOT_SUBMITTED, deadline__gte=start, deadline__lte=end
+        )
         .values("round_id", "settlement__village__township_id", "deadline")
         .annotate(count=Count("pk"))
         .order_by("round_id", "settlement__village__township_id", "deadline")
@@ -343,7 +360,9 @@ def review_reminders_send(*, today: dt.date) -> tuple[int, int]:
     """Remind the county assessors, 3 days ahead, of submitted assessments not yet reviewed."""
     start, end = _reminder_window(today)
     rounds = list(
-        Round.objects.filter(review_locked_at__isnull=True, review_deadline__gte=start, review_deadline__lte=end)
+        Round.objects.filter(
+            review_locked_at__isnull=True, review_deadline__gte=start, review_deadline__lte=end
+        )
     )
     if not rounds:
         return 0, 0
@@ -357,7 +376,9 @@ def review_reminders_send(*, today: dt.date) -> tuple[int, int]:
         )
         if not waiting:
             continue
-        text = _("%(round)s：还有 %(count)s 份已提交的自评未完成县级考评，将于%(deadline)s截止。") % {
+        text = _(
+            "%(round)s：还有 %(count)s 份已提交的自评未完成县级考评，将于%(deadline)s截止。"
+        ) % {
             "round": rnd,
             "count": waiting,
             "deadline": _day(rnd.review_deadline),
@@ -381,20 +402,28 @@ def rectifications_overdue_notify(*, today: dt.date) -> int:
     for rectification in overdue.iterator(chunk_size=500):
         with transaction.atomic():
             won = (
-                Rectification.objects.filter(pk=rectification.pk, overdue_notified_at__isnull=True)
-                .update(overdue_notified_at=timezone.now())
+                Rectification.objects.filter(
+                    pk=rectification.pk, overdue_notified_at__isnull=True
+                ).update(overdue_notified_at=timezone.now())
                 == 1
             )
             if not won:
                 continue
             if assessors is None:
-                assessors = list(User.objects.filter(groups__name=ASSESSOR, is_active=True).order_by("pk"))
-            text = _("%(settlement)s的限期整改已于%(deadline)s到期，乡镇尚未报送整改情况，请复查处理。") % {
+                assessors = list(
+                    User.objects.filter(groups__name=ASSESSOR, is_active=True).order_by("pk")
+                )
+            text = _(
+                "%(settlement)s的限期整改已于%(deadline)s到期，乡镇尚未报送整改情况，请复查处理。"
+            ) % {
                 "settlement": rectification.settlement.name,
                 "deadline": _day(rectification.deadline),
             }
             key = f"rectification-overdue:{rectification.pk}"
-            _notify_many([(assessors, key, text, rectification.get_absolute_url())], subject=_("整改逾期提醒"))
+            _notify_many(
+                [(assessors, key, text, rectification.get_absolute_url())],
+                subject=_("整改逾期提醒"),
+            )
             count += 1
     return count
 
@@ -402,7 +431,9 @@ def rectifications_overdue_notify(*, today: dt.date) -> int:
 # -------------------------------------------------------------------- notifications
 
 
-def _notify_many(notices: Sequence[tuple[Iterable[User], str, str, str]], *, subject: str) -> tuple[int, int]:
+def _notify_many(
+    notices: Sequence[tuple[Iterable[User], str, str, str]], *, subject: str
+) -> tuple[int, int]:
     """Create each (users, key, text, url) notice once per user; e-mail only new ones, on commit.
 
     get_or_create leans on the (user, key) unique constraint: a concurrent run that loses
@@ -412,7 +443,9 @@ def _notify_many(notices: Sequence[tuple[Iterable[User], str, str, str]], *, sub
     messages = []
     for users, key, text, url in notices:
         for user in users:
-            _notice, created = Notice.objects.get_or_create(user=user, key=key, defaults={"text": text, "url": url})
+            _notice, created = Notice.objects.get_or_create(
+                user=user, key=key, defaults={"text": text, "url": url}
+            )
             if not created:
                 continue
             created_count += 1
@@ -438,27 +471,3 @@ def _send_mail(messages: list[EmailMessage]) -> None:
         get_connection().send_messages(messages)
     except Exception:
         logger.exception("Sending %d reminder e-mail(s) failed", len(messages))
-
-
-# --------------------------------------------------------------- queued round opening
-
-
-@transaction.atomic
-def round_open_queue(*, year: int, quarter: int, by: Any) -> bool:
-    """Queue opening a round in the worker (35,000 settlements take seconds), after commit.
-
-    Returns False, queuing nothing, when the round is open already. A transaction that
-    rolls back queues nothing.
-    """
-    from .tasks import round_open_task  # tasks call this module's services
-
-    if not is_secretary(by):
-        raise services.WorkflowPermissionDenied(_("只有党组织书记可以开启考评轮次。"))
-    if quarter not in (1, 2, 3, 4):
-        raise services.WorkflowError(_("季度必须是1至4。"))
-    if not 2000 <= year <= 2100:
-        raise services.WorkflowError(_("年度必须在2000至2100之间。"))
-    if Round.objects.filter(year=year, quarter=quarter).exists():
-        return False
-    transaction.on_commit(partial(round_open_task.delay, year, quarter, by.pk))
-    return True

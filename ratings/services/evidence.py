@@ -1,0 +1,199 @@
+"""Photos and documents attached to a self-assessment, a review or a rectification."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import PurePath
+from typing import Any
+from uuid import uuid4
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from settlements.models import User
+
+from .. import rules
+from ..models import (
+    AssessmentStatus,
+    Evidence,
+    Rectification,
+    Review,
+    ReviewStatus,
+    RubricItem,
+    SelfAssessment,
+)
+from ._common import (
+    REVIEWABLE,
+    _check_answerable,
+    _check_self_editable,
+    _lock_assessment,
+    _require_county,
+    _require_official_of,
+    _today,
+    self_assessment_editable_ids,
+)
+from .errors import Refusal, WorkflowError
+
+# --------------------------------------------------------------------- evidence
+
+
+def _sniff_upload(file: Any) -> tuple[str, str, int]:
+    """(original name, content type, size) of an acceptable upload; WorkflowError otherwise."""
+    name = PurePath(str(getattr(file, "name", "") or "")).name.strip()
+    if not name:
+        raise WorkflowError(_("文件没有名称。"), code=Refusal.FILE_UNNAMED)
+    size = getattr(file, "size", None)
+    if size is None:
+        file.seek(0, 2)
+        size = file.tell()
+    if size <= 0:
+        raise WorkflowError(_("文件为空。"), code=Refusal.FILE_EMPTY)
+    limit = settings.EVIDENCE_MAX_BYTES
+    if size > limit:
+        raise WorkflowError(
+            _("文件 %(name)s 过大（%(size).1f MB），不能超过 %(max).1f MB。")
+            % {"name": name, "size": size / 1048576, "max": limit / 1048576},
+            code=Refusal.FILE_TOO_LARGE,
+        )
+    file.seek(0)
+    head = file.read(16)
+    file.seek(0)
+    content_type = rules.sniff_evidence_type(head)
+    if content_type is None:
+        raise WorkflowError(
+            _("文件 %(name)s 不是 JPG、PNG 或 PDF 文件。") % {"name": name}, code=Refusal.FILE_TYPE
+        )
+    if not rules.extension_matches(content_type, name):
+        raise WorkflowError(
+            _("文件 %(name)s 的扩展名与内容不符（内容为 %(type)s）。")
+            % {"name": name, "type": content_type},
+            code=Refusal.FILE_EXTENSION_MISMATCH,
+        )
+    return name[:200], content_type, size
+
+
+@transaction.atomic
+def evidence_add(
+    *,
+    by: User,
+    file: Any,
+    side: str,
+    assessment: SelfAssessment | None = None,
+    rectification: Rectification | None = None,
+    item: RubricItem | None = None,
+    today: dt.date | None = None,
+) -> Evidence:
+    """Attach a photo or document (jpg/png/pdf checked by its bytes, size-limited).
+
+    side ``self``: the township official, while the self-assessment is editable (only on
+    returned items while it is returned); ``county``: the county, while its review is
+    not final; ``rectification``: the township official answering an issued order.
+    """
+    today = _today(today)
+    if side in (Evidence.SIDE_SELF, Evidence.SIDE_COUNTY):
+        if assessment is None or rectification is not None:
+            raise WorkflowError(
+                _("自评或现场考评的佐证材料须属于一份自评。"), code=Refusal.BAD_EVIDENCE_TARGET
+            )
+        sa = _lock_assessment(assessment)
+        settlement = sa.settlement
+        if item is not None and item.rubric_id != sa.rubric_id:
+            raise WorkflowError(
+                _("评分条目不属于本表所用的评分细则版本。"), code=Refusal.UNKNOWN_ITEM
+            )
+        if side == Evidence.SIDE_SELF:
+            _require_official_of(by, settlement.village.township_id)
+            _check_self_editable(sa, today)
+            if sa.status == AssessmentStatus.RETURNED and (
+                item is None
+                or not self_assessment_editable_ids(
+                    assessment=sa, by=by, item_ids=[item.pk], today=today
+                )
+            ):
+                raise WorkflowError(
+                    _("退回修改期间，只能为被退回的条目补充佐证材料。"),
+                    code=Refusal.ITEM_NOT_RETURNED,
+                )
+        else:
+            _require_county(by)
+            if sa.status not in REVIEWABLE:
+                raise WorkflowError(
+                    _("乡镇尚未提交自评，暂不能上传现场照片。"), code=Refusal.NOT_SUBMITTED
+                )
+            if Review.objects.filter(self_assessment=sa, status=ReviewStatus.FINAL).exists():
+                raise WorkflowError(
+                    _("县级考评已定分，不能再上传现场照片。"), code=Refusal.REVIEW_FINAL
+                )
+        owner: dict[str, Any] = {"assessment": sa}
+    elif side == Evidence.SIDE_RECTIFICATION:
+        if rectification is None or assessment is not None or item is not None:
+            raise WorkflowError(
+                _("整改佐证材料须属于一份整改通知。"), code=Refusal.BAD_EVIDENCE_TARGET
+            )
+        rect = Rectification.objects.select_related("settlement__village").get(pk=rectification.pk)
+        settlement = rect.settlement
+        _require_official_of(by, settlement.village.township_id)
+        _check_answerable(rect, today)
+        owner = {"rectification": rect}
+    else:
+        raise WorkflowError(_("佐证材料类型无效。"), code=Refusal.BAD_EVIDENCE_TARGET)
+
+    if not isinstance(file, File):
+        file = File(file, name=getattr(file, "name", None))
+    original_name, content_type, size = _sniff_upload(file)
+    extension = PurePath(original_name).suffix.lower()
+    evidence = Evidence(
+        settlement=settlement,
+        item=item,
+        side=side,
+        original_name=original_name,
+        content_type=content_type,
+        size=size,
+        uploaded_by=by,
+        **owner,
+    )
+    # A random stored name: the user's file name (often Chinese, sometimes hostile) is
+    # kept only as data.
+    evidence.file.save(f"{uuid4().hex}{extension}", file, save=False)
+    evidence.save()
+    return evidence
+
+
+Uploads = Sequence[tuple[RubricItem | None, str, Sequence[Any]]]
+
+
+def evidence_add_many(
+    *,
+    by: User,
+    uploads: Uploads,
+    side: str,
+    assessment: SelfAssessment | None = None,
+    rectification: Rectification | None = None,
+    today: dt.date | None = None,
+) -> list[Evidence]:
+    """Attach each ``(item, key, files)`` of ``uploads``; part of the caller's transaction.
+
+    A refused file is reported under its ``key`` (the form field it came from), with the
+    refusal's own code, so the page shows the message beside that field.
+    """
+    added = []
+    for item, key, files in uploads:
+        for file in files:
+            try:
+                added.append(
+                    evidence_add(
+                        by=by,
+                        file=file,
+                        side=side,
+                        assessment=assessment,
+                        rectification=rectification,
+                        item=item,
+                        today=today,
+                    )
+                )
+            except WorkflowError as exc:
+                raise WorkflowError({key: exc.error_list}, code=exc.code) from exc
+    return added

@@ -1,0 +1,45 @@
+"""The quarterly workflow in the browser (SPEC §3–5, §9), one module per part of the quarter.
+
+Every view parses input, fetches through a scoped selector (another township's object
+is a 404), calls the one service that does the write, and renders. Where one click makes
+several writes (save + upload evidence + submit) that one service does them all in one
+transaction, so a refused step leaves nothing half-saved. Who may do what is asked of the
+services' own predicates (``is_county``, ``self_assessment_editable_ids``,
+``may_hear_objection``), so a page never offers what the service would refuse.
+"""
+
+
+from .assessments import result, round_page, self_assessment
+from .files import certificate, certificate_pdf, evidence_file
+from .rating import objection_decide, objection_file, rating_change, rating_detail
+from .rectification import (
+    rectification_answer,
+    rectification_check,
+    rectification_detail,
+    rectification_dismiss,
+    rectification_issue,
+    rectification_list,
+)
+from .review import queue, review, send_back
+
+__all__ = [
+    "certificate",
+    "certificate_pdf",
+    "evidence_file",
+    "objection_decide",
+    "objection_file",
+    "queue",
+    "rating_change",
+    "rating_detail",
+    "rectification_answer",
+    "rectification_check",
+    "rectification_detail",
+    "rectification_dismiss",
+    "rectification_issue",
+    "rectification_list",
+    "result",
+    "review",
+    "round_page",
+    "self_assessment",
+    "send_back",
+]

@@ -1,0 +1,162 @@
+"""The round page, the township's self-assessment form, and the result page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ratings import rules, selectors, services
+from ratings.forms import STAR_CHOICES, SelfAssessmentForm, add_service_error
+from ratings.models import AssessmentStatus, ReviewStatus, Round
+from settlements.roles import is_official
+
+from ._common import (
+    ROUND_PAGE_SIZE,
+    _has_final_review,
+    _lock_reason,
+    _prefetched_assessment,
+    _refusal_status,
+    _rubric_items,
+    _selected_star,
+    attach_fields,
+    build_rows,
+    score_of,
+    self_editable_ids,
+)
+
+# --------------------------------------------------------------------------- round page
+
+
+@login_required
+def round_page(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """The township's settlements in a round, with status and days left."""
+    # Rounds are county-wide facts, not scoped; what is inside them is.
+    round_ = selectors.current_round() if pk is None else get_object_or_404(Round, pk=pk)
+    if round_ is None:
+        return render(request, "ratings/round.html", {"round": None, "page": None})
+    qs = (
+        selectors.self_assessments_visible_to(request.user)
+        .filter(round=round_)
+        .select_related("settlement__village__township", "review")
+        .order_by("settlement__code")
+    )
+    page = Paginator(qs, ROUND_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "ratings/round.html",
+        {"round": round_, "page": page, "today": timezone.localdate(), "is_official": is_official(request.user)},
+    )
+
+
+# --------------------------------------------------------------------- self-assessment
+
+
+@login_required
+def self_assessment(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _prefetched_assessment(request.user, pk, with_review=False)
+    items = _rubric_items(assessment)
+    editable = self_editable_ids(assessment, items, request.user)
+    stored = {row.item_id: row for row in assessment.items.all()}
+    status = 200
+
+    if request.method == "POST":
+        form = SelfAssessmentForm(
+            request.POST, request.FILES, items=items, stored=stored, editable_ids=editable,
+            initial={"version": assessment.version, "star_applied": assessment.star_applied},
+        )
+        if not editable:
+            form.add_error(None, _lock_reason(assessment, editable))
+        if form.is_valid():
+            submit = request.POST.get("action") == "submit"
+            try:
+                services.self_assessment_update(
+                    assessment=assessment,
+                    by=request.user,
+                    items=form.items_payload(),
+                    star_applied=form.cleaned_data["star_applied"] or 0,
+                    expected_version=form.cleaned_data["version"],
+                    uploads=form.uploads(),
+                    submit=submit,
+                )
+            except services.WorkflowError as exc:
+                add_service_error(form, exc, field_for_key={str(i.pk): f"occ_{i.pk}" for i in items})
+            else:
+                messages.success(request, _("自评已提交，等待县考评组现场考评。") if submit else _("草稿已保存。"))
+                return redirect(assessment.get_absolute_url())
+        status = _refusal_status(form)
+        # Show what is stored now next to what the user typed.
+        assessment = _prefetched_assessment(request.user, pk, with_review=False)
+    else:
+        form = SelfAssessmentForm(
+            items=items, stored=stored, editable_ids=editable,
+            initial={"version": assessment.version, "star_applied": assessment.star_applied},
+        )
+
+    groups, rows = build_rows(assessment, items, with_county=False, editable_ids=editable)
+    attach_fields(rows, form, {"occ": "occ_", "note": "note_", "evidence": "evidence_"})
+    occurrences = {row.item_id: row.occurrences for row in assessment.items.all()}
+    preview, preview_veto = score_of(items, occurrences, assessment.rubric.bonus_cap)
+    max_star = rules.max_star_applicable(preview, vetoed=preview_veto)
+    context = {
+        "assessment": assessment,
+        "settlement": assessment.settlement,
+        "form": form,
+        "groups": groups,
+        "editable": bool(editable),
+        "returned_only": assessment.status == AssessmentStatus.RETURNED,
+        "lock_reason": _lock_reason(assessment, editable),
+        "preview": preview,
+        "preview_veto": preview_veto,
+        "preview_stars": rules.stars_awarded(score=preview, vetoed=preview_veto),
+        "star_options": [(value, label, value > max_star) for value, label in STAR_CHOICES],
+        "selected_star": _selected_star(form),
+        "bonus_cap": assessment.rubric.bonus_cap,
+        "has_result": _has_final_review(assessment),
+    }
+    return render(request, "ratings/self_assessment.html", context, status=status)
+
+
+
+
+# -------------------------------------------------------------------------- result page
+
+
+@login_required
+def result(request: HttpRequest, pk: int) -> HttpResponse:
+    """The county's result item by item beside the township's own, with what it means."""
+    assessment = _prefetched_assessment(request.user, pk)
+    items = _rubric_items(assessment)
+    review = getattr(assessment, "review", None)
+    final = bool(review and review.status == ReviewStatus.FINAL)
+    groups, rows = build_rows(assessment, items, with_county=final)
+    rating = None
+    next_star = None
+    if final:
+        rating = (
+            selectors.ratings_visible_to(request.user)
+            .filter(review=review)
+            .select_related("round")
+            .prefetch_related("objections")
+            .first()
+        )
+        next_star = rules.points_to_next_star(review.score) if review.score is not None else None
+    return render(
+        request,
+        "ratings/result.html",
+        {
+            "assessment": assessment,
+            "settlement": assessment.settlement,
+            "review": review if final else None,
+            "rating": rating,
+            "groups": groups,
+            "next_star": next_star,
+            "total_gap": (review.score - assessment.score) if final and assessment.score is not None else None,
+        },
+    )
+
+

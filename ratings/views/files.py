@@ -1,0 +1,65 @@
+"""Files behind a login: evidence and certificates (page and PDF)."""
+
+from __future__ import annotations
+
+import mimetypes
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from ratings import selectors
+
+# ---------------------------------------------------------------------------- evidence
+
+
+@login_required
+def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
+    """Media is never served directly: only a user who may see the settlement gets the file."""
+    evidence = get_object_or_404(selectors.evidence_visible_to(request.user), pk=pk)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404(_("文件不存在。")) from exc
+    content_type = evidence.content_type or mimetypes.guess_type(evidence.original_name)[0] or "application/octet-stream"
+    inline = content_type in ("image/jpeg", "image/png", "application/pdf")
+    response = FileResponse(
+        handle, content_type=content_type, as_attachment=not inline, filename=evidence.original_name
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=0"
+    return response
+
+
+# -------------------------------------------------------------------------- certificates
+
+
+def _certificate_queryset(user: Any):
+    return selectors.certificates_visible_to(user).select_related(
+        "settlement__village__township", "rating__round"
+    )
+
+
+@login_required
+def certificate(request: HttpRequest, pk: int) -> HttpResponse:
+    cert = get_object_or_404(_certificate_queryset(request.user), pk=pk)
+    return render(request, "ratings/certificate.html", {"certificate": cert, "settlement": cert.settlement})
+
+
+@login_required
+def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    from ratings.pdf import certificate_pdf_bytes
+
+    cert = get_object_or_404(_certificate_queryset(request.user), pk=pk)
+    if cert.revoked_at is not None:
+        # A voided plaque is not printed again; the page says why.
+        return render(
+            request, "ratings/certificate.html", {"certificate": cert, "settlement": cert.settlement}, status=410
+        )
+    response = HttpResponse(certificate_pdf_bytes(cert, request=request), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="certificate-{cert.number}.pdf"'
+    return response
+
+

@@ -1,0 +1,194 @@
+"""限期整改 pages: the list, and each party's step on one page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ratings import selectors, services
+from ratings.forms import (
+    RectificationAnswerForm,
+    RectificationCheckForm,
+    RectificationDismissForm,
+    RectificationFilterForm,
+    RectificationIssueForm,
+    add_service_error,
+)
+from ratings.models import RectificationStatus
+from settlements.roles import is_official
+
+from ._common import QUEUE_PAGE_SIZE, _days, _refusal_status, _require_county
+
+# ----------------------------------------------------------------------- rectifications
+
+
+def _rectification_queryset(user: Any):
+    return selectors.rectifications_visible_to(user).select_related(
+        "settlement__village__township", "rating__round"
+    )
+
+
+def _overdue_q(today: Any) -> Q:
+    return Q(status=RectificationStatus.ISSUED, deadline__lt=today)
+
+
+@login_required
+def rectification_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    filters = RectificationFilterForm(request.GET or None)
+    qs = _rectification_queryset(request.user).order_by("-created_at", "-pk")
+    wanted = filters.cleaned_data.get("status") if filters.is_valid() else ""
+    if wanted == "overdue":
+        qs = qs.filter(_overdue_q(today))
+    elif wanted == "issued":
+        qs = qs.filter(status=RectificationStatus.ISSUED).exclude(_overdue_q(today))
+    elif wanted == "closed":
+        qs = qs.filter(status__in=[RectificationStatus.PASSED, RectificationStatus.DOWNGRADED,
+                                   RectificationStatus.REVOKED, RectificationStatus.DISMISSED])
+    elif wanted:
+        qs = qs.filter(status=wanted)
+    page = Paginator(qs, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "ratings/rectification_list.html",
+        {"page": page, "filters": filters, "today": today, "query": f"status={wanted}" if wanted else ""},
+    )
+
+
+@login_required
+def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    rectification = get_object_or_404(_rectification_queryset(request.user), pk=pk)
+    return _render_rectification(request, rectification)
+
+
+def _render_rectification(request: HttpRequest, rectification: Any, *, form: Any = None, status: int = 200) -> HttpResponse:
+    """Each party sees the form for the step that is theirs now; the services check it again."""
+    user = request.user
+    today = timezone.localdate()
+    county = services.is_county(user)
+    overdue = (
+        rectification.status == RectificationStatus.ISSUED
+        and rectification.deadline is not None
+        and rectification.deadline < today
+    )
+    own_township = services.is_township_official(user, rectification.settlement.village.township_id)
+
+    def pick(cls: type, make: Callable[[], Any]) -> Any:
+        return form if isinstance(form, cls) else make()
+
+    forms_: dict[str, Any] = {}
+    if county and rectification.status == RectificationStatus.PROPOSED:
+        forms_["issue"] = pick(RectificationIssueForm, lambda: RectificationIssueForm(
+            initial={"deadline": today + _days(30), "requirements": rectification.trigger}
+        ))
+        forms_["dismiss"] = pick(RectificationDismissForm, RectificationDismissForm)
+    if own_township and rectification.status in (RectificationStatus.ISSUED, RectificationStatus.ANSWERED) and not overdue:
+        forms_["answer"] = pick(RectificationAnswerForm, lambda: RectificationAnswerForm(
+            initial={"answer": rectification.answer}
+        ))
+    if county and (rectification.status == RectificationStatus.ANSWERED or overdue):
+        forms_["check"] = pick(RectificationCheckForm, RectificationCheckForm)
+    return render(
+        request,
+        "ratings/rectification.html",
+        {
+            "rectification": rectification,
+            "settlement": rectification.settlement,
+            "evidence": list(rectification.evidence.order_by("uploaded_at")),
+            "overdue": overdue,
+            **{f"{k}_form": v for k, v in forms_.items()},
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def rectification_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    rectification = get_object_or_404(_rectification_queryset(request.user), pk=pk)
+    _require_county(request.user)
+    form = RectificationIssueForm(request.POST)
+    if form.is_valid():
+        try:
+            services.rectification_issue(
+                rectification=rectification, by=request.user,
+                deadline=form.cleaned_data["deadline"], requirements=form.cleaned_data["requirements"],
+            )
+        except services.WorkflowError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("整改通知已下达。"))
+            return redirect(rectification.get_absolute_url())
+    return _render_rectification(request, rectification, form=form, status=_refusal_status(form))
+
+
+@login_required
+@require_POST
+def rectification_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    rectification = get_object_or_404(_rectification_queryset(request.user), pk=pk)
+    _require_county(request.user)
+    form = RectificationDismissForm(request.POST)
+    if form.is_valid():
+        try:
+            services.rectification_dismiss(
+                rectification=rectification, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except services.WorkflowError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("已决定不予下达整改。"))
+            return redirect(rectification.get_absolute_url())
+    return _render_rectification(request, rectification, form=form, status=_refusal_status(form))
+
+
+@login_required
+@require_POST
+def rectification_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    rectification = get_object_or_404(_rectification_queryset(request.user), pk=pk)
+    if not is_official(request.user):
+        raise PermissionDenied(_("只有本乡镇干部可以答复整改通知。"))
+    form = RectificationAnswerForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.rectification_answer(
+                rectification=rectification, by=request.user, answer=form.cleaned_data["answer"],
+                evidence=form.cleaned_data["evidence"],
+            )
+        except services.WorkflowError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("整改情况已提交，等待县考评组复查。"))
+            return redirect(rectification.get_absolute_url())
+    return _render_rectification(request, rectification, form=form, status=_refusal_status(form))
+
+
+@login_required
+@require_POST
+def rectification_check(request: HttpRequest, pk: int) -> HttpResponse:
+    rectification = get_object_or_404(_rectification_queryset(request.user), pk=pk)
+    _require_county(request.user)
+    form = RectificationCheckForm(request.POST)
+    if form.is_valid():
+        try:
+            services.rectification_check(
+                rectification=rectification, by=request.user,
+                outcome=form.cleaned_data["outcome"], notes=form.cleaned_data["notes"],
+            )
+        except services.WorkflowError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("复查结果已记录。"))
+            return redirect(rectification.get_absolute_url())
+    return _render_rectification(request, rectification, form=form, status=_refusal_status(form))
+
+
