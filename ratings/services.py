@@ -39,9 +39,11 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, connection, transaction
 from django.db.models import (
+    BooleanField,
     CharField,
     DateTimeField,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     Model,
@@ -80,7 +82,7 @@ from .models import (
     StarChange,
     StarChangeKind,
 )
-from .signals import rating_stars_changed, rating_took_effect
+from .signals import rating_effect_holds, rating_stars_changed, rating_took_effect
 
 logger = logging.getLogger(__name__)
 
@@ -829,9 +831,14 @@ def _review_participants(review: Review) -> set[int]:
 
 @transaction.atomic
 def objection_file(
-    *, rating: Rating, by: Any, filed_by_name: str, text: str, today: dt.date | None = None
+    *, rating: Rating, by: Any, filed_by_name: str, text: str, today: dt.date | None = None,
+    filed_on: dt.date | None = None,
 ) -> Objection:
-    """异议: record an objection filed during the public notice."""
+    """异议: record an objection filed during the public notice.
+
+    ``filed_on``: the day a resident filed it, when the county records it later (the
+    window is judged on that day; the rating is held back meanwhile).
+    """
     rating = (
         Rating.objects.select_for_update(of=("self",))
         .select_related("settlement__village", "review")
@@ -841,7 +848,7 @@ def objection_file(
         _require_official_of(by, rating.settlement.village.township_id)
     if rating.status != RatingStatus.NOTICE:
         raise WorkflowError(_("该评定不在公示期，不能提出异议。"))
-    if _today(today) > rating.notice_ends_on:
+    if (filed_on or _today(today)) > rating.notice_ends_on:
         raise WorkflowError(
             _("公示期已于 %(date)s 结束，不能再提出异议。") % {"date": rating.notice_ends_on.isoformat()}
         )
@@ -904,8 +911,13 @@ def objection_decide(*, objection: Objection, by: Any, outcome: str, reasons: st
 # ------------------------------------------------------------------ taking effect
 
 
-def _pending_objection() -> Exists:
-    return Exists(Objection.objects.filter(rating=OuterRef("pk"), outcome=ObjectionOutcome.PENDING))
+def _pending_objection() -> Q:
+    """A rating held back from taking effect: a pending objection, or a hold another app reports."""
+    pending = Q(Exists(Objection.objects.filter(rating=OuterRef("pk"), outcome=ObjectionOutcome.PENDING)))
+    for _receiver, hold in rating_effect_holds.send(sender=Rating):
+        if hold is not None:
+            pending |= Q(hold)
+    return pending
 
 
 def _latest_first() -> tuple[str, str, str]:
@@ -973,7 +985,9 @@ def _take_effect(rating_id: int, by: Any, today: dt.date) -> bool:
         .update(status=RatingStatus.EFFECTIVE, effective_at=now)
     )
     if updated != 1:
-        current = Rating.objects.annotate(pending=_pending_objection()).get(pk=rating_id)
+        current = Rating.objects.annotate(
+            pending=ExpressionWrapper(_pending_objection(), output_field=BooleanField())
+        ).get(pk=rating_id)
         if current.status == RatingStatus.EFFECTIVE:
             return False
         if current.status == RatingStatus.OVERTURNED:

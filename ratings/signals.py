@@ -10,3 +10,9 @@ from django.dispatch import Signal
 # downgrade/revocation/objection). kwargs: rating_id.
 rating_took_effect = Signal()
 rating_stars_changed = Signal()
+
+# Asked before a rating in notice takes effect: each receiver returns a condition on
+# Rating (e.g. ``Exists(... rating=OuterRef("pk") ...)``) that holds the rating back, as a
+# pending objection does. The public app answers with residents' objections still
+# awaiting acceptance, so a rating never takes effect over an objection filed in time.
+rating_effect_holds = Signal()
