@@ -146,6 +146,9 @@ PUBLIC_STATUS_RATE_IP = env.str("PUBLIC_STATUS_RATE_IP", default="30/h")
 # What a certificate's QR code links to, e.g. https://stars.example.gov.cn (no trailing
 # slash). Empty: the address the certificate was rendered from.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
+# Earlier secret keys still accepted for signatures: a certificate's QR code is signed and
+# printed, so rotating SECRET_KEY without listing the old one here voids every plaque.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 

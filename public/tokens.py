@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from django.core import signing
 
-_SIGNER = signing.Signer(salt="public.certificate-check", sep=".")
+
+def _signer() -> signing.Signer:
+    # Made per call: a Signer keeps the keys it was made with.
+    return signing.Signer(salt="public.certificate-check", sep=".")
 
 
 def certificate_token(certificate_id: int) -> str:
-    return _SIGNER.sign(str(certificate_id))
+    return _signer().sign(str(certificate_id))
 
 
 def certificate_id_from_token(token: str) -> int | None:
     try:
-        value = _SIGNER.unsign(token)
+        value = _signer().unsign(token)
     except signing.BadSignature:
         return None
     return int(value) if value.isdigit() else None

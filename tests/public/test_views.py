@@ -391,3 +391,20 @@ def test_public_pages_leak_no_personal_data(client, resident_objection, certific
             assert secret not in html, (url, secret)
         assert not re.search(r"1[3-9]\d{9}", html), url  # no mobile number at all
         assert "sessionid" not in response.cookies
+
+
+def test_certificate_token_survives_a_key_rotation_listed_in_fallbacks(client, certificate_a, settings):
+    token = certificate_token(certificate_a.pk)
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "rotated-" + "k" * 50
+    assert client.get(reverse("public:certificate", args=[token])).status_code == 200
+    settings.SECRET_KEY_FALLBACKS = []
+    assert client.get(reverse("public:certificate", args=[token])).status_code == 404
+
+
+def test_objection_form_and_status_pages_make_fixed_queries(client, notice_a, resident_objection,
+                                                            django_assert_num_queries):
+    with django_assert_num_queries(1):  # the rating with settlement, village, township and round
+        client.get(reverse("public:objection_new", args=[notice_a.pk]))
+    with django_assert_num_queries(1):  # the objection with its rating, settlement, round, formal objection
+        client.post(reverse("public:objection_status"), {"reference": resident_objection.reference, "last_four": "4321"})
