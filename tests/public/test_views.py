@@ -408,3 +408,27 @@ def test_objection_form_and_status_pages_make_fixed_queries(client, notice_a, re
         client.get(reverse("public:objection_new", args=[notice_a.pk]))
     with django_assert_num_queries(1):  # the objection with its rating, settlement, round, formal objection
         client.post(reverse("public:objection_status"), {"reference": resident_objection.reference, "last_four": "4321"})
+
+
+def test_public_pages_in_english_have_no_chinese_left(client, certificate_a, notice_a, settlement_a, settlement_b,
+                                                      township_a, village_a):
+    han = re.compile(r"[\u3400-\u9fff]+")
+    for obj, name in ((settlement_a, "Happy Court"), (settlement_b, "Peace Garden"), (township_a, "Town A"),
+                      (village_a, "Village A")):
+        obj.name = name
+        obj.save()
+    filed = services.resident_objection_file(rating=notice_a, name="Zhao", phone=PHONE, text="x")
+    pages = [
+        BOARD,
+        reverse("public:objection_new", args=[notice_a.pk]),
+        reverse("public:objection_filed", args=[filed.reference]),
+        reverse("public:objection_status"),
+        reverse("public:certificate", args=[certificate_token(certificate_a.pk)]),
+    ]
+    for url in pages:
+        assert not han.findall(client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()), url
+    status = client.post(
+        reverse("public:objection_status"), {"reference": filed.reference, "last_four": PHONE[-4:]},
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).content.decode()
+    assert "Being handled" in status and not han.findall(status)
