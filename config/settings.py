@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "ratings",
     "rewards",
     "dashboards",  # on top: reads ratings and rewards, which never import it
+    "public",
 ]
 
 MIDDLEWARE = [
@@ -139,6 +140,17 @@ STORAGES = {
 # Uploads: evidence photos and spreadsheets.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The public face (公示 board, residents' objections, certificate checks). Rates are
+# django-ratelimit's "count/period"; the counters live in the default cache.
+PUBLIC_OBJECTION_RATE_IP = env.str("PUBLIC_OBJECTION_RATE_IP", default="10/h")
+PUBLIC_OBJECTION_RATE_PHONE = env.str("PUBLIC_OBJECTION_RATE_PHONE", default="3/d")
+PUBLIC_STATUS_RATE_IP = env.str("PUBLIC_STATUS_RATE_IP", default="30/h")
+# What a certificate's QR code links to, e.g. https://stars.example.gov.cn (no trailing
+# slash). Empty: the address the certificate was rendered from.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
+# Earlier secret keys still accepted for signatures: a certificate's QR code is signed and
+# printed, so rotating SECRET_KEY without listing the old one here voids every plaque.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 
@@ -179,6 +191,15 @@ else:
     }
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
+# The cache holds the public board's pages and the rate-limit counters of the public
+# forms: Redis when REDIS_URL is set (shared by every worker, so a limit is one limit),
+# otherwise this process's memory. Tests use memory whatever REDIS_URL says, so no
+# counter outlives a test run.
+if REDIS_URL and not TESTING:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # Crontabs are read in the county's time: 00:05 on 1 April is 00:05 in Shanghai.
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True

@@ -28,6 +28,7 @@ urlpatterns = [
     path("ratings/", include("ratings.urls")),
     path("rewards/", include("rewards.urls")),
     path("dashboard/", include("dashboards.urls")),
+    path("public/", include("public.urls")),
     path("honour/", dashboard_views.honour_roll, name="honour_roll"),
     path("healthz", dashboard_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -15,3 +15,8 @@ rating_stars_changed = Signal()
 # history builder). Sent synchronously, inside the writer's transaction, so listeners
 # recount from the rows just written. kwargs: round_ids.
 ratings_rewritten = Signal()
+# Asked before a rating in notice takes effect: each receiver returns a condition on
+# Rating (e.g. ``Exists(... rating=OuterRef("pk") ...)``) that holds the rating back, as a
+# pending objection does. The public app answers with residents' objections still
+# awaiting acceptance, so a rating never takes effect over an objection filed in time.
+rating_effect_holds = Signal()

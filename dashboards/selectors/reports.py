@@ -297,6 +297,7 @@ class HonourLine:
     stars: int
     certificate: str
     certificate_year: int | None
+    certificate_id: int | None = None  # its public check page (the QR code's link)
 
 
 @dataclass
@@ -337,15 +338,15 @@ def honour_roll(
         )[: size + 1]
     )
     shown = page[:size]
-    certificates: dict[int, tuple[str, int]] = {}
-    for pk, number, year in (
+    certificates: dict[int, tuple[str, int, int]] = {}
+    for pk, number, year, certificate_id in (
         Certificate.objects.filter(
             settlement_id__in=[x["pk"] for x in shown], revoked_at__isnull=True
         )
         .order_by("settlement_id", "-year")
-        .values_list("settlement_id", "number", "year")
+        .values_list("settlement_id", "number", "year", "pk")
     ):
-        certificates.setdefault(pk, (number, year))
+        certificates.setdefault(pk, (number, year, certificate_id))
     rows = [
         HonourLine(
             name=x["name"],
@@ -353,8 +354,9 @@ def honour_roll(
             township=x["village__township__name"],
             village=x["village__name"],
             stars=x["current_star"],
-            certificate=certificates.get(x["pk"], ("", None))[0],
-            certificate_year=certificates.get(x["pk"], ("", None))[1],
+            certificate=certificates.get(x["pk"], ("", None, None))[0],
+            certificate_year=certificates.get(x["pk"], ("", None, None))[1],
+            certificate_id=certificates.get(x["pk"], ("", None, None))[2],
         )
         for x in shown
     ]

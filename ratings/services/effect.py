@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +25,7 @@ from ..models import (
     StarChange,
     StarChangeKind,
 )
-from ..signals import rating_stars_changed, rating_took_effect
+from ..signals import rating_effect_holds, rating_stars_changed, rating_took_effect
 from ._common import (
     _record_history,
     _require_county,
@@ -42,8 +42,15 @@ logger = logging.getLogger(__name__)
 # ------------------------------------------------------------------ taking effect
 
 
-def _pending_objection() -> Exists:
-    return Exists(Objection.objects.filter(rating=OuterRef("pk"), outcome=ObjectionOutcome.PENDING))
+def _pending_objection() -> Q:
+    """A rating held back from taking effect: a pending objection, or a hold another app reports."""
+    pending = Q(
+        Exists(Objection.objects.filter(rating=OuterRef("pk"), outcome=ObjectionOutcome.PENDING))
+    )
+    for _receiver, hold in rating_effect_holds.send(sender=Rating):
+        if hold is not None:
+            pending |= Q(hold)
+    return pending
 
 
 def _latest_first() -> tuple[str, str, str]:
@@ -118,7 +125,9 @@ def _take_effect(rating_id: int, by: User | None, today: dt.date) -> bool:
         .update(status=RatingStatus.EFFECTIVE, effective_at=now)
     )
     if updated != 1:
-        current = Rating.objects.annotate(pending=_pending_objection()).get(pk=rating_id)
+        current = Rating.objects.annotate(
+            pending=ExpressionWrapper(_pending_objection(), output_field=BooleanField())
+        ).get(pk=rating_id)
         if current.status == RatingStatus.EFFECTIVE:
             return False
         if current.status == RatingStatus.OVERTURNED:

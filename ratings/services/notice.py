@@ -54,9 +54,19 @@ def may_hear_objection(*, by: User, objection: Objection, excluded: set[int]) ->
 
 @transaction.atomic
 def objection_file(
-    *, rating: Rating, by: User, filed_by_name: str, text: str, today: dt.date | None = None
+    *,
+    rating: Rating,
+    by: User,
+    filed_by_name: str,
+    text: str,
+    today: dt.date | None = None,
+    filed_on: dt.date | None = None,
 ) -> Objection:
-    """异议: record an objection filed during the public notice."""
+    """异议: record an objection filed during the public notice.
+
+    ``filed_on``: the day a resident filed it, when the county records it later (the
+    window is judged on that day; the rating is held back meanwhile).
+    """
     rating = (
         Rating.objects.select_for_update(of=("self",))
         .select_related("settlement__village", "review")
@@ -66,7 +76,7 @@ def objection_file(
         _require_official_of(by, rating.settlement.village.township_id)
     if rating.status != RatingStatus.NOTICE:
         raise WorkflowError(_("该评定不在公示期，不能提出异议。"), code=Refusal.NOT_IN_NOTICE)
-    if _today(today) > rating.notice_ends_on:
+    if (filed_on or _today(today)) > rating.notice_ends_on:
         raise WorkflowError(
             _("公示期已于 %(date)s 结束，不能再提出异议。")
             % {"date": rating.notice_ends_on.isoformat()},
