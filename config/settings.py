@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "settlements",
     "ratings",
     "rewards",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -213,6 +214,11 @@ CELERY_BEAT_SCHEDULE = {
     "daily-rewards-catch-up": {
         "task": "rewards.tasks.catch_up",
         "schedule": crontab(minute=0, hour=2),
+    },
+    # Deadlines three days away (self-assessments, rectifications): each reminded once.
+    "daily-reminders": {
+        "task": "notifications.tasks.daily_reminders",
+        "schedule": crontab(minute=0, hour=7),
     },
 }
 

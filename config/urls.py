@@ -20,6 +20,7 @@ urlpatterns = [
     path("settlements/", include("settlements.urls")),
     path("ratings/", include("ratings.urls")),
     path("rewards/", include("rewards.urls")),
+    path("notifications/", include("notifications.urls")),
     path("dashboard/", include("ratings.dashboard_urls")),
     path("honour/", dashboard_views.honour_roll, name="honour_roll"),
     path("healthz", dashboard_views.healthz, name="healthz"),

@@ -80,6 +80,7 @@ from .models import (
     StarChange,
     StarChangeKind,
 )
+from . import signals
 from .signals import rating_stars_changed, rating_took_effect
 
 logger = logging.getLogger(__name__)
@@ -249,6 +250,11 @@ def _score_rows(rows: Iterable[Any], rubric_items: Mapping[int, RubricItem], bon
     for row, value in zip(rows, points, strict=True):
         row.points = value
     return total, vetoed
+
+
+def _announce(signal: Any, model: type[Model], **ids: int) -> None:
+    """Tell listeners (the inbox) about a workflow event once the transaction commits."""
+    transaction.on_commit(partial(signal.send, sender=model, **ids))
 
 
 def _signal_on_commit(signal: Any, rating_id: int) -> None:
@@ -523,6 +529,7 @@ def self_assessment_send_back(
     sa.deadline = deadline
     sa.version += 1
     _save(sa, by, "退回修改")
+    _announce(signals.self_assessment_sent_back, SelfAssessment, assessment_id=sa.pk)
     return sa
 
 
@@ -856,6 +863,7 @@ def objection_file(
         rating=rating, filed_by_name=name, text=body, recorded_by=by, reviewed_by_id=rating.review.assessor_id
     )
     _save(objection, by, "登记异议")
+    _announce(signals.objection_filed, Objection, objection_id=objection.pk)
     return objection
 
 
@@ -884,6 +892,7 @@ def objection_decide(*, objection: Objection, by: Any, outcome: str, reasons: st
     objection.heard_by = by
     objection.decided_at = timezone.now()
     _save(objection, by, "异议处理")
+    _announce(signals.objection_decided, Objection, objection_id=objection.pk)
 
     if outcome == ObjectionOutcome.UPHELD and rating.status == RatingStatus.NOTICE:
         rating.status = RatingStatus.OVERTURNED
@@ -1164,6 +1173,7 @@ def rectification_issue(
     rect.issued_by = by
     rect.issued_at = timezone.now()
     _save(rect, by, "下达限期整改")
+    _announce(signals.rectification_issued, Rectification, rectification_id=rect.pk)
     return rect
 
 
@@ -1237,4 +1247,5 @@ def rectification_check(
     rect.checked_by = by
     rect.checked_at = timezone.now()
     _save(rect, by, "整改复查")
+    _announce(signals.rectification_checked, Rectification, rectification_id=rect.pk)
     return rect

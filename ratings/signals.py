@@ -10,3 +10,11 @@ from django.dispatch import Signal
 # downgrade/revocation/objection). kwargs: rating_id.
 rating_took_effect = Signal()
 rating_stars_changed = Signal()
+
+# Workflow events the inbox (notifications) tells people about. Sent on commit by the
+# services with the row's id only. kwargs as named.
+self_assessment_sent_back = Signal()  # assessment_id
+rectification_issued = Signal()  # rectification_id
+rectification_checked = Signal()  # rectification_id
+objection_filed = Signal()  # objection_id
+objection_decided = Signal()  # objection_id

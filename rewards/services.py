@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -38,7 +39,7 @@ from ratings.models import Rating, RatingStatus
 from settlements.models import Settlement, SettlementClass
 from settlements.roles import is_secretary
 
-from . import rules
+from . import rules, signals
 from .models import Disbursement, DisbursementStatus, RewardSchedule, YearBudget
 
 logger = logging.getLogger(__name__)
@@ -285,6 +286,7 @@ def disbursement_approve(*, disbursement: Disbursement, by: Any, confirm_over_bu
     row._history_user = by
     row._change_reason = "超预算确认审批" if exceeds else "审批"
     row.save(update_fields=["status", "approved_by", "approved_at", "approved_over_budget"])
+    transaction.on_commit(partial(signals.disbursement_approved.send, sender=Disbursement, disbursement_id=row.pk))
     return row
 
 
@@ -305,6 +307,7 @@ def disbursement_mark_paid(*, disbursement: Disbursement, by: Any) -> Disburseme
     row._history_user = by
     row._change_reason = "登记发放"
     row.save(update_fields=["status", "paid_by", "paid_at"])
+    transaction.on_commit(partial(signals.disbursement_paid.send, sender=Disbursement, disbursement_id=row.pk))
     return row
 
 
