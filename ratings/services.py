@@ -57,7 +57,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from settlements.models import Settlement
 from settlements.roles import is_assessor, is_official, is_secretary
 
-from . import rules
+from . import rules, signals
 from .models import (
     AssessmentStatus,
     Certificate,
@@ -80,7 +80,6 @@ from .models import (
     StarChange,
     StarChangeKind,
 )
-from . import signals
 from .signals import rating_stars_changed, rating_took_effect
 
 logger = logging.getLogger(__name__)

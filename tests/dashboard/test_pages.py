@@ -160,7 +160,8 @@ def test_pending_work_and_completeness_of_the_current_round(large_county, login,
     sa = SelfAssessment.objects.filter(round=current)
     # Make the current round interesting: one not started, one submitted late, one
     # order overdue, one rating still in notice.
-    first, second = sa.order_by("pk")[:2]
+    first, second, third = sa.order_by("pk")[:3]
+    SelfAssessment.objects.filter(pk=third.pk).update(status=AssessmentStatus.RETURNED)
     SelfAssessment.objects.filter(pk=first.pk).update(
         status=AssessmentStatus.NOT_STARTED, submitted_at=None
     )
@@ -187,6 +188,8 @@ def test_pending_work_and_completeness_of_the_current_round(large_county, login,
             ]
         ).count()
     )
+    # issue 15: the to-do box shows the sent-back ones waiting to be resubmitted
+    assert d.pending.returned == sa.filter(status=AssessmentStatus.RETURNED).count() >= 1
     assert d.pending.overdue == sa.filter(status=AssessmentStatus.OVERDUE).count()
     assert (
         d.pending.notices_open

@@ -14,7 +14,7 @@ from notifications import rules, services
 from notifications.models import Notification
 from ratings import services as ratings_services
 from ratings.models import Rectification
-from tests.ratings.workflow import AFTER_NOTICE, REVIEW_DAY, items_by_code, self_submit
+from tests.ratings.workflow import AFTER_NOTICE, REVIEW_DAY, items_by_code
 
 pytest_plugins = ["tests.ratings.workflow_fixtures"]
 pytestmark = pytest.mark.django_db
@@ -105,8 +105,8 @@ def test_rectification_due_reminder(q1_notice_a, official_a, assessor):
 def test_reward_approved_and_paid_reach_the_township(
     settlement_a, official_a, secretary, rubric, django_capture_on_commit_callbacks
 ):
-    from tests.rewards.conftest import rate, schedule
     from rewards import services as rewards_services
+    from tests.rewards.conftest import rate, schedule
 
     schedule()
     rating = rate(settlement_a, 1, 4, rubric=rubric)
