@@ -73,7 +73,7 @@ LOCAL = ZoneInfo(settings.TIME_ZONE)
 LIVE_SPAN_DAYS = 14
 LIVE_TODO_RATE = 0.2
 LIVE_VISIT_DAYS = 6
-LIVE_SELF_DAYS_LEFT = 4
+LIVE_SELF_DAYS_LEFT = 3  # within the inbox's three-day reminder
 LIVE_REVIEW_DAYS_LEFT = 21
 
 
@@ -361,6 +361,7 @@ def _build_round(
         review_deadline = max(review_deadline, today + dt.timedelta(days=LIVE_REVIEW_DAYS_LEFT))
         span = min(LIVE_SPAN_DAYS, (today - opened).days)
     sent_back: set[int] = set()
+    started: set[int] = set()
     rnd = Round.objects.create(
         year=year,
         quarter=quarter,
@@ -380,8 +381,12 @@ def _build_round(
         state = states[pk]
         roll = rng.random()
         if live:
-            # To do, or submitted within the last days (today's morning included).
-            submitted_on = None if roll < LIVE_TODO_RATE else today - dt.timedelta(days=rng.randint(0, span))
+            # To do, or submitted within the last days (today's morning included); each
+            # township's first settlement is still to do, so every official has some.
+            first = township_id not in started
+            started.add(township_id)
+            to_do = first or roll < LIVE_TODO_RATE
+            submitted_on = None if to_do else today - dt.timedelta(days=rng.randint(0, span))
         elif roll < OVERDUE_RATE:
             submitted_on = None
         elif roll < OVERDUE_RATE + LATE_RATE:

@@ -63,7 +63,7 @@ def make_live(*, today: dt.date) -> LiveResult:
     for township in townships:
         if assessor is not None and _order_for(township, assessor, today):
             orders += 1
-    if townships and _objection_for(townships[0], today):
+    if _objection(today):
         objections += 1
     return LiveResult(marked, took_effect, orders, objections)
 
@@ -98,19 +98,22 @@ def _order_for(township: Township, assessor: User, today: dt.date) -> bool:
     return True
 
 
-def _objection_for(township: Township, today: dt.date) -> bool:
-    """A resident's objection waiting to be heard, recorded by the township's official."""
+def _objection(today: dt.date) -> bool:
+    """A resident's objection waiting to be heard, recorded by the settlement's township official.
+
+    On a rating still in notice, the demo townships' first (the official's), else the county's.
+    """
     if Objection.objects.filter(outcome=ObjectionOutcome.PENDING).exists():
         return False
-    official = User.objects.filter(groups__name=OFFICIAL, township=township).order_by("username").first()
-    rating = (
-        Rating.objects.filter(
-            settlement__village__township=township, status=RatingStatus.NOTICE, notice_ends_on__gte=today
-        )
-        .order_by("pk")
-        .first()
+    ratings = Rating.objects.filter(status=RatingStatus.NOTICE, notice_ends_on__gte=today).select_related(
+        "settlement__village"
     )
-    if official is None or rating is None:
+    rating = ratings.order_by("settlement__village__township__code", "pk").first()
+    if rating is None:
+        return False
+    township_id = rating.settlement.village.township_id
+    official = User.objects.filter(groups__name=OFFICIAL, township_id=township_id).order_by("username").first()
+    if official is None:
         return False
     services.objection_file(
         rating=rating, by=official, filed_by_name="居民 王某",

@@ -58,10 +58,13 @@ def seed_rewards(*, today: dt.date) -> RewardsDemoResult:
     for row in waiting:
         # Last year: nine in ten approved; this year: one in three so far.
         if (row.year == last and row.settlement_id % 10) or (row.year == this and row.settlement_id % 3 == 0):
-            services.disbursement_approve(disbursement=row, by=secretary, confirm_over_budget=True)
+            # The seeded past is not news: nobody's inbox fills with a year of approvals.
+            services.disbursement_approve(
+                disbursement=row, by=secretary, confirm_over_budget=True, announce=False
+            )
             approved += 1
     for row in Disbursement.objects.filter(status=DisbursementStatus.APPROVED, year=last).order_by("pk"):
         if row.settlement_id % 5 != 1:  # four in five of last year's approved rows paid
-            services.disbursement_mark_paid(disbursement=row, by=secretary)
+            services.disbursement_mark_paid(disbursement=row, by=secretary, announce=False)
             paid += 1
     return RewardsDemoResult(schedules, proposed, approved, paid)

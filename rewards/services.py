@@ -254,8 +254,12 @@ def _require_secretary(by: Any) -> None:
 
 
 @transaction.atomic
-def disbursement_approve(*, disbursement: Disbursement, by: Any, confirm_over_budget: bool = False) -> Disbursement:
+def disbursement_approve(
+    *, disbursement: Disbursement, by: Any, confirm_over_budget: bool = False, announce: bool = True
+) -> Disbursement:
     """待审批 → 已审批. Past the year's budget only with ``confirm_over_budget``.
+
+    ``announce=False`` (the demo replaying the past) tells no listener: old news is no news.
 
     Approving an already approved (or paid) row is a no-op that returns it.
     """
@@ -286,12 +290,13 @@ def disbursement_approve(*, disbursement: Disbursement, by: Any, confirm_over_bu
     row._history_user = by
     row._change_reason = "超预算确认审批" if exceeds else "审批"
     row.save(update_fields=["status", "approved_by", "approved_at", "approved_over_budget"])
-    transaction.on_commit(partial(signals.disbursement_approved.send, sender=Disbursement, disbursement_id=row.pk))
+    if announce:
+        transaction.on_commit(partial(signals.disbursement_approved.send, sender=Disbursement, disbursement_id=row.pk))
     return row
 
 
 @transaction.atomic
-def disbursement_mark_paid(*, disbursement: Disbursement, by: Any) -> Disbursement:
+def disbursement_mark_paid(*, disbursement: Disbursement, by: Any, announce: bool = True) -> Disbursement:
     """已审批 → 已发放. Marking a paid row again is a no-op; a row not approved is refused."""
     _require_secretary(by)
     row = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
@@ -307,7 +312,8 @@ def disbursement_mark_paid(*, disbursement: Disbursement, by: Any) -> Disburseme
     row._history_user = by
     row._change_reason = "登记发放"
     row.save(update_fields=["status", "paid_by", "paid_at"])
-    transaction.on_commit(partial(signals.disbursement_paid.send, sender=Disbursement, disbursement_id=row.pk))
+    if announce:
+        transaction.on_commit(partial(signals.disbursement_paid.send, sender=Disbursement, disbursement_id=row.pk))
     return row
 
 

@@ -75,8 +75,8 @@ MOVE_IN_LAST = date(2020, 12, 31)
 MOVE_IN_SPAN_DAYS = (MOVE_IN_LAST - MOVE_IN_FIRST).days
 # 屏山县 lies around 28.6–29.0°N, 103.8–104.5°E.
 COUNTY_CENTRE = (Decimal("28.80"), Decimal("104.15"))
-PARTY_GAP_RATE = 0.15
-SELF_GAP_RATE = 0.12
+PARTY_GAP_RATE = 0.07
+SELF_GAP_RATE = 0.06
 
 
 @dataclass(frozen=True)
@@ -447,8 +447,8 @@ def ensure_township_officials() -> int:
 
 # Most settlements have their organisation in place (the README's "most have no gaps");
 # a few still lack a role of the 5员1长 team or a named leader, as a real county does.
-TEAM_GAP_RATE = 0.08
-LEADER_GAP_RATE = 0.04
+TEAM_GAP_RATE = 0.05
+LEADER_GAP_RATE = 0.02
 
 
 def plan_governance(code: str, *, party_org: str, self_management: str) -> dict:

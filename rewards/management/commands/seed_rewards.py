@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -20,7 +21,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, today: dt.date | None = None, **options: Any) -> None:
-        result = demo.seed_rewards(today=today or timezone.localdate())
+        quiet = logging.getLogger("rewards.services")
+        level = quiet.level
+        quiet.setLevel(logging.WARNING)  # one INFO line per proposal would bury the summary
+        try:
+            result = demo.seed_rewards(today=today or timezone.localdate())
+        finally:
+            quiet.setLevel(level)
         self.stdout.write(
             self.style.SUCCESS(
                 f"奖励演示数据 / rewards: 新设标准 {result.schedules} 条、新建议 {result.proposed} 笔、"

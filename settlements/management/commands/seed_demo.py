@@ -16,7 +16,6 @@ from django.db import transaction
 
 from settlements import demo
 
-
 HISTORY_ROUNDS = 6  # a year and a half of rounds, every one scored item by item
 
 
@@ -74,6 +73,9 @@ class Command(BaseCommand):
                         call_command("seed_rewards", *(history[-2:] if today else []), stdout=self.stdout)
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
+            if not no_history:
+                # After the commit: the workflow's notifications are delivered on commit.
+                call_command("seed_inbox", *(["--today", today.isoformat()] if today else []), stdout=self.stdout)
             self.stdout.write(
                 self.style.SUCCESS(
                     f"演示县已就绪 / demo county ready: 新建乡镇 {places.townships}、村 {places.villages}、"
