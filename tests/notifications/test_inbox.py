@@ -174,3 +174,19 @@ def test_inbox_in_english(login, official_a):
     client = login(official_a)
     body = client.get(reverse("notifications:inbox"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Notifications" in body
+
+
+def test_daily_reminders_task_calls_the_service(q1_sa_a, official_a):
+    from notifications.tasks import daily_reminders
+
+    day = (q1_sa_a.deadline - dt.timedelta(days=1)).isoformat()
+    assert daily_reminders(day) >= 1
+    assert daily_reminders(day) == 0  # idempotent: each deadline reminded once
+    assert kinds(official_a) == [rules.DEADLINE_APPROACHING]
+
+
+def test_reminders_are_on_the_beat_schedule():
+    from django.conf import settings
+
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "notifications.tasks.daily_reminders" in tasks
