@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "rewards",
     "dashboards",  # on top: reads ratings and rewards, which never import it
     "public",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -242,6 +243,11 @@ CELERY_BEAT_SCHEDULE = {
     "daily-leagues-catch-up": {
         "task": "dashboards.tasks.leagues_catch_up",
         "schedule": crontab(minute=15, hour=2),
+    },
+    # Deadlines three days away (self-assessments, rectifications): each reminded once.
+    "daily-reminders": {
+        "task": "notifications.tasks.daily_reminders",
+        "schedule": crontab(minute=0, hour=7),
     },
 }
 

@@ -29,6 +29,7 @@ urlpatterns = [
     path("rewards/", include("rewards.urls")),
     path("dashboard/", include("dashboards.urls")),
     path("public/", include("public.urls")),
+    path("notifications/", include("notifications.urls")),
     path("honour/", dashboard_views.honour_roll, name="honour_roll"),
     path("healthz", dashboard_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -54,7 +54,7 @@ def _yuan(value: Decimal) -> str:
 
 
 def rewards_panel(scope: Scope) -> Panel | None:
-    """Two queries for the county (budget row, totals), one for a township."""
+    """Three queries for the county (budget row, totals, amounts set?), two for a township."""
     if not selectors.sees_money(scope.user):
         return None
     if scope.township_id is None:
@@ -69,6 +69,8 @@ def rewards_panel(scope: Scope) -> Panel | None:
             }
         elif state == rules.BUDGET_NEAR:
             warning = _("已承诺金额达到年度预算的 90% 以上，请注意预算余额。")
+        if selectors.amounts_missing(year=scope.year):
+            warning = _amounts_missing_text(scope.year)
         return Panel(
             title=_("%(year)s年度奖励补助预算") % {"year": scope.year},
             rows=(
@@ -92,7 +94,12 @@ def rewards_panel(scope: Scope) -> Panel | None:
             (_("已审批"), _yuan(totals["approved"])),
             (_("已发放"), _yuan(totals["paid"])),
         ),
+        warning=_amounts_missing_text(scope.year) if selectors.amounts_missing(year=scope.year) else "",
     )
+
+
+def _amounts_missing_text(year: int) -> str:
+    return _("%(year)s年度尚未设置奖励标准：生效的评定不会产生奖励建议。") % {"year": year}
 
 
 def rewards_summary_columns(user: Any, township_ids: Sequence[int], year: int) -> SummaryColumns | None:

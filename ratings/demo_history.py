@@ -34,7 +34,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from settlements.models import Settlement, User
-from settlements.roles import ASSESSOR
+from settlements.roles import ASSESSOR, OFFICIAL
 
 from . import rules
 from .models import (
@@ -69,6 +69,13 @@ RECTIFY_DECLINE = Decimal("5")  # a fall this large is ordered to rectify
 RECTIFY_OUTCOMES = ((0.80, RectificationStatus.PASSED), (0.94, RectificationStatus.DOWNGRADED))
 OVERDUE_OPEN_RATE = 0.25  # of orders past their deadline in the newest round, still unanswered
 LOCAL = ZoneInfo(settings.TIME_ZONE)
+# The demo's round in progress (live=True): work spread over the last LIVE_SPAN_DAYS,
+# a fifth still to do, visits up to LIVE_VISIT_DAYS after a submission, deadlines ahead.
+LIVE_SPAN_DAYS = 14
+LIVE_TODO_RATE = 0.2
+LIVE_VISIT_DAYS = 6
+LIVE_SELF_DAYS_LEFT = 3  # within the inbox's three-day reminder
+LIVE_REVIEW_DAYS_LEFT = 21
 
 
 @dataclass(frozen=True)
@@ -209,6 +216,16 @@ def ensure_demo_assessors(count: int) -> list[User]:
     )
 
 
+def township_officials(township_ids: Sequence[int]) -> dict[int, User | None]:
+    """One official per township (the lowest username), who submits its self-assessments."""
+    out: dict[int, User | None] = dict.fromkeys(township_ids)
+    for user in User.objects.filter(groups__name=OFFICIAL, township_id__in=township_ids).order_by(
+        "-username"
+    ):
+        out[user.township_id] = user
+    return out
+
+
 def _current_rubric() -> tuple[Rubric, list[tuple[int, str, Decimal, Decimal]]]:
     rubric = Rubric.objects.get(is_current=True)
     if rubric.frozen_at is None:
@@ -228,8 +245,14 @@ def build_history(
     seed: str = "demo-history",
     item_rounds: int = DEFAULT_ITEM_ROUNDS,
     assessors: int | None = None,
+    live: bool = False,
 ) -> HistoryResult:
-    """Add the last ``rounds`` quarters of rating history for every settlement (see module doc)."""
+    """Add the last ``rounds`` quarters of rating history for every settlement (see module doc).
+
+    ``live``: the newest round is in full swing on ``today`` whatever the date (the demo):
+    its deadlines are extended past today and its work is spread over the days before
+    it, so there are self-assessments to do, reviews due and ratings in public notice.
+    """
     today = today or timezone.localdate()
     quarters = quarters_until(today, rounds)
     existing = set(Round.objects.values_list("year", "quarter"))
@@ -250,6 +273,7 @@ def build_history(
         raise ValueError("没有聚居点：请先运行 seed_demo 生成演示县。")
     townships = sorted({t for _, _, t, _, _ in settlements})
     crew = ensure_demo_assessors(assessors or max(2, min(40, math.ceil(len(townships) / 20))))
+    official_of = township_officials(townships)
     bias = {a.pk: random.Random(f"{seed}:bias:{a.pk}").uniform(-3.0, 2.0) for a in crew}
     assessor_of = {t: crew[i % len(crew)] for i, t in enumerate(townships)}
     states = {
@@ -292,6 +316,8 @@ def build_history(
                 serials=serials,
                 counts=counts,
                 newest=index == len(todo) - 1,
+                official_of=official_of,
+                live=live and index == len(todo) - 1,
             )
     _settle_current_stars()
     # The dashboards' stored aggregates are recounted by their listener (dashboards.apps).
@@ -322,12 +348,21 @@ def _build_round(
     serials: dict[tuple[int, int], int],
     counts: _Counts,
     newest: bool,
+    official_of: dict[int, User | None],
+    live: bool = False,
 ) -> None:
     rng = random.Random(f"{seed}:{year}Q{quarter}")
     opened = rules.round_dates(year, quarter)
     stage = rules.DEFAULT_STAGE_BY_QUARTER[quarter]
     self_deadline = opened + dt.timedelta(days=rules.SELF_ASSESSMENT_DAYS)
     review_deadline = opened + dt.timedelta(days=rules.COUNTY_REVIEW_DAYS)
+    if live:
+        # The demo's round in progress: deadlines extended past today (as a county may).
+        self_deadline = max(self_deadline, today + dt.timedelta(days=LIVE_SELF_DAYS_LEFT))
+        review_deadline = max(review_deadline, today + dt.timedelta(days=LIVE_REVIEW_DAYS_LEFT))
+        span = min(LIVE_SPAN_DAYS, (today - opened).days)
+    sent_back: set[int] = set()
+    started: set[int] = set()
     rnd = Round.objects.create(
         year=year,
         quarter=quarter,
@@ -346,7 +381,14 @@ def _build_round(
     for pk, klass, township_id, _star, _score in settlements:
         state = states[pk]
         roll = rng.random()
-        if roll < OVERDUE_RATE:
+        if live:
+            # To do, or submitted within the last days (today's morning included); each
+            # township's first settlement is still to do, so every official has some.
+            first = township_id not in started
+            started.add(township_id)
+            to_do = first or roll < LIVE_TODO_RATE
+            submitted_on = None if to_do else today - dt.timedelta(days=rng.randint(0, span))
+        elif roll < OVERDUE_RATE:
             submitted_on = None
         elif roll < OVERDUE_RATE + LATE_RATE:
             submitted_on = self_deadline + dt.timedelta(days=rng.randint(1, 6))
@@ -358,6 +400,9 @@ def _build_round(
         own = clamp_score(float(county) + rng.gauss(2.5, 2.5))
         plan = {
             "pk": pk,
+            "township_id": township_id,
+            "items_returned": items is not None,
+            "returned": False,
             "klass": klass,
             "assessor": assessor,
             "vetoed": vetoed,
@@ -373,9 +418,9 @@ def _build_round(
             plan["own_items"] = optimistic_copy(rng, plan["county_items"], deduction_ids)
             lines = [(k, p, c, plan["own_items"].get(i, 0)) for i, k, p, c in items]
             plan["own"] = rules.score_sheet(lines, bonus_cap=rubric.bonus_cap)[1]
-        if submitted_on is not None and submitted_on < today:
+        if submitted_on is not None and (submitted_on < today or (live and submitted_on == today)):
             status = AssessmentStatus.SUBMITTED
-            updated = _at(submitted_on)
+            updated = _at(submitted_on, 9 if submitted_on == today else 10)
         elif submitted_on is None and self_deadline < today:
             status = AssessmentStatus.OVERDUE
             updated = _at(self_deadline + dt.timedelta(days=1), 1)
@@ -384,6 +429,7 @@ def _build_round(
             updated = _at(opened)
         late = submitted_on is not None and submitted_on > self_deadline
         plan["submitted_on"] = submitted_on if status == AssessmentStatus.SUBMITTED else None
+        official = official_of.get(township_id)
         plans.append(plan)
         assessments.append(
             SelfAssessment(
@@ -401,6 +447,7 @@ def _build_round(
                 ),
                 deadline=submitted_on if late else self_deadline,
                 submitted_at=updated if status == AssessmentStatus.SUBMITTED else None,
+                submitted_by=official if status == AssessmentStatus.SUBMITTED else None,
                 return_reason="请补充佐证材料后重新提交。" if late else "",
                 version=1 if status != AssessmentStatus.NOT_STARTED else 0,
                 updated_at=updated,
@@ -414,8 +461,23 @@ def _build_round(
     for plan, sa in zip(plans, assessments, strict=True):
         if plan["submitted_on"] is None:
             continue
-        visit = min(review_deadline, plan["submitted_on"] + dt.timedelta(days=rng.randint(3, 15)))
-        if visit >= today:
+        if live:
+            visit = plan["submitted_on"] + dt.timedelta(days=rng.randint(0, LIVE_VISIT_DAYS))
+            township_id = plan["township_id"]
+            if visit > today and township_id not in sent_back and plan["items_returned"]:
+                # 退回: the county sends one item back before its visit (one per township).
+                sent_back.add(township_id)
+                sa.status = AssessmentStatus.RETURNED
+                sa.return_reason = "第一项佐证照片不清晰，请补充现场照片后重新提交。"
+                sa.deadline = today + dt.timedelta(days=LIVE_SELF_DAYS_LEFT)
+                sa.version = 2
+                plan["returned"] = True
+                continue
+            if visit > today:
+                continue  # the county has not been yet: a review due
+        else:
+            visit = min(review_deadline, plan["submitted_on"] + dt.timedelta(days=rng.randint(3, 15)))
+        if visit >= today and not live:
             continue  # the county has not been yet: a review due
         reviews.append(
             Review(
@@ -433,6 +495,10 @@ def _build_round(
         )
         reviewed.append((plan, sa, visit))
     Review.objects.bulk_create(reviews, batch_size=BATCH_SIZE)
+    returned = [sa for plan, sa in zip(plans, assessments, strict=True) if plan["returned"]]
+    SelfAssessment.objects.bulk_update(
+        returned, ["status", "return_reason", "deadline", "version"], batch_size=BATCH_SIZE
+    )
 
     if items is not None:
         index = {i: (kind, points, cap) for i, kind, points, cap in items}
@@ -441,9 +507,17 @@ def _build_round(
                 assessment=sa, item_id=item_id, occurrences=n, points=_points(index, item_id, n)
             )
             for plan, sa in zip(plans, assessments, strict=True)
-            if plan["own_items"] and sa.status == AssessmentStatus.SUBMITTED
+            if plan["own_items"] and sa.status in (AssessmentStatus.SUBMITTED, AssessmentStatus.RETURNED)
             for item_id, n in plan["own_items"].items()
         ]
+        for row in own_rows:
+            row.returned = row.assessment.status == AssessmentStatus.RETURNED
+        first_only: set[int] = set()
+        for row in own_rows:  # only the first item of a returned sheet goes back
+            if row.returned:
+                if row.assessment.pk in first_only:
+                    row.returned = False
+                first_only.add(row.assessment.pk)
         SelfAssessmentItem.objects.bulk_create(own_rows, batch_size=BATCH_SIZE)
         county_rows = [
             ReviewItem(
@@ -481,6 +555,7 @@ def _build_round(
     Rating.objects.bulk_create(ratings, batch_size=BATCH_SIZE)
     counts.ratings += len(ratings)
 
+    township_of = {plan["pk"]: plan["township_id"] for plan in plans}
     changes: list[StarChange] = []
     orders: list[Rectification] = []
     lowered: list[Rating] = []
@@ -517,7 +592,10 @@ def _build_round(
             certificates.append(certificate)
         state.star, state.score, state.rating = rating.stars, rating.score, rating
         if declined or rating.vetoed:
-            order = _rectification(rng, rating=rating, today=today, newest=newest)
+            order = _rectification(
+                rng, rating=rating, today=today, newest=newest,
+                official=official_of.get(township_of[rating.settlement_id]),
+            )
             orders.append(order)
             if (
                 order.status in (RectificationStatus.DOWNGRADED, RectificationStatus.REVOKED)
@@ -569,7 +647,7 @@ def _points(index: dict[int, tuple[str, Decimal, Decimal]], item_id: int, n: int
 
 
 def _rectification(
-    rng: random.Random, *, rating: Rating, today: dt.date, newest: bool
+    rng: random.Random, *, rating: Rating, today: dt.date, newest: bool, official: User | None = None
 ) -> Rectification:
     issued_on = rating.effective_at.astimezone(LOCAL).date()
     deadline = issued_on + dt.timedelta(days=30)
@@ -588,6 +666,7 @@ def _rectification(
     if deadline >= today or (newest and rng.random() < OVERDUE_OPEN_RATE):
         return order  # still open (overdue when the deadline has passed)
     order.answer = "已按要求完成整改。"
+    order.answered_by = official
     order.answered_at = _at(deadline - dt.timedelta(days=rng.randint(1, 10)))
     roll = rng.random()
     order.status = RectificationStatus.REVOKED

@@ -20,3 +20,10 @@ ratings_rewritten = Signal()
 # pending objection does. The public app answers with residents' objections still
 # awaiting acceptance, so a rating never takes effect over an objection filed in time.
 rating_effect_holds = Signal()
+# Workflow events the inbox (notifications) tells people about. Sent on commit by the
+# services with the row's id only. kwargs as named.
+self_assessment_sent_back = Signal()  # assessment_id
+rectification_issued = Signal()  # rectification_id
+rectification_checked = Signal()  # rectification_id
+objection_filed = Signal()  # objection_id
+objection_decided = Signal()  # objection_id

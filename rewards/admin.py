@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -71,6 +72,21 @@ class RewardScheduleAdmin(SecretaryOnlyAdmin):
     list_display = ("year", "settlement_class", "star", "amount")
     list_filter = ("year", "settlement_class", "star")
     ordering = ("-year", "settlement_class", "star")
+
+    actions = ["propose_now"]
+
+    @admin.action(description=gettext_lazy("立即生成奖励建议"), permissions=["view"])
+    def propose_now(self, request: HttpRequest, queryset: QuerySet[RewardSchedule]) -> None:
+        """The nightly job's work on demand: amounts just entered take effect now, not at 02:00."""
+        created = services.disbursements_catch_up(today=timezone.localdate())
+        if created:
+            self.message_user(request, _("已生成 %(n)d 笔奖励建议，请在奖励发放台账中审批。") % {"n": created}, messages.SUCCESS)
+        else:
+            self.message_user(
+                request,
+                _("没有需要新生成的奖励建议（已生效的评定均已有奖励建议，或该年度奖励标准尚不完整）。"),
+                messages.INFO,
+            )
 
     def _frozen(self, obj: RewardSchedule | None) -> bool:
         return obj is not None and Disbursement.objects.filter(year=obj.year).exists()

@@ -16,7 +16,7 @@ from settlements.roles import is_official, is_secretary
 from settlements.selectors import settlements_visible_to
 
 from . import rules
-from .models import Disbursement, DisbursementStatus, YearBudget
+from .models import Disbursement, DisbursementStatus, RewardSchedule, YearBudget
 
 APPROVED_OR_PAID = [DisbursementStatus.APPROVED, DisbursementStatus.PAID]
 
@@ -58,6 +58,11 @@ def budget_figures(*, year: int) -> dict[str, Any]:
         rules.budget_state(budget=figures["budget"], committed=figures["committed"]) == rules.BUDGET_NEAR
     )
     return figures
+
+
+def amounts_missing(*, year: int) -> bool:
+    """True when the year has no reward amounts at all: nothing can be proposed (one query)."""
+    return not RewardSchedule.objects.filter(year=year).exists()
 
 
 def years_with_disbursements(qs: QuerySet[Disbursement]) -> list[int]:

@@ -27,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -39,7 +40,7 @@ from ratings.models import Rating, RatingStatus
 from settlements.models import Settlement, SettlementClass, User
 from settlements.roles import is_secretary
 
-from . import rules
+from . import rules, signals
 from .models import Disbursement, DisbursementStatus, RewardSchedule, YearBudget
 
 logger = logging.getLogger(__name__)
@@ -275,8 +276,12 @@ def _require_secretary(by: User) -> None:
 
 
 @transaction.atomic
-def disbursement_approve(*, disbursement: Disbursement, by: User, confirm_over_budget: bool = False) -> Disbursement:
+def disbursement_approve(
+    *, disbursement: Disbursement, by: User, confirm_over_budget: bool = False, announce: bool = True
+) -> Disbursement:
     """待审批 → 已审批. Past the year's budget only with ``confirm_over_budget``.
+
+    ``announce=False`` (the demo replaying the past) tells no listener: old news is no news.
 
     Approving an already approved (or paid) row is a no-op that returns it.
     """
@@ -308,11 +313,15 @@ def disbursement_approve(*, disbursement: Disbursement, by: User, confirm_over_b
     row._history_user = by
     row._change_reason = "超预算确认审批" if exceeds else "审批"
     row.save(update_fields=["status", "approved_by", "approved_at", "approved_over_budget"])
+    if announce:
+        transaction.on_commit(partial(signals.disbursement_approved.send, sender=Disbursement, disbursement_id=row.pk))
     return row
 
 
 @transaction.atomic
-def disbursement_mark_paid(*, disbursement: Disbursement, by: User) -> Disbursement:
+def disbursement_mark_paid(
+    *, disbursement: Disbursement, by: User, announce: bool = True
+) -> Disbursement:
     """已审批 → 已发放. Marking a paid row again is a no-op; a row not approved is refused."""
     _require_secretary(by)
     row = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
@@ -329,6 +338,8 @@ def disbursement_mark_paid(*, disbursement: Disbursement, by: User) -> Disbursem
     row._history_user = by
     row._change_reason = "登记发放"
     row.save(update_fields=["status", "paid_by", "paid_at"])
+    if announce:
+        transaction.on_commit(partial(signals.disbursement_paid.send, sender=Disbursement, disbursement_id=row.pk))
     return row
 
 

@@ -57,6 +57,7 @@ def reward_list(request: HttpRequest) -> HttpResponse:
         page=page,
         totals=selectors.totals(rows),
         budget=selectors.budget_figures(year=year) if context["is_secretary"] else None,
+        amounts_missing=selectors.amounts_missing(year=year),
     )
     return render(request, "rewards/list.html", context)
 

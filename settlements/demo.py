@@ -24,7 +24,19 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from . import rules
-from .models import PartyOrg, SelfManagement, Settlement, Township, User, Village
+from .models import (
+    CommitteeMember,
+    CommitteePost,
+    PartyOrg,
+    SelfManagement,
+    Settlement,
+    SettlementOrganisation,
+    TeamMember,
+    TeamRole,
+    Township,
+    User,
+    Village,
+)
 from .roles import ASSESSOR, OFFICIAL, SECRETARY
 
 DEMO_PASSWORD = "Demo-2026-stars!"
@@ -63,8 +75,8 @@ MOVE_IN_LAST = date(2020, 12, 31)
 MOVE_IN_SPAN_DAYS = (MOVE_IN_LAST - MOVE_IN_FIRST).days
 # 屏山县 lies around 28.6–29.0°N, 103.8–104.5°E.
 COUNTY_CENTRE = (Decimal("28.80"), Decimal("104.15"))
-PARTY_GAP_RATE = 0.15
-SELF_GAP_RATE = 0.12
+PARTY_GAP_RATE = 0.07
+SELF_GAP_RATE = 0.06
 
 
 @dataclass(frozen=True)
@@ -312,18 +324,30 @@ def build_places(n: int = DEFAULT_SETTLEMENTS, *, batch_size: int = BATCH_SIZE) 
 
 
 DEMO_USERS = (
-    # username, display name, role group, is_staff, is_superuser, tied to the first township
-    ("official", "王建华", OFFICIAL, True, False, True),
-    ("assessor", "李明远", ASSESSOR, False, False, False),
-    ("secretary", "张秀英", SECRETARY, True, True, False),
+    # username, display name, role group, is_staff, is_superuser, township index (or None)
+    ("official", "王建华", OFFICIAL, True, False, 0),
+    ("assessor", "李明远", ASSESSOR, False, False, None),
+    ("secretary", "张秀英", SECRETARY, True, True, None),
+    # An objection is heard by an assessor who took no part in the review; the second
+    # township shows that an official sees only their own.
+    ("assessor2", "陈思齐", ASSESSOR, False, False, None),
+    ("official2", "刘海燕", OFFICIAL, True, False, 1),
 )
+# Every other township's official (no usable password): they submit its self-assessments.
+TOWNSHIP_OFFICIAL_PREFIX = "xz"
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+_GIVEN = "建华明远秀英海燕思齐国强志勇丽娟文军桂兰春梅德福永红玉珍光辉小平晓东金凤宏伟"
 # Importing is granted per person, not by the role (SPEC §9: import has its own
 # permission); the demo official holds it so the admin import can be tried.
 DEMO_USER_PERMISSIONS = {"official": ("settlements.import_settlement",)}
 
 
 def first_township() -> Township:
-    code = township_code(0)
+    return nth_township(0)
+
+
+def nth_township(index: int) -> Township:
+    code = township_code(index)
     try:
         return Township.objects.get(code=code)
     except Township.DoesNotExist:
@@ -336,19 +360,24 @@ def ensure_users(*, password: str = DEMO_PASSWORD) -> list[DemoLogin]:
 
     An existing user's password is left alone: a second run changes nothing.
     """
-    township = first_township()
+    townships = {0: first_township()}
+    if Township.objects.filter(code=township_code(1)).exists():
+        townships[1] = nth_township(1)
     groups = {g.name: g for g in Group.objects.filter(name__in=[OFFICIAL, ASSESSOR, SECRETARY])}
     missing = {OFFICIAL, ASSESSOR, SECRETARY} - set(groups)
     if missing:
         raise ValueError(f"角色组不存在（{'、'.join(sorted(missing))}）：请先运行 migrate。")
     logins = []
-    for username, display, role, staff, superuser, tied in DEMO_USERS:
+    for username, display, role, staff, superuser, index in DEMO_USERS:
+        if index is not None and index not in townships:
+            continue  # a one-township county has no second official
+        township = townships[index] if index is not None else None
         wanted = {
             "display_name": display,
             "is_staff": staff,
             "is_superuser": superuser,
             "is_active": True,
-            "township_id": township.pk if tied else None,
+            "township_id": township.pk if township else None,
         }
         user = User.objects.filter(username=username).first()
         created = user is None
@@ -369,7 +398,7 @@ def ensure_users(*, password: str = DEMO_PASSWORD) -> list[DemoLogin]:
             permission = Permission.objects.get(content_type__app_label=app_label, codename=codename)
             if not user.user_permissions.filter(pk=permission.pk).exists():
                 user.user_permissions.add(permission)
-        note = f"{role} · {township.name}" if tied else role
+        note = f"{role} · {township.name}" if township else role
         logins.append(DemoLogin(username=username, role=role, note=note, created=created))
     return logins
 
@@ -381,5 +410,91 @@ def describe_logins(township_name: str | None = None) -> list[tuple[str, str]]:
         "official": f"{OFFICIAL}（{name}，可在管理后台导入/导出本乡镇聚居点）",
         "assessor": f"{ASSESSOR}（全县聚居点）",
         "secretary": f"{SECRETARY}（管理员 / admin）",
+        "assessor2": f"{ASSESSOR}（第二位考评员：处理未参与考评的异议）",
+        "official2": f"{OFFICIAL}（{PINGSHAN_TOWNSHIPS[1]}：只看得到本乡镇）",
     }
     return [(username, notes[username]) for username, *_ in DEMO_USERS]
+
+
+def _person_name(rng: random.Random) -> str:
+    return rng.choice(_SURNAMES) + "".join(rng.choice(_GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+@transaction.atomic
+def ensure_township_officials() -> int:
+    """An official for every demo township without one (no usable password); returns how many were made."""
+    group = Group.objects.get(name=OFFICIAL)
+    staffed = set(
+        User.objects.filter(groups=group, township__isnull=False).values_list("township_id", flat=True)
+    )
+    made = 0
+    for township in Township.objects.filter(code__startswith=COUNTY_CODE).order_by("code"):
+        if township.pk in staffed:
+            continue
+        username = f"{TOWNSHIP_OFFICIAL_PREFIX}{township.code[-3:]}"
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(
+                username=username, display_name=_person_name(_rng(f"official:{township.code}")),
+                township=township,
+            )
+            user.set_unusable_password()
+            user.save()
+            made += 1
+        user.groups.add(group)
+    return made
+
+
+# Most settlements have their organisation in place (the README's "most have no gaps");
+# a few still lack a role of the 5员1长 team or a named leader, as a real county does.
+TEAM_GAP_RATE = 0.05
+LEADER_GAP_RATE = 0.02
+
+
+def plan_governance(code: str, *, party_org: str, self_management: str) -> dict:
+    """Names for one settlement's organisation, committee and team: a function of its code."""
+    rng = _rng(f"governance:{code}")
+    leader = party_org in (PartyOrg.BRANCH, PartyOrg.JOINT, PartyOrg.GROUP) and rng.random() >= LEADER_GAP_RATE
+    roles = [role for role, _label in TeamRole.choices]
+    if rng.random() < TEAM_GAP_RATE:
+        roles.remove(rng.choice(roles))
+    return {
+        "party_leader_name": _person_name(rng) if leader else "",
+        "dispatched_member_name": _person_name(rng) if party_org == PartyOrg.STATION else "",
+        "executor_name": _person_name(rng) if self_management == SelfManagement.EXECUTOR else "",
+        "committee": (
+            [(CommitteePost.DIRECTOR, _person_name(rng)), (CommitteePost.DEPUTY, _person_name(rng)),
+             (CommitteePost.MEMBER, _person_name(rng))]
+            if self_management == SelfManagement.COMMITTEE
+            else []
+        ),
+        "team": [(role, _person_name(rng)) for role in roles],
+    }
+
+
+@transaction.atomic
+def build_governance(*, batch_size: int = BATCH_SIZE) -> int:
+    """Organisation, committee and 5员1长 team for demo settlements that have none yet."""
+    todo = list(
+        Settlement.objects.filter(code__startswith=COUNTY_CODE, organisation__isnull=True)
+        .order_by("code")
+        .values_list("pk", "code", "party_org", "self_management")
+    )
+    organisations, committee, team = [], [], []
+    for pk, code, party_org, self_management in todo:
+        plan = plan_governance(code, party_org=party_org, self_management=self_management)
+        organisations.append(
+            SettlementOrganisation(
+                settlement_id=pk,
+                party_leader_name=plan["party_leader_name"],
+                dispatched_member_name=plan["dispatched_member_name"],
+                executor_name=plan["executor_name"],
+            )
+        )
+        committee += [CommitteeMember(settlement_id=pk, post=post, name=name) for post, name in plan["committee"]]
+        team += [TeamMember(settlement_id=pk, role=role, name=name) for role, name in plan["team"]]
+    # Plain bulk_create like the places: generating the demo is not anyone's edit.
+    SettlementOrganisation.objects.bulk_create(organisations, batch_size=batch_size)
+    CommitteeMember.objects.bulk_create(committee, batch_size=batch_size)
+    TeamMember.objects.bulk_create(team, batch_size=batch_size)
+    return len(organisations)

@@ -117,6 +117,7 @@ class Completeness:
 @dataclass(frozen=True)
 class Pending:
     not_submitted: int = 0
+    returned: int = 0  # sent back by the county, waiting to be resubmitted (part of not_submitted)
     overdue: int = 0
     reviews_due: int = 0
     notices_open: int = 0
@@ -182,6 +183,7 @@ def _assessment_counts(rnd: Round, *, township_id: int | None) -> dict[str, int]
     return {
         "expected": sum(by_status.values()),
         "not_submitted": sum(by_status[x] for x in NOT_SUBMITTED),
+        "returned": by_status[AssessmentStatus.RETURNED],
         "overdue": by_status[AssessmentStatus.OVERDUE],
         "submitted": submitted,
         "on_time": on_time,
@@ -223,6 +225,7 @@ class LiveCounts:
         c = self.assessments
         return Pending(
             not_submitted=c.get("not_submitted", 0),
+            returned=c.get("returned", 0),
             overdue=c.get("overdue", 0),
             reviews_due=c.get("reviews_due", 0),
             notices_open=c.get("in_notice", 0),

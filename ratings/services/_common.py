@@ -238,6 +238,11 @@ def _score_rows(
     return total, vetoed
 
 
+def _announce(signal: Any, model: type[Model], **ids: int) -> None:
+    """Tell listeners (the inbox) about a workflow event once the transaction commits."""
+    transaction.on_commit(partial(signal.send, sender=model, **ids))
+
+
 def _signal_on_commit(signal: Any, rating_id: int) -> None:
     transaction.on_commit(partial(signal.send, sender=Rating, rating_id=rating_id))
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from settlements.models import User
 from settlements.roles import is_assessor, is_secretary
 
+from .. import signals
 from ..models import (
     Objection,
     ObjectionOutcome,
@@ -21,7 +22,15 @@ from ..models import (
     StarChange,
     StarChangeKind,
 )
-from ._common import _require_county, _require_official_of, _required_text, _save, _today, is_county
+from ._common import (
+    _announce,
+    _require_county,
+    _require_official_of,
+    _required_text,
+    _save,
+    _today,
+    is_county,
+)
 from .errors import Refusal, WorkflowError, WorkflowPermissionDenied
 
 # ------------------------------------------------------------- notice and objections
@@ -97,6 +106,7 @@ def objection_file(
         reviewed_by_id=rating.review.assessor_id,
     )
     _save(objection, by, "登记异议")
+    _announce(signals.objection_filed, Objection, objection_id=objection.pk)
     return objection
 
 
@@ -136,6 +146,7 @@ def objection_decide(*, objection: Objection, by: User, outcome: str, reasons: s
     objection.heard_by = by
     objection.decided_at = timezone.now()
     _save(objection, by, "异议处理")
+    _announce(signals.objection_decided, Objection, objection_id=objection.pk)
 
     if outcome == ObjectionOutcome.UPHELD and rating.status == RatingStatus.NOTICE:
         rating.status = RatingStatus.OVERTURNED

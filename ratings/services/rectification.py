@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 
 from settlements.models import User
 
-from .. import rules
+from .. import rules, signals
 from ..models import Evidence, Rectification, RectificationStatus, StarChangeKind
 from ._common import (
     CHECK_OUTCOMES,
+    _announce,
     _check_answerable,
     _lock_rectification,
     _require_county,
@@ -58,6 +59,7 @@ def rectification_issue(
     rect.issued_by = by
     rect.issued_at = timezone.now()
     _save(rect, by, "下达限期整改")
+    _announce(signals.rectification_issued, Rectification, rectification_id=rect.pk)
     return rect
 
 
@@ -169,4 +171,5 @@ def rectification_check(
     rect.checked_by = by
     rect.checked_at = timezone.now()
     _save(rect, by, "整改复查")
+    _announce(signals.rectification_checked, Rectification, rectification_id=rect.pk)
     return rect

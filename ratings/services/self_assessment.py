@@ -13,7 +13,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from settlements.models import User
 
-from .. import rules
+from .. import rules, signals
 from ..models import (
     AssessmentStatus,
     Evidence,
@@ -26,6 +26,7 @@ from ..models import (
 from ._common import (
     BATCH_SIZE,
     SELF_OPEN,
+    _announce,
     _check_self_editable,
     _check_version,
     _insert_history,
@@ -276,6 +277,7 @@ def self_assessment_send_back(
     sa.deadline = deadline
     sa.version += 1
     _save(sa, by, "退回修改")
+    _announce(signals.self_assessment_sent_back, SelfAssessment, assessment_id=sa.pk)
     return sa
 
 

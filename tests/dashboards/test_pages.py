@@ -160,7 +160,8 @@ def test_pending_work_and_completeness_of_the_current_round(large_county, login,
     sa = SelfAssessment.objects.filter(round=current)
     # Make the current round interesting: one not started, one submitted late, one
     # order overdue, one rating still in notice.
-    first, second = sa.order_by("pk")[:2]
+    first, second, third = sa.order_by("pk")[:3]
+    SelfAssessment.objects.filter(pk=third.pk).update(status=AssessmentStatus.RETURNED)
     SelfAssessment.objects.filter(pk=first.pk).update(
         status=AssessmentStatus.NOT_STARTED, submitted_at=None
     )
@@ -187,6 +188,8 @@ def test_pending_work_and_completeness_of_the_current_round(large_county, login,
             ]
         ).count()
     )
+    # issue 15: the to-do box shows the sent-back ones waiting to be resubmitted
+    assert d.pending.returned == sa.filter(status=AssessmentStatus.RETURNED).count() >= 1
     assert d.pending.overdue == sa.filter(status=AssessmentStatus.OVERDUE).count()
     assert (
         d.pending.notices_open
@@ -272,10 +275,10 @@ def test_county_dashboard_queries_do_not_grow_with_the_county(
     # counts: settlement counts, self-assessments by status, ratings by status, overdue
     # rectifications], township count, township page, the page's township stats, [live:
     # the page's township completeness], five-star target
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):  # + the bell's unread count
         assert client.get(reverse("dashboard:county")).status_code == 200
     # the same within the minute, the live counts cached: 5 fewer
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):  # + the bell's unread count
         assert client.get(reverse("dashboard:county")).status_code == 200
 
 
@@ -287,9 +290,9 @@ def test_township_dashboard_queries_do_not_grow_with_the_county(
     # session, user, groups, township, rounds, its stats of all rounds, [live: its
     # settlement counts, self-assessments by status, ratings by status, overdue
     # rectifications], five-star target
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):  # + the bell's unread count
         assert client.get(url).status_code == 200
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):  # + the bell's unread count
         assert client.get(url).status_code == 200
 
 
@@ -299,12 +302,12 @@ def test_league_queries_do_not_grow_with_the_county(
     client = login(assessor)
     # The tables were built when the history was written; a GET only reads: session,
     # user, rounds (with "rated" and the build's time and staleness), groups, townships,
-    # the page (one indexed slice).
-    with django_assert_num_queries(6):
+    # the page (one indexed slice), the bell's unread count.
+    with django_assert_num_queries(7):
         assert client.get(reverse("dashboard:league") + "?klass=2").status_code == 200
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert client.get(reverse("dashboard:league") + "?klass=2").status_code == 200
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):  # + the bell's unread count
         url = reverse("dashboard:league") + f"?klass=2&township={county[0].pk}&after=1.1"
         assert client.get(url).status_code == 200
 
@@ -317,7 +320,7 @@ def test_settlement_charts_queries_do_not_grow_with_the_county(
         Rating.objects.filter(status=RatingStatus.EFFECTIVE).order_by("-pk").first().settlement_id
     )
     # session, user, groups, settlement, its ratings, county points per area, own points per area
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):  # + the bell's unread count
         assert client.get(reverse("dashboard:settlement", args=[settlement])).status_code == 200
 
 
@@ -327,11 +330,11 @@ def test_summary_queries_do_not_grow_with_the_county(
     client = login(assessor)
     # session, user, groups, years, township count, township page, the year's rounds,
     # year-end stars, star changes, rectifications, timeliness
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):  # + the bell's unread count
         assert client.get(reverse("dashboard:summary")).status_code == 200
     # session, user, groups, township, years, the year's rounds, year-end stars, star
     # changes, rectifications, timeliness
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):  # + the bell's unread count
         assert (
             client.get(reverse("dashboard:township_summary", args=[county[0].pk])).status_code
             == 200
@@ -348,10 +351,10 @@ def test_other_pages_queries_do_not_grow_with_the_county(
         assert client.get(reverse("honour_roll") + "?klass=2").status_code == 200
     client = login(assessor)
     # session, user, groups, village count, village page
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):  # + the bell's unread count
         assert client.get(reverse("dashboard:model_villages")).status_code == 200
     # session, user, years, groups, drift per assessor
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):  # + the bell's unread count
         assert client.get(reverse("dashboard:drift")).status_code == 200
 
 

@@ -94,7 +94,7 @@ def test_queue_query_count_does_not_grow_with_settlements(
     # session, user, user's groups (role cache), current round + rubric, townships for
     # the filter, count of the round's assessments, the page (joined settlement, village,
     # township, review, review's assessor and rating)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):  # + the bell's unread count
         response = client.get(reverse("ratings:queue"))
     assert response.status_code == 200
     assert response.content.decode().count('class="actions"') == extra + 2
@@ -355,7 +355,7 @@ def test_rectification_list_query_count(client, login, assessor, rectification_a
     client = login(assessor)
     # session, user, groups, count, page of rectifications (joined settlement, village,
     # township, rating and round)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):  # + the bell's unread count
         assert client.get(reverse("ratings:rectification_list")).status_code == 200
 
 

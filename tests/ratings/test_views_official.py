@@ -123,7 +123,7 @@ def test_round_page_query_count_does_not_grow_with_settlements(
     # session, user, user's groups (role cache), current round + rubric,
     # count of the township's assessments, the page of assessments (joined settlement,
     # village, township, review)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):  # + the bell's unread count
         response = client.get(reverse("ratings:round_current"))
     assert response.status_code == 200
     assert response.content.decode().count('class="badge not_started"') == extra + 1

@@ -21,8 +21,8 @@ def scope(user, township=None):
 
 
 def test_secretary_sees_the_county_budget(secretary, ledger, django_assert_num_queries):
-    # user's groups, budget row, totals
-    with django_assert_num_queries(3):
+    # user's groups, budget row, totals, reward amounts set?
+    with django_assert_num_queries(4):
         panel = rewards_panel(scope(secretary))
     assert dict(panel.rows)["已承诺"] == "¥26,000.00"
     assert dict(panel.rows)["预算余额"] == "¥4,974,000.00"

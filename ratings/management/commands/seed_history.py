@@ -10,8 +10,9 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
-from ratings import demo_history
+from ratings import demo_history, demo_live
 
 
 class Command(BaseCommand):
@@ -34,6 +35,11 @@ class Command(BaseCommand):
             "--today", type=dt.date.fromisoformat, default=None, help="以该日期为今天（YYYY-MM-DD）"
         )
         parser.add_argument("--seed", default="demo-history", help="随机种子")
+        parser.add_argument(
+            "--live",
+            action="store_true",
+            help="演示用：最新一轮在“今天”正在进行（截止日期顺延），并通过业务服务把演示带到今天",
+        )
 
     def handle(
         self,
@@ -42,13 +48,16 @@ class Command(BaseCommand):
         item_rounds: int,
         today: dt.date | None,
         seed: str,
+        live: bool = False,
         **options: Any,
     ) -> None:
         started = time.monotonic()
         try:
             result = demo_history.build_history(
-                rounds=rounds, item_rounds=item_rounds, today=today, seed=seed
+                rounds=rounds, item_rounds=item_rounds, today=today, seed=seed, live=live
             )
+            if live:
+                moved = demo_live.make_live(today=today or timezone.localdate())
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
@@ -58,3 +67,8 @@ class Command(BaseCommand):
                 f"（{time.monotonic() - started:.1f} 秒）"
             )
         )
+        if live:
+            self.stdout.write(
+                f"演示带到今天 / brought forward: 逾期 {moved.marked_overdue}、生效 {moved.took_effect}、"
+                f"下达整改 {moved.orders_issued}、登记异议 {moved.objections_filed}"
+            )

@@ -6,6 +6,7 @@ Thin: each step is a function in settlements/demo.py. Steps run in order; a late
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
@@ -14,6 +15,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from settlements import demo
+
+HISTORY_ROUNDS = 6  # a year and a half of rounds, every one scored item by item
 
 
 class Command(BaseCommand):
@@ -32,9 +35,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-history", action="store_true", help="只生成地点和账号，不生成考评历史"
         )
+        parser.add_argument(
+            "--today",
+            type=dt.date.fromisoformat,
+            default=None,
+            help="以该日期为今天（YYYY-MM-DD，默认今天）：最新一轮在这一天正在进行",
+        )
 
     def handle(
-        self, *args: Any, settlements: int, logins_only: bool, no_history: bool = False, **options: Any
+        self,
+        *args: Any,
+        settlements: int,
+        logins_only: bool,
+        no_history: bool = False,
+        today: dt.date | None = None,
+        **options: Any,
     ) -> None:
         if not logins_only:
             if settlements < 1:
@@ -45,12 +60,22 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     places = demo.build_places(settlements)
                     demo.ensure_users()
+                    demo.ensure_township_officials()
+                    demo.build_governance()
                     if not no_history:
-                        # Rounds, ratings, rectifications and certificates, so every page has
-                        # something to show. Called by name: settlements does not import ratings.
-                        call_command("seed_history", stdout=self.stdout)
+                        # Rounds, ratings, rectifications and certificates, the newest round in
+                        # progress on ``today``, every score from its items; then reward money.
+                        # Called by name: settlements imports neither ratings nor rewards.
+                        history = ["--live", "--item-rounds", str(HISTORY_ROUNDS), "--rounds", str(HISTORY_ROUNDS)]
+                        if today is not None:
+                            history += ["--today", today.isoformat()]
+                        call_command("seed_history", *history, stdout=self.stdout)
+                        call_command("seed_rewards", *(history[-2:] if today else []), stdout=self.stdout)
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
+            if not no_history:
+                # After the commit: the workflow's notifications are delivered on commit.
+                call_command("seed_inbox", *(["--today", today.isoformat()] if today else []), stdout=self.stdout)
             self.stdout.write(
                 self.style.SUCCESS(
                     f"演示县已就绪 / demo county ready: 新建乡镇 {places.townships}、村 {places.villages}、"
