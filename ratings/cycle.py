@@ -174,6 +174,7 @@ class DailyReport:
     review_locked: list[Round] = field(default_factory=list)
     reminders: int = 0
     emails: int = 0
+    notice_ends_set: int = 0
     took_effect: int = 0
     rectifications_overdue: int = 0
 
@@ -181,7 +182,7 @@ class DailyReport:
     def changed(self) -> bool:
         return bool(
             self.opened or self.marked_overdue or self.self_locked or self.review_locked
-            or self.reminders or self.took_effect or self.rectifications_overdue
+            or self.reminders or self.notice_ends_set or self.took_effect or self.rectifications_overdue
         )
 
     def lines(self) -> list[str]:
@@ -200,6 +201,10 @@ class DailyReport:
             lines.append(
                 _("发出截止提醒：站内通知 %(notices)s 条，邮件 %(emails)s 封。")
                 % {"notices": self.reminders, "emails": self.emails}
+            )
+        if self.notice_ends_set:
+            lines.append(
+                _("节假日安排已录入，确定公示截止日期的评定：%(count)s 个。") % {"count": self.notice_ends_set}
             )
         if self.took_effect:
             lines.append(_("公示期满生效的评定：%(count)s 个。") % {"count": self.took_effect})
@@ -234,6 +239,7 @@ def daily_job(*, today: dt.date) -> DailyReport:
     ):
         report.reminders += notices
         report.emails += emails
+    report.notice_ends_set = services.ratings_notice_ends_fill()
     report.took_effect = services.ratings_take_effect_due(today=today)
     report.rectifications_overdue = rectifications_overdue_notify(today=today)
     return report

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 ONE_PLACE = Decimal("0.1")
@@ -112,13 +112,20 @@ def quarter_closed_before(day: dt.date) -> tuple[int, int]:
     return day.year, quarter
 
 
-def add_working_days(start: dt.date, days: int) -> dt.date:
-    """``days`` working days (Mon–Fri) after ``start``."""
+def add_working_days(start: dt.date, days: int, *, is_working_day: Callable[[dt.date], bool]) -> dt.date:
+    """The ``days``-th working day after ``start`` (``start`` itself never counts).
+
+    ``is_working_day`` is the calendar (China's official one in the product: holidays
+    and 调休 make-up working days); whatever it raises for a year it does not know
+    propagates, so an unknown year is never guessed.
+    """
+    if days < 0:
+        raise ValueError("days cannot be negative")
     current = start
     remaining = days
     while remaining > 0:
         current += dt.timedelta(days=1)
-        if current.weekday() < 5:
+        if is_working_day(current):
             remaining -= 1
     return current
 

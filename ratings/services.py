@@ -54,6 +54,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from settlements.calendar import CalendarYearUnknown, WorkingCalendar, working_calendar
 from settlements.models import Settlement
 from settlements.roles import is_assessor, is_official, is_secretary
 
@@ -249,6 +250,51 @@ def _score_rows(rows: Iterable[Any], rubric_items: Mapping[int, RubricItem], bon
     for row, value in zip(rows, points, strict=True):
         row.points = value
     return total, vetoed
+
+
+def notice_end(finalised_on: dt.date, working_days: int, calendar: WorkingCalendar | None = None) -> dt.date | None:
+    """The public notice's last day in China's working days, or None while a year it runs into is unknown.
+
+    An unknown year is never guessed: the rating stays in notice with its end pending
+    (objections stay open) until the county enters that year's holiday arrangement;
+    the daily job then sets the end date counted from the day of finalising, and the
+    rating takes effect after it as usual (``ratings_notice_ends_fill``).
+    """
+    calendar = calendar or working_calendar()
+    try:
+        return rules.add_working_days(finalised_on, working_days, is_working_day=calendar.is_working_day)
+    except CalendarYearUnknown:
+        return None
+
+
+def notice_until_text(rating: Rating) -> str:
+    if rating.notice_ends_on is None:
+        return _("公示截止日期待定（节假日安排尚未录入）")
+    return _("公示至 %(date)s") % {"date": rating.notice_ends_on.isoformat()}
+
+
+def ratings_notice_ends_fill() -> int:
+    """Set the end of every notice left pending by an unknown year the calendar now knows; returns how many."""
+    pending = list(
+        Rating.objects.filter(status=RatingStatus.NOTICE, notice_ends_on__isnull=True)
+        .select_related("round", "review")
+        .order_by("pk")
+    )
+    if not pending:
+        return 0
+    calendar = working_calendar()
+    filled = 0
+    for rating in pending:
+        finalised_on = rating.finalised_on or timezone.localdate(rating.review.finalised_at or rating.created_at)
+        ends = notice_end(finalised_on, rating.round.notice_working_days, calendar)
+        if ends is None:
+            continue
+        with transaction.atomic():
+            if Rating.objects.filter(pk=rating.pk, notice_ends_on__isnull=True).update(notice_ends_on=ends) == 1:
+                rating.notice_ends_on = ends
+                _record_history([rating], None, "节假日安排已录入，确定公示截止日期")
+                filled += 1
+    return filled
 
 
 def _signal_on_commit(signal: Any, rating_id: int) -> None:
@@ -782,7 +828,8 @@ def review_finalise(*, review: Review, by: Any, today: dt.date | None = None) ->
         "rubric_id": sa.rubric_id,
         "settlement_class": sa.settlement_class,
         "status": RatingStatus.NOTICE,
-        "notice_ends_on": rules.add_working_days(today, sa.round.notice_working_days),
+        "notice_ends_on": notice_end(today, sa.round.notice_working_days),
+        "finalised_on": today,
         "effective_at": None,
         "decided_by": by,
     }
@@ -800,11 +847,11 @@ def review_finalise(*, review: Review, by: Any, today: dt.date | None = None) ->
     StarChange.objects.create(
         settlement=settlement, rating=rating, kind=StarChangeKind.RATED,
         from_stars=settlement.current_star, to_stars=stars, by=by,
-        reason=_("县级考评 %(score)s 分%(veto)s，公示至 %(date)s。")
+        reason=_("县级考评 %(score)s 分%(veto)s，%(until)s。")
         % {
             "score": review.score,
             "veto": _("（触发一票否决）") if review.vetoed else "",
-            "date": rating.notice_ends_on.isoformat(),
+            "until": notice_until_text(rating),
         },
     )
     review.status = ReviewStatus.FINAL
@@ -841,7 +888,8 @@ def objection_file(
         _require_official_of(by, rating.settlement.village.township_id)
     if rating.status != RatingStatus.NOTICE:
         raise WorkflowError(_("该评定不在公示期，不能提出异议。"))
-    if _today(today) > rating.notice_ends_on:
+    # A pending end date (unknown calendar year) keeps the window open: see notice_end.
+    if rating.notice_ends_on is not None and _today(today) > rating.notice_ends_on:
         raise WorkflowError(
             _("公示期已于 %(date)s 结束，不能再提出异议。") % {"date": rating.notice_ends_on.isoformat()}
         )
@@ -978,6 +1026,11 @@ def _take_effect(rating_id: int, by: Any, today: dt.date) -> bool:
             return False
         if current.status == RatingStatus.OVERTURNED:
             raise WorkflowError(_("异议成立，该评定已撤销，不能生效。"))
+        if current.notice_ends_on is None:
+            raise WorkflowError(
+                _("公示截止日期待定：节假日安排尚未录入，录入后按工作日计算截止日期，期满后方可生效。"),
+                code="notice_end_pending",
+            )
         if today <= current.notice_ends_on:
             raise WorkflowError(
                 _("公示期至 %(date)s 结束，期满后方可生效。") % {"date": current.notice_ends_on.isoformat()}

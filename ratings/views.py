@@ -524,8 +524,8 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
                 if rating is not None:
                     messages.success(
                         request,
-                        _("已定分：%(score)s 分，进入公示，公示截止 %(date)s。")
-                        % {"score": rating.score, "date": rating.notice_ends_on.isoformat()},
+                        _("已定分：%(score)s 分，进入公示，%(until)s。")
+                        % {"score": rating.score, "until": services.notice_until_text(rating)},
                     )
                     return redirect("ratings:rating", pk=rating.pk)
                 messages.success(request, _("考评记录已保存。"))

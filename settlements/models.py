@@ -516,3 +516,33 @@ class HonourListRow(ImmutableModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.rank} {self.head_name}"
+
+
+# ------------------------------------------------------------------ county calendar
+
+
+class CalendarDayKind(models.TextChoices):
+    REST = rules.CALENDAR_REST, _("休息日")
+    WORK = rules.CALENDAR_WORK, _("调休上班日")
+
+
+class CalendarDay(models.Model):
+    """A day of the State Council's holiday arrangement, entered by the county.
+
+    Overrides the built-in calendar for that date. A year with any entry counts as
+    filled in: its other days are Monday–Friday working days (settlements.calendar).
+    """
+
+    date = models.DateField(_("日期"), unique=True)
+    kind = models.CharField(_("类型"), max_length=8, choices=CalendarDayKind.choices)
+    note = models.CharField(_("说明"), max_length=64, blank=True, help_text=_("例如：国庆节、春节调休。"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("节假日安排")
+        verbose_name_plural = _("节假日安排")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.get_kind_display()}"
