@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import admin_county  # noqa: F401  (registers the county's calendar and settings)
 from .models import GAP_LABELS, Settlement, SettlementClass, Township, User, Village
 from .resources import SettlementResource
 from .roles import OFFICIAL, sees_all_settlements

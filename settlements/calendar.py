@@ -50,5 +50,11 @@ def year_known(year: int) -> bool:
 
 
 def calendar_year_to_warn(today: dt.date) -> int | None:
-    """The year to fill in the admin now (this year, or next from 1 November), else None."""
-    return rules.calendar_year_to_warn(today, year_known)
+    """The year to fill in the admin now (this year, or next from 1 November), else None.
+
+    Always exactly one query, whatever the date, so pages that show the warning have a
+    query count that does not depend on the day they are opened.
+    """
+    first, after = dt.date(today.year, 1, 1), dt.date(today.year + 2, 1, 1)
+    in_table = {day.year for day in CalendarDay.objects.filter(date__gte=first, date__lt=after).dates("date", "year")}
+    return rules.calendar_year_to_warn(today, lambda year: year in in_table or _builtin_knows(year))
