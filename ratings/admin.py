@@ -38,6 +38,7 @@ from settlements.roles import sees_all_settlements
 from settlements.spreadsheets import SpreadsheetAdminMixin, SpreadsheetImportForm
 
 from . import rules
+from .admin_county import CountySettingsAdmin  # noqa: F401  (registers 全县设置)
 from .models import (
     Certificate,
     Evidence,

@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from settlements.county import county_settings
 from settlements.models import User
 from settlements.roles import ASSESSOR, OFFICIAL, is_secretary
 
@@ -69,7 +70,7 @@ JOB_DAYS = {
     ANNUAL: gettext_lazy("每年1月1日"),
 }
 
-REMINDER_DAYS = 3
+REMINDER_DAYS = 3  # default only: the county's setting (全县设置) decides
 NOT_SUBMITTED = (AssessmentStatus.NOT_STARTED, AssessmentStatus.DRAFT, AssessmentStatus.RETURNED)
 MAIL_SUBJECT_PREFIX = gettext_lazy("【聚居点星级评定】")
 MAIL_FOOTER = gettext_lazy("请登录聚居点星级评定系统查看处理。")
@@ -302,9 +303,9 @@ def round_deadlines_apply(*, round: Round, today: dt.date) -> tuple[int, bool, b
 
 
 def _reminder_window(today: dt.date) -> tuple[dt.date, dt.date]:
-    # From three days before a deadline until the deadline itself: a daily run missed
-    # on the exact day still reminds, and the notice key keeps it to one.
-    return today, today + dt.timedelta(days=REMINDER_DAYS)
+    # From the county's lead time (default three days) before a deadline until the deadline
+    # itself: a daily run missed on the exact day still reminds, and the notice key keeps it to one.
+    return today, today + dt.timedelta(days=county_settings().reminder_days)
 
 
 @transaction.atomic

@@ -28,6 +28,8 @@ STAGE_RE = "re"
 STAGE_FINAL = "final"
 DEFAULT_STAGE_BY_QUARTER = {1: STAGE_INITIAL, 2: STAGE_RE, 3: STAGE_INITIAL, 4: STAGE_FINAL}
 
+# Defaults only: the county sets its own in the admin (settlements.models.CountySettings,
+# whose defaults are the same numbers in settlements.rules).
 SELF_ASSESSMENT_DAYS = 10
 COUNTY_REVIEW_DAYS = 30
 NOTICE_WORKING_DAYS = 5
@@ -90,8 +92,12 @@ def max_star_applicable(score: Decimal, *, vetoed: bool = False) -> int:
     return stars_awarded(score=score, vetoed=vetoed)
 
 
-def gap_needs_reason(self_points: Decimal, county_points: Decimal, *, total: bool = False) -> bool:
-    limit = TOTAL_GAP_NEEDS_REASON if total else ITEM_GAP_NEEDS_REASON
+def gap_needs_reason(
+    self_points: Decimal, county_points: Decimal, *, total: bool = False, limit: Decimal | None = None
+) -> bool:
+    """Whether self and county scores differ by ``limit`` or more (the county's setting; default 5 / 10)."""
+    if limit is None:
+        limit = TOTAL_GAP_NEEDS_REASON if total else ITEM_GAP_NEEDS_REASON
     return abs(Decimal(county_points) - Decimal(self_points)) >= limit
 
 

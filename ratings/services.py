@@ -55,6 +55,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from settlements.calendar import CalendarYearUnknown, WorkingCalendar, working_calendar
+from settlements.county import county_settings
 from settlements.models import Settlement
 from settlements.roles import is_assessor, is_official, is_secretary
 
@@ -338,11 +339,12 @@ def round_open(
     if rubric is None:
         raise WorkflowError(_("没有当前使用的评分细则版本，请先在管理后台设定。"))
     opened_on = _today(today)
-    self_deadline = self_deadline or opened_on + dt.timedelta(days=rules.SELF_ASSESSMENT_DAYS)
-    review_deadline = review_deadline or opened_on + dt.timedelta(days=rules.COUNTY_REVIEW_DAYS)
+    county = county_settings()  # the county's own defaults (admin: 全县设置)
+    self_deadline = self_deadline or opened_on + dt.timedelta(days=county.self_assessment_days)
+    review_deadline = review_deadline or opened_on + dt.timedelta(days=county.county_review_days)
     if not opened_on <= self_deadline <= review_deadline:
         raise WorkflowError(_("截止日期须依次为：开启日期 ≤ 自评截止 ≤ 县级考评截止。"))
-    notice_days = rules.NOTICE_WORKING_DAYS if notice_working_days is None else notice_working_days
+    notice_days = county.notice_working_days if notice_working_days is None else notice_working_days
     if not 1 <= notice_days <= 30:
         raise WorkflowError(_("公示期须为1至30个工作日。"))
 
@@ -784,17 +786,21 @@ def _gap_errors(review: Review, sa: SelfAssessment) -> dict[Any, str]:
     if sa.status != AssessmentStatus.SUBMITTED or sa.score is None:
         return {}  # nothing submitted to compare with
     self_points = dict(sa.items.values_list("item_id", "points"))
+    county = county_settings()  # the gaps that need a reason are the county's to set
     errors: dict[Any, str] = {}
     for row in review.items.select_related("item").order_by("item__position", "item__code"):
         own = self_points.get(row.item_id, Decimal(0))
-        if rules.gap_needs_reason(own, row.points) and not row.gap_reason.strip():
+        if rules.gap_needs_reason(own, row.points, limit=county.item_gap_needs_reason) and not row.gap_reason.strip():
             errors[row.item_id] = _(
-                "条目 %(code)s 自评 %(self)s 分、县级 %(county)s 分，相差 5 分及以上，请填写差异说明。"
-            ) % {"code": row.item.code, "self": own, "county": row.points}
-    if rules.gap_needs_reason(sa.score, review.score, total=True) and not review.total_gap_reason.strip():
+                "条目 %(code)s 自评 %(self)s 分、县级 %(county)s 分，相差 %(limit)s 分及以上，请填写差异说明。"
+            ) % {"code": row.item.code, "self": own, "county": row.points, "limit": county.item_gap_needs_reason}
+    if (
+        rules.gap_needs_reason(sa.score, review.score, limit=county.total_gap_needs_reason)
+        and not review.total_gap_reason.strip()
+    ):
         errors["total_gap_reason"] = _(
-            "总分自评 %(self)s 分、县级 %(county)s 分，相差 10 分及以上，请填写总分差异说明。"
-        ) % {"self": sa.score, "county": review.score}
+            "总分自评 %(self)s 分、县级 %(county)s 分，相差 %(limit)s 分及以上，请填写总分差异说明。"
+        ) % {"self": sa.score, "county": review.score, "limit": county.total_gap_needs_reason}
     return errors
 
 

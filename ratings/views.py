@@ -58,6 +58,7 @@ from ratings.models import (
     RubricItem,
     SelfAssessment,
 )
+from settlements.county import county_settings
 from settlements.roles import is_official, sees_all_settlements
 from settlements.selectors import townships_visible_to
 
@@ -104,6 +105,8 @@ class ItemRow:
     self_evidence: list[Evidence] = field(default_factory=list)
     county_evidence: list[Evidence] = field(default_factory=list)
     editable: bool = False
+    # The county's item gap that needs a reason (全县设置), set where the county's entries show.
+    gap_limit: Decimal = rules.ITEM_GAP_NEEDS_REASON
     # Bound form fields for this row ({"occ": …, "note": …}), set by the view that renders a form.
     fields: dict[str, Any] = field(default_factory=dict)
 
@@ -127,7 +130,9 @@ class ItemRow:
 
     @property
     def gap_needs_reason(self) -> bool:
-        return self.county_points is not None and rules.gap_needs_reason(self.self_points, self.county_points)
+        return self.county_points is not None and rules.gap_needs_reason(
+            self.self_points, self.county_points, limit=self.gap_limit
+        )
 
 
 @dataclass
@@ -169,6 +174,7 @@ def build_rows(
         target = evidence_county if ev.side == Evidence.SIDE_COUNTY else evidence_self
         target.setdefault(ev.item_id, []).append(ev)
 
+    gap_limit = county_settings().item_gap_needs_reason if with_county else rules.ITEM_GAP_NEEDS_REASON
     rows: dict[int, ItemRow] = {}
     for item in items:
         s = self_items.get(item.pk)
@@ -186,6 +192,7 @@ def build_rows(
             self_evidence=evidence_self.get(item.pk, []),
             county_evidence=evidence_county.get(item.pk, []) if with_county else [],
             editable=item.pk in (editable_ids or set()),
+            gap_limit=gap_limit,
         )
 
     self_losses = rules.area_losses((r.item.area, r.item.kind, r.self_points) for r in rows.values())
@@ -559,6 +566,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             "send_back": send_back,
             "bonus_cap": assessment.rubric.bonus_cap,
             "self_score": assessment.score,
+            "total_gap_limit": county_settings().total_gap_needs_reason,
             "preview": preview,
             "preview_veto": preview_veto,
             "preview_stars": rules.stars_awarded(score=preview, vetoed=preview_veto),
@@ -922,10 +930,15 @@ def _certificate_queryset(user: Any):
     )
 
 
+def _certificate_context(cert: Any) -> dict[str, Any]:
+    # The signature names the county from its settings (全县设置).
+    return {"certificate": cert, "settlement": cert.settlement, "issuer": county_settings().certificate_issuer}
+
+
 @login_required
 def certificate(request: HttpRequest, pk: int) -> HttpResponse:
     cert = get_object_or_404(_certificate_queryset(request.user), pk=pk)
-    return render(request, "ratings/certificate.html", {"certificate": cert, "settlement": cert.settlement})
+    return render(request, "ratings/certificate.html", _certificate_context(cert))
 
 
 @login_required
@@ -936,7 +949,7 @@ def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     if cert.revoked_at is not None:
         # A voided plaque is not printed again; the page says why.
         return render(
-            request, "ratings/certificate.html", {"certificate": cert, "settlement": cert.settlement}, status=410
+            request, "ratings/certificate.html", _certificate_context(cert), status=410
         )
     response = HttpResponse(certificate_pdf_bytes(cert, request=request), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="certificate-{cert.number}.pdf"'

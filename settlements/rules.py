@@ -278,6 +278,18 @@ def point_value_problem(points: Decimal) -> str | None:
     return None
 
 
+# -------------------------------------------------------------- county settings
+# Defaults of the county's own settings (settlements.models.CountySettings); the
+# secretary changes them in the admin. SPEC §5: self-assessment 10 days, county review
+# 30 days, public notice 5 working days; gaps of 5 per item or 10 in total need a reason.
+DEFAULT_SELF_ASSESSMENT_DAYS = 10
+DEFAULT_COUNTY_REVIEW_DAYS = 30
+DEFAULT_NOTICE_WORKING_DAYS = 5
+DEFAULT_REMINDER_DAYS = 3
+DEFAULT_ITEM_GAP_NEEDS_REASON = Decimal("5")
+DEFAULT_TOTAL_GAP_NEEDS_REASON = Decimal("10")
+
+
 # ------------------------------------------------------------- the official calendar
 # China's working days: weekends and public holidays are rest days, and some weekends
 # are 调休 make-up working days. The State Council publishes each year's arrangement
