@@ -451,7 +451,7 @@ def _send_mail(messages: list[EmailMessage]) -> None:
 
 
 @transaction.atomic
-def round_open_queue(*, year: int, quarter: int, by: Any) -> bool:
+def round_open_queue(*, year: int, quarter: int, by: Any, allow_early: bool = False) -> bool:
     """Queue opening a round in the worker (35,000 settlements take seconds), after commit.
 
     Returns False, queuing nothing, when the round is open already. A transaction that
@@ -467,5 +467,11 @@ def round_open_queue(*, year: int, quarter: int, by: Any) -> bool:
         raise services.WorkflowError(_("年度必须在2000至2100之间。"))
     if Round.objects.filter(year=year, quarter=quarter).exists():
         return False
-    transaction.on_commit(partial(round_open_task.delay, year, quarter, by.pk))
+    if not allow_early and timezone.localdate() < rules.round_dates(year, quarter):
+        # Refused here, where the secretary sees it, not later in the worker.
+        raise services.WorkflowError(
+            _("%(year)s年第%(quarter)s季度尚未结束，提前开启须勾选确认。") % {"year": year, "quarter": quarter},
+            code="round_quarter_not_ended",
+        )
+    transaction.on_commit(partial(round_open_task.delay, year, quarter, by.pk, allow_early))
     return True

@@ -316,11 +316,15 @@ def round_open(
     self_deadline: dt.date | None = None,
     review_deadline: dt.date | None = None,
     notice_working_days: int | None = None,
+    allow_early: bool = False,
 ) -> tuple[Round, bool]:
     """Open the (year, quarter) round: freeze the current rubric, one self-assessment per settlement.
 
     Returns (round, created). An existing round is returned untouched with False, also
     when another worker opens it at the same moment (the unique constraint decides).
+    Deadlines and notice days not given come from the county's settings. A person
+    opening a round before its quarter has ended is refused unless ``allow_early``
+    (the admin's explicit confirmation); the scheduled jobs open only ended quarters.
     """
     if by is not None and not is_secretary(by):
         raise WorkflowPermissionDenied(_("只有党组织书记可以开启考评轮次。"))
@@ -339,6 +343,13 @@ def round_open(
     if rubric is None:
         raise WorkflowError(_("没有当前使用的评分细则版本，请先在管理后台设定。"))
     opened_on = _today(today)
+    quarter_ends = rules.round_dates(year, quarter) - dt.timedelta(days=1)
+    if by is not None and opened_on <= quarter_ends and not allow_early:
+        raise WorkflowError(
+            _("%(year)s年第%(quarter)s季度到%(end)s才结束，提前开启须勾选确认。")
+            % {"year": year, "quarter": quarter, "end": quarter_ends.isoformat()},
+            code="round_quarter_not_ended",
+        )
     county = county_settings()  # the county's own defaults (admin: 全县设置)
     self_deadline = self_deadline or opened_on + dt.timedelta(days=county.self_assessment_days)
     review_deadline = review_deadline or opened_on + dt.timedelta(days=county.county_review_days)
@@ -572,6 +583,57 @@ def self_assessment_send_back(
     sa.version += 1
     _save(sa, by, "退回修改")
     return sa
+
+
+@transaction.atomic
+def round_deadlines_change(
+    *,
+    round: Round,  # noqa: A002
+    self_deadline: dt.date,
+    review_deadline: dt.date,
+    reason: str,
+    by: Any,
+    today: dt.date | None = None,
+) -> Round:
+    """The secretary moves a round's deadlines, with a reason; history keeps who, when, old and new.
+
+    Self-assessments still on the round's old deadline move with it (a send-back keeps its
+    own); when the new self deadline is still ahead, those marked 逾期未报 without a county
+    review reopen as drafts, and a step whose deadline moves ahead is unlocked so the daily
+    job locks it again at the new date.
+    """
+    if not is_secretary(by):
+        raise WorkflowPermissionDenied(_("只有党组织书记可以修改轮次截止日期。"))
+    text = _required_text(reason, _("请填写修改原因。"), field="reason")
+    rnd = Round.objects.select_for_update().get(pk=round.pk)
+    if not rnd.opened_on <= self_deadline <= review_deadline:
+        raise WorkflowError(
+            _("截止日期须依次为：开启日期 ≤ 自评截止 ≤ 县级考评截止。"), code="round_deadlines_order"
+        )
+    if (rnd.self_deadline, rnd.review_deadline) == (self_deadline, review_deadline):
+        return rnd
+    today = _today(today)
+    old_self = rnd.self_deadline
+    on_old = SelfAssessment.objects.filter(round=rnd, deadline=old_self).exclude(status=AssessmentStatus.SUBMITTED)
+    moved = list(on_old.values_list("pk", flat=True))
+    now = timezone.now()
+    if moved:
+        SelfAssessment.objects.filter(pk__in=moved).update(deadline=self_deadline, updated_at=now)
+        if self_deadline >= today:
+            SelfAssessment.objects.filter(
+                pk__in=moved, status=AssessmentStatus.OVERDUE, review__isnull=True
+            ).update(status=AssessmentStatus.DRAFT, version=F("version") + 1, updated_at=now)
+        _insert_history(
+            SelfAssessment.objects.filter(pk__in=moved), by=by, reason=f"轮次截止日期修改：{text}",
+            history_type="~", now=now,
+        )
+    rnd.self_deadline, rnd.review_deadline = self_deadline, review_deadline
+    if self_deadline >= today:
+        rnd.self_locked_at = None
+    if review_deadline >= today:
+        rnd.review_locked_at = None
+    _save(rnd, by, f"修改截止日期：{text}")
+    return rnd
 
 
 @transaction.atomic

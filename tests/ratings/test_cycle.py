@@ -415,17 +415,17 @@ def test_round_open_queue_sends_the_task_only_after_commit(secretary, rubric, dj
     with mock.patch.object(tasks.round_open_task, "delay") as delay:
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             with transaction.atomic():
-                assert cycle.round_open_queue(year=2031, quarter=1, by=secretary) is True
+                assert cycle.round_open_queue(year=2031, quarter=1, by=secretary, allow_early=True) is True
                 delay.assert_not_called()
     assert len(callbacks) == 1
-    delay.assert_called_once_with(2031, 1, secretary.pk)
+    delay.assert_called_once_with(2031, 1, secretary.pk, True)
 
 
 def test_a_rolled_back_transaction_queues_nothing(secretary, rubric, django_capture_on_commit_callbacks):
     with mock.patch.object(tasks.round_open_task, "delay") as delay:
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             with pytest.raises(RuntimeError), transaction.atomic():
-                cycle.round_open_queue(year=2031, quarter=1, by=secretary)
+                cycle.round_open_queue(year=2031, quarter=1, by=secretary, allow_early=True)
                 raise RuntimeError("the admin action failed after queuing")
     assert callbacks == []
     delay.assert_not_called()
