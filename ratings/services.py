@@ -570,6 +570,14 @@ def self_assessment_send_back(
     reason = _required_text(reason, _("请填写退回原因。"), field="reason")
     if not isinstance(deadline, dt.date) or deadline < _today(today):
         raise WorkflowError({"deadline": _("新的截止日期不能早于今天。")})
+    if deadline >= sa.round.review_deadline:
+        # The county must still be able to review the corrected items within its own deadline.
+        raise WorkflowError({
+            "deadline": ValidationError(
+                _("新的截止日期须早于本轮县级考评截止日期（%(date)s）。") % {"date": sa.round.review_deadline.isoformat()},
+                code="send_back_after_review_deadline",
+            )
+        })
     rows = list(sa.items.filter(item_id__in=wanted))
     if len(rows) != len(wanted):
         raise WorkflowError({"items": _("退回条目不属于该自评。")})
