@@ -298,6 +298,11 @@ class RoundAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
     def has_open_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("ratings.add_round")
 
+    def get_list_display(self, request: HttpRequest) -> Any:
+        shown = super().get_list_display(request)
+        # Only the secretary may move deadlines: others do not see the link.
+        return shown if self.has_open_permission(request) else [f for f in shown if f != "deadlines_link"]
+
     @admin.display(description=_("截止日期"))
     def deadlines_link(self, obj: Round) -> str:
         info = self.model._meta.app_label, self.model._meta.model_name
