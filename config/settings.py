@@ -82,6 +82,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The calendar year the county still has to enter (lazy: only pages that show it ask).
+                "settlements.context_processors.calendar_warning",
             ],
         },
     },

@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_county import CountySettingsAdmin  # noqa: F401  (registers 全县设置 with the five-star target)
 from .models import AssessorRoundStat, CountyRoundStat, FiveStarTarget, RoundStat
 
 

@@ -18,9 +18,11 @@ from django.contrib.admin.actions import delete_selected
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.forms import ConfirmImportForm
 
@@ -245,6 +247,23 @@ class RoundOpenForm(forms.Form):
             for q, stage in rules.DEFAULT_STAGE_BY_QUARTER.items()
         ],
     )
+    self_deadline = forms.DateField(label=_("自评截止日期"), required=False, help_text=_("留空按全县设置的自评期限计算。"))
+    review_deadline = forms.DateField(
+        label=_("县级考评截止日期"), required=False, help_text=_("留空按全县设置的县级考评期限计算。")
+    )
+    notice_working_days = forms.IntegerField(
+        label=_("公示期（工作日）"), required=False, min_value=1, max_value=30, help_text=_("留空按全县设置。")
+    )
+    confirm_early = forms.BooleanField(
+        label=_("确认在季度结束前提前开启"), required=False,
+        help_text=_("该季度尚未结束时，须勾选此项才能开启。"),
+    )
+
+
+class RoundDeadlinesForm(forms.Form):
+    self_deadline = forms.DateField(label=_("自评截止日期"))
+    review_deadline = forms.DateField(label=_("县级考评截止日期"))
+    reason = forms.CharField(label=_("修改原因"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500)
 
 
 @admin.register(Round)
@@ -259,6 +278,7 @@ class RoundAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
         "review_deadline",
         "notice_working_days",
         "rubric",
+        "deadlines_link",
     )
     list_filter = ("year", "quarter", "stage")
     list_select_related = ("rubric",)
@@ -270,10 +290,57 @@ class RoundAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
     def has_open_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("ratings.add_round")
 
+    def get_list_display(self, request: HttpRequest) -> Any:
+        shown = super().get_list_display(request)
+        # Only the secretary may move deadlines: others do not see the link.
+        return shown if self.has_open_permission(request) else [f for f in shown if f != "deadlines_link"]
+
+    @admin.display(description=_("截止日期"))
+    def deadlines_link(self, obj: Round) -> str:
+        info = self.model._meta.app_label, self.model._meta.model_name
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:{}_{}_deadlines".format(*info), args=[obj.pk]), _("修改截止日期")
+        )
+
+    def deadlines_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The secretary moves a round's deadlines with a reason (ratings.services.round_deadlines_change)."""
+        if not self.has_open_permission(request):
+            raise PermissionDenied
+        rnd = get_object_or_404(self.scoped_queryset(request), pk=pk)
+        form = RoundDeadlinesForm(
+            request.POST or None,
+            initial={"self_deadline": rnd.self_deadline, "review_deadline": rnd.review_deadline},
+        )
+        if request.method == "POST" and form.is_valid():
+            from .services import round_deadlines_change
+
+            try:
+                round_deadlines_change(round=rnd, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                self.message_user(request, _("已修改%(round)s的截止日期。") % {"round": rnd}, messages.SUCCESS)
+                info = self.model._meta.app_label, self.model._meta.model_name
+                return HttpResponseRedirect(reverse("admin:{}_{}_change".format(*info), args=[rnd.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("修改截止日期：%(round)s") % {"round": rnd},
+            "form": form,
+            "opts": self.model._meta,
+            "intro": _("修改原因与修改前后的日期记入轮次的历史记录。仍按原截止日期的自评随之调整，退回修改的自评保留各自的截止日期。"),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/ratings/round/open.html", context)
+
     def get_urls(self) -> list[Any]:
         info = self.model._meta.app_label, self.model._meta.model_name
         return [
             path("open/", self.admin_site.admin_view(self.open_round_view), name="{}_{}_open".format(*info)),
+            path(
+                "<int:pk>/deadlines/",
+                self.admin_site.admin_view(self.deadlines_view),
+                name="{}_{}_deadlines".format(*info),
+            ),
             *super().get_urls(),
         ]
 
@@ -291,8 +358,11 @@ class RoundAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
             from .services import round_open  # the workflow's one door for opening a round
 
             try:
+                cd = form.cleaned_data
                 rnd, created = round_open(
-                    year=form.cleaned_data["year"], quarter=form.cleaned_data["quarter"], by=request.user
+                    year=cd["year"], quarter=cd["quarter"], by=request.user,
+                    self_deadline=cd["self_deadline"], review_deadline=cd["review_deadline"],
+                    notice_working_days=cd["notice_working_days"], allow_early=cd["confirm_early"],
                 )
             except ValidationError as exc:  # WorkflowError: a Chinese message for the user
                 form.add_error(None, exc.messages)

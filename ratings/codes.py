@@ -31,6 +31,8 @@ class Refusal(enum.StrEnum):
     NO_CURRENT_RUBRIC = "no_current_rubric"
     BAD_ROUND_DEADLINES = "bad_round_deadlines"
     BAD_NOTICE_DAYS = "bad_notice_days"
+    ROUND_QUARTER_NOT_ENDED = "round_quarter_not_ended"
+    ROUND_DEADLINES_ORDER = "round_deadlines_order"
     # Self-assessment
     SELF_SUBMITTED = "self_submitted"
     SELF_OVERDUE = "self_overdue"
@@ -45,6 +47,7 @@ class Refusal(enum.StrEnum):
     NO_ITEMS_CHOSEN = "no_items_chosen"
     BAD_ITEMS = "bad_items"
     DEADLINE_IN_PAST = "deadline_in_past"
+    SEND_BACK_AFTER_REVIEW_DEADLINE = "send_back_after_review_deadline"
     # Evidence
     FILE_UNNAMED = "file_unnamed"
     FILE_EMPTY = "file_empty"
@@ -68,6 +71,7 @@ class Refusal(enum.StrEnum):
     # Taking effect, certificates, stars
     RATING_OVERTURNED = "rating_overturned"
     NOTICE_NOT_OVER = "notice_not_over"
+    NOTICE_END_PENDING = "notice_end_pending"
     OBJECTION_PENDING = "objection_pending"
     RATING_NOT_EFFECTIVE = "rating_not_effective"
     NOT_FINAL_STAGE = "not_final_stage"

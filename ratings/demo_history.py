@@ -33,6 +33,7 @@ from django.db import models, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from settlements.calendar import working_calendar
 from settlements.models import Settlement, User
 from settlements.roles import ASSESSOR, OFFICIAL
 
@@ -55,6 +56,7 @@ from .models import (
     StarChange,
     StarChangeKind,
 )
+from .services import notice_end
 from .signals import ratings_rewritten
 
 DEFAULT_ROUNDS = 6  # a year and a half: enough for a trend and a full annual summary
@@ -529,9 +531,10 @@ def _build_round(
         ReviewItem.objects.bulk_create(county_rows, batch_size=BATCH_SIZE)
 
     ratings: list[Rating] = []
+    calendar = working_calendar()  # the same official calendar as real work (one query)
     for review, (plan, _sa, visit) in zip(reviews, reviewed, strict=True):
-        notice_ends = rules.add_working_days(visit, rules.NOTICE_WORKING_DAYS)
-        effective = notice_ends < today
+        notice_ends = notice_end(visit, rnd.notice_working_days, calendar)
+        effective = notice_ends is not None and notice_ends < today
         awarded = rules.stars_awarded(score=plan["county"], vetoed=plan["vetoed"])
         ratings.append(
             Rating(
@@ -547,7 +550,8 @@ def _build_round(
                 stars=awarded,
                 status=RatingStatus.EFFECTIVE if effective else RatingStatus.NOTICE,
                 notice_ends_on=notice_ends,
-                effective_at=_at(notice_ends + dt.timedelta(days=1), 9) if effective else None,
+                finalised_on=visit,
+                effective_at=_at(notice_ends + dt.timedelta(days=1), 9) if notice_ends and effective else None,
                 decided_by=plan["assessor"],
                 created_at=_at(visit, 17),
             )

@@ -391,7 +391,11 @@ class Rating(models.Model):
     awarded_stars = models.PositiveSmallIntegerField(_("评定星级"))
     stars = models.PositiveSmallIntegerField(_("星级"))
     status = models.CharField(_("状态"), max_length=12, choices=RatingStatus.choices, default=RatingStatus.NOTICE)
-    notice_ends_on = models.DateField(_("公示截止日期"))
+    # None while the notice runs into a year the working-day calendar does not know yet:
+    # the end is pending, never guessed (ratings.services.notice_end).
+    notice_ends_on = models.DateField(_("公示截止日期"), null=True, blank=True)
+    # The day of finalising, from which the notice's working days count (null on rows from before).
+    finalised_on = models.DateField(_("定分日期"), null=True, blank=True)
     effective_at = models.DateTimeField(_("生效时间"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("定分人")

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
+from settlements.county import county_settings
+
 CERTIFICATE_FONT = "Noto Sans CJK SC"
 
 
@@ -21,7 +23,12 @@ def certificate_pdf_bytes(certificate: Any, *, request: HttpRequest | None = Non
 
     html = render_to_string(
         "ratings/certificate_pdf.html",
-        {"certificate": certificate, "settlement": certificate.settlement, "font": CERTIFICATE_FONT},
+        {
+            "certificate": certificate,
+            "settlement": certificate.settlement,
+            "font": CERTIFICATE_FONT,
+            "issuer": county_settings().certificate_issuer,  # the county named on the plaque
+        },
         request=request,
     )
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()

@@ -13,6 +13,6 @@ from celery import current_app
 ROUND_OPEN_TASK = "ratings.tasks.round_open_task"
 
 
-def round_open(*, year: int, quarter: int, by_id: int | None) -> None:
+def round_open(*, year: int, quarter: int, by_id: int | None, allow_early: bool = False) -> None:
     """Open the (year, quarter) round in the worker, as the user ``by_id``."""
-    current_app.send_task(ROUND_OPEN_TASK, args=(year, quarter, by_id))
+    current_app.send_task(ROUND_OPEN_TASK, args=(year, quarter, by_id, allow_early))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 ONE_PLACE = Decimal("0.1")
@@ -28,6 +28,8 @@ STAGE_RE = "re"
 STAGE_FINAL = "final"
 DEFAULT_STAGE_BY_QUARTER = {1: STAGE_INITIAL, 2: STAGE_RE, 3: STAGE_INITIAL, 4: STAGE_FINAL}
 
+# Defaults only: the county sets its own in the admin (settlements.models.CountySettings,
+# whose defaults are the same numbers in settlements.rules).
 SELF_ASSESSMENT_DAYS = 10
 COUNTY_REVIEW_DAYS = 30
 NOTICE_WORKING_DAYS = 5
@@ -90,8 +92,12 @@ def max_star_applicable(score: Decimal, *, vetoed: bool = False) -> int:
     return stars_awarded(score=score, vetoed=vetoed)
 
 
-def gap_needs_reason(self_points: Decimal, county_points: Decimal, *, total: bool = False) -> bool:
-    limit = TOTAL_GAP_NEEDS_REASON if total else ITEM_GAP_NEEDS_REASON
+def gap_needs_reason(
+    self_points: Decimal, county_points: Decimal, *, total: bool = False, limit: Decimal | None = None
+) -> bool:
+    """Whether self and county scores differ by ``limit`` or more (the county's setting; default 5 / 10)."""
+    if limit is None:
+        limit = TOTAL_GAP_NEEDS_REASON if total else ITEM_GAP_NEEDS_REASON
     return abs(Decimal(county_points) - Decimal(self_points)) >= limit
 
 
@@ -112,13 +118,20 @@ def quarter_closed_before(day: dt.date) -> tuple[int, int]:
     return day.year, quarter
 
 
-def add_working_days(start: dt.date, days: int) -> dt.date:
-    """``days`` working days (Mon–Fri) after ``start``."""
+def add_working_days(start: dt.date, days: int, *, is_working_day: Callable[[dt.date], bool]) -> dt.date:
+    """The ``days``-th working day after ``start`` (``start`` itself never counts).
+
+    ``is_working_day`` is the calendar (China's official one in the product: holidays
+    and 调休 make-up working days); whatever it raises for a year it does not know
+    propagates, so an unknown year is never guessed.
+    """
+    if days < 0:
+        raise ValueError("days cannot be negative")
     current = start
     remaining = days
     while remaining > 0:
         current += dt.timedelta(days=1)
-        if current.weekday() < 5:
+        if is_working_day(current):
             remaining -= 1
     return current
 

@@ -18,7 +18,8 @@ from django.utils import timezone
 from core.tasks import RETRYING
 from settlements.models import User
 
-from .services import cycle, round_open
+from . import services
+from .services import cycle
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +55,8 @@ def daily_job(day: str | None = None) -> None:
 
 
 @shared_task(name="ratings.tasks.round_open_task", **RETRYING)
-def round_open_task(year: int, quarter: int, by_id: int | None = None) -> None:
-    """Open a round queued by ``services.round_open_queue`` (sent by name from ratings.queue)."""
+def round_open_task(year: int, quarter: int, by_id: int | None = None, allow_early: bool = False) -> None:
+    """Open a round queued from the admin (ratings.services.round_open_queue)."""
     by = User.objects.get(pk=by_id) if by_id is not None else None
-    rnd, created = round_open(year=year, quarter=quarter, by=by)
+    rnd, created = services.round_open(year=year, quarter=quarter, by=by, allow_early=allow_early)
     logger.info("round_open %s: %s", rnd, "opened" if created else "already open")

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import ScopedAdminMixin, ScopedHistoryAdmin
 from core.spreadsheets.admin import SpreadsheetAdminMixin
 
+from . import admin_county  # noqa: F401  (registers the county's calendar and settings)
 from .admin_filters import class_filter, star_filter, township_filter
 from .governance import admin as governance_admin  # noqa: F401  (registers the governance models)
 from .models import GAP_LABELS, Settlement, SettlementClass, Township, User, Village

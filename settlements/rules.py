@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
 # (minimum households, class) from the top down; anything below the last is class IV.
 # "100户以上" includes 100 in official usage, so 100 households is class I.
 CLASS_THRESHOLDS: tuple[tuple[int, int], ...] = ((100, 1), (50, 2), (20, 3))
@@ -85,3 +90,84 @@ def organisation_gaps(
     elif self_management != wanted_self:
         gaps.append("self_form")
     return gaps
+
+
+# -------------------------------------------------------------- county settings
+# Defaults of the county's own settings (settlements.models.CountySettings); the
+# secretary changes them in the admin. SPEC §5: self-assessment 10 days, county review
+# 30 days, public notice 5 working days; gaps of 5 per item or 10 in total need a reason.
+DEFAULT_SELF_ASSESSMENT_DAYS = 10
+DEFAULT_COUNTY_REVIEW_DAYS = 30
+DEFAULT_NOTICE_WORKING_DAYS = 5
+DEFAULT_REMINDER_DAYS = 3
+DEFAULT_ITEM_GAP_NEEDS_REASON = Decimal("5")
+DEFAULT_TOTAL_GAP_NEEDS_REASON = Decimal("10")
+
+
+# ------------------------------------------------------------- the official calendar
+# China's working days: weekends and public holidays are rest days, and some weekends
+# are 调休 make-up working days. The State Council publishes each year's arrangement
+# late in the year before, so a year may be unknown: it is never guessed.
+
+CALENDAR_REST = "rest"  # 休息日 (a holiday, also on a weekday)
+CALENDAR_WORK = "work"  # 调休上班日 (a working day, also on a weekend)
+# From this day of the year before (1 November) an unknown year is warned about.
+CALENDAR_WARN_FROM = (11, 1)
+
+
+class CalendarYearUnknown(LookupError):
+    """The calendar has no arrangement for ``year``: neither built in nor in the county's table."""
+
+    def __init__(self, year: int) -> None:
+        super().__init__(year)
+        self.year = year
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    """Which days are working days, from the county's table over a built-in source.
+
+    ``days`` holds the county's entries (date → ``CALENDAR_REST``/``CALENDAR_WORK``); they
+    win over the built-in source. A year the built-in source does not know counts as
+    filled in once it has any entry: its other days follow Monday–Friday. ``builtin`` answers for the years it knows and
+    raises ``NotImplementedError`` for the others (the ``chinese_calendar`` contract).
+    """
+
+    days: Mapping[dt.date, str]
+    builtin: Callable[[dt.date], bool] | None = None
+
+    @property
+    def table_years(self) -> frozenset[int]:
+        return frozenset(day.year for day in self.days)
+
+    def is_working_day(self, day: dt.date) -> bool:
+        kind = self.days.get(day)
+        if kind is not None:
+            return kind == CALENDAR_WORK
+        if self.builtin is not None:
+            try:
+                return bool(self.builtin(day))
+            except NotImplementedError:
+                pass
+        if day.year in self.table_years:
+            return day.weekday() < 5
+        raise CalendarYearUnknown(day.year)
+
+    def knows_year(self, year: int) -> bool:
+        try:
+            self.is_working_day(dt.date(year, 1, 1))
+        except CalendarYearUnknown:
+            return False
+        return True
+
+
+def calendar_year_to_warn(today: dt.date, knows_year: Callable[[int], bool]) -> int | None:
+    """The year the county must fill in now, else None.
+
+    This year if unknown; next year from 1 November on if unknown.
+    """
+    if not knows_year(today.year):
+        return today.year
+    if (today.month, today.day) >= CALENDAR_WARN_FROM and not knows_year(today.year + 1):
+        return today.year + 1
+    return None

@@ -55,7 +55,15 @@ from .effect import (
 )
 from .errors import Refusal, StaleVersion, WorkflowError, WorkflowPermissionDenied
 from .evidence import Uploads, evidence_add, evidence_add_many
-from .notice import may_hear_objection, objection_decide, objection_excluded_hearers, objection_file
+from .notice import (
+    may_hear_objection,
+    notice_end,
+    notice_until_text,
+    objection_decide,
+    objection_excluded_hearers,
+    objection_file,
+    ratings_notice_ends_fill,
+)
 from .rectification import (
     rectification_answer,
     rectification_check,
@@ -63,7 +71,7 @@ from .rectification import (
     rectification_issue,
 )
 from .review import review_finalise, review_record, review_save
-from .rounds import round_open, round_open_queue
+from .rounds import round_deadlines_change, round_open, round_open_queue
 from .self_assessment import (
     self_assessment_save,
     self_assessment_send_back,
@@ -73,6 +81,10 @@ from .self_assessment import (
 )
 
 __all__ = [
+    "notice_end",
+    "notice_until_text",
+    "ratings_notice_ends_fill",
+    "round_deadlines_change",
     "BATCH_SIZE",
     "CHECK_OUTCOMES",
     "MAX_OCCURRENCES",

@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from settlements.county import county_settings
 from settlements.models import User
 from settlements.roles import ASSESSOR, OFFICIAL
 
@@ -45,6 +46,7 @@ from ..models import (
     SelfAssessment,
 )
 from .effect import ratings_take_effect_due
+from .notice import ratings_notice_ends_fill
 from .rounds import round_open
 from .self_assessment import self_assessments_mark_overdue
 
@@ -71,7 +73,7 @@ JOB_DAYS = {
     ANNUAL: gettext_lazy("每年1月1日"),
 }
 
-REMINDER_DAYS = 3
+REMINDER_DAYS = 3  # default only: the county's setting (全县设置) decides
 NOT_SUBMITTED = (AssessmentStatus.NOT_STARTED, AssessmentStatus.DRAFT, AssessmentStatus.RETURNED)
 MAIL_SUBJECT_PREFIX = gettext_lazy("【聚居点星级评定】")
 MAIL_FOOTER = gettext_lazy("请登录聚居点星级评定系统查看处理。")
@@ -178,6 +180,7 @@ class DailyReport:
     review_locked: list[Round] = field(default_factory=list)
     reminders: int = 0
     emails: int = 0
+    notice_ends_set: int = 0
     took_effect: int = 0
     rectifications_overdue: int = 0
 
@@ -189,6 +192,7 @@ class DailyReport:
             or self.self_locked
             or self.review_locked
             or self.reminders
+            or self.notice_ends_set
             or self.took_effect
             or self.rectifications_overdue
         )
@@ -209,6 +213,10 @@ class DailyReport:
             lines.append(
                 _("发出截止提醒：站内通知 %(notices)s 条，邮件 %(emails)s 封。")
                 % {"notices": self.reminders, "emails": self.emails}
+            )
+        if self.notice_ends_set:
+            lines.append(
+                _("节假日安排已录入，确定公示截止日期的评定：%(count)s 个。") % {"count": self.notice_ends_set}
             )
         if self.took_effect:
             lines.append(_("公示期满生效的评定：%(count)s 个。") % {"count": self.took_effect})
@@ -243,6 +251,7 @@ def daily_job(*, today: dt.date) -> DailyReport:
     ):
         report.reminders += notices
         report.emails += emails
+    report.notice_ends_set = ratings_notice_ends_fill()
     report.took_effect = ratings_take_effect_due(today=today)
     report.rectifications_overdue = rectifications_overdue_notify(today=today)
     return report
@@ -311,9 +320,9 @@ def round_deadlines_apply(*, round: Round, today: dt.date) -> tuple[int, bool, b
 
 
 def _reminder_window(today: dt.date) -> tuple[dt.date, dt.date]:
-    # From three days before a deadline until the deadline itself: a daily run missed
-    # on the exact day still reminds, and the notice key keeps it to one.
-    return today, today + dt.timedelta(days=REMINDER_DAYS)
+    # From the county's lead time (default three days) before a deadline until the deadline
+    # itself: a daily run missed on the exact day still reminds, and the notice key keeps it to one.
+    return today, today + dt.timedelta(days=county_settings().reminder_days)
 
 
 @transaction.atomic

@@ -134,6 +134,11 @@ def _take_effect(rating_id: int, by: User | None, today: dt.date) -> bool:
             raise WorkflowError(
                 _("异议成立，该评定已撤销，不能生效。"), code=Refusal.RATING_OVERTURNED
             )
+        if current.notice_ends_on is None:
+            raise WorkflowError(
+                _("公示截止日期待定：节假日安排尚未录入，录入后按工作日计算截止日期，期满后方可生效。"),
+                code=Refusal.NOTICE_END_PENDING,
+            )
         if today <= current.notice_ends_on:
             raise WorkflowError(
                 _("公示期至 %(date)s 结束，期满后方可生效。")

@@ -8,10 +8,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from settlements.calendar import CalendarYearUnknown, WorkingCalendar, working_calendar
 from settlements.models import User
 from settlements.roles import is_assessor, is_secretary
 
-from .. import signals
+from .. import rules, signals
 from ..models import (
     Objection,
     ObjectionOutcome,
@@ -24,6 +25,7 @@ from ..models import (
 )
 from ._common import (
     _announce,
+    _record_history,
     _require_county,
     _require_official_of,
     _required_text,
@@ -61,6 +63,60 @@ def may_hear_objection(*, by: User, objection: Objection, excluded: set[int]) ->
     return is_county(by) and by.pk not in excluded and by.pk != objection.reviewed_by_id
 
 
+def notice_end(
+    finalised_on: dt.date, working_days: int, calendar: WorkingCalendar | None = None
+) -> dt.date | None:
+    """The public notice's last day in China's working days, or None while a year it runs into is unknown.
+
+    An unknown year is never guessed: the rating stays in notice with its end pending
+    (objections stay open) until the county enters that year's holiday arrangement;
+    the daily job then sets the end date counted from the day of finalising, and the
+    rating takes effect after it as usual (``ratings_notice_ends_fill``).
+    """
+    calendar = calendar or working_calendar()
+    try:
+        return rules.add_working_days(
+            finalised_on, working_days, is_working_day=calendar.is_working_day
+        )
+    except CalendarYearUnknown:
+        return None
+
+
+def notice_until_text(rating: Rating) -> str:
+    if rating.notice_ends_on is None:
+        return _("公示截止日期待定（节假日安排尚未录入）")
+    return _("公示至 %(date)s") % {"date": rating.notice_ends_on.isoformat()}
+
+
+def ratings_notice_ends_fill() -> int:
+    """Set the end of every notice left pending by an unknown year the calendar now knows; returns how many."""
+    pending = list(
+        Rating.objects.filter(status=RatingStatus.NOTICE, notice_ends_on__isnull=True)
+        .select_related("round", "review")
+        .order_by("pk")
+    )
+    if not pending:
+        return 0
+    calendar = working_calendar()
+    filled = 0
+    for rating in pending:
+        finalised_on = rating.finalised_on or timezone.localdate(
+            rating.review.finalised_at or rating.created_at
+        )
+        ends = notice_end(finalised_on, rating.round.notice_working_days, calendar)
+        if ends is None:
+            continue
+        with transaction.atomic():
+            updated = Rating.objects.filter(pk=rating.pk, notice_ends_on__isnull=True).update(
+                notice_ends_on=ends
+            )
+            if updated == 1:
+                rating.notice_ends_on = ends
+                _record_history([rating], None, "节假日安排已录入，确定公示截止日期")
+                filled += 1
+    return filled
+
+
 @transaction.atomic
 def objection_file(
     *,
@@ -85,7 +141,8 @@ def objection_file(
         _require_official_of(by, rating.settlement.village.township_id)
     if rating.status != RatingStatus.NOTICE:
         raise WorkflowError(_("该评定不在公示期，不能提出异议。"), code=Refusal.NOT_IN_NOTICE)
-    if (filed_on or _today(today)) > rating.notice_ends_on:
+    # A pending end date (unknown calendar year) keeps the window open: see notice_end.
+    if rating.notice_ends_on is not None and (filed_on or _today(today)) > rating.notice_ends_on:
         raise WorkflowError(
             _("公示期已于 %(date)s 结束，不能再提出异议。")
             % {"date": rating.notice_ends_on.isoformat()},

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from settlements.county import county_settings
 from settlements.models import Settlement, User
 
 from .. import rules
@@ -42,6 +43,7 @@ from ._common import (
 )
 from .errors import Refusal, WorkflowError
 from .evidence import Uploads, evidence_add_many
+from .notice import notice_end, notice_until_text
 
 # -------------------------------------------------------------------- county review
 
@@ -159,20 +161,27 @@ def _gap_errors(review: Review, sa: SelfAssessment) -> dict[Any, str]:
     if sa.status != AssessmentStatus.SUBMITTED or sa.score is None:
         return {}  # nothing submitted to compare with
     self_points = dict(sa.items.values_list("item_id", "points"))
+    county = county_settings()  # the gaps that need a reason are the county's to set
     errors: dict[Any, str] = {}
     for row in review.items.select_related("item").order_by("item__position", "item__code"):
         own = self_points.get(row.item_id, Decimal(0))
-        if rules.gap_needs_reason(own, row.points) and not row.gap_reason.strip():
+        needs = rules.gap_needs_reason(own, row.points, limit=county.item_gap_needs_reason)
+        if needs and not row.gap_reason.strip():
             errors[row.item_id] = _(
-                "条目 %(code)s 自评 %(self)s 分、县级 %(county)s 分，相差 5 分及以上，请填写差异说明。"
-            ) % {"code": row.item.code, "self": own, "county": row.points}
+                "条目 %(code)s 自评 %(self)s 分、县级 %(county)s 分，相差 %(limit)s 分及以上，请填写差异说明。"
+            ) % {
+                "code": row.item.code,
+                "self": own,
+                "county": row.points,
+                "limit": county.item_gap_needs_reason,
+            }
     if (
-        rules.gap_needs_reason(sa.score, review.score, total=True)
+        rules.gap_needs_reason(sa.score, review.score, limit=county.total_gap_needs_reason)
         and not review.total_gap_reason.strip()
     ):
         errors["total_gap_reason"] = _(
-            "总分自评 %(self)s 分、县级 %(county)s 分，相差 10 分及以上，请填写总分差异说明。"
-        ) % {"self": sa.score, "county": review.score}
+            "总分自评 %(self)s 分、县级 %(county)s 分，相差 %(limit)s 分及以上，请填写总分差异说明。"
+        ) % {"self": sa.score, "county": review.score, "limit": county.total_gap_needs_reason}
     return errors
 
 
@@ -208,7 +217,8 @@ def review_finalise(*, review: Review, by: User, today: dt.date | None = None) -
         "rubric_id": sa.rubric_id,
         "settlement_class": sa.settlement_class,
         "status": RatingStatus.NOTICE,
-        "notice_ends_on": rules.add_working_days(today, sa.round.notice_working_days),
+        "notice_ends_on": notice_end(today, sa.round.notice_working_days),
+        "finalised_on": today,
         "effective_at": None,
         "decided_by": by,
     }
@@ -231,11 +241,11 @@ def review_finalise(*, review: Review, by: User, today: dt.date | None = None) -
         from_stars=settlement.current_star,
         to_stars=stars,
         by=by,
-        reason=_("县级考评 %(score)s 分%(veto)s，公示至 %(date)s。")
+        reason=_("县级考评 %(score)s 分%(veto)s，%(until)s。")
         % {
             "score": review.score,
             "veto": _("（触发一票否决）") if review.vetoed else "",
-            "date": rating.notice_ends_on.isoformat(),
+            "until": notice_until_text(rating),
         },
     )
     review.status = ReviewStatus.FINAL

@@ -7,16 +7,17 @@ from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Value
+from django.db.models import F, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from settlements.county import county_settings
 from settlements.models import Settlement, User
 from settlements.roles import is_secretary
 
 from .. import queue, rules
-from ..models import Round, Rubric, SelfAssessment
-from ._common import _insert_history, _insert_select, _save, _today
+from ..models import AssessmentStatus, Round, Rubric, SelfAssessment
+from ._common import _insert_history, _insert_select, _required_text, _save, _today
 from .errors import Refusal, WorkflowError, WorkflowPermissionDenied
 
 # -------------------------------------------------------------------------- rounds
@@ -45,11 +46,15 @@ def round_open(
     self_deadline: dt.date | None = None,
     review_deadline: dt.date | None = None,
     notice_working_days: int | None = None,
+    allow_early: bool = False,
 ) -> tuple[Round, bool]:
     """Open the (year, quarter) round: freeze the current rubric, one self-assessment per settlement.
 
     Returns (round, created). An existing round is returned untouched with False, also
     when another worker opens it at the same moment (the unique constraint decides).
+    Deadlines and notice days not given come from the county's settings. A person
+    opening a round before its quarter has ended is refused unless ``allow_early``
+    (the admin's explicit confirmation); the scheduled jobs open only ended quarters.
     """
     _check_opening(year=year, quarter=quarter, by=by)
     existing = Round.objects.filter(year=year, quarter=quarter).first()
@@ -65,14 +70,24 @@ def round_open(
             _("没有当前使用的评分细则版本，请先在管理后台设定。"), code=Refusal.NO_CURRENT_RUBRIC
         )
     opened_on = _today(today)
-    self_deadline = self_deadline or opened_on + dt.timedelta(days=rules.SELF_ASSESSMENT_DAYS)
-    review_deadline = review_deadline or opened_on + dt.timedelta(days=rules.COUNTY_REVIEW_DAYS)
+    quarter_ends = rules.round_dates(year, quarter) - dt.timedelta(days=1)
+    if by is not None and opened_on <= quarter_ends and not allow_early:
+        raise WorkflowError(
+            _("%(year)s年第%(quarter)s季度到%(end)s才结束，提前开启须勾选确认。")
+            % {"year": year, "quarter": quarter, "end": quarter_ends.isoformat()},
+            code=Refusal.ROUND_QUARTER_NOT_ENDED,
+        )
+    county = county_settings()  # the county's own defaults (admin: 全县设置)
+    self_deadline = self_deadline or opened_on + dt.timedelta(days=county.self_assessment_days)
+    review_deadline = review_deadline or opened_on + dt.timedelta(days=county.county_review_days)
     if not opened_on <= self_deadline <= review_deadline:
         raise WorkflowError(
             _("截止日期须依次为：开启日期 ≤ 自评截止 ≤ 县级考评截止。"),
             code=Refusal.BAD_ROUND_DEADLINES,
         )
-    notice_days = rules.NOTICE_WORKING_DAYS if notice_working_days is None else notice_working_days
+    notice_days = (
+        county.notice_working_days if notice_working_days is None else notice_working_days
+    )
     if not 1 <= notice_days <= 30:
         raise WorkflowError(_("公示期须为1至30个工作日。"), code=Refusal.BAD_NOTICE_DAYS)
 
@@ -138,7 +153,7 @@ def round_open(
 
 
 @transaction.atomic
-def round_open_queue(*, year: int, quarter: int, by: User) -> bool:
+def round_open_queue(*, year: int, quarter: int, by: User, allow_early: bool = False) -> bool:
     """Queue opening a round in the worker (35,000 settlements take seconds), after commit.
 
     Returns False, queuing nothing, when the round is open already. A transaction that
@@ -152,5 +167,75 @@ def round_open_queue(*, year: int, quarter: int, by: User) -> bool:
     _check_opening(year=year, quarter=quarter, by=by)
     if Round.objects.filter(year=year, quarter=quarter).exists():
         return False
-    transaction.on_commit(partial(queue.round_open, year=year, quarter=quarter, by_id=by.pk))
+    if not allow_early and timezone.localdate() < rules.round_dates(year, quarter):
+        # Refused here, where the secretary sees it, not later in the worker.
+        raise WorkflowError(
+            _("%(year)s年第%(quarter)s季度尚未结束，提前开启须勾选确认。")
+            % {"year": year, "quarter": quarter},
+            code=Refusal.ROUND_QUARTER_NOT_ENDED,
+        )
+    transaction.on_commit(
+        partial(
+            queue.round_open, year=year, quarter=quarter, by_id=by.pk, allow_early=allow_early
+        )
+    )
     return True
+
+
+@transaction.atomic
+def round_deadlines_change(
+    *,
+    round: Round,  # noqa: A002
+    self_deadline: dt.date,
+    review_deadline: dt.date,
+    reason: str,
+    by: User,
+    today: dt.date | None = None,
+) -> Round:
+    """The secretary moves a round's deadlines, with a reason; history keeps who, when, old and new.
+
+    Self-assessments still on the round's old deadline move with it (a send-back keeps its
+    own); when the new self deadline is still ahead, those marked 逾期未报 without a county
+    review reopen as drafts, and a step whose deadline moves ahead is unlocked so the daily
+    job locks it again at the new date.
+    """
+    if not is_secretary(by):
+        raise WorkflowPermissionDenied(
+            _("只有党组织书记可以修改轮次截止日期。"), code=Refusal.NOT_SECRETARY
+        )
+    text = _required_text(reason, _("请填写修改原因。"), field="reason")
+    rnd = Round.objects.select_for_update().get(pk=round.pk)
+    if not rnd.opened_on <= self_deadline <= review_deadline:
+        raise WorkflowError(
+            _("截止日期须依次为：开启日期 ≤ 自评截止 ≤ 县级考评截止。"),
+            code=Refusal.ROUND_DEADLINES_ORDER,
+        )
+    if (rnd.self_deadline, rnd.review_deadline) == (self_deadline, review_deadline):
+        return rnd
+    today = _today(today)
+    old_self = rnd.self_deadline
+    on_old = SelfAssessment.objects.filter(round=rnd, deadline=old_self).exclude(
+        status=AssessmentStatus.SUBMITTED
+    )
+    moved = list(on_old.values_list("pk", flat=True))
+    now = timezone.now()
+    if moved:
+        SelfAssessment.objects.filter(pk__in=moved).update(deadline=self_deadline, updated_at=now)
+        if self_deadline >= today:
+            SelfAssessment.objects.filter(
+                pk__in=moved, status=AssessmentStatus.OVERDUE, review__isnull=True
+            ).update(status=AssessmentStatus.DRAFT, version=F("version") + 1, updated_at=now)
+        _insert_history(
+            SelfAssessment.objects.filter(pk__in=moved),
+            by=by,
+            reason=f"轮次截止日期修改：{text}",
+            history_type="~",
+            now=now,
+        )
+    rnd.self_deadline, rnd.review_deadline = self_deadline, review_deadline
+    if self_deadline >= today:
+        rnd.self_locked_at = None
+    if review_deadline >= today:
+        rnd.review_locked_at = None
+    _save(rnd, by, f"修改截止日期：{text}")
+    return rnd

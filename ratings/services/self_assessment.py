@@ -263,6 +263,15 @@ def self_assessment_send_back(
         raise WorkflowError(
             {"deadline": _("新的截止日期不能早于今天。")}, code=Refusal.DEADLINE_IN_PAST
         )
+    if deadline >= sa.round.review_deadline:
+        # The county must still be able to review the corrected items within its own deadline.
+        raise WorkflowError(
+            {
+                "deadline": _("新的截止日期须早于本轮县级考评截止日期（%(date)s）。")
+                % {"date": sa.round.review_deadline.isoformat()}
+            },
+            code=Refusal.SEND_BACK_AFTER_REVIEW_DEADLINE,
+        )
     rows = list(sa.items.filter(item_id__in=wanted))
     if len(rows) != len(wanted):
         raise WorkflowError({"items": _("退回条目不属于该自评。")}, code=Refusal.BAD_ITEMS)

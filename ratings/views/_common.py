@@ -26,6 +26,7 @@ from ratings.models import (
     RubricItem,
     SelfAssessment,
 )
+from settlements.county import county_settings
 
 QUEUE_PAGE_SIZE = 50
 ROUND_PAGE_SIZE = 100
@@ -55,6 +56,8 @@ class ItemRow:
     self_evidence: list[Evidence] = field(default_factory=list)
     county_evidence: list[Evidence] = field(default_factory=list)
     editable: bool = False
+    # The county's item gap that needs a reason (全县设置), set where the county's entries show.
+    gap_limit: Decimal = rules.ITEM_GAP_NEEDS_REASON
     # Bound form fields for this row ({"occ": …, "note": …}), set by the view that renders a form.
     fields: dict[str, Any] = field(default_factory=dict)
 
@@ -78,7 +81,9 @@ class ItemRow:
 
     @property
     def gap_needs_reason(self) -> bool:
-        return self.county_points is not None and rules.gap_needs_reason(self.self_points, self.county_points)
+        return self.county_points is not None and rules.gap_needs_reason(
+            self.self_points, self.county_points, limit=self.gap_limit
+        )
 
 
 @dataclass
@@ -120,6 +125,9 @@ def build_rows(
         target = evidence_county if ev.side == Evidence.SIDE_COUNTY else evidence_self
         target.setdefault(ev.item_id, []).append(ev)
 
+    gap_limit = (
+        county_settings().item_gap_needs_reason if with_county else rules.ITEM_GAP_NEEDS_REASON
+    )
     rows: dict[int, ItemRow] = {}
     for item in items:
         s = self_items.get(item.pk)
@@ -137,6 +145,7 @@ def build_rows(
             self_evidence=evidence_self.get(item.pk, []),
             county_evidence=evidence_county.get(item.pk, []) if with_county else [],
             editable=item.pk in (editable_ids or set()),
+            gap_limit=gap_limit,
         )
 
     self_losses = rules.area_losses((r.item.area, r.item.kind, r.self_points) for r in rows.values())

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from ratings import selectors
+from settlements.county import county_settings
 
 # ---------------------------------------------------------------------------- evidence
 
@@ -42,10 +43,19 @@ def _certificate_queryset(user: Any):
     )
 
 
+def _certificate_context(cert: Any) -> dict[str, Any]:
+    # The signature names the county from its settings (全县设置).
+    return {
+        "certificate": cert,
+        "settlement": cert.settlement,
+        "issuer": county_settings().certificate_issuer,
+    }
+
+
 @login_required
 def certificate(request: HttpRequest, pk: int) -> HttpResponse:
     cert = get_object_or_404(_certificate_queryset(request.user), pk=pk)
-    return render(request, "ratings/certificate.html", {"certificate": cert, "settlement": cert.settlement})
+    return render(request, "ratings/certificate.html", _certificate_context(cert))
 
 
 @login_required
@@ -56,7 +66,7 @@ def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     if cert.revoked_at is not None:
         # A voided plaque is not printed again; the page says why.
         return render(
-            request, "ratings/certificate.html", {"certificate": cert, "settlement": cert.settlement}, status=410
+            request, "ratings/certificate.html", _certificate_context(cert), status=410
         )
     response = HttpResponse(certificate_pdf_bytes(cert, request=request), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="certificate-{cert.number}.pdf"'

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from ratings import rules, selectors, services
 from ratings.forms import QueueFilterForm, ReviewForm, SendBackForm, add_service_error
 from ratings.models import AssessmentStatus, ReviewStatus, Round
+from settlements.county import county_settings
 from settlements.roles import sees_all_settlements
 from settlements.selectors import townships_visible_to
 
@@ -118,8 +119,8 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
                 if rating is not None:
                     messages.success(
                         request,
-                        _("已定分：%(score)s 分，进入公示，公示截止 %(date)s。")
-                        % {"score": rating.score, "date": rating.notice_ends_on.isoformat()},
+                        _("已定分：%(score)s 分，进入公示，%(until)s。")
+                        % {"score": rating.score, "until": services.notice_until_text(rating)},
                     )
                     return redirect("ratings:rating", pk=rating.pk)
                 messages.success(request, _("考评记录已保存。"))
@@ -153,6 +154,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             "send_back": send_back,
             "bonus_cap": assessment.rubric.bonus_cap,
             "self_score": assessment.score,
+            "total_gap_limit": county_settings().total_gap_needs_reason,
             "preview": preview,
             "preview_veto": preview_veto,
             "preview_stars": rules.stars_awarded(score=preview, vetoed=preview_veto),

@@ -64,8 +64,8 @@
         }
         var selfPoints = row.getAttribute("data-self-points");
         if (selfPoints !== null) {
-          // A gap of 5 points or more on an item needs the assessor's reason.
-          var needs = Math.abs(pts - tenths(selfPoints)) >= 50;
+          // A gap of the county's limit (default 5 points) or more on an item needs the assessor's reason.
+          var needs = Math.abs(pts - tenths(selfPoints)) >= tenths(row.getAttribute("data-gap-limit") || "5");
           row.classList.toggle("gap-warn", needs);
         }
       }
@@ -87,7 +87,7 @@
         var gap = total - tenths(selfTotal);
         gapOut.textContent = (gap > 0 ? "+" : "") + fmt(gap);
         var totalReason = form.querySelector("[data-total-gap-reason]");
-        if (totalReason) totalReason.classList.toggle("gap-warn", Math.abs(gap) >= 100);
+        if (totalReason) totalReason.classList.toggle("gap-warn", Math.abs(gap) >= tenths(form.getAttribute("data-total-gap-limit") || "10"));
       }
       if (starSelect && !starSelect.disabled) {
         // Options above what the score earns are greyed out; the server refuses them anyway.

@@ -126,3 +126,12 @@ def test_format_stars_and_days():
     assert (format_stars(5), format_stars(0), format_stars(None)) == ("★★★★★", "", "")
     day = dt.date(2031, 4, 11)
     assert (days_between(day, dt.date(2031, 4, 1)), days_between(day, day), days_between(day, dt.date(2031, 4, 12))) == (10, 0, -1)
+
+
+def test_certificate_is_signed_in_the_countys_name(login, official_a, certificate_a):
+    from settlements.models import CountySettings
+
+    url = reverse("ratings:certificate", args=[certificate_a.pk])
+    assert "<div class=\"cert-issuer\">县聚居点星级评定工作领导小组</div>" in login(official_a).get(url).content.decode()
+    CountySettings.objects.create(county_name="屏山县")
+    assert "<div class=\"cert-issuer\">屏山县聚居点星级评定工作领导小组</div>" in login(official_a).get(url).content.decode()

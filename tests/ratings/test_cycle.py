@@ -417,17 +417,17 @@ def test_round_open_queue_sends_the_task_only_after_commit(secretary, rubric, dj
     with mock.patch.object(queue, "round_open") as delay:
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             with transaction.atomic():
-                assert services.round_open_queue(year=2031, quarter=1, by=secretary) is True
+                assert services.round_open_queue(year=2031, quarter=1, by=secretary, allow_early=True) is True
                 delay.assert_not_called()
     assert len(callbacks) == 1
-    delay.assert_called_once_with(year=2031, quarter=1, by_id=secretary.pk)
+    delay.assert_called_once_with(year=2031, quarter=1, by_id=secretary.pk, allow_early=True)
 
 
 def test_a_rolled_back_transaction_queues_nothing(secretary, rubric, django_capture_on_commit_callbacks):
     with mock.patch.object(queue, "round_open") as delay:
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             with pytest.raises(RuntimeError), transaction.atomic():
-                services.round_open_queue(year=2031, quarter=1, by=secretary)
+                services.round_open_queue(year=2031, quarter=1, by=secretary, allow_early=True)
                 raise RuntimeError("the admin action failed after queuing")
     assert callbacks == []
     delay.assert_not_called()

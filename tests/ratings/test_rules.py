@@ -72,9 +72,41 @@ def test_quarter_closed_before():
     assert rules.quarter_closed_before(dt.date(2032, 1, 1)) == (2031, 4)
 
 
+def _weekdays(day: dt.date) -> bool:
+    return day.weekday() < 5
+
+
 def test_working_days_skip_weekends():
     # 2026-11-27 is a Friday: five working days later is the next Friday.
-    assert rules.add_working_days(dt.date(2026, 11, 27), 5) == dt.date(2026, 12, 4)
+    assert rules.add_working_days(dt.date(2026, 11, 27), 5, is_working_day=_weekdays) == dt.date(2026, 12, 4)
+
+
+# A small table in the shape of 2026's National Day holiday: 1–7 October off, Saturday 10th worked.
+SMALL_TABLE = {dt.date(2026, 10, d): False for d in range(1, 8)} | {dt.date(2026, 10, 10): True}
+
+
+def _small_table(day: dt.date) -> bool:
+    return SMALL_TABLE.get(day, day.weekday() < 5)
+
+
+def test_working_days_follow_the_calendar_given():
+    # Counting starts the day after finalising: 8th, 9th, Saturday 10th, 12th, 13th.
+    assert rules.add_working_days(dt.date(2026, 9, 30), 5, is_working_day=_small_table) == dt.date(2026, 10, 13)
+    # The day before the holiday table starts, the count is still weekday-only.
+    assert rules.add_working_days(dt.date(2026, 9, 22), 5, is_working_day=_small_table) == dt.date(2026, 9, 29)
+    assert rules.add_working_days(dt.date(2026, 9, 30), 0, is_working_day=_small_table) == dt.date(2026, 9, 30)
+
+
+def test_working_days_propagate_an_unknown_year():
+    def refuses_2027(day: dt.date) -> bool:
+        if day.year == 2027:
+            raise LookupError(day.year)
+        return day.weekday() < 5
+
+    # 2026-12-24 + 5 ends on Thursday 31 December: no 2027 day is asked.
+    assert rules.add_working_days(dt.date(2026, 12, 24), 5, is_working_day=refuses_2027) == dt.date(2026, 12, 31)
+    with pytest.raises(LookupError):
+        rules.add_working_days(dt.date(2026, 12, 25), 5, is_working_day=refuses_2027)
 
 
 def test_area_losses_count_only_deductions():

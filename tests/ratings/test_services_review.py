@@ -140,6 +140,19 @@ def test_item_gap_below_five_needs_no_reason(q1_submitted_a, assessor):
     assert rating.score == Decimal("93.0")
 
 
+@pytest.mark.parametrize(("limit", "needs"), [("4.0", True), ("4.1", False)])
+def test_item_gap_limit_is_the_countys_setting(q1_submitted_a, assessor, limit, needs):
+    from settlements.models import CountySettings
+
+    CountySettings.objects.create(item_gap_needs_reason=Decimal(limit))
+    saved = review(q1_submitted_a, assessor, {"ZZ02": 6, "HJ01": 1})  # ZZ02: self 2, county 6 (gap 4)
+    if needs:
+        with pytest.raises(services.WorkflowError, match="相差 4.0 分及以上"):
+            services.review_finalise(review=saved, by=assessor, today=REVIEW_DAY)
+    else:
+        assert services.review_finalise(review=saved, by=assessor, today=REVIEW_DAY).score == Decimal("93.0")
+
+
 def test_total_gap_of_ten_needs_a_reason(q1_submitted_a, assessor):
     # Self 97.0; county: five items each 2–4 points apart (no item gap ≥ 5), total 87.0.
     counts = {"ZZ02": 6, "HJ01": 5, "GL02": 3}  # 6 + 5 + 3 = 14 → 86.0

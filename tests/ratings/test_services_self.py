@@ -388,3 +388,27 @@ def test_self_assessment_items_unique_per_assessment(q1_sa_a, official_a):
     self_save(q1_sa_a, official_a, {"ZZ02": 2})
     assert SelfAssessmentItem.objects.filter(assessment=q1_sa_a).count() == q1_sa_a.rubric.items.count()
     assert SelfAssessment.objects.get(pk=q1_sa_a.pk).version == 2
+
+
+@pytest.mark.parametrize(("deadline", "accepted"), [(dt.date(2031, 4, 30), True), (dt.date(2031, 5, 1), False)])
+def test_send_back_deadline_falls_before_the_rounds_review_deadline(q1_sa_a, official_a, assessor, deadline, accepted):
+    # The Q1 2031 round's county review deadline is 1 May 2031.
+    submitted = self_submit(q1_sa_a, official_a, {"ZZ02": 1})
+    kwargs = {"assessment": submitted, "by": assessor, "item_ids": _ids(q1_sa_a.rubric, "ZZ02"), "reason": "补充",
+              "deadline": deadline, "today": dt.date(2031, 4, 12)}
+    if accepted:
+        assert services.self_assessment_send_back(**kwargs).deadline == deadline
+        return
+    with pytest.raises(services.WorkflowError) as refused:
+        services.self_assessment_send_back(**kwargs)
+    assert refused.value.error_dict["deadline"][0].code == "send_back_after_review_deadline"
+    assert SelfAssessment.objects.get(pk=submitted.pk).status == AssessmentStatus.SUBMITTED
+
+
+def test_send_back_far_in_the_future_is_refused(q1_sa_a, official_a, assessor):
+    submitted = self_submit(q1_sa_a, official_a, {"ZZ02": 1})
+    with pytest.raises(services.WorkflowError):
+        services.self_assessment_send_back(
+            assessment=submitted, by=assessor, item_ids=_ids(q1_sa_a.rubric, "ZZ02"), reason="补充",
+            deadline=dt.date(2100, 1, 1), today=dt.date(2031, 4, 12),
+        )
