@@ -15,7 +15,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from settlements.governance_selectors import governance_gap_report
+from settlements.governance.selectors import governance_gap_report
 
 from notifications.models import Notification
 from ratings import rules as rating_rules

@@ -9,8 +9,7 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
-from dashboards.panels import rewards_panel
-from dashboards.selectors import Scope
+from dashboards.panels import Scope, rewards_panel
 from rewards import selectors
 from rewards.models import Disbursement, RewardSchedule
 
