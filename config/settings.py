@@ -6,6 +6,7 @@ ALLOWED_HOSTS, …) have no default when DEBUG is off: a missing one raises
 ImproperlyConfigured instead of silently running with a development value.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -31,8 +32,15 @@ else:
     # No defaults: production must say what it is.
     SECRET_KEY = env.str("SECRET_KEY")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
-    if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-only"):
-        raise ImproperlyConfigured("SECRET_KEY must be at least 50 random characters in production.")
+    # The test behind Django's security.W009: at least 50 characters, at least 5 distinct
+    # ones, not a "django-insecure-" key. 50 x "a" is long but not random: refused.
+    from django.core.checks.security.base import _check_secret_key
+
+    if not _check_secret_key(SECRET_KEY) or SECRET_KEY.startswith("dev-only"):
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be at least 50 random characters (5 or more distinct, no "
+            "'django-insecure-' prefix) in production."
+        )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must name the hosts this site serves.")
 
@@ -46,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "import_export",
     "simple_history",
+    "axes",
     "settlements",
     "ratings",
     "rewards",
@@ -62,6 +71,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "config.sessions.IdleSessionRefreshMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -103,7 +116,52 @@ if TESTING:
     # Tests create hundreds of users; the production hasher's deliberate slowness buys
     # nothing there.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# django-axes first: it refuses a locked-out username+IP before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
+
+# Login lockout (django-axes; README "Security"): 5 wrong passwords for one username from
+# one IP address lock that pair out for 15 minutes. Per username+IP, so an attacker
+# cannot lock a colleague out from another computer, and a township office behind one
+# NAT address does not lock everybody out for one person's typos.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Our page (config.lockout): says in Chinese what happened and when to try again.
+AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
+# Behind a reverse proxy, how many proxies sit in front (X-Forwarded-For); 0 = none.
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
+AXES_VERBOSE = False
+
+# Sessions on shared township office computers: the cookie dies with the browser, and the
+# session ends after 2 hours without a request. IdleSessionRefreshMiddleware pushes the
+# expiry forward at most once every 5 minutes of activity (not on every request: that
+# would write the session row on every page view).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=2 * 60 * 60)
+SESSION_REFRESH_SECONDS = 5 * 60
+
+# Content-Security-Policy (django-csp): scripts only from this site, never inline (no
+# <script> blocks, no onclick= attributes: behaviour lives in static/js/). Styles allow
+# inline style attributes: ECharts' tooltips and Django's admin write them; styles run no code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 

@@ -29,6 +29,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "settlements": ["*"],
         "ratings": ["*"],
         "rewards": ["*"],
+        # Login lockouts (django-axes): see who is locked out, and lift a lock by deleting it.
+        "axes": ["view_accessattempt", "delete_accessattempt", "view_accessfailurelog",
+                 "view_accesslog"],
     },
 }
 
