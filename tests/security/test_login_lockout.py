@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 
-from tests import factories as f
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
