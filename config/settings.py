@@ -6,6 +6,8 @@ ALLOWED_HOSTS, …) have no default when DEBUG is off: a missing one raises
 ImproperlyConfigured instead of silently running with a development value.
 """
 
+import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -99,8 +101,28 @@ TEMPLATES = [
 VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Concurrent web + worker writers on SQLite: wait for the lock instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20})
+    # Concurrent web + worker writers on SQLite (`make run`, and the real-worker tests):
+    # WAL lets readers run beside the one writer; every transaction takes the write lock
+    # when it begins (IMMEDIATE), so a second writer waits up to `timeout` seconds for it
+    # instead of failing at once when it upgrades a read to a write.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
+    if TESTING:
+        # A file test database, not Django's default shared-cache in-memory one: threads
+        # on a shared-cache memory database take table locks that fail at once
+        # ("database table is locked") whatever the timeout, which broke the real-worker
+        # tests on a loaded machine. One file per test process, so suites running side by
+        # side never share it; Django creates and deletes it.
+        DATABASES["default"]["TEST"] = {
+            "NAME": str(Path(tempfile.gettempdir()) / f"stars-test-{os.getpid()}.sqlite3")
+        }
+        # A throw-away database: no fsync.
+        DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF"
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
