@@ -450,6 +450,8 @@ def round_open_queue(*, year: int, quarter: int, by: Any) -> bool:
     Returns False, queuing nothing, when the round is open already. A transaction that
     rolls back queues nothing.
     """
+    from config.queueing import enqueue
+
     from .tasks import round_open_task  # tasks call this module's services
 
     if not is_secretary(by):
@@ -460,5 +462,6 @@ def round_open_queue(*, year: int, quarter: int, by: Any) -> bool:
         raise services.WorkflowError(_("年度必须在2000至2100之间。"))
     if Round.objects.filter(year=year, quarter=quarter).exists():
         return False
-    transaction.on_commit(partial(round_open_task.delay, year, quarter, by.pk))
+    # A broker outage does not fail the request: the daily job opens a missed round.
+    transaction.on_commit(partial(enqueue, round_open_task, year, quarter, by.pk))
     return True
