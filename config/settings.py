@@ -56,7 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "import_export",
     "simple_history",
-    "axes",
+    "config.apps.AxesConfig",  # django-axes, named in Chinese
     "settlements",
     "ratings",
     "rewards",

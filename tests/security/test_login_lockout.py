@@ -108,7 +108,9 @@ def test_secretary_sees_and_clears_the_lockout(client, official_a, secretary):
     changelist = reverse("admin:axes_accessattempt_changelist")
     page = client.get(changelist)
     assert page.status_code == 200
-    assert "official_a" in page.content.decode()
+    html = page.content.decode()
+    assert "official_a" in html
+    assert "登录锁定" in html and "连续失败次数" in html  # the admin speaks Chinese here too
     response = client.post(
         changelist, {"action": "delete_selected", "_selected_action": [attempt.pk], "post": "yes"}
     )
