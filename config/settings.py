@@ -157,6 +157,8 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Guessing on while locked restarts the 15 minutes (the page says "try again at HH:MM").
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
 # Our page (config.lockout): says in Chinese what happened and when to try again.
 AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
 # Behind a reverse proxy, how many proxies sit in front (X-Forwarded-For); 0 = none.

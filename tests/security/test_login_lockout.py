@@ -70,6 +70,17 @@ def test_after_the_cool_off_the_right_password_logs_in(client, official_a):
     assert logged_in(client)
 
 
+def test_trying_again_while_locked_restarts_the_cool_off(client, official_a):
+    lock_out(client, "official_a")
+    ten_minutes = timedelta(minutes=10)
+    AccessAttempt.objects.update(attempt_time=AccessAttempt.objects.get().attempt_time - ten_minutes)
+    assert post_login(client, "official_a", "still-guessing").status_code == 429  # restarts the clock
+    AccessAttempt.objects.update(attempt_time=AccessAttempt.objects.get().attempt_time - ten_minutes)
+    # 20 minutes after the lockout, but only 10 after the last attempt: still locked.
+    assert post_login(client, "official_a", PASSWORD).status_code == 429
+    assert not logged_in(client)
+
+
 def test_lock_is_per_username_and_ip(client, official_a, official_b):
     lock_out(client, "official_a")
     # Another user from the same computer is not locked out ...
