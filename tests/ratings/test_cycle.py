@@ -412,17 +412,17 @@ def test_task_retries_a_transient_database_error(cast):
 
 
 def test_round_open_queue_sends_the_task_only_after_commit(secretary, rubric, django_capture_on_commit_callbacks):
-    with mock.patch.object(tasks.round_open_task, "delay") as delay:
+    with mock.patch.object(tasks.round_open_task, "apply_async") as delay:
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             with transaction.atomic():
                 assert cycle.round_open_queue(year=2031, quarter=1, by=secretary) is True
                 delay.assert_not_called()
     assert len(callbacks) == 1
-    delay.assert_called_once_with(2031, 1, secretary.pk)
+    delay.assert_called_once_with(args=(2031, 1, secretary.pk), kwargs={})  # through config.queueing.enqueue
 
 
 def test_a_rolled_back_transaction_queues_nothing(secretary, rubric, django_capture_on_commit_callbacks):
-    with mock.patch.object(tasks.round_open_task, "delay") as delay:
+    with mock.patch.object(tasks.round_open_task, "apply_async") as delay:
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             with pytest.raises(RuntimeError), transaction.atomic():
                 cycle.round_open_queue(year=2031, quarter=1, by=secretary)
@@ -432,7 +432,7 @@ def test_a_rolled_back_transaction_queues_nothing(secretary, rubric, django_capt
 
 
 def test_round_open_queue_is_a_no_op_for_an_open_round(q1_2031, secretary, django_capture_on_commit_callbacks):
-    with mock.patch.object(tasks.round_open_task, "delay") as delay:
+    with mock.patch.object(tasks.round_open_task, "apply_async") as delay:
         with django_capture_on_commit_callbacks(execute=True):
             assert cycle.round_open_queue(year=2031, quarter=1, by=secretary) is False
     delay.assert_not_called()
@@ -441,7 +441,7 @@ def test_round_open_queue_is_a_no_op_for_an_open_round(q1_2031, secretary, djang
 @pytest.mark.parametrize("who", ["official_a", "assessor"])
 def test_only_the_secretary_may_queue_a_round(request, who, rubric, django_capture_on_commit_callbacks):
     user = request.getfixturevalue(who)
-    with mock.patch.object(tasks.round_open_task, "delay") as delay:
+    with mock.patch.object(tasks.round_open_task, "apply_async") as delay:
         with django_capture_on_commit_callbacks(execute=True):
             with pytest.raises(services.WorkflowError, match="只有党组织书记"):
                 cycle.round_open_queue(year=2031, quarter=1, by=user)
