@@ -6,6 +6,9 @@ ALLOWED_HOSTS, …) have no default when DEBUG is off: a missing one raises
 ImproperlyConfigured instead of silently running with a development value.
 """
 
+import os
+import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -31,8 +34,15 @@ else:
     # No defaults: production must say what it is.
     SECRET_KEY = env.str("SECRET_KEY")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
-    if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-only"):
-        raise ImproperlyConfigured("SECRET_KEY must be at least 50 random characters in production.")
+    # The test behind Django's security.W009: at least 50 characters, at least 5 distinct
+    # ones, not a "django-insecure-" key. 50 x "a" is long but not random: refused.
+    from django.core.checks.security.base import _check_secret_key
+
+    if not _check_secret_key(SECRET_KEY) or SECRET_KEY.startswith("dev-only"):
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be at least 50 random characters (5 or more distinct, no "
+            "'django-insecure-' prefix) in production."
+        )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must name the hosts this site serves.")
 
@@ -46,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "import_export",
     "simple_history",
+    "config.apps.AxesConfig",  # django-axes, named in Chinese
     "core",
     "settlements",
     "ratings",
@@ -64,8 +75,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.queueing.QueueFailureMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "config.sessions.IdleSessionRefreshMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -92,10 +108,33 @@ TEMPLATES = [
 VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Concurrent web + worker writers on SQLite: wait for the lock instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20})
+    # Concurrent web + worker writers on SQLite (`make run`, and the real-worker tests):
+    # WAL lets readers run beside the one writer; every transaction takes the write lock
+    # when it begins (IMMEDIATE), so a second writer waits up to `timeout` seconds for it
+    # instead of failing at once when it upgrades a read to a write.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
+    if TESTING:
+        # A file test database, not Django's default shared-cache in-memory one: threads
+        # on a shared-cache memory database take table locks that fail at once
+        # ("database table is locked") whatever the timeout, which broke the real-worker
+        # tests on a loaded machine. One file per test process, so suites running side by
+        # side never share it; Django creates and deletes it.
+        DATABASES["default"]["TEST"] = {
+            "NAME": str(Path(tempfile.gettempdir()) / f"stars-test-{os.getpid()}.sqlite3")
+        }
+        # A throw-away database: no fsync.
+        DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF"
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    # A kept connection is checked before a request uses it: after a PostgreSQL restart
+    # the next request reconnects instead of failing on the dead connection.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "settlements.User"
 
@@ -109,7 +148,54 @@ if TESTING:
     # Tests create hundreds of users; the production hasher's deliberate slowness buys
     # nothing there.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# django-axes first: it refuses a locked-out username+IP before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
+
+# Login lockout (django-axes; README "Security"): 5 wrong passwords for one username from
+# one IP address lock that pair out for 15 minutes. Per username+IP, so an attacker
+# cannot lock a colleague out from another computer, and a township office behind one
+# NAT address does not lock everybody out for one person's typos.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Guessing on while locked restarts the 15 minutes (the page says "try again at HH:MM").
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+# Our page (config.lockout): says in Chinese what happened and when to try again.
+AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
+# Behind a reverse proxy, how many proxies sit in front (X-Forwarded-For); 0 = none.
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
+AXES_VERBOSE = False
+
+# Sessions on shared township office computers: the cookie dies with the browser, and the
+# session ends after 2 hours without a request. IdleSessionRefreshMiddleware pushes the
+# expiry forward at most once every 5 minutes of activity (not on every request: that
+# would write the session row on every page view).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=2 * 60 * 60)
+SESSION_REFRESH_SECONDS = 5 * 60
+
+# Content-Security-Policy (django-csp): scripts only from this site, never inline (no
+# <script> blocks, no onclick= attributes: behaviour lives in static/js/). Styles allow
+# inline style attributes: ECharts' tooltips and Django's admin write them; styles run no code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -176,7 +262,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="stars@localhost")
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+    # A Redis that is down or unreachable answers within seconds, never hangs a request.
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"socket_connect_timeout": 2, "socket_timeout": 5}
 elif TESTING:
     CELERY_BROKER_URL = "memory://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
@@ -210,6 +297,14 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing from a web request: at most ~2 s per connection attempt and two quick retries,
+# then core.queueing.enqueue gives up, tells the person, and the daily catch-up does it.
+# (The worker itself keeps reconnecting until Redis is back.)
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1,
+}
 # Django's LOGGING owns the root logger, in the worker as in the web process.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)

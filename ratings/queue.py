@@ -8,11 +8,12 @@ name here is a task the worker knows.
 
 from __future__ import annotations
 
-from celery import current_app
+from core.queueing import enqueue
 
 ROUND_OPEN_TASK = "ratings.tasks.round_open_task"
 
 
 def round_open(*, year: int, quarter: int, by_id: int | None, allow_early: bool = False) -> None:
     """Open the (year, quarter) round in the worker, as the user ``by_id``."""
-    current_app.send_task(ROUND_OPEN_TASK, args=(year, quarter, by_id, allow_early))
+    # A broker outage does not fail the request: the daily job opens a missed round.
+    enqueue(ROUND_OPEN_TASK, year, quarter, by_id, allow_early)

@@ -12,6 +12,9 @@ from django.db import transaction
 
 
 def queue_proposal(sender: Any, rating_id: int, **kwargs: Any) -> None:
+    from core.queueing import enqueue
+
     from .tasks import propose_for_rating
 
-    transaction.on_commit(lambda: propose_for_rating.delay(rating_id))
+    # A broker outage does not fail the request: the daily catch-up proposes it later.
+    transaction.on_commit(lambda: enqueue(propose_for_rating, rating_id))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from import_export.fields import Field
 
@@ -43,10 +44,15 @@ class VillageWidget(TextWidget):
         self.townships: set[str] = set()
         self.own_townships: str = ""
         self.sees_all = False
+        self.township_failed = False
 
     def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
+        # Whether the last refusal was about the 乡镇 cell: the resource then reports it
+        # under 乡镇, not under this 村 column (import-export keys errors by field).
+        self.township_failed = False
         village_name = super().clean(value)
         township_name = cell_text((row or {}).get(TOWNSHIP_COLUMN))
+        self.township_failed = True
         if not township_name:
             raise ValueError(gettext("请同时填写乡镇。"))
         if township_name not in self.townships:
@@ -56,6 +62,7 @@ class VillageWidget(TextWidget):
                 gettext("乡镇“%(name)s”不存在或不在您的管辖范围内（您只能导入%(own)s的聚居点）。")
                 % {"name": township_name, "own": self.own_townships or gettext("本乡镇")}
             )
+        self.township_failed = False
         village = self.villages.get((township_name, village_name))
         if village is None:
             raise ValueError(
@@ -120,6 +127,15 @@ class SettlementResource(SpreadsheetResource):
     current_score = DerivedField(attribute="current_score", column_name="当前得分", widget=DecimalNumberWidget())
 
     required_columns = ("代码", "名称", TOWNSHIP_COLUMN, VILLAGE_COLUMN, "户数", "人口数", "党员数")
+
+    def import_instance(self, instance: Any, row: Any, **kwargs: Any) -> None:
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as exc:
+            errors = exc.error_dict
+            if "village" in errors and self.fields["village"].widget.township_failed:
+                errors["township"] = errors.pop("village")
+            raise ValidationError(errors) from exc
     resolved_fields = ("village",)
 
     class Meta(SpreadsheetResource.Meta):

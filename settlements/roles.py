@@ -30,6 +30,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "ratings": ["*"],
         "rewards": ["*"],
         "dashboards": ["*"],  # the five-star target (its statistics are read-only in the admin)
+        # Login lockouts (django-axes): see who is locked out, and lift a lock by deleting it.
+        "axes": ["view_accessattempt", "delete_accessattempt", "view_accessfailurelog",
+                 "view_accesslog"],
     },
 }
 

@@ -86,10 +86,17 @@ def test_production_settings_are_hardened():
         ({"SECRET_KEY": None}, "SECRET_KEY"),
         ({"SECRET_KEY": "too-short-for-production"}, "SECRET_KEY"),
         ({"SECRET_KEY": "dev-only-not-secret-" + "x" * 40}, "SECRET_KEY"),
+        # Django's security.W009: long is not enough, it must not be repetitive or insecure.
+        ({"SECRET_KEY": "a" * 50}, "SECRET_KEY"),
+        ({"SECRET_KEY": "abcd" * 20}, "SECRET_KEY"),
+        ({"SECRET_KEY": "django-insecure-" + secrets.token_urlsafe(48)}, "SECRET_KEY"),
         ({"ALLOWED_HOSTS": None}, "ALLOWED_HOSTS"),
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
     ],
-    ids=["no-secret-key", "short-secret-key", "dev-secret-key", "no-allowed-hosts", "empty-allowed-hosts"],
+    ids=[
+        "no-secret-key", "short-secret-key", "dev-secret-key", "50-times-a", "four-distinct-characters",
+        "django-insecure", "no-allowed-hosts", "empty-allowed-hosts",
+    ],
 )
 def test_missing_or_bad_production_value_refuses_to_start(overrides, mentions):
     result = run_python("import config.settings", production_env(**overrides))

@@ -113,18 +113,11 @@
     }
   }
 
-  function setupPrint(root) {
-    var buttons = root.querySelectorAll("[data-print]");
-    for (var i = 0; i < buttons.length; i++) {
-      buttons[i].addEventListener("click", function () { window.print(); });
-    }
-  }
-
   function init() {
     var forms = document.querySelectorAll("form[data-score-form]");
     for (var i = 0; i < forms.length; i++) setupScoreForm(forms[i]);
     setupConfirm(document);
-    setupPrint(document);
+    // [data-print] buttons: static/js/site.js, on every page.
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);

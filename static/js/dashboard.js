@@ -3,7 +3,7 @@
  * Every chart is an element with data-source (the id of a json_script block) and
  * data-chart (a key in it), plus data-kind saying how to draw it. The same numbers are in
  * an HTML table next to each chart, so without JavaScript nothing is lost.
- * No inline script: buttons with data-print print the page.
+ * No inline script; buttons with data-print are handled by static/js/site.js.
  */
 (function () {
   "use strict";
@@ -109,16 +109,9 @@
     });
   }
 
-  function wirePrint() {
-    document.querySelectorAll("[data-print]").forEach(function (b) {
-      b.addEventListener("click", function () { window.print(); });
-    });
-  }
-
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () { draw(); wirePrint(); });
+    document.addEventListener("DOMContentLoaded", draw);
   } else {
     draw();
-    wirePrint();
   }
 })();

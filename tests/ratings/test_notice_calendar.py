@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from ratings import services
-from ratings.services import cycle
 from ratings.models import RatingStatus
+from ratings.services import cycle
 from settlements.models import CalendarDay
 from tests.ratings.workflow import finalise, fresh
 

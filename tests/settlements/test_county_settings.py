@@ -7,10 +7,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from ratings import rules, services
-from ratings.services import cycle
 from dashboards.models import FiveStarTarget
+from ratings import rules, services
 from ratings.models import Notice
+from ratings.services import cycle
 from settlements import rules as settlement_rules
 from settlements.county import county_settings
 from settlements.models import CountySettings

@@ -294,7 +294,7 @@ def test_official_row_for_another_township_is_rejected_and_nothing_written(
     response = preview(login(staff_official_a), data)
 
     listed = problems(response)
-    assert listed[0].startswith("第 3 行：村：乡镇“乙镇”不存在或不在您的管辖范围内")
+    assert listed[0].startswith("第 3 行：乡镇：乡镇“乙镇”不存在或不在您的管辖范围内")
     assert "“甲镇”" in listed[0]
     assert listed[1] == "第 4 行：代码：代码“SB1”已被其他乡镇的聚居点使用，您无权修改该聚居点。"
     assert "confirm_form" not in response.context
