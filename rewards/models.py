@@ -7,6 +7,8 @@ who paid it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -19,6 +21,7 @@ from ratings.models import Rating
 from settlements.models import Settlement, SettlementClass
 
 from . import rules
+from .codes import RewardRefusal
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 YEAR_RANGE = Q(year__gte=2000, year__lte=2100)
@@ -32,6 +35,12 @@ class StarLevel(models.IntegerChoices):
 
 class ScheduleFrozen(ValidationError):
     """A year's reward amounts cannot change once money has been proposed for that year."""
+
+    code: RewardRefusal
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(message, code=RewardRefusal.SCHEDULE_FROZEN)
+        self.code = RewardRefusal.SCHEDULE_FROZEN
 
 
 def _year_has_disbursements(year: int) -> bool:

@@ -32,7 +32,7 @@ from ratings.models import (
     SelfAssessmentItem,
 )
 from rewards.models import Disbursement, DisbursementStatus, RewardSchedule
-from settlements.governance_selectors import governance_gap_report
+from settlements.governance.selectors import governance_gap_report
 from settlements.models import Settlement, User
 
 pytestmark = pytest.mark.django_db
