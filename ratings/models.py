@@ -7,6 +7,7 @@ fields derived from their own row.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,7 +21,7 @@ from settlements.models import Settlement, SettlementClass
 
 from . import rules
 
-SCORE = {"max_digits": 5, "decimal_places": 1}
+SCORE: dict[str, Any] = {"max_digits": 5, "decimal_places": 1}
 
 
 class Area(models.TextChoices):
@@ -53,12 +54,12 @@ class RubricFrozen(ValidationError):
 
 
 class RubricQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # type: ignore[override]
+    def update(self, **kwargs):
         if self.filter(frozen_at__isnull=False).exists():
             raise RubricFrozen(_("评分细则版本已被使用，不能修改；请新建版本。"))
         return super().update(**kwargs)
 
-    def delete(self):  # type: ignore[override]
+    def delete(self):
         if self.filter(frozen_at__isnull=False).exists():
             raise RubricFrozen(_("评分细则版本已被使用，不能删除。"))
         return super().delete()
@@ -119,12 +120,12 @@ class RubricItemQuerySet(models.QuerySet):
     def _touches_frozen(self) -> bool:
         return self.filter(rubric__frozen_at__isnull=False).exists()
 
-    def update(self, **kwargs):  # type: ignore[override]
+    def update(self, **kwargs):
         if self._touches_frozen():
             raise RubricFrozen(_("评分细则版本已被使用，其条目不能修改。"))
         return super().update(**kwargs)
 
-    def delete(self):  # type: ignore[override]
+    def delete(self):
         if self._touches_frozen():
             raise RubricFrozen(_("评分细则版本已被使用，其条目不能删除。"))
         return super().delete()

@@ -23,7 +23,7 @@ from settlements.models import Settlement, SettlementClass
 from . import rules
 from .codes import RewardRefusal
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 12, "decimal_places": 2}
 YEAR_RANGE = Q(year__gte=2000, year__lte=2100)
 
 

@@ -109,7 +109,7 @@ class SpreadsheetResource(resources.ModelResource):
 
     # -- import ------------------------------------------------------------------
 
-    def import_data(  # type: ignore[override]
+    def import_data(
         self,
         dataset: tablib.Dataset,
         dry_run: bool = False,

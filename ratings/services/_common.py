@@ -97,7 +97,7 @@ def _insert_history(
 ) -> int:
     """One history row per row of ``rows`` (as stored now), written in one statement."""
     model = rows.model
-    historical = model.history.model  # type: ignore[attr-defined]
+    historical = model.history.model
     tracked = [f.attname for f in historical.tracked_fields]
     own = {f.name for f in historical._meta.concrete_fields if f.attname not in tracked}
     if own != _HISTORY_FIELDS:  # a history option changed: this copy would be incomplete
