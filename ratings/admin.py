@@ -27,6 +27,7 @@ from import_export.forms import ConfirmImportForm
 from core.admin import ReadOnlyAdminMixin, ReadOnlyInline, ScopedAdminMixin, ScopedHistoryAdmin
 from core.spreadsheets.admin import SpreadsheetAdminMixin, SpreadsheetImportForm
 from settlements.admin_filters import class_filter, star_filter, township_filter
+from settlements.http import acting_user
 from settlements.roles import sees_all_settlements
 from settlements.selectors import scoped_by_settlement
 
@@ -136,7 +137,7 @@ class RubricAdmin(admin.ModelAdmin):
     @admin.action(description=_("复制为新版本"), permissions=["add"])
     def copy_as_new_version(self, request: HttpRequest, queryset: QuerySet) -> None:
         for rubric in queryset.order_by("version"):
-            new = rubric_new_version(rubric=rubric, by=request.user)
+            new = rubric_new_version(rubric=rubric, by=acting_user(request))
             self.message_user(
                 request,
                 _("可编辑的新版本：%(new)s（复制自第%(old)s版，%(count)s 个条目）。修改完成后用“设为当前版本”启用。")
@@ -150,7 +151,7 @@ class RubricAdmin(admin.ModelAdmin):
             self.message_user(request, _("请只选择一个版本设为当前版本。"), messages.ERROR)
             return
         try:
-            rubric = rubric_make_current(rubric=queryset.get(), by=request.user)
+            rubric = rubric_make_current(rubric=queryset.get(), by=acting_user(request))
         except ValidationError as exc:
             self.message_user(request, "；".join(exc.messages), messages.ERROR)
             return
@@ -292,7 +293,7 @@ class RoundAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
 
             try:
                 rnd, created = round_open(
-                    year=form.cleaned_data["year"], quarter=form.cleaned_data["quarter"], by=request.user
+                    year=form.cleaned_data["year"], quarter=form.cleaned_data["quarter"], by=acting_user(request)
                 )
             except ValidationError as exc:  # WorkflowError: a Chinese message for the user
                 form.add_error(None, exc.messages)
@@ -506,4 +507,4 @@ class NoticeAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
         qs = Notice.objects.select_related("user")
         if sees_all_settlements(request.user):
             return qs
-        return qs.filter(user=request.user)
+        return qs.filter(user=acting_user(request))

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
+from settlements.http import acting_user
 from settlements.roles import is_secretary
 
 from . import exports, selectors, services
@@ -251,7 +252,7 @@ class DisbursementAdmin(SecretaryOnlyAdmin):
             if row.status != DisbursementStatus.PROPOSED:
                 continue
             try:
-                services.disbursement_approve(disbursement=row, by=request.user, confirm_over_budget=confirmed)
+                services.disbursement_approve(disbursement=row, by=acting_user(request), confirm_over_budget=confirmed)
                 done += 1
             except services.RewardsError as exc:
                 failures.append(f"{row.voucher_number}：{' '.join(exc.messages)}")
@@ -265,7 +266,7 @@ class DisbursementAdmin(SecretaryOnlyAdmin):
             if row.status == DisbursementStatus.PAID:
                 continue
             try:
-                services.disbursement_mark_paid(disbursement=row, by=request.user)
+                services.disbursement_mark_paid(disbursement=row, by=acting_user(request))
                 done += 1
             except services.RewardsError as exc:
                 failures.append(" ".join(exc.messages))

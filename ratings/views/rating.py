@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -39,7 +39,7 @@ def rating_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _render_rating(request, rating)
 
 
-def _render_rating(request: HttpRequest, rating: Any, *, forms_: Mapping[str, Any] | None = None, status: int = 200) -> HttpResponse:
+def _render_rating(request: AuthenticatedHttpRequest, rating: Any, *, forms_: Mapping[str, Any] | None = None, status: int = 200) -> HttpResponse:
     forms_ = dict(forms_ or {})
     user = request.user
     objections = list(rating.objections.select_related("heard_by", "recorded_by").order_by("filed_at"))

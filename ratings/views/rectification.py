@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -72,7 +72,7 @@ def rectification_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
     return _render_rectification(request, rectification)
 
 
-def _render_rectification(request: HttpRequest, rectification: Any, *, form: Any = None, status: int = 200) -> HttpResponse:
+def _render_rectification(request: AuthenticatedHttpRequest, rectification: Any, *, form: Any = None, status: int = 200) -> HttpResponse:
     """Each party sees the form for the step that is theirs now; the services check it again."""
     user = request.user
     today = timezone.localdate()
