@@ -128,6 +128,7 @@ def reminders_send(*, today: dt.date) -> int:
         .order_by("pk")
     )
     for rect in due.iterator(chunk_size=500):
+        assert rect.deadline is not None  # filtered on the deadline above
         sent += len(
             notify(
                 recipients=recipients.officials_of(rect.settlement.village.township_id),

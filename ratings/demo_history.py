@@ -25,6 +25,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -222,7 +223,8 @@ def township_officials(township_ids: Sequence[int]) -> dict[int, User | None]:
     for user in User.objects.filter(groups__name=OFFICIAL, township_id__in=township_ids).order_by(
         "-username"
     ):
-        out[user.township_id] = user
+        if user.township_id is not None:
+            out[user.township_id] = user
     return out
 
 
@@ -398,7 +400,7 @@ def _build_round(
         vetoed = rng.random() < VETO_RATE
         county = clamp_score(state.quality + trend + rng.gauss(0, 2.5) + bias[assessor.pk])
         own = clamp_score(float(county) + rng.gauss(2.5, 2.5))
-        plan = {
+        plan: dict[str, Any] = {
             "pk": pk,
             "township_id": township_id,
             "items_returned": items is not None,
@@ -445,7 +447,7 @@ def _build_round(
                     if status == AssessmentStatus.SUBMITTED
                     else 0
                 ),
-                deadline=submitted_on if late else self_deadline,
+                deadline=submitted_on if late and submitted_on is not None else self_deadline,
                 submitted_at=updated if status == AssessmentStatus.SUBMITTED else None,
                 submitted_by=official if status == AssessmentStatus.SUBMITTED else None,
                 return_reason="请补充佐证材料后重新提交。" if late else "",
@@ -565,6 +567,7 @@ def _build_round(
             continue
         state = states[rating.settlement_id]
         took_effect = rating.effective_at
+        assert took_effect is not None  # an effective rating has taken effect
         if state.star != rating.stars:
             changes.append(
                 StarChange(
@@ -649,6 +652,7 @@ def _points(index: dict[int, tuple[str, Decimal, Decimal]], item_id: int, n: int
 def _rectification(
     rng: random.Random, *, rating: Rating, today: dt.date, newest: bool, official: User | None = None
 ) -> Rectification:
+    assert rating.effective_at is not None  # orders follow ratings that took effect
     issued_on = rating.effective_at.astimezone(LOCAL).date()
     deadline = issued_on + dt.timedelta(days=30)
     assessor = rating.decided_by

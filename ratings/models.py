@@ -53,8 +53,8 @@ class RubricFrozen(ValidationError):
 # ---------------------------------------------------------------------------- rubric
 
 
-class RubricQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+class RubricQuerySet(models.QuerySet["Rubric"]):
+    def update(self, **kwargs: Any) -> int:
         if self.filter(frozen_at__isnull=False).exists():
             raise RubricFrozen(_("评分细则版本已被使用，不能修改；请新建版本。"))
         return super().update(**kwargs)
@@ -116,7 +116,7 @@ class Rubric(models.Model):
         return super().delete(*args, **kwargs)
 
 
-class RubricItemQuerySet(models.QuerySet):
+class RubricItemQuerySet(models.QuerySet["RubricItem"]):
     def _touches_frozen(self) -> bool:
         return self.filter(rubric__frozen_at__isnull=False).exists()
 

@@ -148,7 +148,7 @@ class DisbursementStatus(models.TextChoices):
 TRANCHE_KINDS = [DisbursementKind.INITIAL, DisbursementKind.RE, DisbursementKind.FINAL]
 
 
-class DisbursementQuerySet(models.QuerySet):
+class DisbursementQuerySet(models.QuerySet["Disbursement"]):
     def for_pages(self) -> DisbursementQuerySet:
         return self.select_related("settlement__village__township", "rating__round", "tops_up")
 
@@ -256,7 +256,7 @@ class Disbursement(models.Model):
     @property
     def tranche(self) -> str:
         """The tranche the money belongs to: the row's own kind, or the one it tops up."""
-        return self.tops_up.kind if self.tops_up_id else self.kind
+        return self.tops_up.kind if self.tops_up is not None else self.kind
 
     @property
     def amount_in_capitals(self) -> str:

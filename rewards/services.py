@@ -364,11 +364,11 @@ def disbursements_catch_up(*, today: dt.date) -> int:
     created = 0
     refused: set[tuple[int, str]] = set()
     for (settlement_id, year), year_ratings in sorted(ratings.items()):
-        klass = pricing_class(year_ratings, ledger[(settlement_id, year)])
-        if klass is None:
+        priced_as = pricing_class(year_ratings, ledger[(settlement_id, year)])
+        if priced_as is None:
             continue
         try:
-            amounts = schedules.amounts(year, klass)
+            amounts = schedules.amounts(year, priced_as)
             if not plan(path=stars_path(year_ratings), amounts=amounts, ledger=ledger[(settlement_id, year)]):
                 continue
             latest = max(year_ratings, key=lambda r: r.quarter)

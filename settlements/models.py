@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
@@ -105,7 +107,7 @@ GAP_LABELS = {
 }
 
 
-class SettlementQuerySet(models.QuerySet):
+class SettlementQuerySet(models.QuerySet["Settlement"]):
     def with_places(self) -> SettlementQuerySet:
         return self.select_related("village__township")
 
@@ -406,7 +408,7 @@ class ImmutableModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise ImmutableRecordError(f"{type(self).__name__} {self.pk} cannot be changed")
         super().save(*args, **kwargs)

@@ -80,7 +80,7 @@ def _insert_select(model: type[Model], columns: list[str], select: QuerySet) -> 
     with connection.cursor() as cursor:
         # Table and column names come from model metadata, never from input.
         cursor.execute(f"INSERT INTO {table} ({names}) {select_sql}", params)  # noqa: S608
-        return cursor.rowcount
+        return int(cursor.rowcount)
 
 
 _HISTORY_FIELDS = {
@@ -188,7 +188,7 @@ def _occurrences(value: Any, item: RubricItem) -> int:
             },
             code=Refusal.BAD_OCCURRENCES,
         )
-    return value
+    return int(value)
 
 
 def _rubric_items(rubric_id: int) -> dict[int, RubricItem]:

@@ -342,7 +342,8 @@ def self_assessment_reminders_send(*, today: dt.date) -> tuple[int, int]:
         is_active=True,
         township_id__in={row["settlement__village__township_id"] for row in rows},
     ).order_by("pk"):
-        officials[user.township_id].append(user)
+        if user.township_id is not None:
+            officials[user.township_id].append(user)
     notices = []
     for row in rows:
         rnd = rounds[row["round_id"]]

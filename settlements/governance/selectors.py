@@ -35,7 +35,7 @@ from ..selectors import settlements_visible_to
 from . import rules
 
 ZERO = Decimal("0")
-_POINTS = DecimalField(max_digits=9, decimal_places=1)
+_POINTS: DecimalField[Decimal, Decimal] = DecimalField(max_digits=9, decimal_places=1)
 
 
 def sees_personal_data(user: Any, settlement: Settlement) -> bool:
@@ -323,7 +323,10 @@ def honour_lists_of(settlement: Settlement) -> QuerySet[HonourList]:
 
 
 def honour_list_of(settlement: Settlement, pk: int) -> HonourList:
-    return get_object_or_404(HonourList.objects.select_related("published_by"), pk=pk, settlement=settlement)
+    honour_list: HonourList = get_object_or_404(
+        HonourList.objects.select_related("published_by"), pk=pk, settlement=settlement
+    )
+    return honour_list
 
 
 def honour_rows(honour_list: HonourList) -> tuple[list[HonourListRow], list[HonourListRow]]:
