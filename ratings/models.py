@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from settlements.models import Settlement, SettlementClass
+from settlements.models import Settlement, SettlementClass, User
 
 from . import rules
 
@@ -513,6 +513,10 @@ class Rectification(models.Model):
     checked_at = models.DateTimeField(null=True, blank=True)
     overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Set before save() for django-simple-history: who made the change, and why.
+    _history_user: User | None
+    _change_reason: str
 
     history = HistoricalRecords()
 

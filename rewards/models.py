@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ratings.models import Rating
-from settlements.models import Settlement, SettlementClass
+from settlements.models import Settlement, SettlementClass, User
 
 from . import rules
 from .codes import RewardRefusal
@@ -198,6 +198,10 @@ class Disbursement(models.Model):
     paid_at = models.DateTimeField(_("发放时间"), null=True, blank=True)
 
     objects = DisbursementQuerySet.as_manager()
+    # Set before save() for django-simple-history: who made the change, and why.
+    _history_user: User | None
+    _change_reason: str
+
     history = HistoricalRecords()
 
     class Meta:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -144,6 +145,10 @@ class Settlement(models.Model):
     )
 
     objects = SettlementQuerySet.as_manager()
+    # Set before save() for django-simple-history: who made the change, and why.
+    _history_user: User | None
+    _change_reason: str
+
     history = HistoricalRecords(excluded_fields=["klass"])
 
     class Meta:
@@ -348,6 +353,11 @@ class Household(models.Model):
         _("基础分"), max_digits=7, decimal_places=1, default=governance_rules.DEFAULT_BASE_SCORE
     )
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    # Set before save() for django-simple-history: who made the change, and why.
+    _history_user: User | None
+    _change_reason: str
+    _fixed_base: Decimal | None  # kept by the spreadsheet import: the stored base score
 
     history = HistoricalRecords()
 

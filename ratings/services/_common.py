@@ -65,7 +65,7 @@ def _record_history(objs: Iterable[Model], by: User | None, reason: str) -> None
         )
 
 
-def _insert_select(model: type[Model], columns: list[str], select: QuerySet) -> int:
+def _insert_select(model: type[Model], columns: list[str], select: QuerySet[Any]) -> int:
     """INSERT INTO model (columns) SELECT …: many rows in one statement, no Python object per row.
 
     ``select`` is an ORM queryset whose ``values_list`` yields the columns in order, so
@@ -93,7 +93,7 @@ _HISTORY_FIELDS = {
 
 
 def _insert_history(
-    rows: QuerySet, *, by: User | None, reason: str, history_type: str, now: dt.datetime
+    rows: QuerySet[Any], *, by: User | None, reason: str, history_type: str, now: dt.datetime
 ) -> int:
     """One history row per row of ``rows`` (as stored now), written in one statement."""
     model = rows.model
