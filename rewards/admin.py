@@ -8,10 +8,12 @@ first; only a confirmed post passes ``confirm_over_budget=True``.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -107,7 +109,7 @@ def _year_sum(condition: Q | None = None) -> Coalesce:
     if condition is not None:
         rows = rows.filter(condition)
     total = rows.order_by().values("year").annotate(total=Sum("amount")).values("total")
-    money = DecimalField(max_digits=14, decimal_places=2)
+    money: DecimalField[Decimal, Decimal] = DecimalField(max_digits=14, decimal_places=2)
     return Coalesce(Subquery(total, output_field=money), Value(0), output_field=money)
 
 
@@ -192,7 +194,7 @@ class DisbursementAdmin(SecretaryOnlyAdmin):
 
     @admin.display(description=gettext_lazy("补差对应"))
     def tops_up_voucher(self, obj: Disbursement) -> str:
-        return obj.tops_up.voucher_number if obj.tops_up_id else "—"
+        return obj.tops_up.voucher_number if obj.tops_up is not None else "—"
 
     @admin.display(description=gettext_lazy("依据评定"))
     def basis(self, obj: Disbursement) -> str:
@@ -244,7 +246,7 @@ class DisbursementAdmin(SecretaryOnlyAdmin):
                         "all_rows": rows,
                         "overruns": overruns,
                         "action": "approve_selected",
-                        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                        "action_checkbox_name": ACTION_CHECKBOX_NAME,
                     },
                 )
         done, failures = 0, []

@@ -196,7 +196,7 @@ class Settlement(models.Model):
 
     @property
     def class_label(self) -> str:
-        return SettlementClass(self.settlement_class).label
+        return str(SettlementClass(self.settlement_class).label)
 
     @property
     def required_party_form(self) -> str:

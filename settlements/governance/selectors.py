@@ -289,9 +289,10 @@ def household_entries(household: Household) -> QuerySet[PointEntry]:
 
 
 def entry_of(settlement: Settlement, pk: int) -> PointEntry:
-    return get_object_or_404(
+    entry: PointEntry = get_object_or_404(
         PointEntry.objects.select_related("household", "category"), pk=pk, household__settlement=settlement
     )
+    return entry
 
 
 def period_earned(
@@ -311,7 +312,7 @@ def period_earned(
 
 
 def honour_lists_of(settlement: Settlement) -> QuerySet[HonourList]:
-    return (
+    lists: QuerySet[HonourList] = (
         HonourList.objects.filter(settlement=settlement)
         .select_related("published_by")
         .annotate(
@@ -320,6 +321,7 @@ def honour_lists_of(settlement: Settlement) -> QuerySet[HonourList]:
         )
         .order_by("-period_end", "-pk")
     )
+    return lists
 
 
 def honour_list_of(settlement: Settlement, pk: int) -> HonourList:

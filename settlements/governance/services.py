@@ -282,7 +282,9 @@ def honour_list_publish(
         )
     # Lock the settlement so two publications of one period cannot interleave.
     Settlement.objects.select_for_update().filter(pk=settlement.pk).exists()
-    existing = HonourList.objects.filter(settlement=settlement, period_start=period_start, period_end=period_end).first()
+    existing: HonourList | None = HonourList.objects.filter(
+        settlement=settlement, period_start=period_start, period_end=period_end
+    ).first()
     if existing is not None:
         if existing.size != size:
             raise ValidationError(
