@@ -10,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import tablib
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -31,7 +32,7 @@ from .forms import HonourFilter, LeagueFilter, TownshipFilter, YearFilter, error
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _invalid(request: HttpRequest, form: object) -> HttpResponse:
+def _invalid(request: HttpRequest, form: forms.Form) -> HttpResponse:
     return render(request, "dashboards/invalid.html", {"message": errors_text(form)}, status=400)
 
 
@@ -150,10 +151,10 @@ def summary(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, year, years = _year(request)
     if year is None:
         return _invalid(request, form)
-    page = Paginator(
+    paginator = Paginator(
         townships_visible_to(request.user).order_by("code"), dashboard.TOWNSHIPS_PER_PAGE
     )
-    page = page.get_page(request.GET.get("page"))
+    page = paginator.get_page(request.GET.get("page"))
     table = dashboard.township_summaries(
         user=request.user, townships=list(page.object_list), year=year, years=years, today=timezone.localdate()
     )

@@ -96,7 +96,8 @@ class RubricForm(forms.ModelForm):
         fields = ("version", "name", "bonus_cap")
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.instance.pk and Rubric.objects.filter(pk=self.instance.pk, frozen_at__isnull=False).exists():
             raise ValidationError(_("这个版本刚刚被考评轮次使用并已冻结，不能再修改；请“复制为新版本”。"))
         return cleaned
@@ -122,7 +123,7 @@ class RubricAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("条目数"), ordering="item_total")
     def item_count(self, obj: Rubric) -> int:
-        return obj.item_total
+        return obj.item_total  # type: ignore[attr-defined, no-any-return]  # annotated by get_queryset
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and obj.is_frozen:

@@ -117,7 +117,7 @@ def ledger_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_secretary(request.user)
     form = LedgerExportForm(request.GET)
     if not form.is_valid():
-        return HttpResponse(" ".join(form.errors.get("year", [])), status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(" ".join(map(str, form.errors.get("year", []))), status=400, content_type="text/plain; charset=utf-8")
     year = form.cleaned_data["year"]
     rows = exports.ledger_rows(selectors.disbursements_visible_to(request.user).filter(year=year))
     response = HttpResponse(exports.ledger_workbook(rows), content_type=exports.XLSX_CONTENT_TYPE)

@@ -167,7 +167,8 @@ def _gap_errors(review: Review, sa: SelfAssessment) -> dict[Any, str]:
                 "条目 %(code)s 自评 %(self)s 分、县级 %(county)s 分，相差 5 分及以上，请填写差异说明。"
             ) % {"code": row.item.code, "self": own, "county": row.points}
     if (
-        rules.gap_needs_reason(sa.score, review.score, total=True)
+        review.score is not None
+        and rules.gap_needs_reason(sa.score, review.score, total=True)
         and not review.total_gap_reason.strip()
     ):
         errors["total_gap_reason"] = _(

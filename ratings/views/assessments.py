@@ -137,7 +137,7 @@ def result(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     groups, rows = build_rows(assessment, items, with_county=final)
     rating = None
     next_star = None
-    if final:
+    if final and review is not None:
         rating = (
             selectors.ratings_visible_to(request.user)
             .filter(review=review)
@@ -156,7 +156,11 @@ def result(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "rating": rating,
             "groups": groups,
             "next_star": next_star,
-            "total_gap": (review.score - assessment.score) if final and assessment.score is not None else None,
+            "total_gap": (
+                review.score - assessment.score
+                if final and review is not None and assessment.score is not None
+                else None
+            ),
         },
     )
 

@@ -187,7 +187,7 @@ def send_back(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             return redirect("ratings:review", pk=assessment.pk)
     for error in form.errors.values():
         for message in error:
-            messages.error(request, message)
+            messages.error(request, str(message))
     return redirect("ratings:review", pk=assessment.pk)
 
 
