@@ -123,7 +123,7 @@ class RubricAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("条目数"), ordering="item_total")
     def item_count(self, obj: Rubric) -> int:
-        return obj.item_total  # type: ignore[attr-defined, no-any-return]  # annotated by get_queryset
+        return obj.item_total  # type: ignore[attr-defined]  # annotated by get_queryset
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and obj.is_frozen:

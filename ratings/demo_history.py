@@ -613,6 +613,7 @@ def _build_round(
                 rating.stars = after
                 lowered.append(rating)
                 state.star = after
+                assert order.checked_at is not None  # a downgrade or revocation was checked
                 changes.append(
                     StarChange(
                         settlement_id=rating.settlement_id,

@@ -153,7 +153,8 @@ class SelfAssessmentForm(_ItemsForm):
             self.initial.setdefault(f"note_{item.pk}", row.note if row else "")
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for key in list(self.data.keys()) + list(self.files.keys()):
             if key.startswith(COUNTY_PREFIXES):
                 raise ValidationError(_("乡镇自评不能填写县级考评的内容。"), code="county_field")

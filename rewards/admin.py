@@ -9,7 +9,7 @@ first; only a confirmed post passes ``confirm_over_budget=True``.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -32,6 +32,19 @@ from settlements.roles import is_secretary
 from . import exports, selectors, services
 from .models import Disbursement, DisbursementStatus, RewardSchedule, YearBudget
 from .templatetags.rewards_format import format_yuan
+
+if TYPE_CHECKING:
+    from typing import TypeAlias, TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class _BudgetSums(TypedDict):
+        committed_sum: Decimal
+        approved_sum: Decimal
+        paid_sum: Decimal
+
+    # A budget row as YearBudgetAdmin.get_queryset annotates it.
+    BudgetRow: TypeAlias = WithAnnotations[YearBudget, _BudgetSums]
 
 
 class SecretaryOnlyAdmin(SimpleHistoryAdmin):
@@ -62,7 +75,8 @@ class RewardScheduleForm(forms.ModelForm):
         fields = ["year", "settlement_class", "star", "amount"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         years = {data.get("year"), self.instance.year if self.instance.pk else None} - {None}
         if Disbursement.objects.filter(year__in=years).exists():
             raise forms.ValidationError(_("该年度已有奖励发放记录，奖励标准不能再修改。"))
@@ -125,19 +139,19 @@ class YearBudgetAdmin(SecretaryOnlyAdmin):
         )
 
     @admin.display(description=gettext_lazy("已承诺"))
-    def committed(self, obj: YearBudget) -> str:
+    def committed(self, obj: BudgetRow) -> str:
         return format_yuan(obj.committed_sum)
 
     @admin.display(description=gettext_lazy("已审批"))
-    def approved(self, obj: YearBudget) -> str:
+    def approved(self, obj: BudgetRow) -> str:
         return format_yuan(obj.approved_sum)
 
     @admin.display(description=gettext_lazy("已发放"))
-    def paid(self, obj: YearBudget) -> str:
+    def paid(self, obj: BudgetRow) -> str:
         return format_yuan(obj.paid_sum)
 
     @admin.display(description=gettext_lazy("预算余额"))
-    def remaining(self, obj: YearBudget) -> str:
+    def remaining(self, obj: BudgetRow) -> str:
         left = obj.amount - obj.committed_sum
         if left < 0:
             return format_html('<strong class="over-budget-text" style="color:#b42318">{}</strong>', format_yuan(left))

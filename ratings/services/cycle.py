@@ -401,6 +401,7 @@ def rectifications_overdue_notify(*, today: dt.date) -> int:
     assessors: list[User] | None = None
     count = 0
     for rectification in overdue.iterator(chunk_size=500):
+        assert rectification.deadline is not None  # filtered on the deadline above
         with transaction.atomic():
             won = (
                 Rectification.objects.filter(
