@@ -25,7 +25,7 @@ LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 PACKAGES: list[str] = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
     "tool"
 ]["importlinter"]["root_packages"]
-MAX_LINES = 620
+MAX_LINES = 650  # "about 600": room for a cohesive module to run a little over
 
 
 def _lint_imports(cwd: Path) -> subprocess.CompletedProcess[str]:
