@@ -105,4 +105,4 @@ def _stamped(*fields: models.DateTimeField) -> Iterator[None]:
 
 
 def _field(model: type[models.Model], name: str) -> models.DateTimeField:
-    return model._meta.get_field(name)  # type: ignore[return-value]
+    return model._meta.get_field(name)  # type: ignore[return-value]  # callers name DateTimeFields
