@@ -1,5 +1,5 @@
 # Two commands matter: `make run` (the demo county on this machine, no services needed)
-# and `make test` (the whole suite). Both create .venv on first use.
+# and `make test` (the whole suite); `make lint` checks style, imports and types. Both create .venv on first use.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -49,5 +49,9 @@ run: seed
 test: install
 	TESTING=true $(PY) -m pytest -q
 
+# Style, formatting, the import contracts in pyproject.toml, and the types (django-stubs).
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	TESTING=true $(VENV)/bin/mypy

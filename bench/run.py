@@ -304,6 +304,8 @@ def time_round_open() -> dict:
     from ratings.services import round_open
 
     latest = Round.objects.order_by("-year", "-quarter").first()
+    if latest is None:
+        raise SystemExit("no round in the database: seed it first")
     year, quarter = (
         (latest.year, latest.quarter + 1) if latest.quarter < 4 else (latest.year + 1, 1)
     )
@@ -338,6 +340,8 @@ def time_league_build() -> dict:
         .order_by("-year", "-quarter")
         .first()
     )
+    if rnd is None:
+        raise SystemExit("no rated round in the database: seed it first")
     LeagueBuild.objects.filter(round=rnd, settlement_class=2).delete()
     t = time.perf_counter()
     league_build(round=rnd, settlement_class=2)

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
@@ -14,7 +14,7 @@ admin.site.index_title = _("管理首页")
 
 # dashboards sit on top: the settlement page (rating history, charts) is theirs, under the
 # settlements namespace and path it always had.
-settlement_patterns = [
+settlement_patterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/", dashboard_views.settlement_detail, name="detail"),
     *settlement_urls.urlpatterns,
 ]

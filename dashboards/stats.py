@@ -14,6 +14,7 @@ lost task left stale.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import Counter
 from decimal import Decimal
@@ -25,7 +26,7 @@ from django.utils import timezone
 
 from ratings.models import Rating, RatingStatus, Round
 from ratings.signals import rating_stars_changed, rating_took_effect, ratings_rewritten
-from settlements.models import Settlement, SettlementClass
+from settlements.models import Settlement, SettlementClass, Village
 
 from .models import AssessorRoundStat, CountyRoundStat, LeagueBuild, LeagueEntry, RoundStat
 
@@ -70,7 +71,7 @@ def _leagues_stale(round_id: int) -> None:
     ids = [round_id] + ([later.pk] if later else [])
     LeagueBuild.objects.filter(round_id__in=ids).update(stale=True)
     for pk in ids:
-        transaction.on_commit(lambda pk=pk: league_refresh.delay(pk))
+        transaction.on_commit(functools.partial(league_refresh.delay, pk))
 
 
 def _assessor_rows(*, round_id: int, township_id: int | None) -> list[AssessorRoundStat]:
@@ -205,7 +206,7 @@ def round_stats_rebuild(*, round: Round) -> int:
 
 def _league_sql() -> str:
     rating = Rating._meta.db_table
-    village = Settlement._meta.get_field("village").related_model._meta.db_table
+    village = Village._meta.db_table
     # Competition ranks (equal stars and score share a place) over the whole class in the
     # county; the previous round ranked the same way. Only table names are interpolated.
     ranked = (

@@ -10,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import tablib
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from core.spreadsheets import neutralise_dataset
+from settlements.http import AuthenticatedHttpRequest
 from settlements.models import SettlementClass
 from settlements.roles import is_assessor, is_official, is_secretary, sees_all_settlements
 from settlements.selectors import settlements_visible_to, townships_visible_to
@@ -30,7 +32,7 @@ from .forms import HonourFilter, LeagueFilter, TownshipFilter, YearFilter, error
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _invalid(request: HttpRequest, form: object) -> HttpResponse:
+def _invalid(request: HttpRequest, form: forms.Form) -> HttpResponse:
     return render(request, "dashboards/invalid.html", {"message": errors_text(form)}, status=400)
 
 
@@ -41,7 +43,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Each role lands on its overview (issue 6): an official on their township's view (with
     the current round's work), assessors and secretaries on the county dashboard.
     """
@@ -53,7 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def settlement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def settlement_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The settlement's facts and its rating story (history read here, not in the template)."""
     place = get_object_or_404(settlements_visible_to(request.user), pk=pk)
     history = dashboard.settlement_history(user=request.user, settlement=place)
@@ -64,7 +66,7 @@ def settlement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def county(request: HttpRequest) -> HttpResponse:
+def county(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not sees_all_settlements(request.user):
         if is_official(request.user):
             return redirect("dashboard:township", request.user.township_id)
@@ -79,7 +81,7 @@ def county(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def township(request: HttpRequest, pk: int) -> HttpResponse:
+def township(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     place = get_object_or_404(townships_visible_to(request.user), pk=pk)
     data = dashboard.township_dashboard(
         user=request.user, township=place, today=timezone.localdate()
@@ -91,7 +93,7 @@ def township(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def league(request: HttpRequest) -> HttpResponse:
+def league(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = LeagueFilter(request.GET)
     if not form.is_valid():
         return _invalid(request, form)
@@ -124,7 +126,7 @@ def league(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def settlement(request: HttpRequest, pk: int) -> HttpResponse:
+def settlement(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     place = get_object_or_404(settlements_visible_to(request.user), pk=pk)
     charts = dashboard.settlement_charts(settlement=place)
     return render(request, "dashboards/settlement.html", {"settlement": place, "charts": charts})
@@ -140,7 +142,7 @@ def _year(request: HttpRequest) -> tuple[YearFilter, int | None, list[int]]:
 
 @login_required
 @require_GET
-def summary(request: HttpRequest) -> HttpResponse:
+def summary(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The county's list of township summaries for a year, a page of townships at a time."""
     if not sees_all_settlements(request.user):
         if is_official(request.user):
@@ -149,10 +151,10 @@ def summary(request: HttpRequest) -> HttpResponse:
     form, year, years = _year(request)
     if year is None:
         return _invalid(request, form)
-    page = Paginator(
+    paginator = Paginator(
         townships_visible_to(request.user).order_by("code"), dashboard.TOWNSHIPS_PER_PAGE
     )
-    page = page.get_page(request.GET.get("page"))
+    page = paginator.get_page(request.GET.get("page"))
     table = dashboard.township_summaries(
         user=request.user, townships=list(page.object_list), year=year, years=years, today=timezone.localdate()
     )
@@ -161,7 +163,7 @@ def summary(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def township_summary(request: HttpRequest, pk: int) -> HttpResponse:
+def township_summary(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     place = get_object_or_404(townships_visible_to(request.user), pk=pk)
     form, year, years = _year(request)
     if year is None:
@@ -179,7 +181,7 @@ def township_summary(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def summary_xlsx(request: HttpRequest) -> HttpResponse:
+def summary_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every township the user may see, one row each, for the year: numbers stay numbers."""
     form, year, years = _year(request)
     if year is None:
@@ -198,7 +200,7 @@ def summary_xlsx(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def model_villages(request: HttpRequest) -> HttpResponse:
+def model_villages(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = TownshipFilter(request.GET)
     if not form.is_valid():
         return _invalid(request, form)
@@ -215,7 +217,7 @@ def model_villages(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def drift(request: HttpRequest) -> HttpResponse:
+def drift(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, year, years = _year(request)
     if year is None:
         return _invalid(request, form)

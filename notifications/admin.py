@@ -11,8 +11,8 @@ class NotificationAdmin(admin.ModelAdmin):
     search_fields = ("recipient__username",)
     readonly_fields = ("recipient", "kind", "params", "link", "key", "created_at", "read_at", "emailed_at")
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None):
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False

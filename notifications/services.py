@@ -58,11 +58,12 @@ def _email(rows: list[Notification], users: dict[int, User]) -> None:
     if not outgoing:
         return
     with translation.override(settings.LANGUAGE_CODE):
+        site_url: str = getattr(settings, "SITE_URL", "")
         emails = [
             mail.EmailMessage(
                 subject=_("【聚居点星级评定】%(title)s") % {"title": messages.title(row.kind)},
                 body=messages.text(row.kind, row.params)
-                + (f"\n\n{settings.SITE_URL.rstrip('/')}{row.link}" if row.link and getattr(settings, "SITE_URL", "") else ""),
+                + (f"\n\n{site_url.rstrip('/')}{row.link}" if row.link and site_url else ""),
                 to=[users[row.recipient_id].email],
             )
             for row in outgoing
@@ -128,6 +129,7 @@ def reminders_send(*, today: dt.date) -> int:
         .order_by("pk")
     )
     for rect in due.iterator(chunk_size=500):
+        assert rect.deadline is not None  # filtered on the deadline above
         sent += len(
             notify(
                 recipients=recipients.officials_of(rect.settlement.village.township_id),

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+
+from settlements.http import AuthenticatedHttpRequest
 
 from . import messages, selectors, services
 from .models import Notification
@@ -17,7 +19,7 @@ PAGE_SIZE = 30
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = selectors.notifications_of(request.user)
     only_unread = request.GET.get("unread") == "1"
     if only_unread:
@@ -29,7 +31,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
+def mark_read(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Mark read; with ``open`` go on to what the message is about."""
     try:
         row = services.notification_mark_read(notification_id=pk, by=request.user)
@@ -42,6 +44,6 @@ def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def mark_all_read(request: HttpRequest) -> HttpResponse:
+def mark_all_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     services.notifications_mark_all_read(by=request.user)
     return HttpResponseRedirect(reverse("notifications:inbox"))

@@ -113,8 +113,8 @@ def _rows(queryset: QuerySet[Rating], today: dt.date) -> list[NoticeRow]:
 
 def _group(rows: list[NoticeRow]) -> list[TownshipGroup]:
     groups = []
-    for (township_id, township), in_township in groupby(rows, key=lambda r: (r.township_id, r.township)):
-        in_township = list(in_township)
+    for (township_id, township), grouped in groupby(rows, key=lambda r: (r.township_id, r.township)):
+        in_township = list(grouped)
         classes = [
             ClassGroup(label=label, rows=list(in_class))
             for (_klass, label), in_class in groupby(in_township, key=lambda r: (r.settlement_class, r.class_label))

@@ -24,6 +24,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
+from settlements.http import AuthenticatedHttpRequest
 from settlements.models import Township
 from settlements.roles import is_assessor, is_secretary
 
@@ -211,7 +212,7 @@ def _require_county(request: HttpRequest) -> None:
 
 
 @login_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """待受理 residents' objections first, then the latest decided ones (names and phones masked)."""
     _require_county(request)
     visible = selectors.resident_objections_visible_to(request.user)
@@ -222,7 +223,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def queue_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def queue_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The objection's own page for the county: the only page with the resident's name and phone."""
     row = get_object_or_404(selectors.resident_objections_visible_to(request.user), pk=pk)
     decline_form = DeclineForm(request.POST if request.POST.get("action") == "decline" else None)
@@ -253,7 +254,7 @@ def queue_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def queue_photo(request: HttpRequest, pk: int) -> FileResponse:
+def queue_photo(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     row = get_object_or_404(selectors.resident_objections_visible_to(request.user), pk=pk)
     if not row.photo:
         raise Http404

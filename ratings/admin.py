@@ -29,6 +29,7 @@ from import_export.forms import ConfirmImportForm
 from core.admin import ReadOnlyAdminMixin, ReadOnlyInline, ScopedAdminMixin, ScopedHistoryAdmin
 from core.spreadsheets.admin import SpreadsheetAdminMixin, SpreadsheetImportForm
 from settlements.admin_filters import class_filter, star_filter, township_filter
+from settlements.http import acting_user
 from settlements.roles import sees_all_settlements
 from settlements.selectors import scoped_by_settlement
 
@@ -97,7 +98,8 @@ class RubricForm(forms.ModelForm):
         fields = ("version", "name", "bonus_cap")
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.instance.pk and Rubric.objects.filter(pk=self.instance.pk, frozen_at__isnull=False).exists():
             raise ValidationError(_("这个版本刚刚被考评轮次使用并已冻结，不能再修改；请“复制为新版本”。"))
         return cleaned
@@ -123,7 +125,7 @@ class RubricAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("条目数"), ordering="item_total")
     def item_count(self, obj: Rubric) -> int:
-        return obj.item_total
+        return obj.item_total  # type: ignore[attr-defined]  # annotated by get_queryset
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and obj.is_frozen:
@@ -138,7 +140,7 @@ class RubricAdmin(admin.ModelAdmin):
     @admin.action(description=_("复制为新版本"), permissions=["add"])
     def copy_as_new_version(self, request: HttpRequest, queryset: QuerySet) -> None:
         for rubric in queryset.order_by("version"):
-            new = rubric_new_version(rubric=rubric, by=request.user)
+            new = rubric_new_version(rubric=rubric, by=acting_user(request))
             self.message_user(
                 request,
                 _("可编辑的新版本：%(new)s（复制自第%(old)s版，%(count)s 个条目）。修改完成后用“设为当前版本”启用。")
@@ -152,7 +154,7 @@ class RubricAdmin(admin.ModelAdmin):
             self.message_user(request, _("请只选择一个版本设为当前版本。"), messages.ERROR)
             return
         try:
-            rubric = rubric_make_current(rubric=queryset.get(), by=request.user)
+            rubric = rubric_make_current(rubric=queryset.get(), by=acting_user(request))
         except ValidationError as exc:
             self.message_user(request, "；".join(exc.messages), messages.ERROR)
             return
@@ -360,7 +362,7 @@ class RoundAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
             try:
                 cd = form.cleaned_data
                 rnd, created = round_open(
-                    year=cd["year"], quarter=cd["quarter"], by=request.user,
+                    year=cd["year"], quarter=cd["quarter"], by=acting_user(request),
                     self_deadline=cd["self_deadline"], review_deadline=cd["review_deadline"],
                     notice_working_days=cd["notice_working_days"], allow_early=cd["confirm_early"],
                 )
@@ -576,4 +578,4 @@ class NoticeAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
         qs = Notice.objects.select_related("user")
         if sees_all_settlements(request.user):
             return qs
-        return qs.filter(user=request.user)
+        return qs.filter(user=acting_user(request))

@@ -21,15 +21,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from zoneinfo import ZoneInfo
+from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import Group
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
@@ -38,6 +36,16 @@ from settlements.models import Settlement, User
 from settlements.roles import ASSESSOR, OFFICIAL
 
 from . import rules
+from .demo_sheets import (
+    LOCAL,
+    _at,
+    _field,
+    _stamped,
+    clamp_score,
+    fill_sheet,
+    optimistic_copy,
+    quarters_until,
+)
 from .models import (
     AssessmentStatus,
     Certificate,
@@ -70,7 +78,6 @@ VETO_RATE = 0.004
 RECTIFY_DECLINE = Decimal("5")  # a fall this large is ordered to rectify
 RECTIFY_OUTCOMES = ((0.80, RectificationStatus.PASSED), (0.94, RectificationStatus.DOWNGRADED))
 OVERDUE_OPEN_RATE = 0.25  # of orders past their deadline in the newest round, still unanswered
-LOCAL = ZoneInfo(settings.TIME_ZONE)
 # The demo's round in progress (live=True): work spread over the last LIVE_SPAN_DAYS,
 # a fifth still to do, visits up to LIVE_VISIT_DAYS after a submission, deadlines ahead.
 LIVE_SPAN_DAYS = 14
@@ -108,97 +115,6 @@ class _Counts:
     rounds: list[Round] = field(default_factory=list)
 
 
-# ------------------------------------------------------------------ pure helpers
-
-
-def quarters_until(today: dt.date, count: int) -> list[tuple[int, int]]:
-    """The ``count`` most recent (year, quarter) whose rounds opened on or before ``today``, oldest first."""
-    if count < 1:
-        raise ValueError("轮次数量必须至少为 1。")
-    year, quarter = rules.quarter_closed_before(today)
-    out = []
-    for _ in range(count):
-        out.append((year, quarter))
-        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
-    return out[::-1]
-
-
-def clamp_score(value: float) -> Decimal:
-    return rules.quantize_score(Decimal(str(round(min(110.0, max(30.0, value)), 1))))
-
-
-def fill_sheet(
-    rng: random.Random,
-    items: Sequence[tuple[int, str, Decimal, Decimal]],
-    *,
-    target: Decimal,
-    vetoed: bool,
-    bonus_cap: Decimal,
-) -> tuple[dict[int, int], Decimal]:
-    """Occurrences per rubric item that score close to ``target``: (occurrences, score).
-
-    ``items`` are (id, kind, points each, cap). Only items that occur are returned.
-    """
-    occurrences: dict[int, int] = {}
-    bonus = Decimal(0)
-    for item_id, kind, points, cap in items:
-        if kind == rules.BONUS and points and rng.random() < 0.15:
-            n = rng.randint(1, max(1, int(cap // points)))
-            occurrences[item_id] = n
-            bonus += min(cap, points * n)
-        elif kind == rules.VETO and vetoed:
-            occurrences[item_id] = 1
-    deficit = rules.BASE_SCORE + min(bonus_cap, bonus) - target
-    deductions = [i for i in items if i[1] == rules.DEDUCTION and i[2] > 0]
-    rng.shuffle(deductions)
-    for item_id, _kind, points, cap in deductions:
-        if deficit <= 0:
-            break
-        most = int(cap // points)
-        n = min(most, max(1, math.ceil(deficit / points)))
-        occurrences[item_id] = n
-        deficit -= points * n
-    lines = [
-        (kind, points, cap, occurrences.get(item_id, 0)) for item_id, kind, points, cap in items
-    ]
-    _points, score, _vetoed = rules.score_sheet(lines, bonus_cap=bonus_cap)
-    return occurrences, score
-
-
-def optimistic_copy(
-    rng: random.Random, county: dict[int, int], deduction_ids: set[int]
-) -> dict[int, int]:
-    """A township's own sheet: the county's, with some deductions left out (self-assessments run high)."""
-    own = dict(county)
-    for item_id in list(own):
-        if item_id in deduction_ids and rng.random() < 0.45:
-            own[item_id] -= 1
-            if own[item_id] == 0:
-                del own[item_id]
-    return own
-
-
-def _at(day: dt.date, hour: int = 10) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour), tzinfo=LOCAL)
-
-
-@contextmanager
-def _stamped(*fields: models.DateTimeField) -> Iterator[None]:
-    # The history is dated in the past: auto_now(_add) would stamp every row "now".
-    saved = [(f, f.auto_now, f.auto_now_add) for f in fields]
-    try:
-        for f in fields:
-            f.auto_now = f.auto_now_add = False
-        yield
-    finally:
-        for f, now, now_add in saved:
-            f.auto_now, f.auto_now_add = now, now_add
-
-
-def _field(model: type[models.Model], name: str) -> models.DateTimeField:
-    return model._meta.get_field(name)  # type: ignore[return-value]
-
-
 # ------------------------------------------------------------------ writes
 
 
@@ -224,7 +140,8 @@ def township_officials(township_ids: Sequence[int]) -> dict[int, User | None]:
     for user in User.objects.filter(groups__name=OFFICIAL, township_id__in=township_ids).order_by(
         "-username"
     ):
-        out[user.township_id] = user
+        if user.township_id is not None:
+            out[user.township_id] = user
     return out
 
 
@@ -400,7 +317,7 @@ def _build_round(
         vetoed = rng.random() < VETO_RATE
         county = clamp_score(state.quality + trend + rng.gauss(0, 2.5) + bias[assessor.pk])
         own = clamp_score(float(county) + rng.gauss(2.5, 2.5))
-        plan = {
+        plan: dict[str, Any] = {
             "pk": pk,
             "township_id": township_id,
             "items_returned": items is not None,
@@ -447,7 +364,7 @@ def _build_round(
                     if status == AssessmentStatus.SUBMITTED
                     else 0
                 ),
-                deadline=submitted_on if late else self_deadline,
+                deadline=submitted_on if late and submitted_on is not None else self_deadline,
                 submitted_at=updated if status == AssessmentStatus.SUBMITTED else None,
                 submitted_by=official if status == AssessmentStatus.SUBMITTED else None,
                 return_reason="请补充佐证材料后重新提交。" if late else "",
@@ -569,6 +486,7 @@ def _build_round(
             continue
         state = states[rating.settlement_id]
         took_effect = rating.effective_at
+        assert took_effect is not None  # an effective rating has taken effect
         if state.star != rating.stars:
             changes.append(
                 StarChange(
@@ -614,6 +532,7 @@ def _build_round(
                 rating.stars = after
                 lowered.append(rating)
                 state.star = after
+                assert order.checked_at is not None  # a downgrade or revocation was checked
                 changes.append(
                     StarChange(
                         settlement_id=rating.settlement_id,
@@ -653,6 +572,7 @@ def _points(index: dict[int, tuple[str, Decimal, Decimal]], item_id: int, n: int
 def _rectification(
     rng: random.Random, *, rating: Rating, today: dt.date, newest: bool, official: User | None = None
 ) -> Rectification:
+    assert rating.effective_at is not None  # orders follow ratings that took effect
     issued_on = rating.effective_at.astimezone(LOCAL).date()
     deadline = issued_on + dt.timedelta(days=30)
     assessor = rating.decided_by

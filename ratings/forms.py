@@ -9,7 +9,7 @@ slips past a form still changes nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -24,6 +24,9 @@ from ratings.models import (
 )
 from ratings.services import StaleVersion, WorkflowPermissionDenied
 from settlements.models import SettlementClass, Township
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 EVIDENCE_ACCEPT = ".jpg,.jpeg,.png,.pdf,image/jpeg,image/png,application/pdf"
 MAX_OCCURRENCES = 99
@@ -62,7 +65,7 @@ def date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def occurrence_field(item: RubricItem, *, label: str, disabled: bool) -> forms.IntegerField:
+def occurrence_field(item: RubricItem, *, label: StrOrPromise, disabled: bool) -> forms.IntegerField:
     # A veto item either happened or not; other items count occurrences (the cap limits points).
     maximum = 1 if item.kind == ItemKind.VETO else MAX_OCCURRENCES
     return forms.IntegerField(
@@ -136,7 +139,8 @@ class SelfAssessmentForm(_ItemsForm):
     """The township's self-assessment: occurrences, note and evidence per item, the star applied."""
 
     star_applied = forms.TypedChoiceField(
-        label=_("申报星级"), choices=STAR_CHOICES, coerce=int, empty_value=0, required=False
+        label=_("申报星级"), choices=STAR_CHOICES, coerce=int, required=False,
+        empty_value=0,  # type: ignore[arg-type]  # django-stubs says str; Django takes any value
     )
 
     def __init__(
@@ -163,7 +167,8 @@ class SelfAssessmentForm(_ItemsForm):
             self.initial.setdefault(f"note_{item.pk}", row.note if row else "")
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for key in list(self.data.keys()) + list(self.files.keys()):
             if key.startswith(COUNTY_PREFIXES):
                 raise ValidationError(_("乡镇自评不能填写县级考评的内容。"), code="county_field")
@@ -270,7 +275,9 @@ class SendBackForm(forms.Form):
 
     def __init__(self, *args: Any, items: Iterable[RubricItem], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["items"].choices = [(str(i.pk), f"{i.code} {i.text}") for i in items]
+        field = self.fields["items"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(str(i.pk), f"{i.code} {i.text}") for i in items]
 
     def item_ids(self) -> list[int]:
         return [int(v) for v in self.cleaned_data["items"]]
@@ -345,7 +352,9 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args: Any, townships: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["township"].queryset = townships
+        field = self.fields["township"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = townships
 
 
 RECTIFICATION_FILTERS = [

@@ -7,6 +7,7 @@ fields derived from their own row.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,11 +17,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from settlements.models import Settlement, SettlementClass
+from settlements.models import Settlement, SettlementClass, User
 
 from . import rules
 
-SCORE = {"max_digits": 5, "decimal_places": 1}
+SCORE: dict[str, Any] = {"max_digits": 5, "decimal_places": 1}
 
 
 class Area(models.TextChoices):
@@ -52,13 +53,13 @@ class RubricFrozen(ValidationError):
 # ---------------------------------------------------------------------------- rubric
 
 
-class RubricQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # type: ignore[override]
+class RubricQuerySet(models.QuerySet["Rubric"]):
+    def update(self, **kwargs: Any) -> int:
         if self.filter(frozen_at__isnull=False).exists():
             raise RubricFrozen(_("评分细则版本已被使用，不能修改；请新建版本。"))
         return super().update(**kwargs)
 
-    def delete(self):  # type: ignore[override]
+    def delete(self):
         if self.filter(frozen_at__isnull=False).exists():
             raise RubricFrozen(_("评分细则版本已被使用，不能删除。"))
         return super().delete()
@@ -115,16 +116,16 @@ class Rubric(models.Model):
         return super().delete(*args, **kwargs)
 
 
-class RubricItemQuerySet(models.QuerySet):
+class RubricItemQuerySet(models.QuerySet["RubricItem"]):
     def _touches_frozen(self) -> bool:
         return self.filter(rubric__frozen_at__isnull=False).exists()
 
-    def update(self, **kwargs):  # type: ignore[override]
+    def update(self, **kwargs):
         if self._touches_frozen():
             raise RubricFrozen(_("评分细则版本已被使用，其条目不能修改。"))
         return super().update(**kwargs)
 
-    def delete(self):  # type: ignore[override]
+    def delete(self):
         if self._touches_frozen():
             raise RubricFrozen(_("评分细则版本已被使用，其条目不能删除。"))
         return super().delete()
@@ -516,6 +517,10 @@ class Rectification(models.Model):
     checked_at = models.DateTimeField(null=True, blank=True)
     overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Set before save() for django-simple-history: who made the change, and why.
+    _history_user: User | None
+    _change_reason: str
 
     history = HistoricalRecords()
 

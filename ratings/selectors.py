@@ -7,9 +7,9 @@ anyone else nothing. Joins are ``select_related`` so a list renders without N+1 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 from settlements.roles import sees_all_settlements
 from settlements.selectors import settlements_visible_to
@@ -25,8 +25,10 @@ from .models import (
     SelfAssessment,
 )
 
+_M = TypeVar("_M", bound=Model)
 
-def _scoped(qs: QuerySet, user: Any, path: str = "settlement") -> QuerySet:
+
+def _scoped(qs: QuerySet[_M], user: Any, path: str = "settlement") -> QuerySet[_M]:
     # Assessors and secretaries see everything: no semi-join against 35,000 settlements.
     # Everyone else is limited to the settlements settlements_visible_to grants them
     # (their township, or none at all).

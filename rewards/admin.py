@@ -8,10 +8,12 @@ first; only a confirmed post passes ``confirm_over_budget=True``.
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -24,11 +26,25 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
+from settlements.http import acting_user
 from settlements.roles import is_secretary
 
 from . import exports, selectors, services
 from .models import Disbursement, DisbursementStatus, RewardSchedule, YearBudget
 from .templatetags.rewards_format import format_yuan
+
+if TYPE_CHECKING:
+    from typing import TypeAlias, TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class _BudgetSums(TypedDict):
+        committed_sum: Decimal
+        approved_sum: Decimal
+        paid_sum: Decimal
+
+    # A budget row as YearBudgetAdmin.get_queryset annotates it.
+    BudgetRow: TypeAlias = WithAnnotations[YearBudget, _BudgetSums]
 
 
 class SecretaryOnlyAdmin(SimpleHistoryAdmin):
@@ -59,7 +75,8 @@ class RewardScheduleForm(forms.ModelForm):
         fields = ["year", "settlement_class", "star", "amount"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         years = {data.get("year"), self.instance.year if self.instance.pk else None} - {None}
         if Disbursement.objects.filter(year__in=years).exists():
             raise forms.ValidationError(_("该年度已有奖励发放记录，奖励标准不能再修改。"))
@@ -106,7 +123,7 @@ def _year_sum(condition: Q | None = None) -> Coalesce:
     if condition is not None:
         rows = rows.filter(condition)
     total = rows.order_by().values("year").annotate(total=Sum("amount")).values("total")
-    money = DecimalField(max_digits=14, decimal_places=2)
+    money: DecimalField[Decimal, Decimal] = DecimalField(max_digits=14, decimal_places=2)
     return Coalesce(Subquery(total, output_field=money), Value(0), output_field=money)
 
 
@@ -122,19 +139,19 @@ class YearBudgetAdmin(SecretaryOnlyAdmin):
         )
 
     @admin.display(description=gettext_lazy("已承诺"))
-    def committed(self, obj: YearBudget) -> str:
+    def committed(self, obj: BudgetRow) -> str:
         return format_yuan(obj.committed_sum)
 
     @admin.display(description=gettext_lazy("已审批"))
-    def approved(self, obj: YearBudget) -> str:
+    def approved(self, obj: BudgetRow) -> str:
         return format_yuan(obj.approved_sum)
 
     @admin.display(description=gettext_lazy("已发放"))
-    def paid(self, obj: YearBudget) -> str:
+    def paid(self, obj: BudgetRow) -> str:
         return format_yuan(obj.paid_sum)
 
     @admin.display(description=gettext_lazy("预算余额"))
-    def remaining(self, obj: YearBudget) -> str:
+    def remaining(self, obj: BudgetRow) -> str:
         left = obj.amount - obj.committed_sum
         if left < 0:
             return format_html('<strong class="over-budget-text" style="color:#b42318">{}</strong>', format_yuan(left))
@@ -191,7 +208,7 @@ class DisbursementAdmin(SecretaryOnlyAdmin):
 
     @admin.display(description=gettext_lazy("补差对应"))
     def tops_up_voucher(self, obj: Disbursement) -> str:
-        return obj.tops_up.voucher_number if obj.tops_up_id else "—"
+        return obj.tops_up.voucher_number if obj.tops_up is not None else "—"
 
     @admin.display(description=gettext_lazy("依据评定"))
     def basis(self, obj: Disbursement) -> str:
@@ -243,7 +260,7 @@ class DisbursementAdmin(SecretaryOnlyAdmin):
                         "all_rows": rows,
                         "overruns": overruns,
                         "action": "approve_selected",
-                        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                        "action_checkbox_name": ACTION_CHECKBOX_NAME,
                     },
                 )
         done, failures = 0, []
@@ -251,7 +268,7 @@ class DisbursementAdmin(SecretaryOnlyAdmin):
             if row.status != DisbursementStatus.PROPOSED:
                 continue
             try:
-                services.disbursement_approve(disbursement=row, by=request.user, confirm_over_budget=confirmed)
+                services.disbursement_approve(disbursement=row, by=acting_user(request), confirm_over_budget=confirmed)
                 done += 1
             except services.RewardsError as exc:
                 failures.append(f"{row.voucher_number}：{' '.join(exc.messages)}")
@@ -265,7 +282,7 @@ class DisbursementAdmin(SecretaryOnlyAdmin):
             if row.status == DisbursementStatus.PAID:
                 continue
             try:
-                services.disbursement_mark_paid(disbursement=row, by=request.user)
+                services.disbursement_mark_paid(disbursement=row, by=acting_user(request))
                 done += 1
             except services.RewardsError as exc:
                 failures.append(" ".join(exc.messages))

@@ -70,7 +70,7 @@ def _row_values(row: Disbursement) -> list[Any]:
         neutralise(settlement.name),
         str(row.get_settlement_class_display()),
         str(row.get_kind_display()),
-        row.tops_up.voucher_number if row.tops_up_id else "",
+        row.tops_up.voucher_number if row.tops_up is not None else "",
         f"{row.rating.round.year}年第{row.rating.round.quarter}季度",
         row.star_basis,
         row.amount,
@@ -153,8 +153,8 @@ def ledger_workbook(rows: Iterable[Disbursement]) -> bytes:
         for cell in cells:
             cell.number_format = MONEY_FORMAT
     summary.column_dimensions["A"].width = 14
-    for column in "CDE":
-        summary.column_dimensions[column].width = 18
+    for letter in "CDE":
+        summary.column_dimensions[letter].width = 18
 
     out = io.BytesIO()
     wb.save(out)

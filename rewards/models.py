@@ -7,6 +7,8 @@ who paid it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -16,11 +18,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ratings.models import Rating
-from settlements.models import Settlement, SettlementClass
+from settlements.models import Settlement, SettlementClass, User
 
 from . import rules
+from .codes import RewardRefusal
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 12, "decimal_places": 2}
 YEAR_RANGE = Q(year__gte=2000, year__lte=2100)
 
 
@@ -32,6 +35,12 @@ class StarLevel(models.IntegerChoices):
 
 class ScheduleFrozen(ValidationError):
     """A year's reward amounts cannot change once money has been proposed for that year."""
+
+    code: RewardRefusal
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(message, code=RewardRefusal.SCHEDULE_FROZEN)
+        self.code = RewardRefusal.SCHEDULE_FROZEN
 
 
 def _year_has_disbursements(year: int) -> bool:
@@ -139,7 +148,7 @@ class DisbursementStatus(models.TextChoices):
 TRANCHE_KINDS = [DisbursementKind.INITIAL, DisbursementKind.RE, DisbursementKind.FINAL]
 
 
-class DisbursementQuerySet(models.QuerySet):
+class DisbursementQuerySet(models.QuerySet["Disbursement"]):
     def for_pages(self) -> DisbursementQuerySet:
         return self.select_related("settlement__village__township", "rating__round", "tops_up")
 
@@ -189,6 +198,10 @@ class Disbursement(models.Model):
     paid_at = models.DateTimeField(_("发放时间"), null=True, blank=True)
 
     objects = DisbursementQuerySet.as_manager()
+    # Set before save() for django-simple-history: who made the change, and why.
+    _history_user: User | None
+    _change_reason: str
+
     history = HistoricalRecords()
 
     class Meta:
@@ -247,7 +260,7 @@ class Disbursement(models.Model):
     @property
     def tranche(self) -> str:
         """The tranche the money belongs to: the row's own kind, or the one it tops up."""
-        return self.tops_up.kind if self.tops_up_id else self.kind
+        return self.tops_up.kind if self.tops_up is not None else self.kind
 
     @property
     def amount_in_capitals(self) -> str:

@@ -21,7 +21,6 @@ How the year's stars are read (SPEC §6 leaves it open; decided here):
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -41,21 +40,10 @@ from settlements.models import Settlement, SettlementClass, User
 from settlements.roles import is_secretary
 
 from . import rules, signals
+from .codes import RewardRefusal as RewardRefusal  # re-exported: callers import it from here
 from .models import Disbursement, DisbursementStatus, RewardSchedule, YearBudget
 
 logger = logging.getLogger(__name__)
-
-
-class RewardRefusal(enum.StrEnum):
-    """Why a reward operation was refused. The values are stable: never rename one."""
-
-    NOT_SECRETARY = "not_secretary"
-    OVER_BUDGET = "over_budget"
-    NOT_APPROVED = "not_approved"
-    RATING_MISMATCH = "rating_mismatch"
-    SCHEDULE_MISSING = "schedule_missing"
-    SCHEDULE_INVALID = "schedule_invalid"
-    LEDGER_CONFLICT = "ledger_conflict"
 
 
 class RewardsError(ValidationError):
@@ -376,11 +364,11 @@ def disbursements_catch_up(*, today: dt.date) -> int:
     created = 0
     refused: set[tuple[int, str]] = set()
     for (settlement_id, year), year_ratings in sorted(ratings.items()):
-        klass = pricing_class(year_ratings, ledger[(settlement_id, year)])
-        if klass is None:
+        priced_as = pricing_class(year_ratings, ledger[(settlement_id, year)])
+        if priced_as is None:
             continue
         try:
-            amounts = schedules.amounts(year, klass)
+            amounts = schedules.amounts(year, priced_as)
             if not plan(path=stars_path(year_ratings), amounts=amounts, ledger=ledger[(settlement_id, year)]):
                 continue
             latest = max(year_ratings, key=lambda r: r.quarter)

@@ -10,10 +10,11 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from settlements.http import AuthenticatedHttpRequest
 from settlements.roles import is_secretary
 from settlements.selectors import settlements_visible_to
 
@@ -35,7 +36,7 @@ def _require_secretary(user: Any) -> None:
 
 
 @login_required
-def reward_list(request: HttpRequest) -> HttpResponse:
+def reward_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_money_viewer(request.user)
     visible = selectors.disbursements_visible_to(request.user)
     form = LedgerFilterForm(request.GET or None)
@@ -63,7 +64,7 @@ def reward_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def settlement_rewards(request: HttpRequest, pk: int) -> HttpResponse:
+def settlement_rewards(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_money_viewer(request.user)
     settlement = get_object_or_404(settlements_visible_to(request.user), pk=pk)
     rows = list(
@@ -92,14 +93,14 @@ def _voucher_rows(user: Any, ids: list[int]) -> list[Disbursement]:
 
 
 @login_required
-def voucher(request: HttpRequest, pk: int) -> HttpResponse:
+def voucher(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_secretary(request.user)
     rows = _voucher_rows(request.user, [pk])
     return render(request, "rewards/voucher.html", {"rows": rows, "total": rows[0].amount})
 
 
 @login_required
-def vouchers(request: HttpRequest) -> HttpResponse:
+def vouchers(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A batch of vouchers, one per page when printed: ?id=1&id=2…"""
     _require_secretary(request.user)
     try:
@@ -111,12 +112,12 @@ def vouchers(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def ledger_export(request: HttpRequest) -> HttpResponse:
+def ledger_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The year's ledger as xlsx for the finance office."""
     _require_secretary(request.user)
     form = LedgerExportForm(request.GET)
     if not form.is_valid():
-        return HttpResponse(" ".join(form.errors["year"]), status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(" ".join(map(str, form.errors.get("year", []))), status=400, content_type="text/plain; charset=utf-8")
     year = form.cleaned_data["year"]
     rows = exports.ledger_rows(selectors.disbursements_visible_to(request.user).filter(year=year))
     response = HttpResponse(exports.ledger_workbook(rows), content_type=exports.XLSX_CONTENT_TYPE)

@@ -101,13 +101,13 @@ class SettlementAdmin(SpreadsheetAdminMixin, ScopedHistoryAdmin):
         # ``klass`` is computed by the database on save: an unsaved settlement has none yet.
         if obj.pk is None or obj.klass is None:
             return "—"
-        return SettlementClass(obj.klass).label
+        return str(SettlementClass(obj.klass).label)
 
     @admin.display(description=_("组织短板"))
     def gaps(self, obj: Settlement) -> str:
         if obj.pk is None:
             return "—"
-        return "；".join(str(GAP_LABELS[g]) for g in obj.organisation_gaps) or _("无")
+        return "；".join(str(GAP_LABELS[g]) for g in obj.organisation_gaps) or str(_("无"))
 
 
 # -------------------------------------------------------------------------- users
@@ -125,12 +125,12 @@ class OfficialNeedsTownshipMixin:
 
 
 class ProjectUserChangeForm(OfficialNeedsTownshipMixin, UserChangeForm):
-    class Meta(UserChangeForm.Meta):
+    class Meta(UserChangeForm.Meta):  # type: ignore[name-defined]  # django-stubs omits this Meta
         model = User
 
 
 class ProjectUserCreationForm(OfficialNeedsTownshipMixin, AdminUserCreationForm):
-    class Meta(AdminUserCreationForm.Meta):
+    class Meta(AdminUserCreationForm.Meta):  # type: ignore[name-defined]  # django-stubs omits this Meta
         model = User
         fields = ("username",)
 

@@ -381,7 +381,7 @@ def ensure_users(*, password: str = DEMO_PASSWORD) -> list[DemoLogin]:
         }
         user = User.objects.filter(username=username).first()
         created = user is None
-        if created:
+        if user is None:
             user = User(username=username, **wanted)
             user.set_password(password)
             user.save()

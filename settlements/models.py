@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -108,7 +109,7 @@ GAP_LABELS = {
 }
 
 
-class SettlementQuerySet(models.QuerySet):
+class SettlementQuerySet(models.QuerySet["Settlement"]):
     def with_places(self) -> SettlementQuerySet:
         return self.select_related("village__township")
 
@@ -145,6 +146,10 @@ class Settlement(models.Model):
     )
 
     objects = SettlementQuerySet.as_manager()
+    # Set before save() for django-simple-history: who made the change, and why.
+    _history_user: User | None
+    _change_reason: str
+
     history = HistoricalRecords(excluded_fields=["klass"])
 
     class Meta:
@@ -192,7 +197,7 @@ class Settlement(models.Model):
 
     @property
     def class_label(self) -> str:
-        return SettlementClass(self.settlement_class).label
+        return str(SettlementClass(self.settlement_class).label)
 
     @property
     def required_party_form(self) -> str:
@@ -350,6 +355,11 @@ class Household(models.Model):
     )
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
+    # Set before save() for django-simple-history: who made the change, and why.
+    _history_user: User | None
+    _change_reason: str
+    _fixed_base: Decimal | None  # kept by the spreadsheet import: the stored base score
+
     history = HistoricalRecords()
 
     class Meta:
@@ -409,7 +419,7 @@ class ImmutableModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise ImmutableRecordError(f"{type(self).__name__} {self.pk} cannot be changed")
         super().save(*args, **kwargs)

@@ -69,7 +69,7 @@ def sync_role_permissions(**kwargs: Any) -> None:
 
     for role, by_app in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
-        perms = []
+        perms: list[Permission] = []
         for app_label, codenames in by_app.items():
             qs = Permission.objects.filter(content_type__app_label=app_label)
             if "*" not in codenames:

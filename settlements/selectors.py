@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from core.scoping import restrict_to
 
 from .models import Settlement, Township, Village
 from .roles import is_official, sees_all_settlements
+
+_M = TypeVar("_M", bound=Model)
 
 
 def townships_visible_to(user: Any) -> QuerySet[Township]:
@@ -39,7 +41,9 @@ def settlements_visible_to(user: Any) -> QuerySet[Settlement]:
     return qs.none()
 
 
-def scoped_by_settlement(queryset: QuerySet, user: Any, path: str = "settlement") -> QuerySet:
+def scoped_by_settlement(
+    queryset: QuerySet[_M], user: Any, path: str = "settlement"
+) -> QuerySet[_M]:
     """Rows whose settlement (at ``path``) the user may see."""
     # The county roles see every row: no semi-join against every settlement.
     allowed = None if sees_all_settlements(user) else settlements_visible_to(user)
@@ -49,7 +53,7 @@ def scoped_by_settlement(queryset: QuerySet, user: Any, path: str = "settlement"
 SETTLEMENTS_PER_PAGE = 50
 
 
-def settlement_page(user: Any, *, q: str = "", page: Any = 1) -> Page:
+def settlement_page(user: Any, *, q: str = "", page: Any = 1) -> Page[Any]:
     """One page of the user's settlements, by code, optionally searched by name or code.
 
     The page's ids are picked first from the code index and only those rows are joined to
@@ -59,7 +63,8 @@ def settlement_page(user: Any, *, q: str = "", page: Any = 1) -> Page:
     ids = settlements_visible_to(user).order_by("code")
     if q:
         ids = ids.filter(Q(name__icontains=q) | Q(code__icontains=q))
-    result = Paginator(ids.values_list("pk", flat=True), SETTLEMENTS_PER_PAGE).get_page(page)
+    # A page of ids, then the same page holding the settlements.
+    result: Page[Any] = Paginator(ids.values_list("pk", flat=True), SETTLEMENTS_PER_PAGE).get_page(page)
     rows = {s.pk: s for s in Settlement.objects.with_places().filter(pk__in=list(result.object_list))}
     result.object_list = [rows[pk] for pk in result.object_list if pk in rows]
     return result

@@ -146,7 +146,7 @@ def test_committed_mo_matches_the_po(po_entries):
     """CI does not compile messages: the .mo in git must be compiled from this .po."""
     with MO.open("rb") as fh:
         catalogue = gettext_module.GNUTranslations(fh)
-    stale = []
+    stale: list[str] = []
     for e in po_entries[1:]:
         if "msgid_plural" in e:
             pairs = [

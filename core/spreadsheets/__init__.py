@@ -17,6 +17,7 @@ Excel/WPS saved in GBK (or UTF-8, with or without a BOM). The pieces:
 The names below are the package's public API.
 """
 
+from .codes import SpreadsheetRefusal
 from .export import CSVExport, XLSXExport, neutralise, neutralise_dataset, neutralise_formula
 from .reading import (
     SAVE_AS_HINT,
@@ -62,6 +63,7 @@ __all__ = [
     "RowProblem",
     "SAVE_AS_HINT",
     "SpreadsheetError",
+    "SpreadsheetRefusal",
     "SpreadsheetImportFormat",
     "SpreadsheetResource",
     "TextWidget",

@@ -19,11 +19,20 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.formats.base_formats import Format
 
+from .codes import SpreadsheetRefusal
+
 # ----------------------------------------------------------------------------- errors
 
 
 class SpreadsheetError(ValidationError):
-    """A whole file is refused; the message is shown to the user as it is."""
+    """A whole file is refused; the message is shown to the user as it is, and ``code``
+    (a ``SpreadsheetRefusal``) says why, for pages and tests."""
+
+    code: SpreadsheetRefusal
+
+    def __init__(self, message: Any, *, code: SpreadsheetRefusal) -> None:
+        super().__init__(message, code=code)
+        self.code = code
 
 
 def format_bytes(size: int) -> str:
@@ -39,10 +48,11 @@ def check_size(size: int) -> None:
     if size > limit:
         raise SpreadsheetError(
             _("文件过大（%(size)s），导入文件不能超过 %(limit)s。请拆分后分批导入。")
-            % {"size": format_bytes(size), "limit": format_bytes(limit)}
+            % {"size": format_bytes(size), "limit": format_bytes(limit)},
+            code=SpreadsheetRefusal.FILE_TOO_LARGE,
         )
     if size == 0:
-        raise SpreadsheetError(_("文件是空的。"))
+        raise SpreadsheetError(_("文件是空的。"), code=SpreadsheetRefusal.FILE_EMPTY)
 
 
 # --------------------------------------------------------------------------- reading
@@ -75,18 +85,21 @@ def decode_csv(data: bytes) -> str:
         except UnicodeDecodeError as exc:
             raise SpreadsheetError(
                 _("文件标明为 UTF-8 编码，但第 %(pos)s 个字节起的内容不是有效的 UTF-8。%(hint)s")
-                % {"pos": exc.start + len(UTF8_BOM) + 1, "hint": SAVE_AS_HINT}
+                % {"pos": exc.start + len(UTF8_BOM) + 1, "hint": SAVE_AS_HINT},
+                code=SpreadsheetRefusal.BAD_UTF8,
             ) from exc
     for bom, name in OTHER_BOMS:
         if data.startswith(bom):
             raise SpreadsheetError(
                 _("文件编码为 %(name)s，系统只接受 UTF-8 或 GBK 编码的 CSV。%(hint)s")
-                % {"name": name, "hint": SAVE_AS_HINT}
+                % {"name": name, "hint": SAVE_AS_HINT},
+                code=SpreadsheetRefusal.UNSUPPORTED_ENCODING,
             )
     if b"\x00" in data:
         raise SpreadsheetError(
             _("文件含有空字符，不是 UTF-8 或 GBK 编码的 CSV（可能是 UTF-16 编码）。%(hint)s")
-            % {"hint": SAVE_AS_HINT}
+            % {"hint": SAVE_AS_HINT},
+            code=SpreadsheetRefusal.NUL_BYTES,
         )
     try:
         return data.decode("utf-8")
@@ -97,7 +110,8 @@ def decode_csv(data: bytes) -> str:
     except UnicodeDecodeError as exc:
         raise SpreadsheetError(
             _("无法识别文件编码：只接受 UTF-8（可带 BOM）或 GBK 编码的 CSV，以及 xlsx 工作簿。%(hint)s")
-            % {"hint": SAVE_AS_HINT}
+            % {"hint": SAVE_AS_HINT},
+            code=SpreadsheetRefusal.UNKNOWN_ENCODING,
         ) from exc
 
 
@@ -118,7 +132,7 @@ def _csv_rows(data: bytes) -> list[list[Any]]:
     try:
         return [list(r) for r in csv.reader(io.StringIO(text, newline=""))]
     except csv.Error as exc:
-        raise SpreadsheetError(_("CSV 文件格式有误：%(error)s") % {"error": exc}) from exc
+        raise SpreadsheetError(_("CSV 文件格式有误：%(error)s") % {"error": exc}, code=SpreadsheetRefusal.BAD_CSV) from exc
 
 
 def _xlsx_rows(data: bytes) -> list[list[Any]]:
@@ -128,13 +142,13 @@ def _xlsx_rows(data: bytes) -> list[list[Any]]:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             inflated = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile as exc:
-        raise SpreadsheetError(_("xlsx 文件已损坏，无法打开。") + str(SAVE_AS_HINT)) from exc
+        raise SpreadsheetError(_("xlsx 文件已损坏，无法打开。") + str(SAVE_AS_HINT), code=SpreadsheetRefusal.BROKEN_XLSX) from exc
     if inflated > MAX_INFLATION * settings.IMPORT_MAX_BYTES:
-        raise SpreadsheetError(_("xlsx 文件解压后过大，拒绝导入。"))
+        raise SpreadsheetError(_("xlsx 文件解压后过大，拒绝导入。"), code=SpreadsheetRefusal.XLSX_INFLATES_TOO_MUCH)
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on a bad workbook
-        raise SpreadsheetError(_("无法读取 xlsx 文件，它可能已损坏或不是 Excel 工作簿。") + str(SAVE_AS_HINT)) from exc
+        raise SpreadsheetError(_("无法读取 xlsx 文件，它可能已损坏或不是 Excel 工作簿。") + str(SAVE_AS_HINT), code=SpreadsheetRefusal.UNREADABLE_XLSX) from exc
     try:
         sheet = book.active
         return [list(r) for r in sheet.iter_rows(values_only=True)]
@@ -152,14 +166,14 @@ def read_spreadsheet(data: bytes) -> tablib.Dataset:
     if data.startswith(XLSX_MAGIC):
         rows = _xlsx_rows(data)
     elif data.startswith(OLE_MAGIC):
-        raise SpreadsheetError(_("不支持 Excel 97-2003（.xls）格式。") + str(SAVE_AS_HINT))
+        raise SpreadsheetError(_("不支持 Excel 97-2003（.xls）格式。") + str(SAVE_AS_HINT), code=SpreadsheetRefusal.XLS_NOT_SUPPORTED)
     else:
         rows = _csv_rows(data)
     rows = [[_clean_cell(v) for v in row] for row in rows]
     while rows and is_blank(rows[-1]):
         rows.pop()
     if not rows or is_blank(rows[0]):
-        raise SpreadsheetError(_("第 1 行应为表头（列名），但它是空的。"))
+        raise SpreadsheetError(_("第 1 行应为表头（列名），但它是空的。"), code=SpreadsheetRefusal.NO_HEADER)
 
     headers = [str(h) if h != "" else "" for h in rows[0]]
     while headers and headers[-1] == "":
@@ -167,7 +181,7 @@ def read_spreadsheet(data: bytes) -> tablib.Dataset:
     seen: set[str] = set()
     for h in headers:
         if h and h in seen:
-            raise SpreadsheetError(_("表头中“%(name)s”列出现了两次。") % {"name": h})
+            raise SpreadsheetError(_("表头中“%(name)s”列出现了两次。") % {"name": h}, code=SpreadsheetRefusal.DUPLICATE_COLUMN)
         seen.add(h)
     # An unnamed column in the middle still needs a distinct name for tablib.
     headers = [h or gettext("（第%(n)s列无列名）") % {"n": i + 1} for i, h in enumerate(headers)]
@@ -179,7 +193,8 @@ def read_spreadsheet(data: bytes) -> tablib.Dataset:
         if not is_blank(extra):
             raise SpreadsheetError(
                 _("第 %(row)s 行在表头之外还有数据（第 %(col)s 列），请检查是否多了列或少了表头。")
-                % {"row": number, "col": width + 1 + next(i for i, v in enumerate(extra) if v != "")}
+                % {"row": number, "col": width + 1 + next(i for i, v in enumerate(extra) if v != "")},
+                code=SpreadsheetRefusal.DATA_BEYOND_HEADER,
             )
         row = row[:width] + [""] * (width - len(row))
         dataset.append(row)

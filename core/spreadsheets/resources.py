@@ -16,6 +16,7 @@ from import_export.fields import Field
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import Result, RowResult
 
+from .codes import SpreadsheetRefusal
 from .export import neutralise
 from .reading import SpreadsheetError, is_blank, spreadsheet_row
 from .widgets import cell_text
@@ -108,7 +109,7 @@ class SpreadsheetResource(resources.ModelResource):
 
     # -- import ------------------------------------------------------------------
 
-    def import_data(  # type: ignore[override]
+    def import_data(
         self,
         dataset: tablib.Dataset,
         dry_run: bool = False,
@@ -125,7 +126,9 @@ class SpreadsheetResource(resources.ModelResource):
             result = self.get_result_class()()
             result.total_rows = len(dataset)
             for problem in problems:
-                result.append_base_error(self.get_error_result_class()(SpreadsheetError(problem)))
+                result.append_base_error(self.get_error_result_class()(
+                        SpreadsheetError(problem, code=SpreadsheetRefusal.RESOURCE_REFUSED)
+                    ))
             result.columns = self.column_names()
             return result
         return super().import_data(

@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -237,8 +237,11 @@ class LiveCounts:
         return Completeness(label, c.get("expected", 0), c.get("submitted", 0), c.get("on_time", 0))
 
 
-def _cached(key: str, compute: Callable[[], Any]) -> Any:
-    value = cache.get(key)
+_T = TypeVar("_T")
+
+
+def _cached(key: str, compute: Callable[[], _T]) -> _T:
+    value: _T | None = cache.get(key)
     if value is None:
         value = compute()
         cache.set(key, value, LIVE_SECONDS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -45,7 +46,7 @@ class LeagueRow:
 
 @dataclass
 class League:
-    rounds: list[Round]
+    rounds: Sequence[Round]
     round: Round | None
     previous: Round | None
     settlement_class: int

@@ -59,12 +59,12 @@ class Dashboard:
     counted_at: dt.datetime | None = (
         None  # when the live counts (pending, completeness, target) were read
     )
-    township_page: Page | None = None
+    township_page: Page[Any] | None = None
     township_lines: list[TownshipLine] = field(default_factory=list)
 
     @property
     def latest_total(self) -> StarRow:
-        totals = Counter()
+        totals: Counter[int] = Counter()
         for row in self.by_class:
             for star, n in zip(r.STAR_ORDER, row.counts, strict=True):
                 totals[star] += n

@@ -253,7 +253,7 @@ class VillageLine:
 
 def model_villages(
     *, user: Any, township_id: int | None = None, page: str | int | None = None
-) -> Page:
+) -> Page[Any]:
     """Villages for choosing model villages: those holding star settlements first (SPEC §7).
 
     Queries: count, page (one grouped statement each).
@@ -261,7 +261,7 @@ def model_villages(
     qs = villages_visible_to(user)
     if township_id is not None:
         qs = qs.filter(township_id=township_id)
-    qs = (
+    counted = (
         qs.annotate(
             n=Count("settlements"),
             starred=Count("settlements", filter=Q(settlements__current_star__gt=0)),
@@ -270,7 +270,7 @@ def model_villages(
         .order_by("-starred", "-five", "code")
         .values("pk", "name", "township__name", "n", "starred", "five")
     )
-    paged = Paginator(qs, VILLAGES_PER_PAGE).get_page(page)
+    paged: Page[Any] = Paginator(counted, VILLAGES_PER_PAGE).get_page(page)
     paged.object_list = [
         VillageLine(
             pk=x["pk"],

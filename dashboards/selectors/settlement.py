@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -77,7 +77,7 @@ class SettlementCharts:
         }
 
 
-def _area_net(rows: Sequence[Mapping[str, Any]]) -> dict[str, Decimal]:
+def _area_net(rows: Iterable[Mapping[str, Any]]) -> dict[str, Decimal]:
     net: dict[str, Decimal] = defaultdict(Decimal)
     for row in rows:
         points = Decimal(row["points"] or 0)

@@ -65,7 +65,7 @@ def _record_history(objs: Iterable[Model], by: User | None, reason: str) -> None
         )
 
 
-def _insert_select(model: type[Model], columns: list[str], select: QuerySet) -> int:
+def _insert_select(model: type[Model], columns: list[str], select: QuerySet[Any]) -> int:
     """INSERT INTO model (columns) SELECT …: many rows in one statement, no Python object per row.
 
     ``select`` is an ORM queryset whose ``values_list`` yields the columns in order, so
@@ -80,7 +80,7 @@ def _insert_select(model: type[Model], columns: list[str], select: QuerySet) -> 
     with connection.cursor() as cursor:
         # Table and column names come from model metadata, never from input.
         cursor.execute(f"INSERT INTO {table} ({names}) {select_sql}", params)  # noqa: S608
-        return cursor.rowcount
+        return int(cursor.rowcount)
 
 
 _HISTORY_FIELDS = {
@@ -93,11 +93,11 @@ _HISTORY_FIELDS = {
 
 
 def _insert_history(
-    rows: QuerySet, *, by: User | None, reason: str, history_type: str, now: dt.datetime
+    rows: QuerySet[Any], *, by: User | None, reason: str, history_type: str, now: dt.datetime
 ) -> int:
     """One history row per row of ``rows`` (as stored now), written in one statement."""
     model = rows.model
-    historical = model.history.model  # type: ignore[attr-defined]
+    historical = model.history.model
     tracked = [f.attname for f in historical.tracked_fields]
     own = {f.name for f in historical._meta.concrete_fields if f.attname not in tracked}
     if own != _HISTORY_FIELDS:  # a history option changed: this copy would be incomplete
@@ -188,7 +188,7 @@ def _occurrences(value: Any, item: RubricItem) -> int:
             },
             code=Refusal.BAD_OCCURRENCES,
         )
-    return value
+    return int(value)
 
 
 def _rubric_items(rubric_id: int) -> dict[int, RubricItem]:

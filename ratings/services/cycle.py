@@ -351,7 +351,8 @@ def self_assessment_reminders_send(*, today: dt.date) -> tuple[int, int]:
         is_active=True,
         township_id__in={row["settlement__village__township_id"] for row in rows},
     ).order_by("pk"):
-        officials[user.township_id].append(user)
+        if user.township_id is not None:
+            officials[user.township_id].append(user)
     notices = []
     for row in rows:
         rnd = rounds[row["round_id"]]
@@ -409,6 +410,7 @@ def rectifications_overdue_notify(*, today: dt.date) -> int:
     assessors: list[User] | None = None
     count = 0
     for rectification in overdue.iterator(chunk_size=500):
+        assert rectification.deadline is not None  # filtered on the deadline above
         with transaction.atomic():
             won = (
                 Rectification.objects.filter(

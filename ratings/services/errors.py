@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from ..codes import Refusal
+from ..codes import Refusal as Refusal  # re-exported to the service modules
 
 
 class WorkflowError(ValidationError):

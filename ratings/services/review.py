@@ -176,7 +176,8 @@ def _gap_errors(review: Review, sa: SelfAssessment) -> dict[Any, str]:
                 "limit": county.item_gap_needs_reason,
             }
     if (
-        rules.gap_needs_reason(sa.score, review.score, limit=county.total_gap_needs_reason)
+        review.score is not None
+        and rules.gap_needs_reason(sa.score, review.score, limit=county.total_gap_needs_reason)
         and not review.total_gap_reason.strip()
     ):
         errors["total_gap_reason"] = _(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ratings import rules, selectors, services
 from ratings.forms import STAR_CHOICES, SelfAssessmentForm, add_service_error
 from ratings.models import AssessmentStatus, ReviewStatus, Round
+from settlements.http import AuthenticatedHttpRequest
 from settlements.roles import is_official
 
 from ._common import (
@@ -33,7 +34,7 @@ from ._common import (
 
 
 @login_required
-def round_page(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def round_page(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpResponse:
     """The township's settlements in a round, with status and days left."""
     # Rounds are county-wide facts, not scoped; what is inside them is.
     round_ = selectors.current_round() if pk is None else get_object_or_404(Round, pk=pk)
@@ -57,7 +58,7 @@ def round_page(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 @login_required
-def self_assessment(request: HttpRequest, pk: int) -> HttpResponse:
+def self_assessment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = _prefetched_assessment(request.user, pk, with_review=False)
     items = _rubric_items(assessment)
     editable = self_editable_ids(assessment, items, request.user)
@@ -127,7 +128,7 @@ def self_assessment(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def result(request: HttpRequest, pk: int) -> HttpResponse:
+def result(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The county's result item by item beside the township's own, with what it means."""
     assessment = _prefetched_assessment(request.user, pk)
     items = _rubric_items(assessment)
@@ -136,7 +137,7 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
     groups, rows = build_rows(assessment, items, with_county=final)
     rating = None
     next_star = None
-    if final:
+    if final and review is not None:
         rating = (
             selectors.ratings_visible_to(request.user)
             .filter(review=review)
@@ -155,7 +156,11 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
             "rating": rating,
             "groups": groups,
             "next_star": next_star,
-            "total_gap": (review.score - assessment.score) if final and assessment.score is not None else None,
+            "total_gap": (
+                review.score - assessment.score
+                if final and review is not None and assessment.score is not None
+                else None
+            ),
         },
     )
 

@@ -6,18 +6,19 @@ import mimetypes
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from ratings import selectors
 from settlements.county import county_settings
+from settlements.http import AuthenticatedHttpRequest
 
 # ---------------------------------------------------------------------------- evidence
 
 
 @login_required
-def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
+def evidence_file(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     """Media is never served directly: only a user who may see the settlement gets the file."""
     evidence = get_object_or_404(selectors.evidence_visible_to(request.user), pk=pk)
     try:
@@ -53,13 +54,13 @@ def _certificate_context(cert: Any) -> dict[str, Any]:
 
 
 @login_required
-def certificate(request: HttpRequest, pk: int) -> HttpResponse:
+def certificate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cert = get_object_or_404(_certificate_queryset(request.user), pk=pk)
     return render(request, "ratings/certificate.html", _certificate_context(cert))
 
 
 @login_required
-def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def certificate_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     from ratings.pdf import certificate_pdf_bytes
 
     cert = get_object_or_404(_certificate_queryset(request.user), pk=pk)

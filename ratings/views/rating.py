@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,6 +20,7 @@ from ratings.forms import (
     add_service_error,
 )
 from ratings.models import ObjectionOutcome, RatingStatus
+from settlements.http import AuthenticatedHttpRequest
 
 from ._common import _refusal_status, _require_county
 
@@ -33,12 +34,12 @@ def _rating_queryset(user: Any):
 
 
 @login_required
-def rating_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def rating_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     rating = get_object_or_404(_rating_queryset(request.user), pk=pk)
     return _render_rating(request, rating)
 
 
-def _render_rating(request: HttpRequest, rating: Any, *, forms_: Mapping[str, Any] | None = None, status: int = 200) -> HttpResponse:
+def _render_rating(request: AuthenticatedHttpRequest, rating: Any, *, forms_: Mapping[str, Any] | None = None, status: int = 200) -> HttpResponse:
     forms_ = dict(forms_ or {})
     user = request.user
     objections = list(rating.objections.select_related("heard_by", "recorded_by").order_by("filed_at"))
@@ -80,7 +81,7 @@ def _render_rating(request: HttpRequest, rating: Any, *, forms_: Mapping[str, An
 
 @login_required
 @require_POST
-def objection_file(request: HttpRequest, pk: int) -> HttpResponse:
+def objection_file(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # The county and the settlement's own township may record one (the service checks which).
     rating = get_object_or_404(_rating_queryset(request.user), pk=pk)
     form = ObjectionFileForm(request.POST)
@@ -100,7 +101,7 @@ def objection_file(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def objection_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def objection_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     objection = get_object_or_404(selectors.objections_visible_to(request.user), pk=pk)
     _require_county(request.user)
     form = ObjectionDecideForm(request.POST, prefix=f"o{objection.pk}")
@@ -121,7 +122,7 @@ def objection_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def rating_change(request: HttpRequest, pk: int) -> HttpResponse:
+def rating_change(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Direct downgrade or revocation (a major problem allows it at once)."""
     rating = get_object_or_404(_rating_queryset(request.user), pk=pk)
     _require_county(request.user)

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from ratings.forms import (
     add_service_error,
 )
 from ratings.models import RectificationStatus
+from settlements.http import AuthenticatedHttpRequest
 from settlements.roles import is_official
 
 from ._common import QUEUE_PAGE_SIZE, _days, _refusal_status, _require_county
@@ -44,7 +45,7 @@ def _overdue_q(today: Any) -> Q:
 
 
 @login_required
-def rectification_list(request: HttpRequest) -> HttpResponse:
+def rectification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = timezone.localdate()
     filters = RectificationFilterForm(request.GET or None)
     qs = _rectification_queryset(request.user).order_by("-created_at", "-pk")
@@ -66,12 +67,12 @@ def rectification_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def rectification_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     rectification = get_object_or_404(_rectification_queryset(request.user), pk=pk)
     return _render_rectification(request, rectification)
 
 
-def _render_rectification(request: HttpRequest, rectification: Any, *, form: Any = None, status: int = 200) -> HttpResponse:
+def _render_rectification(request: AuthenticatedHttpRequest, rectification: Any, *, form: Any = None, status: int = 200) -> HttpResponse:
     """Each party sees the form for the step that is theirs now; the services check it again."""
     user = request.user
     today = timezone.localdate()
@@ -114,7 +115,7 @@ def _render_rectification(request: HttpRequest, rectification: Any, *, form: Any
 
 @login_required
 @require_POST
-def rectification_issue(request: HttpRequest, pk: int) -> HttpResponse:
+def rectification_issue(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     rectification = get_object_or_404(_rectification_queryset(request.user), pk=pk)
     _require_county(request.user)
     form = RectificationIssueForm(request.POST)
@@ -134,7 +135,7 @@ def rectification_issue(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def rectification_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+def rectification_dismiss(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     rectification = get_object_or_404(_rectification_queryset(request.user), pk=pk)
     _require_county(request.user)
     form = RectificationDismissForm(request.POST)
@@ -153,7 +154,7 @@ def rectification_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def rectification_answer(request: HttpRequest, pk: int) -> HttpResponse:
+def rectification_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     rectification = get_object_or_404(_rectification_queryset(request.user), pk=pk)
     if not is_official(request.user):
         raise PermissionDenied(_("只有本乡镇干部可以答复整改通知。"))
@@ -174,7 +175,7 @@ def rectification_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def rectification_check(request: HttpRequest, pk: int) -> HttpResponse:
+def rectification_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     rectification = get_object_or_404(_rectification_queryset(request.user), pk=pk)
     _require_county(request.user)
     form = RectificationCheckForm(request.POST)

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from ratings import rules, selectors, services
 from ratings.forms import QueueFilterForm, ReviewForm, SendBackForm, add_service_error
 from ratings.models import AssessmentStatus, ReviewStatus, Round
 from settlements.county import county_settings
+from settlements.http import AuthenticatedHttpRequest
 from settlements.roles import sees_all_settlements
 from settlements.selectors import townships_visible_to
 
@@ -37,7 +38,7 @@ from ._common import (
 
 
 @login_required
-def queue(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def queue(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpResponse:
     """The county's review queue for a round: filterable, with self-scores, paginated."""
     if not sees_all_settlements(request.user):
         raise PermissionDenied(_("只有县考评组和管理员可以查看考评队列。"))
@@ -72,7 +73,7 @@ def queue(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 @login_required
-def review(request: HttpRequest, pk: int) -> HttpResponse:
+def review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not sees_all_settlements(request.user):
         # An official of this township may see the settlement but never the county's form;
         # another township's assessment stays a 404.
@@ -167,7 +168,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def send_back(request: HttpRequest, pk: int) -> HttpResponse:
+def send_back(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = get_object_or_404(_assessment_queryset(request.user), pk=pk)
     _require_county(request.user)
     items = _rubric_items(assessment)
@@ -188,7 +189,7 @@ def send_back(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("ratings:review", pk=assessment.pk)
     for error in form.errors.values():
         for message in error:
-            messages.error(request, message)
+            messages.error(request, str(message))
     return redirect("ratings:review", pk=assessment.pk)
 
 

@@ -63,7 +63,9 @@ class HouseholdForm(forms.ModelForm):
         if self.instance.pk:
             # The base is fixed once a household exists: points move by entries.
             del self.fields["base_score"]
-        self.fields["members"].min_value = 1
+        members = self.fields["members"]
+        assert isinstance(members, forms.IntegerField)
+        members.min_value = 1
         self.fields["members"].widget.attrs["min"] = 1
 
     def clean_id_number(self) -> str:
@@ -107,7 +109,8 @@ class HonourPublishForm(forms.Form):
         self.fields["period_end"].initial = last_month_end
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("period_start"), data.get("period_end")
         if start and end and end < start:
             raise ValidationError(_("截止日期不能早于起始日期。"))

@@ -68,7 +68,7 @@ class SettlementCodeWidget(TextWidget):
         super().__init__(required=True)
         self.settlements: dict[str, Settlement] = {}
 
-    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Settlement:
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Settlement:  # type: ignore[override]  # the cell resolved to the row's object
         code = super().clean(value)
         settlement = self.settlements.get(code)
         if settlement is None:
@@ -197,7 +197,7 @@ class HouseholdKeyWidget(TextWidget):
         self.settlements: dict[str, Settlement] = {}
         self.households: dict[tuple[int, str], Household] = {}
 
-    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Household:
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Household:  # type: ignore[override]  # the cell resolved to the row's object
         id_number = clean_id_cell(value)
         code = cell_text((row or {}).get(SETTLEMENT_COLUMN))
         if not code:
@@ -222,7 +222,7 @@ class CategoryWidget(TextWidget):
         super().__init__(required=True)
         self.categories: dict[str, PointCategory] = {}
 
-    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> PointCategory:
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> PointCategory:  # type: ignore[override]  # the cell resolved to the row's object
         name = super().clean(value)
         category = self.categories.get(name)
         if category is None:

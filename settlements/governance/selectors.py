@@ -35,7 +35,7 @@ from ..selectors import settlements_visible_to
 from . import rules
 
 ZERO = Decimal("0")
-_POINTS = DecimalField(max_digits=9, decimal_places=1)
+_POINTS: DecimalField[Decimal, Decimal] = DecimalField(max_digits=9, decimal_places=1)
 
 
 def sees_personal_data(user: Any, settlement: Settlement) -> bool:
@@ -289,9 +289,10 @@ def household_entries(household: Household) -> QuerySet[PointEntry]:
 
 
 def entry_of(settlement: Settlement, pk: int) -> PointEntry:
-    return get_object_or_404(
+    entry: PointEntry = get_object_or_404(
         PointEntry.objects.select_related("household", "category"), pk=pk, household__settlement=settlement
     )
+    return entry
 
 
 def period_earned(
@@ -311,7 +312,7 @@ def period_earned(
 
 
 def honour_lists_of(settlement: Settlement) -> QuerySet[HonourList]:
-    return (
+    lists: QuerySet[HonourList] = (
         HonourList.objects.filter(settlement=settlement)
         .select_related("published_by")
         .annotate(
@@ -320,10 +321,14 @@ def honour_lists_of(settlement: Settlement) -> QuerySet[HonourList]:
         )
         .order_by("-period_end", "-pk")
     )
+    return lists
 
 
 def honour_list_of(settlement: Settlement, pk: int) -> HonourList:
-    return get_object_or_404(HonourList.objects.select_related("published_by"), pk=pk, settlement=settlement)
+    honour_list: HonourList = get_object_or_404(
+        HonourList.objects.select_related("published_by"), pk=pk, settlement=settlement
+    )
+    return honour_list
 
 
 def honour_rows(honour_list: HonourList) -> tuple[list[HonourListRow], list[HonourListRow]]:

@@ -33,6 +33,7 @@ from ..models import (
     User,
 )
 from . import rules
+from .codes import GovernanceRefusal as Refusal
 from .selectors import can_edit_governance, period_earned
 
 HONOUR_LIST_MAX_SIZE = 50
@@ -72,7 +73,7 @@ def settlement_organisation_update(
         settlement.party_org = party_org
         settlement.self_management = self_management
         if party_org not in PartyOrg.values or self_management not in SelfManagement.values:
-            raise ValidationError(_("党组织形式或自治组织形式无效。"))
+            raise ValidationError(_("党组织形式或自治组织形式无效。"), code=Refusal.BAD_ORGANISATION_FORM)
         settlement._history_user = by
         settlement.save(update_fields=["party_org", "self_management"])
     org, _created = SettlementOrganisation.objects.get_or_create(settlement=settlement)
@@ -141,6 +142,11 @@ ID_PROBLEM_MESSAGES = {
     rules.ID_PROBLEM_CHARACTERS: gettext_lazy("身份证号前17位应为数字，最后一位为数字或X。"),
     rules.ID_PROBLEM_CHECKSUM: gettext_lazy("身份证号校验位不正确，请核对。"),
 }
+ID_PROBLEM_CODES = {
+    rules.ID_PROBLEM_LENGTH: Refusal.ID_LENGTH,
+    rules.ID_PROBLEM_CHARACTERS: Refusal.ID_CHARACTERS,
+    rules.ID_PROBLEM_CHECKSUM: Refusal.ID_CHECKSUM,
+}
 
 
 def clean_id_number(value: str) -> str:
@@ -148,7 +154,7 @@ def clean_id_number(value: str) -> str:
     value = rules.normalise_id_number(value)
     problem = rules.id_number_problem(value)
     if problem:
-        raise ValidationError(str(ID_PROBLEM_MESSAGES[problem]))
+        raise ValidationError(str(ID_PROBLEM_MESSAGES[problem]), code=ID_PROBLEM_CODES[problem])
     return value
 
 
@@ -160,7 +166,7 @@ def household_add(
     _require_editor(by, settlement)
     id_number = clean_id_number(id_number)
     if Household.objects.filter(settlement=settlement, id_number=id_number).exists():
-        raise ValidationError(_("该聚居点已登记此身份证号的户主。"))
+        raise ValidationError(_("该聚居点已登记此身份证号的户主。"), code=Refusal.DUPLICATE_HOUSEHOLD)
     household = Household(
         settlement=settlement, head_name=head_name.strip(), id_number=id_number, phone=phone.strip(),
         members=members, base_score=rules.DEFAULT_BASE_SCORE if base_score is None else base_score,
@@ -178,7 +184,7 @@ def household_update(
     id_number = clean_id_number(id_number)
     clash = Household.objects.filter(settlement_id=household.settlement_id, id_number=id_number)
     if clash.exclude(pk=household.pk).exists():
-        raise ValidationError(_("该聚居点已登记此身份证号的户主。"))
+        raise ValidationError(_("该聚居点已登记此身份证号的户主。"), code=Refusal.DUPLICATE_HOUSEHOLD)
     new = (head_name.strip(), id_number, phone.strip(), members)
     if (household.head_name, household.id_number, household.phone, household.members) != new:
         household.head_name, household.id_number, household.phone, household.members = new
@@ -191,12 +197,17 @@ POINTS_PROBLEM_MESSAGES = {
     rules.POINTS_PROBLEM_PRECISION: gettext_lazy("分值最多保留一位小数。"),
     rules.POINTS_PROBLEM_TOO_LARGE: gettext_lazy("单条记录的分值不能超过±1000分。"),
 }
+POINTS_PROBLEM_CODES = {
+    rules.POINTS_PROBLEM_ZERO: Refusal.POINTS_ZERO,
+    rules.POINTS_PROBLEM_PRECISION: Refusal.POINTS_PRECISION,
+    rules.POINTS_PROBLEM_TOO_LARGE: Refusal.POINTS_TOO_LARGE,
+}
 
 
 def _check_points(points: Decimal) -> Decimal:
     problem = rules.point_value_problem(points)
     if problem:
-        raise ValidationError(str(POINTS_PROBLEM_MESSAGES[problem]))
+        raise ValidationError(str(POINTS_PROBLEM_MESSAGES[problem]), code=POINTS_PROBLEM_CODES[problem])
     return points
 
 
@@ -208,12 +219,14 @@ def point_entry_record(
     """Add one plus or minus entry to a household's points."""
     _require_editor(by, household.settlement)
     if not category.is_active:
-        raise ValidationError(_("积分类别“%(name)s”已停用。") % {"name": category.name})
+        raise ValidationError(
+            _("积分类别“%(name)s”已停用。") % {"name": category.name}, code=Refusal.CATEGORY_INACTIVE
+        )
     if occurred_on > timezone.localdate():
-        raise ValidationError(_("发生日期不能晚于今天。"))
+        raise ValidationError(_("发生日期不能晚于今天。"), code=Refusal.OCCURRED_IN_FUTURE)
     reason = reason.strip()
     if not reason:
-        raise ValidationError(_("请填写事由。"))
+        raise ValidationError(_("请填写事由。"), code=Refusal.REASON_REQUIRED)
     return PointEntry.objects.create(
         household=household, category=category, points=_check_points(points), reason=reason,
         occurred_on=occurred_on, recorded_by=by,
@@ -230,13 +243,15 @@ def point_entry_reverse(*, entry: PointEntry, by: User, reason: str) -> PointEnt
     _require_editor(by, entry.household.settlement)
     reason = reason.strip()
     if not reason:
-        raise ValidationError(_("请填写冲正原因。"))
+        raise ValidationError(_("请填写冲正原因。"), code=Refusal.REVERSAL_REASON_REQUIRED)
     # Lock the entry so two reversals of it queue up; the second sees the first.
     entry = PointEntry.objects.select_for_update().get(pk=entry.pk)
     if entry.reverses_id is not None:
-        raise ValidationError(_("冲正记录不能再冲正；如需更正，请新增一条记录。"))
+        raise ValidationError(
+            _("冲正记录不能再冲正；如需更正，请新增一条记录。"), code=Refusal.REVERSAL_OF_REVERSAL
+        )
     if PointEntry.objects.filter(reverses=entry).exists():
-        raise ValidationError(_("该记录已经冲正过，不能重复冲正。"))
+        raise ValidationError(_("该记录已经冲正过，不能重复冲正。"), code=Refusal.ALREADY_REVERSED)
     try:
         with transaction.atomic():
             return PointEntry.objects.create(
@@ -244,7 +259,9 @@ def point_entry_reverse(*, entry: PointEntry, by: User, reason: str) -> PointEnt
                 reason=reason, occurred_on=entry.occurred_on, recorded_by=by, reverses=entry,
             )
     except IntegrityError as exc:
-        raise ValidationError(_("该记录已经冲正过，不能重复冲正。")) from exc
+        raise ValidationError(
+            _("该记录已经冲正过，不能重复冲正。"), code=Refusal.ALREADY_REVERSED
+        ) from exc
 
 
 @transaction.atomic
@@ -254,17 +271,26 @@ def honour_list_publish(
     """Freeze the red and black lists of a period. Publishing the same period again is a no-op."""
     _require_editor(by, settlement)
     if period_end < period_start:
-        raise ValidationError(_("截止日期不能早于起始日期。"))
+        raise ValidationError(_("截止日期不能早于起始日期。"), code=Refusal.PERIOD_END_BEFORE_START)
     if period_end > timezone.localdate():
-        raise ValidationError(_("截止日期不能晚于今天：未结束的时段不能发布。"))
+        raise ValidationError(
+            _("截止日期不能晚于今天：未结束的时段不能发布。"), code=Refusal.PERIOD_NOT_ENDED
+        )
     if not 1 <= size <= HONOUR_LIST_MAX_SIZE:
-        raise ValidationError(_("每榜户数应在1到%(max)d之间。") % {"max": HONOUR_LIST_MAX_SIZE})
+        raise ValidationError(
+            _("每榜户数应在1到%(max)d之间。") % {"max": HONOUR_LIST_MAX_SIZE}, code=Refusal.BAD_LIST_SIZE
+        )
     # Lock the settlement so two publications of one period cannot interleave.
     Settlement.objects.select_for_update().filter(pk=settlement.pk).exists()
-    existing = HonourList.objects.filter(settlement=settlement, period_start=period_start, period_end=period_end).first()
+    existing: HonourList | None = HonourList.objects.filter(
+        settlement=settlement, period_start=period_start, period_end=period_end
+    ).first()
     if existing is not None:
         if existing.size != size:
-            raise ValidationError(_("该时段的红黑榜已经发布（每榜%(size)d户），已发布的榜单不能更改。") % {"size": existing.size})
+            raise ValidationError(
+                _("该时段的红黑榜已经发布（每榜%(size)d户），已发布的榜单不能更改。") % {"size": existing.size},
+                code=Refusal.LIST_ALREADY_PUBLISHED,
+            )
         return existing
     ranking = rules.honour_ranking(period_earned(settlement, period_start, period_end), size)
     honour_list = HonourList.objects.create(

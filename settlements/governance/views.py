@@ -36,6 +36,7 @@ from core.spreadsheets import (
     row_problems,
 )
 from core.spreadsheets.forms import SpreadsheetUploadForm
+from settlements.http import AuthenticatedHttpRequest
 
 from .. import rules as settlement_rules
 from ..models import CommitteeMember, HonourKind, Household, PointEntry, Settlement, TeamMember
@@ -93,7 +94,7 @@ def _governance_url(settlement: Settlement) -> str:
 
 
 @login_required
-def governance(request: HttpRequest, pk: int) -> HttpResponse:
+def governance(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     settlement = governance_settlement(request.user, pk)
     personal = sees_personal_data(request.user, settlement)
     context = {
@@ -126,7 +127,7 @@ def _required_self_label(settlement: Settlement) -> str:
 
 
 @login_required
-def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def organisation_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     settlement = _personal_settlement(request, pk)
     organisation = organisation_of(settlement)
     initial = {"party_org": settlement.party_org, "self_management": settlement.self_management}
@@ -167,7 +168,7 @@ def _member_form_view(
 
 
 @login_required
-def committee_member_form(request: HttpRequest, pk: int, member_pk: int | None = None) -> HttpResponse:
+def committee_member_form(request: AuthenticatedHttpRequest, pk: int, member_pk: int | None = None) -> HttpResponse:
     return _member_form_view(
         request, pk, model=CommitteeMember, form_class=CommitteeMemberForm, member_pk=member_pk,
         add=services.committee_member_add, update=services.committee_member_update,
@@ -176,7 +177,7 @@ def committee_member_form(request: HttpRequest, pk: int, member_pk: int | None =
 
 
 @login_required
-def team_member_form(request: HttpRequest, pk: int, member_pk: int | None = None) -> HttpResponse:
+def team_member_form(request: AuthenticatedHttpRequest, pk: int, member_pk: int | None = None) -> HttpResponse:
     return _member_form_view(
         request, pk, model=TeamMember, form_class=TeamMemberForm, member_pk=member_pk,
         add=services.team_member_add, update=services.team_member_update, title=_("“5员1长”队伍成员"),
@@ -185,7 +186,7 @@ def team_member_form(request: HttpRequest, pk: int, member_pk: int | None = None
 
 @login_required
 @require_POST
-def committee_member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+def committee_member_remove(request: AuthenticatedHttpRequest, pk: int, member_pk: int) -> HttpResponse:
     settlement = _personal_settlement(request, pk)
     member = get_object_or_404(CommitteeMember, pk=member_pk, settlement=settlement)
     services.committee_member_remove(member=member, by=request.user)
@@ -195,7 +196,7 @@ def committee_member_remove(request: HttpRequest, pk: int, member_pk: int) -> Ht
 
 @login_required
 @require_POST
-def team_member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+def team_member_remove(request: AuthenticatedHttpRequest, pk: int, member_pk: int) -> HttpResponse:
     settlement = _personal_settlement(request, pk)
     member = get_object_or_404(TeamMember, pk=member_pk, settlement=settlement)
     services.team_member_remove(member=member, by=request.user)
@@ -204,7 +205,7 @@ def team_member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpRes
 
 
 @login_required
-def gap_list(request: HttpRequest) -> HttpResponse:
+def gap_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every settlement short of SPEC §2, county-wide for assessors and secretaries."""
     townships = list(townships_visible_to(request.user).order_by("code"))
     township_id: int | None = None
@@ -224,7 +225,7 @@ def gap_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def household_list(request: HttpRequest, pk: int) -> HttpResponse:
+def household_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     settlement = _personal_settlement(request, pk)
     q = request.GET.get("q", "").strip()
     page = Paginator(households_with_balance(settlement, q=q), 50).get_page(request.GET.get("page"))
@@ -232,7 +233,7 @@ def household_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def household_form(request: HttpRequest, pk: int, household_pk: int | None = None) -> HttpResponse:
+def household_form(request: AuthenticatedHttpRequest, pk: int, household_pk: int | None = None) -> HttpResponse:
     settlement = _personal_settlement(request, pk)
     household = get_object_or_404(Household, pk=household_pk, settlement=settlement) if household_pk else None
     form = HouseholdForm(request.POST or None, instance=household)
@@ -264,14 +265,14 @@ def _household_page(
 
 
 @login_required
-def household_detail(request: HttpRequest, pk: int, household_pk: int) -> HttpResponse:
+def household_detail(request: AuthenticatedHttpRequest, pk: int, household_pk: int) -> HttpResponse:
     settlement = _personal_settlement(request, pk)
     return _household_page(request, settlement, household_of(settlement, household_pk))
 
 
 @login_required
 @require_POST
-def point_entry_add(request: HttpRequest, pk: int, household_pk: int) -> HttpResponse:
+def point_entry_add(request: AuthenticatedHttpRequest, pk: int, household_pk: int) -> HttpResponse:
     settlement = _personal_settlement(request, pk)
     household = household_of(settlement, household_pk)
     form = PointEntryForm(request.POST)
@@ -288,7 +289,7 @@ def point_entry_add(request: HttpRequest, pk: int, household_pk: int) -> HttpRes
 
 @login_required
 @require_POST
-def point_entry_reverse(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
+def point_entry_reverse(request: AuthenticatedHttpRequest, pk: int, entry_pk: int) -> HttpResponse:
     settlement = _personal_settlement(request, pk)
     entry = entry_of(settlement, entry_pk)
     form = ReverseForm(request.POST)
@@ -313,7 +314,7 @@ def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
 
 
 @login_required
-def households_export(request: HttpRequest, pk: int) -> HttpResponse:
+def households_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     settlement = _personal_settlement(request, pk)
     queryset = households_with_balance(settlement).select_related("settlement")
     dataset = HouseholdResource(user=request.user).export(queryset=queryset, force_native_type=True)
@@ -322,7 +323,7 @@ def households_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def entries_export(request: HttpRequest, pk: int) -> HttpResponse:
+def entries_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     settlement = _personal_settlement(request, pk)
     queryset = (
         PointEntry.objects.filter(household__settlement=settlement)
@@ -338,7 +339,7 @@ def entries_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def honour_lists(request: HttpRequest, pk: int) -> HttpResponse:
+def honour_lists(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     settlement = _personal_settlement(request, pk)
     preview = None
     if request.method == "POST":
@@ -374,7 +375,7 @@ def _preview(settlement: Settlement, data: dict[str, Any]) -> dict[str, Any]:
 
 
 @login_required
-def honour_list_detail(request: HttpRequest, pk: int, list_pk: int) -> HttpResponse:
+def honour_list_detail(request: AuthenticatedHttpRequest, pk: int, list_pk: int) -> HttpResponse:
     settlement = _personal_settlement(request, pk)
     honour_list = honour_list_of(settlement, list_pk)
     red, black = honour_rows(honour_list)
@@ -384,7 +385,7 @@ def honour_list_detail(request: HttpRequest, pk: int, list_pk: int) -> HttpRespo
 
 
 @login_required
-def honour_list_export(request: HttpRequest, pk: int, list_pk: int) -> HttpResponse:
+def honour_list_export(request: AuthenticatedHttpRequest, pk: int, list_pk: int) -> HttpResponse:
     settlement = _personal_settlement(request, pk)
     honour_list = honour_list_of(settlement, list_pk)
     red, black = honour_rows(honour_list)
@@ -458,7 +459,7 @@ def _preview_rows(dataset: tablib.Dataset, result: Any, id_column: str) -> list[
 
 
 @login_required
-def spreadsheet_import(request: HttpRequest, kind: str) -> HttpResponse:
+def spreadsheet_import(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     """Upload → preview (nothing written) → confirm (all rows or none)."""
     if kind not in IMPORTS:
         raise Http404

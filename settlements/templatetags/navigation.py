@@ -20,5 +20,5 @@ def nav_roles(context: template.Context) -> dict[str, Any]:
         "official": official,
         "assessor": is_assessor(user),
         "secretary": is_secretary(user),
-        "township_id": user.township_id if official else None,
+        "township_id": user.township_id if official and user is not None else None,
     }

@@ -16,7 +16,7 @@ import subprocess
 
 import pytest
 from django.core.cache import cache
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from public.models import ResidentObjection, ResidentObjectionStatus
 from ratings import services
@@ -94,7 +94,7 @@ def test_resident_objects_from_the_board_and_follows_it(
     page.get_by_role("link", name="提出异议").click()
     expect(page.locator("h1")).to_contain_text("提出异议")
     page.fill('textarea[name="text"]', "东侧垃圾点已经一周没有清运。")
-    page.set_input_files('input[name="photo"]', files=[{"name": "垃圾点.png", "mimeType": "image/png", "buffer": png_photo()}])
+    page.set_input_files('input[name="photo"]', files=[FilePayload(name="垃圾点.png", mimeType="image/png", buffer=png_photo())])
     page.fill('input[name="name"]', "孙小红")
     page.fill('input[name="phone"]', PHONE)
     no_horizontal_scroll(page)

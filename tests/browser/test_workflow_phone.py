@@ -13,7 +13,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from ratings import services
 from ratings.models import AssessmentStatus, Evidence, Rating, RatingStatus, SelfAssessment
@@ -91,7 +91,7 @@ def test_official_fills_and_submits_a_self_assessment_with_a_photo(
     page.fill(f'textarea[name="note_{hj01}"]', "东侧垃圾点一处，已清理")
     page.set_input_files(
         f'input[name="evidence_{hj01}"]',
-        files=[{"name": "垃圾点.png", "mimeType": "image/png", "buffer": png_photo()}],
+        files=[FilePayload(name="垃圾点.png", mimeType="image/png", buffer=png_photo())],
     )
     # the running total is previewed while typing (the server computes the real one)
     expect(page.locator("[data-preview-total]")).to_have_text("97.0")
@@ -150,7 +150,7 @@ def test_assessor_reviews_finalises_and_the_star_shows_after_notice(
     page.fill(f'textarea[name="county_note_{codes["HJ01"]}"]', "现场又发现一处")
     page.set_input_files(
         f'input[name="photos_{codes["HJ01"]}"]',
-        files=[{"name": "现场.jpg", "mimeType": "image/jpeg", "buffer": jpeg_photo()}],
+        files=[FilePayload(name="现场.jpg", mimeType="image/jpeg", buffer=jpeg_photo())],
     )
     expect(page.locator("[data-preview-total]")).to_have_text("96.0")
     expect(page.locator("[data-preview-gap]")).to_have_text("−1.0")
@@ -221,7 +221,7 @@ def test_rectification_and_certificate_pages_on_a_phone(
     page.goto(f"{live_server.url}{rectification.get_absolute_url()}")
     page.fill('textarea[name="answer"]', "已更换全部老化电线")
     page.set_input_files(
-        'input[name="evidence"]', files=[{"name": "电线.png", "mimeType": "image/png", "buffer": png_photo()}]
+        'input[name="evidence"]', files=[FilePayload(name="电线.png", mimeType="image/png", buffer=png_photo())]
     )
     no_horizontal_scroll(page)
     screenshot("official-07-rectification-answer")

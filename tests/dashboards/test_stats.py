@@ -25,7 +25,8 @@ from ratings.signals import rating_stars_changed, rating_took_effect, ratings_re
 
 def recount(rnd: Round) -> tuple[Counter, Counter, dict]:
     """An independent count, straight from the rating rows, in Python."""
-    township, county = Counter(), Counter()
+    township: Counter[tuple[int, int, int]] = Counter()
+    county: Counter[tuple[int, int]] = Counter()
     drift: dict = {}
     for rating in Rating.objects.filter(round=rnd, status=RatingStatus.EFFECTIVE).select_related(
         "settlement__village", "review__self_assessment"

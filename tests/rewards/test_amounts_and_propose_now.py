@@ -58,7 +58,12 @@ def test_propose_now_runs_the_nightly_catch_up(login, secretary, settlement_a, r
     schedule()
     calls = []
     real = services.disbursements_catch_up
-    monkeypatch.setattr(services, "disbursements_catch_up", lambda *, today: calls.append(today) or real(today=today))
+
+    def recorded(*, today):
+        calls.append(today)
+        return real(today=today)
+
+    monkeypatch.setattr(services, "disbursements_catch_up", recorded)
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: dt.date(YEAR, 12, 1))
     rows = list(RewardSchedule.objects.filter(year=YEAR))
     client = login(secretary)

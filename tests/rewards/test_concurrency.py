@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal as D
 from typing import Any
 
@@ -43,7 +43,7 @@ def slow_plan(monkeypatch):
     monkeypatch.setattr(services, "plan", slow)
 
 
-def race(calls: list[Callable[[], Any]]) -> tuple[list[Any], list[BaseException]]:
+def race(calls: Sequence[Callable[..., Any]]) -> tuple[list[Any], list[BaseException]]:
     """Run the calls at the same instant, one thread (and database connection) each."""
     barrier = threading.Barrier(len(calls))
     results: list[Any] = []

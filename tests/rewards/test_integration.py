@@ -1,5 +1,6 @@
 """Through the real workflow services: ratings announces, rewards listens (no import the
-other way), and the proposal follows a rating taking effect, an upgrade and a downgrade."""
+other way: the layers contract in pyproject.toml, proved in tests/test_architecture.py),
+and the proposal follows a rating taking effect, an upgrade and a downgrade."""
 
 import datetime as dt
 from decimal import Decimal as D
@@ -50,10 +51,3 @@ def test_workflow_signals_drive_the_ledger(settlement_a, rubric, spec_schedule, 
     assert Disbursement.objects.get(kind="final").amount == D("9000.00")
     assert sum(d.amount for d in Disbursement.objects.all()) == D("30000.00")
 
-
-def test_ratings_does_not_import_rewards():
-    from django.conf import settings
-
-    for path in (settings.BASE_DIR / "ratings").rglob("*.py"):
-        text = path.read_text(encoding="utf-8")
-        assert "import rewards" not in text and "from rewards" not in text, path

@@ -120,7 +120,7 @@ def test_changelist_loads_for_the_secretary(login, secretary, workflow, model):
 @pytest.mark.parametrize("model", REGISTERED, ids=lambda m: f"{m._meta.app_label}.{m.__name__}")
 def test_search_and_filters_do_not_break(login, secretary, workflow, model, township_a):
     model_admin = admin.site._registry[model]
-    params = {"q": "甲"} if model_admin.search_fields else {}
+    params: dict[str, object] = {"q": "甲"} if model_admin.search_fields else {}
     if any(getattr(flt, "parameter_name", None) == "township" for flt in model_admin.list_filter):
         params["township"] = township_a.pk
     if any(getattr(flt, "parameter_name", None) == "class" for flt in model_admin.list_filter):

@@ -1,6 +1,7 @@
 """Pure governance rules (SPEC §2, §8): no database, each boundary tested on both sides."""
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,7 @@ ALL_ROLES = list(governance_rules.TEAM_ROLES)
 
 def gaps(**overrides):
     """A settlement that satisfies every rule, with one or more facts changed."""
-    facts = {
+    facts: dict[str, Any] = {
         "households": 60,
         "party_members": 3,
         "party_org": rules.PARTY_BRANCH,

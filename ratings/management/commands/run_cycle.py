@@ -11,7 +11,8 @@ The same services the beat tasks call; running a job twice changes nothing the s
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -20,7 +21,12 @@ from django.utils.translation import gettext as _
 
 from ratings.services import cycle
 
-RUNNERS = {
+
+class _Report(Protocol):
+    def lines(self) -> Iterable[str]: ...
+
+
+RUNNERS: dict[str, Callable[..., _Report]] = {
     cycle.QUARTERLY: cycle.quarterly_job,
     cycle.SEMIANNUAL: cycle.semiannual_job,
     cycle.ANNUAL: cycle.annual_job,
