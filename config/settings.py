@@ -36,7 +36,9 @@ else:
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
     # The test behind Django's security.W009: at least 50 characters, at least 5 distinct
     # ones, not a "django-insecure-" key. 50 x "a" is long but not random: refused.
-    from django.core.checks.security.base import _check_secret_key
+    from django.core.checks.security.base import (  # type: ignore[attr-defined]  # W009's own test
+        _check_secret_key,
+    )
 
     if not _check_secret_key(SECRET_KEY) or SECRET_KEY.startswith("dev-only"):
         raise ImproperlyConfigured(

@@ -80,9 +80,13 @@ def normalise_reference(raw: str) -> str | None:
     return candidate if _REFERENCE.match(candidate) else None
 
 
-def window_open(*, last_day: dt.date, today: dt.date) -> bool:
-    """An objection may be filed up to and including the notice's last day."""
-    return today <= last_day
+def window_open(*, last_day: dt.date | None, today: dt.date) -> bool:
+    """An objection may be filed up to and including the notice's last day.
+
+    ``None``: the last day is pending (the holiday calendar of a year it runs into is not
+    entered yet), so the window is still open.
+    """
+    return last_day is None or today <= last_day
 
 
 def last_four_matches(phone: str, given: str) -> bool:

@@ -20,6 +20,7 @@ from ratings.models import Certificate, Rating, RatingStatus, Round
 from settlements.models import SettlementClass
 from settlements.roles import is_assessor, is_secretary
 
+from . import rules
 from .models import ResidentObjection, ResidentObjectionStatus
 
 BOARD_GENERATION_KEY = "public:board:generation"
@@ -60,7 +61,7 @@ class NoticeRow:
     class_label: str
     stars: int
     score: Decimal
-    last_day: dt.date
+    last_day: dt.date | None  # None: pending until the holiday calendar of its year is entered
     working_days: int
     status: str
     status_label: str
@@ -105,7 +106,8 @@ def _rows(queryset: QuerySet[Rating], today: dt.date) -> list[NoticeRow]:
                 working_days=r["round__notice_working_days"],
                 status=r["status"],
                 status_label=str(status_labels.get(r["status"], r["status"])),
-                open_for_objection=r["status"] == RatingStatus.NOTICE and today <= r["notice_ends_on"],
+                open_for_objection=r["status"] == RatingStatus.NOTICE
+                and rules.window_open(last_day=r["notice_ends_on"], today=today),
             )
         )
     return rows

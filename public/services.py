@@ -101,7 +101,9 @@ def resident_objection_file(
     rating = Rating.objects.select_for_update(of=("self",)).get(pk=rating.pk)
     if rating.status != RatingStatus.NOTICE:
         raise ResidentObjectionRefused(_("该评定不在公示期，不能提出异议。"), Refusal.NOT_IN_NOTICE)
-    if not rules.window_open(last_day=rating.notice_ends_on, today=today):
+    if rating.notice_ends_on is not None and not rules.window_open(
+        last_day=rating.notice_ends_on, today=today
+    ):
         raise ResidentObjectionRefused(
             _("公示期已于 %(date)s 结束，不能再提出异议。") % {"date": rating.notice_ends_on.isoformat()},
             Refusal.WINDOW_CLOSED,

@@ -317,7 +317,7 @@ class RoundAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
             from .services import round_deadlines_change
 
             try:
-                round_deadlines_change(round=rnd, by=request.user, **form.cleaned_data)
+                round_deadlines_change(round=rnd, by=acting_user(request), **form.cleaned_data)
             except ValidationError as exc:
                 form.add_error(None, exc.messages)
             else:

@@ -121,15 +121,16 @@ class _ItemsForm(forms.Form):
         cleaned = super().clean()
         # The version is a hidden field: an error on it would show nothing red. A missing
         # or tampered version is the same case as a stale one, and said the same way.
-        if "version" in self._errors:
-            del self._errors["version"]
+        errors = self.errors  # the bound form's ErrorDict (django-stubs does not declare _errors)
+        if "version" in errors:
+            del errors["version"]
             self.add_error(
                 None,
                 ValidationError(
                     _("该表已被他人修改，请刷新后重试（您的修改未保存）。"), code="stale_version"
                 ),
             )
-        return cleaned
+        return cleaned or {}
 
     def item_field(self, prefix: str, item: RubricItem) -> forms.BoundField:
         return self[f"{prefix}{item.pk}"]

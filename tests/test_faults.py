@@ -26,8 +26,10 @@ from django.urls import reverse
 
 from config.celery import app as celery_app
 from core import queueing
-from ratings import cycle, services, tasks
+from ratings import tasks
 from ratings.models import Rating, RatingStatus, Round, SelfAssessment, StarChange
+from ratings.services import cycle
+from ratings.services import rounds as round_services
 from rewards import tasks as reward_tasks
 from rewards.models import Disbursement
 from tests.conftest import require_service
@@ -228,7 +230,7 @@ def wsgi_get(path: str, session_key: str) -> int:
     from django.core.handlers.wsgi import WSGIHandler
     from django.test import RequestFactory
 
-    environ = RequestFactory()._base_environ(
+    environ = RequestFactory()._base_environ(  # type: ignore[attr-defined]  # the WSGI environ a browser sends
         PATH_INFO=path, REQUEST_METHOD="GET", HTTP_COOKIE=f"{settings.SESSION_COOKIE_NAME}={session_key}"
     )
     status: list[str] = []
@@ -261,8 +263,8 @@ def test_postgres_restart_next_request_succeeds(restart_postgres, client, secret
 def test_postgres_restart_mid_task_is_retried_and_applies_once(
     restart_postgres, empty_queue, wait_for, monkeypatch, secretary, settlement_a, settlement_b, rubric
 ):
-    real_save = services._save
-    restarted = []
+    real_save = round_services._save  # type: ignore[attr-defined]  # patched where round_open uses it
+    restarted: list[bool] = []
 
     def save_then_lose_the_server(*args, **kwargs):
         result = real_save(*args, **kwargs)
@@ -271,7 +273,7 @@ def test_postgres_restart_mid_task_is_retried_and_applies_once(
             restart_postgres()
         return result
 
-    monkeypatch.setattr(services, "_save", save_then_lose_the_server)
+    monkeypatch.setattr(round_services, "_save", save_then_lose_the_server)
     with finished() as done, running_worker():
         tasks.round_open_task.delay(2031, 1, secretary.pk)
         wait_for(lambda: len(done) >= 2, timeout=90)  # the failed run, then its retry

@@ -161,7 +161,7 @@ def _take_effect(rating_id: int, by: User | None, today: dt.date) -> bool:
         to_stars=rating.stars,
         by=by,
         reason=_("公示期满（%(date)s）无异议或异议不成立，评定生效。")
-        % {"date": rating.notice_ends_on.isoformat()},
+        % {"date": rating.notice_ends_on.isoformat() if rating.notice_ends_on else ""},
     )
     _propose_rectification(rating, by)
     if (
