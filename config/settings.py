@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "import_export",
     "simple_history",
+    "rules",  # django-rules: {% load rules %}; apps register their permissions in ready()
     "core",
     "settlements",
     "ratings",
@@ -96,6 +97,13 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "settlements.User"
+
+# Django's own model permissions first; then the object permissions each app declares as
+# predicates in <app>/permissions.py (django-rules), e.g. user.has_perm("ratings.hear_objection", o).
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "rules.permissions.ObjectPermissionBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

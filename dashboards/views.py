@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from core.spreadsheets import neutralise_dataset
 from settlements.models import SettlementClass
-from settlements.roles import is_assessor, is_official, is_secretary, sees_all_settlements
+from settlements.permissions import is_county, is_official, sees_all_settlements
 from settlements.selectors import settlements_visible_to, townships_visible_to
 
 from . import selectors as dashboard
@@ -47,7 +47,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """
     if is_official(request.user):
         return redirect("dashboard:township", request.user.township_id)
-    if is_assessor(request.user) or is_secretary(request.user):
+    if is_county(request.user):
         return redirect("dashboard:county")
     return render(request, "dashboards/home.html", {})
 

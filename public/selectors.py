@@ -18,7 +18,7 @@ from django.db.models import Count, QuerySet
 
 from ratings.models import Certificate, Rating, RatingStatus, Round
 from settlements.models import SettlementClass
-from settlements.roles import is_assessor, is_secretary
+from settlements.permissions import is_county
 
 from .models import ResidentObjection, ResidentObjectionStatus
 
@@ -197,7 +197,7 @@ def newer_certificate(certificate: Certificate) -> Certificate | None:
 
 def resident_objections_visible_to(user: Any) -> QuerySet[ResidentObjection]:
     """The county's queue; township officials and everyone else see none."""
-    if not (is_assessor(user) or is_secretary(user)):
+    if not is_county(user):
         return ResidentObjection.objects.none()
     return ResidentObjection.objects.select_related(
         "rating__settlement__village__township", "rating__round", "objection", "decided_by"

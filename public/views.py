@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
 from settlements.models import Township
-from settlements.roles import is_assessor, is_secretary
+from settlements.permissions import is_county
 
 from . import rules, selectors, services
 from .forms import DeclineForm, ObjectionForm, StatusForm
@@ -206,7 +206,7 @@ def certificate(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _require_county(request: HttpRequest) -> None:
-    if not (is_assessor(request.user) or is_secretary(request.user)):
+    if not is_county(request.user):
         raise PermissionDenied
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from settlements.roles import sees_all_settlements
+from settlements.permissions import sees_all_settlements
 from settlements.selectors import settlements_visible_to
 
 from .models import (

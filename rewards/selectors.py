@@ -12,17 +12,18 @@ from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 
-from settlements.roles import is_official, is_secretary
+from settlements.permissions import is_official, is_secretary
 from settlements.selectors import settlements_visible_to
 
 from . import rules
 from .models import Disbursement, DisbursementStatus, RewardSchedule, YearBudget
+from .permissions import may_see_money
 
 APPROVED_OR_PAID = [DisbursementStatus.APPROVED, DisbursementStatus.PAID]
 
 
-def sees_money(user: Any) -> bool:
-    return is_secretary(user) or is_official(user)
+# Who sees money at all: the one predicate (rewards.permissions), under its older name.
+sees_money = may_see_money
 
 
 def disbursements_visible_to(user: Any) -> QuerySet[Disbursement]:

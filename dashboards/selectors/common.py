@@ -35,7 +35,7 @@ from ratings.models import (
     SelfAssessment,
 )
 from settlements.models import Settlement, SettlementClass
-from settlements.roles import is_official, sees_all_settlements
+from settlements.permissions import is_official, sees_all_settlements
 
 LOCAL = ZoneInfo(settings.TIME_ZONE)
 TOWNSHIPS_PER_PAGE = 25

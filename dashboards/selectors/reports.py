@@ -29,7 +29,7 @@ from ratings.models import (
     StarChangeKind,
 )
 from settlements.models import Settlement, SettlementClass, Township
-from settlements.roles import sees_all_settlements
+from settlements.permissions import sees_all_settlements
 from settlements.selectors import villages_visible_to
 
 from .common import (

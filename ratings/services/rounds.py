@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from settlements.models import Settlement, User
-from settlements.roles import is_secretary
 
 from .. import queue, rules
 from ..models import Round, Rubric, SelfAssessment
+from ..permissions import may_manage_rounds
 from ._common import _insert_history, _insert_select, _save, _today
 from .errors import Refusal, WorkflowError, WorkflowPermissionDenied
 
@@ -24,7 +24,7 @@ from .errors import Refusal, WorkflowError, WorkflowPermissionDenied
 
 def _check_opening(*, year: int, quarter: int, by: User | None) -> None:
     """Who may open a round (the secretary; ``None`` is the calendar job) and which rounds exist."""
-    if by is not None and not is_secretary(by):
+    if by is not None and not may_manage_rounds(by):
         raise WorkflowPermissionDenied(
             _("只有党组织书记可以开启考评轮次。"), code=Refusal.NOT_SECRETARY
         )

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ratings import rules, selectors, services
 from ratings.forms import STAR_CHOICES, SelfAssessmentForm, add_service_error
 from ratings.models import AssessmentStatus, ReviewStatus, Round
-from settlements.roles import is_official
+from settlements.permissions import is_official
 
 from ._common import (
     ROUND_PAGE_SIZE,

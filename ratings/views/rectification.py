@@ -26,7 +26,7 @@ from ratings.forms import (
     add_service_error,
 )
 from ratings.models import RectificationStatus
-from settlements.roles import is_official
+from ratings.permissions import may_answer_rectification, may_review
 
 from ._common import QUEUE_PAGE_SIZE, _days, _refusal_status, _require_county
 
@@ -75,13 +75,13 @@ def _render_rectification(request: HttpRequest, rectification: Any, *, form: Any
     """Each party sees the form for the step that is theirs now; the services check it again."""
     user = request.user
     today = timezone.localdate()
-    county = services.is_county(user)
+    county = may_review(user)
     overdue = (
         rectification.status == RectificationStatus.ISSUED
         and rectification.deadline is not None
         and rectification.deadline < today
     )
-    own_township = services.is_township_official(user, rectification.settlement.village.township_id)
+    own_township = may_answer_rectification(user, rectification)
 
     def pick(cls: type, make: Callable[[], Any]) -> Any:
         return form if isinstance(form, cls) else make()
@@ -155,7 +155,7 @@ def rectification_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def rectification_answer(request: HttpRequest, pk: int) -> HttpResponse:
     rectification = get_object_or_404(_rectification_queryset(request.user), pk=pk)
-    if not is_official(request.user):
+    if not may_answer_rectification(request.user, None):
         raise PermissionDenied(_("只有本乡镇干部可以答复整改通知。"))
     form = RectificationAnswerForm(request.POST, request.FILES)
     if form.is_valid():

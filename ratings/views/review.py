@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from ratings import rules, selectors, services
 from ratings.forms import QueueFilterForm, ReviewForm, SendBackForm, add_service_error
 from ratings.models import AssessmentStatus, ReviewStatus, Round
-from settlements.roles import sees_all_settlements
+from settlements.permissions import sees_all_settlements
 from settlements.selectors import townships_visible_to
 
 from ._common import (

@@ -9,9 +9,8 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
-from ratings.dashboard import Scope
+from dashboards.panels import Scope, rewards_panel
 from rewards import selectors
-from rewards.dashboard import rewards_panel
 from rewards.models import Disbursement, RewardSchedule
 
 from .conftest import YEAR, rate, schedule
