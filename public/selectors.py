@@ -128,7 +128,7 @@ _ORDER = ("settlement__village__township__name", "settlement__village__township_
 
 def board_now(*, today: dt.date, township_id: int | None = None) -> list[TownshipGroup]:
     """Ratings in notice now, by township and class. One query."""
-    queryset = Rating.objects.filter(status=RatingStatus.NOTICE)
+    queryset = Rating.objects.in_notice()
     if township_id is not None:
         queryset = queryset.filter(settlement__village__township_id=township_id)
     return _group(_rows(queryset.order_by(*_ORDER), today))

@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from settlements.permissions import sees_all_settlements
-from settlements.selectors import settlements_visible_to
+from settlements.selectors import scoped_by_settlement
 
 from .models import (
     AssessmentStatus,
@@ -25,14 +25,8 @@ from .models import (
     SelfAssessment,
 )
 
-
-def _scoped(qs: QuerySet, user: Any, path: str = "settlement") -> QuerySet:
-    # Assessors and secretaries see everything: no semi-join against 35,000 settlements.
-    # Everyone else is limited to the settlements settlements_visible_to grants them
-    # (their township, or none at all).
-    if sees_all_settlements(user):
-        return qs
-    return qs.filter(**{f"{path}__in": settlements_visible_to(user).values("pk")})
+# Rows of the user's settlements: the one scoping rule (settlements.selectors).
+_scoped = scoped_by_settlement
 
 
 def current_round() -> Round | None:

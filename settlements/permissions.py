@@ -96,12 +96,13 @@ def may_see_personal_data(user: Any, settlement: Any) -> bool:
 
 
 @rules.predicate
-def may_import_residents(user: Any) -> bool:
-    """Spreadsheet imports of resident data: officials (scoped to their township) and secretaries."""
+def may_manage_residents(user: Any) -> bool:
+    """Governance facts and resident data of some settlement (imports included): officials
+    (their township's) and secretaries (all); assessors never see the people."""
     return bool(is_secretary(user) or is_official(user))
 
 
 rules.add_perm("settlements.see_settlement", may_see_settlement)
 rules.add_perm("settlements.see_personal_data", may_see_personal_data)
 rules.add_perm("settlements.edit_governance", may_see_personal_data)
-rules.add_perm("settlements.import_residents", may_import_residents)
+rules.add_perm("settlements.manage_residents", may_manage_residents)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from settlements.models import User
 
-from .. import rules
+from .. import rules, states
 from ..models import (
     AssessmentStatus,
     Rating,
@@ -35,9 +35,10 @@ BATCH_SIZE = 2000
 MAX_OCCURRENCES = 999
 MAX_TEXT = 2000
 
-SELF_EDITABLE = (AssessmentStatus.NOT_STARTED, AssessmentStatus.DRAFT, AssessmentStatus.RETURNED)
-SELF_OPEN = SELF_EDITABLE  # what the overdue job closes
-REVIEWABLE = (AssessmentStatus.SUBMITTED, AssessmentStatus.OVERDUE)
+# The groups of states are defined in ratings.states; these names are the services' own.
+SELF_EDITABLE = states.NOT_SUBMITTED
+SELF_OPEN = states.NOT_SUBMITTED  # what the overdue job closes
+REVIEWABLE = states.REVIEWABLE
 CHECK_OUTCOMES = (
     RectificationStatus.PASSED,
     RectificationStatus.DOWNGRADED,

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -27,6 +26,7 @@ from ratings.forms import (
 )
 from ratings.models import RectificationStatus
 from ratings.permissions import may_answer_rectification, may_review
+from ratings.states import rectification_is_overdue
 
 from ._common import QUEUE_PAGE_SIZE, _days, _refusal_status, _require_county
 
@@ -39,20 +39,16 @@ def _rectification_queryset(user: Any):
     )
 
 
-def _overdue_q(today: Any) -> Q:
-    return Q(status=RectificationStatus.ISSUED, deadline__lt=today)
-
-
 @login_required
 def rectification_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     filters = RectificationFilterForm(request.GET or None)
-    qs = _rectification_queryset(request.user).order_by("-created_at", "-pk")
+    qs = _rectification_queryset(request.user).with_overdue(today).order_by("-created_at", "-pk")
     wanted = filters.cleaned_data.get("status") if filters.is_valid() else ""
     if wanted == "overdue":
-        qs = qs.filter(_overdue_q(today))
+        qs = qs.overdue(today)
     elif wanted == "issued":
-        qs = qs.filter(status=RectificationStatus.ISSUED).exclude(_overdue_q(today))
+        qs = qs.open_in_time(today)
     elif wanted == "closed":
         qs = qs.filter(status__in=[RectificationStatus.PASSED, RectificationStatus.DOWNGRADED,
                                    RectificationStatus.REVOKED, RectificationStatus.DISMISSED])
@@ -76,11 +72,7 @@ def _render_rectification(request: HttpRequest, rectification: Any, *, form: Any
     user = request.user
     today = timezone.localdate()
     county = may_review(user)
-    overdue = (
-        rectification.status == RectificationStatus.ISSUED
-        and rectification.deadline is not None
-        and rectification.deadline < today
-    )
+    overdue = rectification_is_overdue(rectification, today)
     own_township = may_answer_rectification(user, rectification)
 
     def pick(cls: type, make: Callable[[], Any]) -> Any:

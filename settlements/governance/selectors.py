@@ -30,7 +30,7 @@ from ..models import (
     TeamMember,
     TeamRole,
 )
-from ..permissions import is_official, is_secretary, may_see_personal_data
+from ..permissions import may_manage_residents, may_see_personal_data
 from ..selectors import settlements_visible_to
 from . import rules
 
@@ -46,12 +46,10 @@ can_edit_governance = may_see_personal_data
 
 def settlements_editable_by(user: Any) -> QuerySet[Settlement]:
     """Settlements whose governance facts and personal data the user may see and change."""
-    qs = Settlement.objects.with_places()
-    if is_secretary(user):
-        return qs
-    if is_official(user):
-        return qs.filter(village__township_id=user.township_id)
-    return qs.none()
+    # The settlements the user sees, for those who may see the people at all.
+    if not may_manage_residents(user):
+        return Settlement.objects.none()
+    return settlements_visible_to(user)
 
 
 def governance_settlement(user: Any, pk: int) -> Settlement:

@@ -39,7 +39,7 @@ from core.spreadsheets.forms import SpreadsheetUploadForm
 
 from .. import rules as settlement_rules
 from ..models import CommitteeMember, HonourKind, Household, PointEntry, Settlement, TeamMember
-from ..permissions import may_import_residents
+from ..permissions import may_manage_residents
 from ..selectors import townships_visible_to
 from . import rules, services
 from .forms import (
@@ -462,7 +462,7 @@ def spreadsheet_import(request: HttpRequest, kind: str) -> HttpResponse:
     """Upload → preview (nothing written) → confirm (all rows or none)."""
     if kind not in IMPORTS:
         raise Http404
-    if not may_import_residents(request.user):
+    if not may_manage_residents(request.user):
         raise PermissionDenied(_("只有乡镇干部和党组织书记可以导入居民数据。"))
     resource_class, title, id_column = IMPORTS[kind]
     context: dict[str, Any] = {"title": title, "kind": kind, "columns": resource_class.required_columns}
