@@ -96,7 +96,13 @@ def login(client):
     return _login
 
 
-pytest_plugins = ["tests.celery_conftest"]
+# The ratings story's fixtures serve several folders (ratings, public, notifications,
+# dashboards): registered once here instead of imported into each test module.
+pytest_plugins = [
+    "tests.celery_conftest",
+    "tests.ratings.workflow_fixtures",
+    "tests.ratings.view_fixtures",
+]
 
 
 @pytest.fixture(autouse=True)

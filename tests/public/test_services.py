@@ -17,8 +17,6 @@ from ratings.models import Objection, ObjectionOutcome, RatingStatus
 from tests import factories as f
 from tests.ratings.workflow import AFTER_NOTICE, NOTICE_ENDS, REVIEW_DAY, fresh
 
-pytest_plugins = ["tests.ratings.workflow_fixtures"]
-
 PHONE = "13812345678"
 
 
@@ -148,7 +146,7 @@ def test_formal_objection_is_heard_by_an_assessor_uninvolved_in_the_review(q1_no
 
 def test_accepted_after_the_window_counts_from_the_day_it_was_filed(q1_notice_a, assessor2, monkeypatch):
     filed = file(q1_notice_a, today=NOTICE_ENDS)
-    monkeypatch.setattr("ratings.services.timezone.localdate", lambda: AFTER_NOTICE + dt.timedelta(days=3))
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda: AFTER_NOTICE + dt.timedelta(days=3))
 
     accepted = services.resident_objection_accept(resident_objection=filed, by=assessor2)
 

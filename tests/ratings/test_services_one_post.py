@@ -26,8 +26,6 @@ from tests.ratings.workflow import (
 )
 from tests.refusals import refused
 
-pytest_plugins = ["tests.ratings.workflow_fixtures"]
-
 
 def png(name="现场.png"):
     return SimpleUploadedFile(name, PNG, content_type="image/png")
