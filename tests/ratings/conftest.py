@@ -7,3 +7,9 @@ import pytest
 @pytest.fixture(autouse=True)
 def _media_in_tmp(media_root):
     return media_root
+
+
+@pytest.fixture
+def cast(cast, assessor2):
+    """The suite's cast and a second assessor (one reviews, the other may hear objections)."""
+    return cast | {"assessor2": assessor2}

@@ -5,7 +5,6 @@ import datetime as dt
 
 import pytest
 import rules
-from django.contrib.auth.models import AnonymousUser
 
 from ratings import permissions as p
 from ratings import services
@@ -16,42 +15,32 @@ from tests.ratings.workflow import REVIEW_DAY, fresh
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def cast(official_a, official_b, assessor, assessor2, secretary):
-    return {"official_a": official_a, "official_b": official_b, "assessor": assessor,
-            "assessor2": assessor2, "secretary": secretary, "anonymous": AnonymousUser()}
-
-
-def answers(predicate, cast, *obj):
-    return {name: bool(predicate(user, *obj)) for name, user in cast.items()}
-
-
 NOBODY = dict.fromkeys(["official_a", "official_b", "assessor", "assessor2", "secretary", "anonymous"], False)
 
 
-def test_county_work_is_for_assessors_and_secretaries(cast):
-    assert answers(p.may_review, cast) == NOBODY | {"assessor": True, "assessor2": True, "secretary": True}
-    assert answers(p.may_manage_rounds, cast) == NOBODY | {"secretary": True}
+def test_county_work_is_for_assessors_and_secretaries(cast, ask):
+    assert ask(p.may_review) == NOBODY | {"assessor": True, "assessor2": True, "secretary": True}
+    assert ask(p.may_manage_rounds) == NOBODY | {"secretary": True}
 
 
-def test_only_township_as_officials_edit_its_open_self_assessment(cast, q1_sa_a, monkeypatch):
+def test_only_township_as_officials_edit_its_open_self_assessment(cast, q1_sa_a, monkeypatch, ask):
     monkeypatch.setattr("django.utils.timezone.localdate", lambda: q1_sa_a.deadline)
     sa = fresh(q1_sa_a)
-    assert answers(p.may_edit_self_assessment, cast, sa) == NOBODY | {"official_a": True}
+    assert ask(p.may_edit_self_assessment, sa) == NOBODY | {"official_a": True}
     assert rules.has_perm("ratings.edit_self_assessment", cast["official_b"], sa) is False
 
 
-def test_nobody_edits_a_self_assessment_past_its_deadline(cast, q1_sa_a, monkeypatch):
+def test_nobody_edits_a_self_assessment_past_its_deadline(cast, q1_sa_a, monkeypatch, ask):
     monkeypatch.setattr("django.utils.timezone.localdate", lambda: q1_sa_a.deadline + dt.timedelta(days=1))
-    assert answers(p.may_edit_self_assessment, cast, fresh(q1_sa_a)) == NOBODY
+    assert ask(p.may_edit_self_assessment, fresh(q1_sa_a)) == NOBODY
 
 
-def test_nobody_edits_a_submitted_self_assessment(cast, q1_submitted_a):
-    assert answers(p.may_edit_self_assessment, cast, fresh(q1_submitted_a)) == NOBODY
+def test_nobody_edits_a_submitted_self_assessment(cast, q1_submitted_a, ask):
+    assert ask(p.may_edit_self_assessment, fresh(q1_submitted_a)) == NOBODY
 
 
-def test_objections_are_filed_by_the_county_or_the_townships_own_officials(cast, q1_notice_a):
-    assert answers(p.may_file_objection, cast, q1_notice_a) == NOBODY | {
+def test_objections_are_filed_by_the_county_or_the_townships_own_officials(cast, q1_notice_a, ask):
+    assert ask(p.may_file_objection, q1_notice_a) == NOBODY | {
         "official_a": True, "assessor": True, "assessor2": True, "secretary": True}
 
 
@@ -62,13 +51,13 @@ def test_the_outsider_filing_an_objection_is_refused_by_the_service(official_b, 
     assert not Objection.objects.exists()
 
 
-def test_whoever_reviewed_never_hears_the_objection(cast, q1_notice_a, secretary):
+def test_whoever_reviewed_never_hears_the_objection(cast, q1_notice_a, secretary, ask):
     objection = services.objection_file(
         rating=q1_notice_a, by=secretary, filed_by_name="王五", text="有垃圾堆放", today=REVIEW_DAY
     )
     objection = Objection.objects.select_related("rating__review").get(pk=objection.pk)
     # assessor finalised the review; assessor2 and the secretary did not take part
-    assert answers(p.may_hear_objection, cast, objection) == NOBODY | {"assessor2": True, "secretary": True}
+    assert ask(p.may_hear_objection, objection) == NOBODY | {"assessor2": True, "secretary": True}
     assert cast["secretary"].has_perm("ratings.hear_objection", objection)
     assert not cast["assessor"].has_perm("ratings.hear_objection", objection)
     with pytest.raises(services.WorkflowPermissionDenied) as refused:
@@ -89,9 +78,9 @@ def test_hearers_are_read_once_per_rating_however_many_objections(
         assert all(p.may_hear_objection(user, o) for o in objections)
 
 
-def test_rectifications_are_answered_by_the_townships_own_officials(cast, q1_effective_a):
+def test_rectifications_are_answered_by_the_townships_own_officials(cast, q1_effective_a, ask):
     from ratings.models import Rectification
 
     rect = Rectification(settlement=q1_effective_a.settlement, rating=q1_effective_a, trigger="t")
-    assert answers(p.may_answer_rectification, cast, rect) == NOBODY | {"official_a": True}
-    assert answers(p.may_answer_rectification, cast, None) == NOBODY | {"official_a": True, "official_b": True}
+    assert ask(p.may_answer_rectification, rect) == NOBODY | {"official_a": True}
+    assert ask(p.may_answer_rectification, None) == NOBODY | {"official_a": True, "official_b": True}

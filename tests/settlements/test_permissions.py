@@ -3,7 +3,6 @@ every role with the outsider (an official of another township) in each."""
 
 import pytest
 import rules
-from django.contrib.auth.models import AnonymousUser
 
 from settlements import permissions as p
 from settlements.models import User
@@ -12,20 +11,10 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def cast(official_a, official_b, assessor, secretary):
-    return {"official_a": official_a, "official_b": official_b, "assessor": assessor,
-            "secretary": secretary, "anonymous": AnonymousUser()}
-
-
-def answers(predicate, cast, *obj):
-    return {name: bool(predicate(user, *obj)) for name, user in cast.items()}
-
-
-def test_roles(cast):
-    assert answers(p.is_official, cast) == {
+def test_roles(cast, ask):
+    assert ask(p.is_official) == {
         "official_a": True, "official_b": True, "assessor": False, "secretary": False, "anonymous": False}
-    assert answers(p.is_county, cast) == {
+    assert ask(p.is_county) == {
         "official_a": False, "official_b": False, "assessor": True, "secretary": True, "anonymous": False}
     assert p.sees_all_settlements is p.is_county
 
@@ -41,19 +30,19 @@ def test_a_superuser_is_a_secretary(db):
     assert p.is_secretary(boss) and p.is_county(boss)
 
 
-def test_only_the_townships_own_official_is_official_of_it(cast, settlement_a, village_a, township_a):
+def test_only_the_townships_own_official_is_official_of_it(cast, settlement_a, village_a, township_a, ask):
     expected = {"official_a": True, "official_b": False, "assessor": False, "secretary": False, "anonymous": False}
     for obj in (settlement_a, village_a, township_a, township_a.pk):
-        assert answers(p.is_official_of_township, cast, obj) == expected, obj
+        assert ask(p.is_official_of_township, obj) == expected, obj
 
 
-def test_settlement_visibility_and_personal_data(cast, settlement_a):
-    assert answers(p.may_see_settlement, cast, settlement_a) == {
+def test_settlement_visibility_and_personal_data(cast, settlement_a, ask):
+    assert ask(p.may_see_settlement, settlement_a) == {
         "official_a": True, "official_b": False, "assessor": True, "secretary": True, "anonymous": False}
     # assessors review the place but never see the residents' names and phones
-    assert answers(p.may_see_personal_data, cast, settlement_a) == {
+    assert ask(p.may_see_personal_data, settlement_a) == {
         "official_a": True, "official_b": False, "assessor": False, "secretary": True, "anonymous": False}
-    assert answers(p.may_manage_residents, cast) == {
+    assert ask(p.may_manage_residents) == {
         "official_a": True, "official_b": True, "assessor": False, "secretary": True, "anonymous": False}
 
 
