@@ -22,6 +22,7 @@ from settlements.permissions import (
     is_official,
     is_official_of_township,
     is_secretary,
+    permission,
 )
 
 from .models import AssessmentStatus, Objection, Rating, Review, SelfAssessment
@@ -138,9 +139,9 @@ def may_answer_rectification(user: Any, rectification: Any) -> bool:
     return bool(is_official_of_township(user, rectification))
 
 
-rules.add_perm("ratings.review", may_review)
-rules.add_perm("ratings.manage_rounds", may_manage_rounds)
-rules.add_perm("ratings.edit_self_assessment", may_edit_self_assessment)
-rules.add_perm("ratings.hear_objection", may_hear_objection)
-rules.add_perm("ratings.file_objection", may_file_objection)
-rules.add_perm("ratings.answer_rectification", may_answer_rectification)
+permission("ratings.review", may_review)
+permission("ratings.manage_rounds", may_manage_rounds)
+permission("ratings.edit_self_assessment", may_edit_self_assessment)
+permission("ratings.hear_objection", may_hear_objection)
+permission("ratings.file_objection", may_file_objection)
+permission("ratings.answer_rectification", may_answer_rectification)

@@ -12,7 +12,7 @@ from typing import Any
 
 import rules
 
-from settlements.permissions import is_official, is_official_of_township, is_secretary
+from settlements.permissions import is_official, is_official_of_township, is_secretary, permission
 
 
 @rules.predicate
@@ -34,6 +34,6 @@ def may_manage_money(user: Any) -> bool:
     return bool(is_secretary(user))
 
 
-rules.add_perm("rewards.see_money", may_see_money)
-rules.add_perm("rewards.see_township_money", may_see_township_money)
-rules.add_perm("rewards.manage_money", may_manage_money)
+permission("rewards.see_money", may_see_money)
+permission("rewards.see_township_money", may_see_township_money)
+permission("rewards.manage_money", may_manage_money)

@@ -102,7 +102,18 @@ def may_manage_residents(user: Any) -> bool:
     return bool(is_secretary(user) or is_official(user))
 
 
-rules.add_perm("settlements.see_settlement", may_see_settlement)
-rules.add_perm("settlements.see_personal_data", may_see_personal_data)
-rules.add_perm("settlements.edit_governance", may_see_personal_data)
-rules.add_perm("settlements.manage_residents", may_manage_residents)
+def permission(name: str, predicate: rules.Predicate) -> None:
+    """Register ``predicate`` as ``name`` twice: as a permission (``user.has_perm(name, obj)``,
+    ``rules.has_perm``) and as a rule, which templates ask with
+    ``{% load rules %}{% test_rule name user obj as ok %}``: the rule set alone, so the
+    answer is the predicate's even for a superuser, and it costs no permission query."""
+    rules.add_perm(name, predicate)
+    rules.add_rule(name, predicate)
+
+
+permission("settlements.county", is_county)
+permission("settlements.own_township", is_official_of_township)
+permission("settlements.see_settlement", may_see_settlement)
+permission("settlements.see_personal_data", may_see_personal_data)
+permission("settlements.edit_governance", may_see_personal_data)
+permission("settlements.manage_residents", may_manage_residents)
