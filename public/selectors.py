@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.db.models import Count, QuerySet
 
 from ratings.models import Certificate, Rating, RatingStatus, Round
+from ratings.states import rating_open_for_objection
 from settlements.models import SettlementClass
 from settlements.permissions import is_county
 
@@ -105,7 +106,7 @@ def _rows(queryset: QuerySet[Rating], today: dt.date) -> list[NoticeRow]:
                 working_days=r["round__notice_working_days"],
                 status=r["status"],
                 status_label=str(status_labels.get(r["status"], r["status"])),
-                open_for_objection=r["status"] == RatingStatus.NOTICE and today <= r["notice_ends_on"],
+                open_for_objection=rating_open_for_objection(r["status"], r["notice_ends_on"], today),
             )
         )
     return rows

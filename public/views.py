@@ -24,6 +24,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
+from ratings.states import rating_open_for_objection
 from settlements.models import Township
 from settlements.permissions import is_county
 
@@ -115,7 +116,7 @@ def objection_new(request: HttpRequest, rating_id: int) -> HttpResponse:
     today = timezone.localdate()
     context: dict[str, Any] = {
         "rating": rating, "settlement": rating.settlement, "today": today,
-        "window_open": rating.status == "notice" and rules.window_open(last_day=rating.notice_ends_on, today=today),
+        "window_open": rating_open_for_objection(rating.status, rating.notice_ends_on, today),
         "max_text": rules.MAX_OBJECTION_TEXT,
     }
     form = ObjectionForm(request.POST or None, request.FILES or None)

@@ -61,6 +61,11 @@ def rectification_is_overdue(rectification: object, today: dt.date) -> bool:
     )
 
 
+def rating_open_for_objection(status: str, notice_ends_on: dt.date, today: dt.date) -> bool:
+    """``RatingQuerySet.open_for_objection`` for one row already read: in notice, window not over."""
+    return status == RatingStatus.NOTICE and today <= notice_ends_on
+
+
 class SelfAssessmentQuerySet(models.QuerySet):
     def not_submitted(self) -> SelfAssessmentQuerySet:
         return self.filter(status__in=NOT_SUBMITTED)
