@@ -15,7 +15,6 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from settlements.governance_selectors import governance_gap_report
 
 from notifications.models import Notification
 from ratings import rules as rating_rules
@@ -33,6 +32,7 @@ from ratings.models import (
     SelfAssessmentItem,
 )
 from rewards.models import Disbursement, DisbursementStatus, RewardSchedule
+from settlements.governance.selectors import governance_gap_report
 from settlements.models import Settlement, User
 
 pytestmark = pytest.mark.django_db
