@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "config.apps.AxesConfig",  # django-axes, named in Chinese
+    "rules",  # django-rules: {% load rules %}; apps register their permissions in ready()
     "core",
     "settlements",
     "ratings",
@@ -140,6 +141,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "settlements.User"
 
+# Django's own model permissions first; then the object permissions each app declares as
+# predicates in <app>/permissions.py (django-rules), e.g. user.has_perm("ratings.hear_objection", o).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -151,9 +154,12 @@ if TESTING:
     # nothing there.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # django-axes first: it refuses a locked-out username+IP before the password is checked.
+# axes first (it refuses a locked-out login before a password is checked); django-rules
+# answers object permissions from the predicates in each app's permissions.py.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "rules.permissions.ObjectPermissionBackend",
 ]
 LOGIN_URL = "login"
 

@@ -17,8 +17,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from rewards import rules, selectors
+from rewards.permissions import may_manage_money, may_see_money, may_see_township_money
 from rewards.templatetags.rewards_format import format_yuan
-from settlements.roles import is_official, is_secretary
 
 
 @dataclass(frozen=True)
@@ -55,10 +55,10 @@ def _yuan(value: Decimal) -> str:
 
 def rewards_panel(scope: Scope) -> Panel | None:
     """Three queries for the county (budget row, totals, amounts set?), two for a township."""
-    if not selectors.sees_money(scope.user):
+    if not may_see_money(scope.user):
         return None
     if scope.township_id is None:
-        if not is_secretary(scope.user):
+        if not may_manage_money(scope.user):
             return None
         figures = selectors.budget_figures(year=scope.year)
         state = rules.budget_state(budget=figures["budget"], committed=figures["committed"])
@@ -84,7 +84,7 @@ def rewards_panel(scope: Scope) -> Panel | None:
             progress_label=_("已承诺占预算"),
             warning=warning,
         )
-    if is_official(scope.user) and not is_secretary(scope.user) and scope.user.township_id != scope.township_id:
+    if not may_see_township_money(scope.user, scope.township_id):
         return None
     totals = selectors.township_year_totals(township_id=scope.township_id, year=scope.year)
     return Panel(
@@ -108,7 +108,7 @@ def rewards_summary_columns(user: Any, township_ids: Sequence[int], year: int) -
     Money is shown only to those who may see it: secretaries, and officials for their own
     township (disbursements_visible_to scopes the rows). Assessors get no columns.
     """
-    if not selectors.sees_money(user):
+    if not may_see_money(user):
         return None
     values = selectors.committed_and_paid_by_township(user, township_ids=township_ids, year=year)
     return SummaryColumns(headers=(_("奖励已承诺（元）"), _("奖励已发放（元）")), values=values)

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET
 from core.spreadsheets import neutralise_dataset
 from settlements.http import AuthenticatedHttpRequest
 from settlements.models import SettlementClass
-from settlements.roles import is_assessor, is_official, is_secretary, sees_all_settlements
+from settlements.permissions import is_county, is_official, sees_all_settlements
 from settlements.selectors import settlements_visible_to, townships_visible_to
 
 from . import selectors as dashboard
@@ -49,7 +49,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """
     if is_official(request.user):
         return redirect("dashboard:township", request.user.township_id)
-    if is_assessor(request.user) or is_secretary(request.user):
+    if is_county(request.user):
         return redirect("dashboard:county")
     return render(request, "dashboards/home.html", {})
 

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from ratings.models import AssessmentStatus, Rectification, RectificationStatus, SelfAssessment
+from ratings.models import Rectification, SelfAssessment
 from settlements.models import User
 
 from . import messages, rules, selectors
@@ -100,11 +100,7 @@ def reminders_send(*, today: dt.date) -> int:
     sent = 0
     horizon = today + dt.timedelta(days=rules.REMIND_DAYS)
     open_self = (
-        SelfAssessment.objects.filter(
-            status__in=[AssessmentStatus.NOT_STARTED, AssessmentStatus.DRAFT, AssessmentStatus.RETURNED],
-            deadline__gte=today,
-            deadline__lte=horizon,
-        )
+        SelfAssessment.objects.not_submitted().filter(deadline__gte=today, deadline__lte=horizon)
         .select_related("settlement__village", "round")
         .order_by("pk")
     )
@@ -124,7 +120,7 @@ def reminders_send(*, today: dt.date) -> int:
             )
         )
     due = (
-        Rectification.objects.filter(status=RectificationStatus.ISSUED, deadline__gte=today, deadline__lte=horizon)
+        Rectification.objects.open_in_time(today).filter(deadline__lte=horizon)
         .select_related("settlement__village")
         .order_by("pk")
     )

@@ -17,10 +17,10 @@ from django.core.cache import cache
 from django.db.models import Count, QuerySet
 
 from ratings.models import Certificate, Rating, RatingStatus, Round
+from ratings.states import rating_open_for_objection
 from settlements.models import SettlementClass
-from settlements.roles import is_assessor, is_secretary
+from settlements.permissions import is_county
 
-from . import rules
 from .models import ResidentObjection, ResidentObjectionStatus
 
 BOARD_GENERATION_KEY = "public:board:generation"
@@ -106,8 +106,7 @@ def _rows(queryset: QuerySet[Rating], today: dt.date) -> list[NoticeRow]:
                 working_days=r["round__notice_working_days"],
                 status=r["status"],
                 status_label=str(status_labels.get(r["status"], r["status"])),
-                open_for_objection=r["status"] == RatingStatus.NOTICE
-                and rules.window_open(last_day=r["notice_ends_on"], today=today),
+                open_for_objection=rating_open_for_objection(r["status"], r["notice_ends_on"], today),
             )
         )
     return rows
@@ -130,7 +129,7 @@ _ORDER = ("settlement__village__township__name", "settlement__village__township_
 
 def board_now(*, today: dt.date, township_id: int | None = None) -> list[TownshipGroup]:
     """Ratings in notice now, by township and class. One query."""
-    queryset = Rating.objects.filter(status=RatingStatus.NOTICE)
+    queryset = Rating.objects.in_notice()
     if township_id is not None:
         queryset = queryset.filter(settlement__village__township_id=township_id)
     return _group(_rows(queryset.order_by(*_ORDER), today))
@@ -199,7 +198,7 @@ def newer_certificate(certificate: Certificate) -> Certificate | None:
 
 def resident_objections_visible_to(user: Any) -> QuerySet[ResidentObjection]:
     """The county's queue; township officials and everyone else see none."""
-    if not (is_assessor(user) or is_secretary(user)):
+    if not is_county(user):
         return ResidentObjection.objects.none()
     return ResidentObjection.objects.select_related(
         "rating__settlement__village__township", "rating__round", "objection", "decided_by"

@@ -24,7 +24,7 @@ from ratings import rules as rating_rules
 from ratings import services as rating_services
 from ratings.models import Rating, RatingStatus
 from settlements.models import User
-from settlements.roles import is_assessor, is_secretary
+from settlements.permissions import is_county
 
 from . import rules
 from .models import ResidentObjection, ResidentObjectionStatus
@@ -150,7 +150,7 @@ def resident_objection_file(
 
 
 def _require_county(by: User) -> None:
-    if not (is_assessor(by) or is_secretary(by)):
+    if not is_county(by):
         raise ResidentObjectionRefused(
             _("只有县考评组成员或党组织书记可以受理群众异议。"), Refusal.NOT_COUNTY
         )

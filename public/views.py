@@ -24,9 +24,10 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
+from ratings.states import rating_open_for_objection
 from settlements.http import AuthenticatedHttpRequest
 from settlements.models import Township
-from settlements.roles import is_assessor, is_secretary
+from settlements.permissions import is_county
 
 from . import rules, selectors, services
 from .forms import DeclineForm, ObjectionForm, StatusForm
@@ -116,7 +117,7 @@ def objection_new(request: HttpRequest, rating_id: int) -> HttpResponse:
     today = timezone.localdate()
     context: dict[str, Any] = {
         "rating": rating, "settlement": rating.settlement, "today": today,
-        "window_open": rating.status == "notice" and rules.window_open(last_day=rating.notice_ends_on, today=today),
+        "window_open": rating_open_for_objection(rating.status, rating.notice_ends_on, today),
         "max_text": rules.MAX_OBJECTION_TEXT,
     }
     form = ObjectionForm(request.POST or None, request.FILES or None)
@@ -207,7 +208,7 @@ def certificate(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _require_county(request: HttpRequest) -> None:
-    if not (is_assessor(request.user) or is_secretary(request.user)):
+    if not is_county(request.user):
         raise PermissionDenied
 
 

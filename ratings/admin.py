@@ -30,7 +30,7 @@ from core.admin import ReadOnlyAdminMixin, ReadOnlyInline, ScopedAdminMixin, Sco
 from core.spreadsheets.admin import SpreadsheetAdminMixin, SpreadsheetImportForm
 from settlements.admin_filters import class_filter, star_filter, township_filter
 from settlements.http import acting_user
-from settlements.roles import sees_all_settlements
+from settlements.permissions import sees_all_settlements
 from settlements.selectors import scoped_by_settlement
 
 from . import rules

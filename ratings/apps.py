@@ -29,4 +29,6 @@ class RatingsConfig(AppConfig):
     verbose_name = _("星级评定")
 
     def ready(self) -> None:
+        from . import permissions  # noqa: F401  (registers the named permissions)
+
         post_migrate.connect(ensure_default_rubric, sender=self, dispatch_uid="ratings.ensure_default_rubric")

@@ -105,7 +105,7 @@ def _objection(today: dt.date) -> bool:
     """
     if Objection.objects.filter(outcome=ObjectionOutcome.PENDING).exists():
         return False
-    ratings = Rating.objects.filter(status=RatingStatus.NOTICE, notice_ends_on__gte=today).select_related(
+    ratings = Rating.objects.open_for_objection(today).select_related(
         "settlement__village"
     )
     rating = ratings.order_by("settlement__village__township__code", "pk").first()

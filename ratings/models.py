@@ -20,6 +20,16 @@ from simple_history.models import HistoricalRecords
 from settlements.models import Settlement, SettlementClass, User
 
 from . import rules
+from .states import (  # noqa: F401  (the states are defined there, imported from here too)
+    NOT_SUBMITTED,
+    REVIEWABLE,
+    AssessmentStatus,
+    RatingQuerySet,
+    RatingStatus,
+    RectificationQuerySet,
+    RectificationStatus,
+    SelfAssessmentQuerySet,
+)
 
 SCORE: dict[str, Any] = {"max_digits": 5, "decimal_places": 1}
 
@@ -225,14 +235,6 @@ class Round(models.Model):
 # ------------------------------------------------------------------ self-assessment
 
 
-class AssessmentStatus(models.TextChoices):
-    NOT_STARTED = "not_started", _("未开始")
-    DRAFT = "draft", _("草稿")
-    SUBMITTED = "submitted", _("已提交")
-    RETURNED = "returned", _("已退回")
-    OVERDUE = "overdue", _("逾期未报")
-
-
 class SelfAssessment(models.Model):
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="self_assessments", verbose_name=_("轮次"))
     settlement = models.ForeignKey(
@@ -258,6 +260,7 @@ class SelfAssessment(models.Model):
     version = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = SelfAssessmentQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -372,12 +375,6 @@ class ReviewItem(models.Model):
 # -------------------------------------------------------------------------- ratings
 
 
-class RatingStatus(models.TextChoices):
-    NOTICE = "notice", _("公示中")
-    EFFECTIVE = "effective", _("已生效")
-    OVERTURNED = "overturned", _("异议成立，已撤销")
-
-
 class Rating(models.Model):
     settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="ratings", verbose_name=_("聚居点"))
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="ratings", verbose_name=_("轮次"))
@@ -403,6 +400,7 @@ class Rating(models.Model):
     )
     created_at = models.DateTimeField(_("定分时间"), auto_now_add=True)
 
+    objects = RatingQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -490,16 +488,6 @@ class Objection(models.Model):
         return f"{self.filed_by_name} · {self.get_outcome_display()}"
 
 
-class RectificationStatus(models.TextChoices):
-    PROPOSED = "proposed", _("系统建议")
-    ISSUED = "issued", _("已下达")
-    ANSWERED = "answered", _("已整改待复查")
-    PASSED = "passed", _("复查通过")
-    DOWNGRADED = "downgraded", _("降低星级")
-    REVOKED = "revoked", _("取消星级")
-    DISMISSED = "dismissed", _("不予下达")
-
-
 class Rectification(models.Model):
     settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="rectifications", verbose_name=_("聚居点"))
     rating = models.ForeignKey(Rating, on_delete=models.PROTECT, related_name="rectifications", verbose_name=_("评定"))
@@ -522,6 +510,7 @@ class Rectification(models.Model):
     _history_user: User | None
     _change_reason: str
 
+    objects = RectificationQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -79,11 +79,10 @@ def rubric_new_version(*, rubric: Rubric, by: User) -> Rubric:
     Repeated calls do not pile up drafts: while an unfrozen version newer than
     ``rubric`` exists, that draft is returned unchanged.
     """
-    from settlements.roles import is_secretary
-
     from .models import Rubric, RubricItem
+    from .permissions import may_manage_rounds
 
-    if by is not None and not is_secretary(by):
+    if by is not None and not may_manage_rounds(by):
         raise PermissionDenied(_("只有党组织书记可以新建评分细则版本。"))
     # Serialise concurrent copies: version numbers are unique and computed here.
     list(Rubric.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
@@ -109,11 +108,10 @@ def rubric_new_version(*, rubric: Rubric, by: User) -> Rubric:
 @transaction.atomic
 def rubric_make_current(*, rubric: Rubric, by: User) -> Rubric:
     """Make ``rubric`` the version the next round opens with (at most one is current)."""
-    from settlements.roles import is_secretary
-
     from .models import Rubric
+    from .permissions import may_manage_rounds
 
-    if by is not None and not is_secretary(by):
+    if by is not None and not may_manage_rounds(by):
         raise PermissionDenied(_("只有党组织书记可以设定当前评分细则版本。"))
     rubric = Rubric.objects.select_for_update().get(pk=rubric.pk)
     if rubric.is_current:

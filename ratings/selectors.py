@@ -7,12 +7,12 @@ anyone else nothing. Joins are ``select_related`` so a list renders without N+1 
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 
-from settlements.roles import sees_all_settlements
-from settlements.selectors import settlements_visible_to
+from settlements.permissions import sees_all_settlements
+from settlements.selectors import scoped_by_settlement
 
 from .models import (
     AssessmentStatus,
@@ -25,16 +25,8 @@ from .models import (
     SelfAssessment,
 )
 
-_M = TypeVar("_M", bound=Model)
-
-
-def _scoped(qs: QuerySet[_M], user: Any, path: str = "settlement") -> QuerySet[_M]:
-    # Assessors and secretaries see everything: no semi-join against 35,000 settlements.
-    # Everyone else is limited to the settlements settlements_visible_to grants them
-    # (their township, or none at all).
-    if sees_all_settlements(user):
-        return qs
-    return qs.filter(**{f"{path}__in": settlements_visible_to(user).values("pk")})
+# Rows of the user's settlements: the one scoping rule (settlements.selectors).
+_scoped = scoped_by_settlement
 
 
 def current_round() -> Round | None:

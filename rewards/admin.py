@@ -27,10 +27,10 @@ from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from settlements.http import acting_user
-from settlements.roles import is_secretary
 
 from . import exports, selectors, services
 from .models import Disbursement, DisbursementStatus, RewardSchedule, YearBudget
+from .permissions import may_manage_money
 from .templatetags.rewards_format import format_yuan
 
 if TYPE_CHECKING:
@@ -51,19 +51,19 @@ class SecretaryOnlyAdmin(SimpleHistoryAdmin):
     """Money is for Party secretaries only, whatever other permissions a user holds."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_secretary(request.user) and super().has_module_permission(request)
+        return may_manage_money(request.user) and super().has_module_permission(request)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_secretary(request.user) and super().has_view_permission(request, obj)
+        return may_manage_money(request.user) and super().has_view_permission(request, obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return is_secretary(request.user) and super().has_add_permission(request)
+        return may_manage_money(request.user) and super().has_add_permission(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_secretary(request.user) and super().has_change_permission(request, obj)
+        return may_manage_money(request.user) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_secretary(request.user) and super().has_delete_permission(request, obj)
+        return may_manage_money(request.user) and super().has_delete_permission(request, obj)
 
 
 # ----------------------------------------------------------------------------- schedules
@@ -188,13 +188,13 @@ class DisbursementAdmin(SecretaryOnlyAdmin):
         return False
 
     def has_approve_permission(self, request: HttpRequest) -> bool:
-        return is_secretary(request.user) and request.user.has_perm("rewards.approve_disbursement")
+        return may_manage_money(request.user) and request.user.has_perm("rewards.approve_disbursement")
 
     def has_pay_permission(self, request: HttpRequest) -> bool:
-        return is_secretary(request.user) and request.user.has_perm("rewards.pay_disbursement")
+        return may_manage_money(request.user) and request.user.has_perm("rewards.pay_disbursement")
 
     def has_export_permission(self, request: HttpRequest) -> bool:
-        return is_secretary(request.user) and request.user.has_perm("rewards.export_disbursement")
+        return may_manage_money(request.user) and request.user.has_perm("rewards.export_disbursement")
 
     # ---- columns
 

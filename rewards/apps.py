@@ -11,6 +11,7 @@ class RewardsConfig(AppConfig):
         # The dashboards read rewards' selectors themselves (dashboards.panels).
         from ratings.signals import rating_stars_changed, rating_took_effect
 
+        from . import permissions  # noqa: F401  (registers the named permissions)
         from .receivers import queue_proposal
 
         rating_took_effect.connect(queue_proposal, dispatch_uid="rewards.propose_on_took_effect")

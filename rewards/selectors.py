@@ -12,27 +12,24 @@ from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 
-from settlements.roles import is_official, is_secretary
-from settlements.selectors import settlements_visible_to
+from settlements.selectors import scoped_by_settlement
 
 from . import rules
 from .models import Disbursement, DisbursementStatus, RewardSchedule, YearBudget
+from .permissions import may_see_money
 
 APPROVED_OR_PAID = [DisbursementStatus.APPROVED, DisbursementStatus.PAID]
 
 
-def sees_money(user: Any) -> bool:
-    return is_secretary(user) or is_official(user)
+# Who sees money at all: the one predicate (rewards.permissions), under its older name.
+sees_money = may_see_money
 
 
 def disbursements_visible_to(user: Any) -> QuerySet[Disbursement]:
     """Ledger rows the user may see, with settlement, township, rating and tranche joined."""
-    qs = Disbursement.objects.for_pages()
-    if is_secretary(user):
-        return qs
-    if is_official(user):
-        return qs.filter(settlement__in=settlements_visible_to(user).values("pk"))
-    return qs.none()
+    if not may_see_money(user):
+        return Disbursement.objects.none()
+    return scoped_by_settlement(Disbursement.objects.for_pages(), user)
 
 
 def totals(qs: QuerySet[Disbursement]) -> dict[str, Decimal]:

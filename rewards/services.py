@@ -37,11 +37,11 @@ from django.utils.translation import gettext as _
 
 from ratings.models import Rating, RatingStatus
 from settlements.models import Settlement, SettlementClass, User
-from settlements.roles import is_secretary
 
 from . import rules, signals
 from .codes import RewardRefusal as RewardRefusal  # re-exported: callers import it from here
 from .models import Disbursement, DisbursementStatus, RewardSchedule, YearBudget
+from .permissions import may_manage_money
 
 logger = logging.getLogger(__name__)
 
@@ -259,7 +259,7 @@ def disbursements_propose(*, settlement_id: int, year: int, rating_id: int) -> l
 
 
 def _require_secretary(by: User) -> None:
-    if not is_secretary(by):
+    if not may_manage_money(by):
         raise RewardsError(_("只有党组织书记可以审批奖励或登记发放。"), code=RewardRefusal.NOT_SECRETARY)
 
 

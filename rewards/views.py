@@ -15,23 +15,23 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from settlements.http import AuthenticatedHttpRequest
-from settlements.roles import is_secretary
 from settlements.selectors import settlements_visible_to
 
 from . import exports, selectors
 from .forms import LedgerExportForm, LedgerFilterForm
 from .models import Disbursement
+from .permissions import may_manage_money, may_see_money
 
 PAGE_SIZE = 50
 
 
 def _require_money_viewer(user: Any) -> None:
-    if not selectors.sees_money(user):
+    if not may_see_money(user):
         raise PermissionDenied
 
 
 def _require_secretary(user: Any) -> None:
-    if not is_secretary(user):
+    if not may_manage_money(user):
         raise PermissionDenied
 
 
@@ -40,7 +40,7 @@ def reward_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_money_viewer(request.user)
     visible = selectors.disbursements_visible_to(request.user)
     form = LedgerFilterForm(request.GET or None)
-    context: dict[str, Any] = {"form": form, "page": None, "is_secretary": is_secretary(request.user)}
+    context: dict[str, Any] = {"form": form, "page": None, "may_manage_money": may_manage_money(request.user)}
     if form.is_bound and not form.is_valid():
         return render(request, "rewards/list.html", context, status=400)
     years = selectors.years_with_disbursements(visible)
@@ -57,7 +57,7 @@ def reward_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         status=filters.get("status", ""),
         page=page,
         totals=selectors.totals(rows),
-        budget=selectors.budget_figures(year=year) if context["is_secretary"] else None,
+        budget=selectors.budget_figures(year=year) if context["may_manage_money"] else None,
         amounts_missing=selectors.amounts_missing(year=year),
     )
     return render(request, "rewards/list.html", context)
@@ -78,7 +78,7 @@ def settlement_rewards(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     return render(
         request,
         "rewards/settlement.html",
-        {"settlement": settlement, "years": list(years.values()), "is_secretary": is_secretary(request.user)},
+        {"settlement": settlement, "years": list(years.values()), "may_manage_money": may_manage_money(request.user)},
     )
 
 

@@ -24,8 +24,9 @@ from . import admin_county  # noqa: F401  (registers the county's calendar and s
 from .admin_filters import class_filter, star_filter, township_filter
 from .governance import admin as governance_admin  # noqa: F401  (registers the governance models)
 from .models import GAP_LABELS, Settlement, SettlementClass, Township, User, Village
+from .permissions import sees_all_settlements
 from .resources import SettlementResource
-from .roles import OFFICIAL, sees_all_settlements
+from .roles import OFFICIAL
 from .selectors import settlements_visible_to, townships_visible_to, villages_visible_to
 
 # ------------------------------------------------------------------------- places

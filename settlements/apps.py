@@ -10,6 +10,7 @@ class SettlementsConfig(AppConfig):
     def ready(self) -> None:
         from core.scoping import register_scoped_choices
 
+        from . import permissions  # noqa: F401  (registers the named permissions)
         from .models import Settlement, Township, Village
         from .roles import sync_role_permissions
         from .selectors import settlements_visible_to, townships_visible_to, villages_visible_to

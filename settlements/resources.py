@@ -28,7 +28,7 @@ from core.spreadsheets import (
 )
 
 from .models import PartyOrg, SelfManagement, Settlement
-from .roles import sees_all_settlements
+from .permissions import sees_all_settlements
 from .selectors import settlements_visible_to, townships_visible_to, villages_visible_to
 
 TOWNSHIP_COLUMN = "乡镇"

@@ -1,6 +1,7 @@
 """The three roles (SPEC §9) as Django groups, and the permissions each holds.
 
-Group names are what users see in the admin. A post_migrate handler keeps the groups'
+Group names are what users see in the admin; what each role may do on a page or in a
+service is asked of the predicates in ``settlements.permissions``. A post_migrate handler keeps the groups'
 permissions in step with this table, so models added later get their permissions too.
 """
 
@@ -37,30 +38,18 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
 }
 
 
-def _in_group(user: Any, name: str) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    cache = getattr(user, "_role_names", None)
-    if cache is None:
-        cache = set(user.groups.values_list("name", flat=True))
-        user._role_names = cache
-    return name in cache
+# Who holds a role, and what it allows, is answered in settlements.permissions (predicates).
+_MOVED_TO_PERMISSIONS = {"is_secretary", "is_assessor", "is_official", "sees_all_settlements"}
 
 
-def is_secretary(user: Any) -> bool:
-    return bool(getattr(user, "is_superuser", False)) or _in_group(user, SECRETARY)
+def __getattr__(name: str) -> Any:
+    # Older imports (``from settlements.roles import is_secretary``) still resolve, to the
+    # one definition; new code imports settlements.permissions.
+    if name in _MOVED_TO_PERMISSIONS:
+        from . import permissions
 
-
-def is_assessor(user: Any) -> bool:
-    return _in_group(user, ASSESSOR)
-
-
-def is_official(user: Any) -> bool:
-    return _in_group(user, OFFICIAL) and getattr(user, "township_id", None) is not None
-
-
-def sees_all_settlements(user: Any) -> bool:
-    return is_secretary(user) or is_assessor(user)
+        return getattr(permissions, name)
+    raise AttributeError(name)
 
 
 def sync_role_permissions(**kwargs: Any) -> None:

@@ -10,7 +10,7 @@ from django.db.models import Model, Q, QuerySet
 from core.scoping import restrict_to
 
 from .models import Settlement, Township, Village
-from .roles import is_official, sees_all_settlements
+from .permissions import is_official, sees_all_settlements
 
 _M = TypeVar("_M", bound=Model)
 

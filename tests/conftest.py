@@ -87,6 +87,25 @@ def rubric(db):
 
 
 @pytest.fixture
+def cast(official_a, official_b, assessor, secretary):
+    """Everyone a permission test asks about, the outsider (official_b) and nobody included."""
+    from django.contrib.auth.models import AnonymousUser
+
+    return {"official_a": official_a, "official_b": official_b, "assessor": assessor,
+            "secretary": secretary, "anonymous": AnonymousUser()}
+
+
+@pytest.fixture
+def ask(cast):
+    """``ask(predicate, *obj)``: each member of the cast's answer, by name."""
+
+    def answers(predicate, *obj):
+        return {name: bool(predicate(user, *obj)) for name, user in cast.items()}
+
+    return answers
+
+
+@pytest.fixture
 def login(client):
     """login(user) logs the test client in as that user and returns the client."""
 
@@ -97,7 +116,13 @@ def login(client):
     return _login
 
 
-pytest_plugins = ["tests.celery_conftest"]
+# The ratings story's fixtures serve several folders (ratings, public, notifications,
+# dashboards): registered once here instead of imported into each test module.
+pytest_plugins = [
+    "tests.celery_conftest",
+    "tests.ratings.workflow_fixtures",
+    "tests.ratings.view_fixtures",
+]
 
 
 @pytest.fixture(autouse=True)

@@ -25,17 +25,17 @@ from django.utils.translation import gettext_noop
 
 from dashboards import rules as r
 from dashboards.models import FiveStarTarget
+from ratings import states
 from ratings.models import (
     AssessmentStatus,
     Rating,
     RatingStatus,
     Rectification,
-    RectificationStatus,
     Round,
     SelfAssessment,
 )
 from settlements.models import Settlement, SettlementClass
-from settlements.roles import is_official, sees_all_settlements
+from settlements.permissions import is_official, sees_all_settlements
 
 LOCAL = ZoneInfo(settings.TIME_ZONE)
 TOWNSHIPS_PER_PAGE = 25
@@ -151,7 +151,7 @@ def _target(today: dt.date, live: LiveCounts) -> r.TargetProgress:
     )
 
 
-NOT_SUBMITTED = (AssessmentStatus.NOT_STARTED, AssessmentStatus.DRAFT, AssessmentStatus.RETURNED)
+NOT_SUBMITTED = states.NOT_SUBMITTED  # defined in ratings.states, kept importable here
 
 
 def _assessment_counts(rnd: Round, *, township_id: int | None) -> dict[str, int]:
@@ -200,7 +200,7 @@ def _on_time(rnd: Round) -> Q:
 
 
 def _overdue_rectifications(today: dt.date, *, township_id: int | None = None) -> int:
-    qs = Rectification.objects.filter(status=RectificationStatus.ISSUED, deadline__lt=today)
+    qs = Rectification.objects.overdue(today)
     if township_id is not None:
         qs = qs.filter(settlement__village__township_id=township_id)
     return qs.count()

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from dashboards import rules as r
 from dashboards.models import CountyRoundStat, LeagueBuild, LeagueEntry
 from ratings.models import Round
-from settlements.roles import sees_all_settlements
+from settlements.permissions import sees_all_settlements
 from settlements.selectors import townships_visible_to
 
 from .common import LEAGUE_PAGE_SIZE

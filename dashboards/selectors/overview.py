@@ -18,7 +18,7 @@ from dashboards.models import CountyRoundStat, RoundStat
 from dashboards.panels import Panel, Scope, dashboard_panels
 from ratings.models import Round
 from settlements.models import Township
-from settlements.roles import sees_all_settlements
+from settlements.permissions import sees_all_settlements
 
 from .common import (
     TOWNSHIPS_PER_PAGE,

@@ -28,8 +28,9 @@ from ratings.models import (
     StarChange,
     StarChangeKind,
 )
+from ratings.states import overdue_rectification_q
 from settlements.models import Settlement, SettlementClass, Township
-from settlements.roles import sees_all_settlements
+from settlements.permissions import sees_all_settlements
 from settlements.selectors import villages_visible_to
 
 from .common import (
@@ -176,7 +177,7 @@ def township_summaries(
         .annotate(
             issued=Count("pk", filter=~Q(status__in=not_issued)),
             passed=Count("pk", filter=Q(status=RectificationStatus.PASSED)),
-            overdue=Count("pk", filter=Q(status=RectificationStatus.ISSUED, deadline__lt=today)),
+            overdue=Count("pk", filter=overdue_rectification_q(today)),
         )
         .order_by()
     }

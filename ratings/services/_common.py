@@ -14,9 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from settlements.models import User
-from settlements.roles import is_assessor, is_official, is_secretary
 
-from .. import rules
+from .. import rules, states
 from ..models import (
     AssessmentStatus,
     Rating,
@@ -25,15 +24,21 @@ from ..models import (
     RubricItem,
     SelfAssessment,
 )
+from ..permissions import (  # noqa: F401  (re-exported: the services' permission vocabulary)
+    is_county,
+    is_official_of_township,
+    self_assessment_editable_ids,
+)
 from .errors import Refusal, StaleVersion, WorkflowError, WorkflowPermissionDenied
 
 BATCH_SIZE = 2000
 MAX_OCCURRENCES = 999
 MAX_TEXT = 2000
 
-SELF_EDITABLE = (AssessmentStatus.NOT_STARTED, AssessmentStatus.DRAFT, AssessmentStatus.RETURNED)
-SELF_OPEN = SELF_EDITABLE  # what the overdue job closes
-REVIEWABLE = (AssessmentStatus.SUBMITTED, AssessmentStatus.OVERDUE)
+# The groups of states are defined in ratings.states; these names are the services' own.
+SELF_EDITABLE = states.NOT_SUBMITTED
+SELF_OPEN = states.NOT_SUBMITTED  # what the overdue job closes
+REVIEWABLE = states.REVIEWABLE
 CHECK_OUTCOMES = (
     RectificationStatus.PASSED,
     RectificationStatus.DOWNGRADED,
@@ -125,10 +130,8 @@ def _insert_history(
     return _insert_select(historical, columns, select)
 
 
-def is_county(user: User | None) -> bool:
-    """County work (reviews, send-backs, objections, rectifications): the assessors, and the
-    secretary who administers them. Pages ask this to offer a form; services to allow it."""
-    return is_assessor(user) or is_secretary(user)
+# The township's own officials (the name the workflow's callers know).
+is_township_official = is_official_of_township
 
 
 def _require_county(by: User) -> None:
@@ -138,13 +141,8 @@ def _require_county(by: User) -> None:
         )
 
 
-def is_township_official(user: User | None, township_id: int) -> bool:
-    """The township's own officials: they fill in, answer and object for its settlements."""
-    return is_official(user) and getattr(user, "township_id", None) == township_id
-
-
 def _require_official_of(by: User, township_id: int) -> None:
-    if not is_township_official(by, township_id):
+    if not is_official_of_township(by, township_id):
         raise WorkflowPermissionDenied(
             _("只有本乡镇的乡镇干部可以填报本乡镇聚居点的材料。"), code=Refusal.NOT_OWN_TOWNSHIP
         )
@@ -274,27 +272,6 @@ def _check_self_editable(sa: SelfAssessment, today: dt.date) -> None:
     lock = self_assessment_lock(sa, today)
     if lock is not None:
         raise lock
-
-
-def self_assessment_editable_ids(
-    *, assessment: SelfAssessment, by: User, item_ids: Iterable[int], today: dt.date | None = None
-) -> set[int]:
-    """Which of ``item_ids`` ``by`` may change now: the township's own officials, while the
-    self-assessment is open; every item of a draft, only the returned ones while it is
-    returned (退回). The page offers exactly these fields; the services refuse the rest.
-
-    Reads ``assessment.items`` (prefetch it) and ``assessment.settlement.village``.
-    """
-    if not is_township_official(by, assessment.settlement.village.township_id):
-        return set()
-    if self_assessment_lock(assessment, _today(today)) is not None:
-        return set()
-    wanted = set(item_ids)
-    if assessment.status == AssessmentStatus.RETURNED:
-        return {row.item_id for row in assessment.items.all() if row.returned} & wanted
-    if assessment.status in (AssessmentStatus.NOT_STARTED, AssessmentStatus.DRAFT):
-        return wanted
-    return set()
 
 
 def _lock_rectification(rectification: Rectification) -> Rectification:

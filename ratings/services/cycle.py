@@ -35,12 +35,11 @@ from settlements.county import county_settings
 from settlements.models import User
 from settlements.roles import ASSESSOR, OFFICIAL
 
-from .. import rules
+from .. import rules, states
 from ..models import (
     AssessmentStatus,
     Notice,
     Rectification,
-    RectificationStatus,
     ReviewStatus,
     Round,
     SelfAssessment,
@@ -74,7 +73,7 @@ JOB_DAYS = {
 }
 
 REMINDER_DAYS = 3  # default only: the county's setting (全县设置) decides
-NOT_SUBMITTED = (AssessmentStatus.NOT_STARTED, AssessmentStatus.DRAFT, AssessmentStatus.RETURNED)
+NOT_SUBMITTED = states.NOT_SUBMITTED  # kept importable here; defined in ratings.states
 MAIL_SUBJECT_PREFIX = gettext_lazy("【聚居点星级评定】")
 MAIL_FOOTER = gettext_lazy("请登录聚居点星级评定系统查看处理。")
 
@@ -283,9 +282,7 @@ def rounds_with_deadlines_passed(today: dt.date) -> list[Round]:
     The second part matters after the lock: a send-back reopens items with a deadline
     of its own, which may fall after the round's.
     """
-    late = SelfAssessment.objects.filter(status__in=NOT_SUBMITTED, deadline__lt=today).values(
-        "round_id"
-    )
+    late = SelfAssessment.objects.past_deadline(today).values("round_id")
     return list(
         Round.objects.filter(
             Q(self_locked_at__isnull=True, self_deadline__lt=today)
@@ -334,9 +331,7 @@ def self_assessment_reminders_send(*, today: dt.date) -> tuple[int, int]:
     """
     start, end = _reminder_window(today)
     pending = (
-        SelfAssessment.objects.filter(
-            status__in=NOT_SUBMITTED, deadline__gte=start, deadline__lte=end
-        )
+        SelfAssessment.objects.not_submitted().filter(deadline__gte=start, deadline__lte=end)
         .values("round_id", "settlement__village__township_id", "deadline")
         .annotate(count=Count("pk"))
         .order_by("round_id", "settlement__village__township_id", "deadline")
@@ -401,9 +396,7 @@ def review_reminders_send(*, today: dt.date) -> tuple[int, int]:
 def rectifications_overdue_notify(*, today: dt.date) -> int:
     """Tell the assessors, once, of each issued rectification whose deadline passed unanswered."""
     overdue = (
-        Rectification.objects.filter(
-            status=RectificationStatus.ISSUED, deadline__lt=today, overdue_notified_at__isnull=True
-        )
+        Rectification.objects.overdue(today).filter(overdue_notified_at__isnull=True)
         .select_related("settlement")
         .order_by("pk")
     )

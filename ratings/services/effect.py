@@ -120,7 +120,7 @@ def _propose_rectification(rating: Rating, by: User | None) -> Rectification | N
 def _take_effect(rating_id: int, by: User | None, today: dt.date) -> bool:
     now = timezone.now()
     updated = (
-        Rating.objects.filter(pk=rating_id, status=RatingStatus.NOTICE, notice_ends_on__lt=today)
+        Rating.objects.notice_over(today).filter(pk=rating_id)
         .filter(~_pending_objection())
         .update(status=RatingStatus.EFFECTIVE, effective_at=now)
     )
@@ -194,7 +194,7 @@ def ratings_take_effect_due(*, today: dt.date) -> int:
     Each rating is its own transaction, so one refusal does not hold back the others.
     """
     due = list(
-        Rating.objects.filter(status=RatingStatus.NOTICE, notice_ends_on__lt=today)
+        Rating.objects.notice_over(today)
         .filter(~_pending_objection())
         .order_by("pk")
         .values_list("pk", flat=True)

@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 
 from settlements.calendar import CalendarYearUnknown, WorkingCalendar, working_calendar
 from settlements.models import User
-from settlements.roles import is_assessor, is_secretary
 
 from .. import rules, signals
 from ..models import (
@@ -23,6 +22,11 @@ from ..models import (
     StarChange,
     StarChangeKind,
 )
+from ..permissions import (  # noqa: F401  (re-exported from ratings.services)
+    may_file_objection,
+    may_hear_objection,
+    objection_excluded_hearers,
+)
 from ._common import (
     _announce,
     _record_history,
@@ -31,36 +35,10 @@ from ._common import (
     _required_text,
     _save,
     _today,
-    is_county,
 )
 from .errors import Refusal, WorkflowError, WorkflowPermissionDenied
 
 # ------------------------------------------------------------- notice and objections
-
-
-def objection_excluded_hearers(rating: Rating) -> set[int]:
-    """Who may never hear an objection to this rating: everyone who saved or finalised its
-    review (from the review's history), the review's assessor and whoever decided the score.
-
-    Reads ``rating.review`` (select it) and one query of the review's history.
-    """
-    users = set(
-        Review.history.filter(id=rating.review_id, history_user__isnull=False).values_list(
-            "history_user_id", flat=True
-        )
-    )
-    users.add(rating.review.assessor_id)
-    if rating.decided_by_id is not None:
-        users.add(rating.decided_by_id)
-    return users
-
-
-def may_hear_objection(*, by: User, objection: Objection, excluded: set[int]) -> bool:
-    """The county hears an objection, but never someone in ``excluded``
-    (``objection_excluded_hearers`` of its rating) nor the reviewer it was filed against.
-    The rating page offers the form to exactly these users; ``objection_decide`` refuses the rest.
-    """
-    return is_county(by) and by.pk not in excluded and by.pk != objection.reviewed_by_id
 
 
 def notice_end(
@@ -137,7 +115,7 @@ def objection_file(
         .select_related("settlement__village", "review")
         .get(pk=rating.pk)
     )
-    if not (is_assessor(by) or is_secretary(by)):
+    if not may_file_objection(by, rating):
         _require_official_of(by, rating.settlement.village.township_id)
     if rating.status != RatingStatus.NOTICE:
         raise WorkflowError(_("该评定不在公示期，不能提出异议。"), code=Refusal.NOT_IN_NOTICE)
@@ -189,9 +167,8 @@ def objection_decide(*, objection: Objection, by: User, outcome: str, reasons: s
         .select_related("review", "settlement")
         .get(pk=objection.rating_id)
     )
-    if not may_hear_objection(
-        by=by, objection=objection, excluded=objection_excluded_hearers(rating)
-    ):
+    objection.rating = rating  # the locked row: who reviewed it is read from it
+    if not may_hear_objection(by, objection):
         raise WorkflowPermissionDenied(
             _("异议须由未参与该聚居点现场考评的考评人员处理，请由其他考评组成员处理。"),
             code=Refusal.REVIEWER_MAY_NOT_HEAR,

@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 
 from settlements.county import county_settings
 from settlements.models import Settlement, User
-from settlements.roles import is_secretary
 
 from .. import queue, rules
 from ..models import AssessmentStatus, Round, Rubric, SelfAssessment
+from ..permissions import may_manage_rounds
 from ._common import _insert_history, _insert_select, _required_text, _save, _today
 from .errors import Refusal, WorkflowError, WorkflowPermissionDenied
 
@@ -25,7 +25,7 @@ from .errors import Refusal, WorkflowError, WorkflowPermissionDenied
 
 def _check_opening(*, year: int, quarter: int, by: User | None) -> None:
     """Who may open a round (the secretary; ``None`` is the calendar job) and which rounds exist."""
-    if by is not None and not is_secretary(by):
+    if by is not None and not may_manage_rounds(by):
         raise WorkflowPermissionDenied(
             _("只有党组织书记可以开启考评轮次。"), code=Refusal.NOT_SECRETARY
         )
@@ -199,7 +199,7 @@ def round_deadlines_change(
     review reopen as drafts, and a step whose deadline moves ahead is unlocked so the daily
     job locks it again at the new date.
     """
-    if not is_secretary(by):
+    if not may_manage_rounds(by):
         raise WorkflowPermissionDenied(
             _("只有党组织书记可以修改轮次截止日期。"), code=Refusal.NOT_SECRETARY
         )

@@ -297,9 +297,7 @@ def self_assessments_mark_overdue(*, round: Round, today: dt.date) -> int:  # no
     Guarded bulk updates in batches (a second run, or a concurrent one, marks nothing
     again); each marked row gets a history entry. Returns how many were marked.
     """
-    candidates = SelfAssessment.objects.filter(
-        round=round, status__in=SELF_OPEN, deadline__lt=today
-    )
+    candidates = SelfAssessment.objects.past_deadline(today).filter(round=round)
     marked = 0
     while True:
         # Lock a batch; PostgreSQL re-checks the status of a row another run just changed.

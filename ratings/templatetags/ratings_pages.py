@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from settlements.roles import is_assessor, is_official, is_secretary
+from settlements.permissions import is_assessor, is_official, is_secretary
 
 register = template.Library()
 

@@ -4,8 +4,9 @@ Every view parses input, fetches through a scoped selector (another township's o
 is a 404), calls the one service that does the write, and renders. Where one click makes
 several writes (save + upload evidence + submit) that one service does them all in one
 transaction, so a refused step leaves nothing half-saved. Who may do what is asked of the
-services' own predicates (``is_county``, ``self_assessment_editable_ids``,
-``may_hear_objection``), so a page never offers what the service would refuse.
+predicates the services ask too (``ratings.permissions``: ``may_review``,
+``self_assessment_editable_ids``, ``may_hear_objection``…), so a page never offers what
+the service would refuse.
 """
 
 

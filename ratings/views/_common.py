@@ -26,6 +26,7 @@ from ratings.models import (
     RubricItem,
     SelfAssessment,
 )
+from ratings.permissions import may_review, self_assessment_editable_ids
 from settlements.county import county_settings
 
 QUEUE_PAGE_SIZE = 50
@@ -33,7 +34,7 @@ ROUND_PAGE_SIZE = 100
 
 
 def _require_county(user: Any) -> None:
-    if not services.is_county(user):
+    if not may_review(user):
         raise PermissionDenied(_("只有县考评组成员可以进行此操作。"))
 
 
@@ -206,7 +207,7 @@ def _prefetched_assessment(user: Any, pk: int, *, with_review: bool = True) -> S
 
 def self_editable_ids(assessment: SelfAssessment, items: list[RubricItem], user: Any) -> set[int]:
     """Items the form offers for editing: the services' own answer."""
-    return services.self_assessment_editable_ids(
+    return self_assessment_editable_ids(
         assessment=assessment, by=user, item_ids=[item.pk for item in items]
     )
 

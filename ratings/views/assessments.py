@@ -14,7 +14,7 @@ from ratings import rules, selectors, services
 from ratings.forms import STAR_CHOICES, SelfAssessmentForm, add_service_error
 from ratings.models import AssessmentStatus, ReviewStatus, Round
 from settlements.http import AuthenticatedHttpRequest
-from settlements.roles import is_official
+from settlements.permissions import is_official
 
 from ._common import (
     ROUND_PAGE_SIZE,

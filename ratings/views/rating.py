@@ -20,6 +20,7 @@ from ratings.forms import (
     add_service_error,
 )
 from ratings.models import ObjectionOutcome, RatingStatus
+from ratings.permissions import may_file_objection, may_hear_objection, may_review
 from settlements.http import AuthenticatedHttpRequest
 
 from ._common import _refusal_status, _require_county
@@ -43,13 +44,12 @@ def _render_rating(request: AuthenticatedHttpRequest, rating: Any, *, forms_: Ma
     forms_ = dict(forms_ or {})
     user = request.user
     objections = list(rating.objections.select_related("heard_by", "recorded_by").order_by("filed_at"))
-    county = services.is_county(user)
+    county = may_review(user)
     pending = [o for o in objections if o.outcome == ObjectionOutcome.PENDING]
-    # Whoever took part in the review never hears an objection to it: the service's rule.
-    excluded = services.objection_excluded_hearers(rating) if county and pending else set()
-    may_hear = {o.pk: services.may_hear_objection(by=user, objection=o, excluded=excluded) for o in pending}
-    own_township = services.is_township_official(user, rating.settlement.village.township_id)
-    if (county or own_township) and rating.status == RatingStatus.NOTICE:
+    # Whoever took part in the review never hears an objection to it: the service's predicate
+    # (the objections share this rating object, which keeps the hearers read once).
+    may_hear = {o.pk: may_hear_objection(user, o) for o in pending}
+    if may_file_objection(user, rating) and rating.status == RatingStatus.NOTICE:
         forms_.setdefault("file", ObjectionFileForm())
     decide_forms = {}
     for objection in objections:

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -26,8 +25,9 @@ from ratings.forms import (
     add_service_error,
 )
 from ratings.models import RectificationStatus
+from ratings.permissions import may_answer_rectification, may_review
+from ratings.states import rectification_is_overdue
 from settlements.http import AuthenticatedHttpRequest
-from settlements.roles import is_official
 
 from ._common import QUEUE_PAGE_SIZE, _days, _refusal_status, _require_county
 
@@ -40,20 +40,16 @@ def _rectification_queryset(user: Any):
     )
 
 
-def _overdue_q(today: Any) -> Q:
-    return Q(status=RectificationStatus.ISSUED, deadline__lt=today)
-
-
 @login_required
 def rectification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = timezone.localdate()
     filters = RectificationFilterForm(request.GET or None)
-    qs = _rectification_queryset(request.user).order_by("-created_at", "-pk")
+    qs = _rectification_queryset(request.user).with_overdue(today).order_by("-created_at", "-pk")
     wanted = filters.cleaned_data.get("status") if filters.is_valid() else ""
     if wanted == "overdue":
-        qs = qs.filter(_overdue_q(today))
+        qs = qs.overdue(today)
     elif wanted == "issued":
-        qs = qs.filter(status=RectificationStatus.ISSUED).exclude(_overdue_q(today))
+        qs = qs.open_in_time(today)
     elif wanted == "closed":
         qs = qs.filter(status__in=[RectificationStatus.PASSED, RectificationStatus.DOWNGRADED,
                                    RectificationStatus.REVOKED, RectificationStatus.DISMISSED])
@@ -76,13 +72,9 @@ def _render_rectification(request: AuthenticatedHttpRequest, rectification: Any,
     """Each party sees the form for the step that is theirs now; the services check it again."""
     user = request.user
     today = timezone.localdate()
-    county = services.is_county(user)
-    overdue = (
-        rectification.status == RectificationStatus.ISSUED
-        and rectification.deadline is not None
-        and rectification.deadline < today
-    )
-    own_township = services.is_township_official(user, rectification.settlement.village.township_id)
+    county = may_review(user)
+    overdue = rectification_is_overdue(rectification, today)
+    own_township = may_answer_rectification(user, rectification)
 
     def pick(cls: type, make: Callable[[], Any]) -> Any:
         return form if isinstance(form, cls) else make()
@@ -156,7 +148,7 @@ def rectification_dismiss(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
 @require_POST
 def rectification_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     rectification = get_object_or_404(_rectification_queryset(request.user), pk=pk)
-    if not is_official(request.user):
+    if not may_answer_rectification(request.user, None):
         raise PermissionDenied(_("只有本乡镇干部可以答复整改通知。"))
     form = RectificationAnswerForm(request.POST, request.FILES)
     if form.is_valid():

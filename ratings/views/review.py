@@ -17,7 +17,7 @@ from ratings.forms import QueueFilterForm, ReviewForm, SendBackForm, add_service
 from ratings.models import AssessmentStatus, ReviewStatus, Round
 from settlements.county import county_settings
 from settlements.http import AuthenticatedHttpRequest
-from settlements.roles import sees_all_settlements
+from settlements.permissions import sees_all_settlements
 from settlements.selectors import townships_visible_to
 
 from ._common import (

@@ -31,7 +31,7 @@ from ..models import (
     SettlementOrganisation,
     TeamMember,
 )
-from ..roles import is_secretary
+from ..permissions import is_secretary
 from .selectors import settlements_editable_by
 
 

@@ -30,7 +30,7 @@ from ..models import (
     TeamMember,
     TeamRole,
 )
-from ..roles import is_official, is_secretary
+from ..permissions import may_manage_residents, may_see_personal_data
 from ..selectors import settlements_visible_to
 from . import rules
 
@@ -38,25 +38,18 @@ ZERO = Decimal("0")
 _POINTS: DecimalField[Decimal, Decimal] = DecimalField(max_digits=9, decimal_places=1)
 
 
-def sees_personal_data(user: Any, settlement: Settlement) -> bool:
-    """Names, phones and ID numbers: the settlement's own township officials and secretaries."""
-    if is_secretary(user):
-        return True
-    return is_official(user) and user.township_id == settlement.village.township_id
-
-
-# Editing governance facts needs exactly the same standing as seeing the people.
-can_edit_governance = sees_personal_data
+# Names, phones and ID numbers, and editing the governance facts: one predicate
+# (settlements.permissions), under the names the governance pages know it by.
+sees_personal_data = may_see_personal_data
+can_edit_governance = may_see_personal_data
 
 
 def settlements_editable_by(user: Any) -> QuerySet[Settlement]:
     """Settlements whose governance facts and personal data the user may see and change."""
-    qs = Settlement.objects.with_places()
-    if is_secretary(user):
-        return qs
-    if is_official(user):
-        return qs.filter(village__township_id=user.township_id)
-    return qs.none()
+    # The settlements the user sees, for those who may see the people at all.
+    if not may_manage_residents(user):
+        return Settlement.objects.none()
+    return settlements_visible_to(user)
 
 
 def governance_settlement(user: Any, pk: int) -> Settlement:

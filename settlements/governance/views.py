@@ -40,7 +40,7 @@ from settlements.http import AuthenticatedHttpRequest
 
 from .. import rules as settlement_rules
 from ..models import CommitteeMember, HonourKind, Household, PointEntry, Settlement, TeamMember
-from ..roles import is_official, is_secretary
+from ..permissions import may_manage_residents
 from ..selectors import townships_visible_to
 from . import rules, services
 from .forms import (
@@ -463,7 +463,7 @@ def spreadsheet_import(request: AuthenticatedHttpRequest, kind: str) -> HttpResp
     """Upload → preview (nothing written) → confirm (all rows or none)."""
     if kind not in IMPORTS:
         raise Http404
-    if not (is_secretary(request.user) or is_official(request.user)):
+    if not may_manage_residents(request.user):
         raise PermissionDenied(_("只有乡镇干部和党组织书记可以导入居民数据。"))
     resource_class, title, id_column = IMPORTS[kind]
     context: dict[str, Any] = {"title": title, "kind": kind, "columns": resource_class.required_columns}

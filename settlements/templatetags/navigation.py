@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from settlements.roles import is_assessor, is_official, is_secretary
+from settlements.permissions import is_assessor, is_official, is_secretary
 
 register = template.Library()
 

@@ -16,7 +16,6 @@ from ratings import services as ratings_services
 from ratings.models import Rectification
 from tests.ratings.workflow import AFTER_NOTICE, REVIEW_DAY, items_by_code
 
-pytest_plugins = ["tests.ratings.workflow_fixtures"]
 pytestmark = pytest.mark.django_db
 
 

@@ -9,3 +9,9 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(media_root):
+    """Uploads (photos, certificates) land in a temporary MEDIA_ROOT, never in var/media."""
+    return media_root

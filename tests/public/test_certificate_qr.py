@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - fixtures are imported from tests.ratings.view_fixtures and requested by name
 """The QR code printed on a certificate PDF, read back as a phone would: render the page
 (pdftoppm), decode the code (zbarimg), open what it says, and see the live status."""
 
@@ -11,11 +10,6 @@ from django.urls import reverse
 
 from ratings import services as rating_services
 from tests.conftest import require_service
-from tests.ratings.view_fixtures import (  # noqa: F401 - fixtures
-    certificate_a,
-    final_round,
-    media_root,
-)
 
 
 def qr_codes_in_pdf(pdf: bytes, tmp_path) -> list[str]:

@@ -17,8 +17,6 @@ from ratings.models import Objection, ObjectionOutcome, RatingStatus
 from tests import factories as f
 from tests.ratings.workflow import AFTER_NOTICE, NOTICE_ENDS, REVIEW_DAY, fresh
 
-pytest_plugins = ["tests.ratings.workflow_fixtures"]
-
 PHONE = "13812345678"
 
 

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - fixtures are imported from tests.ratings.view_fixtures and requested by name
 """The public pages as an anonymous visitor sees them, and the county's queue.
 
 The board lists exactly the ratings in notice; no public page shows a person's name or
@@ -21,20 +20,10 @@ from public.tokens import certificate_token
 from ratings import services as rating_services
 from ratings.models import Objection, RatingStatus, Round, SelfAssessment
 from tests import factories as f
-from tests.ratings.view_fixtures import (  # noqa: F401 - fixtures
-    assessment_of,
-    certificate_a,
-    effective_a,
-    final_round,
+from tests.ratings.view_fixtures import (
     finalise,
     fresh,
-    media_root,
-    notice_a,
-    round_now,
-    sa_a,
-    sa_b,
     self_submit,
-    submitted_a,
     take_effect,
     today,
 )

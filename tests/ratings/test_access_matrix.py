@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - fixtures are imported from tests.ratings.view_fixtures and requested by name
 """Every role × every object URL of township A's settlement, the outsider included.
 
 One story builds every kind of object (a final-rating round, so a certificate exists):
@@ -13,13 +12,22 @@ import pytest
 from django.urls import reverse
 
 from ratings import services
-from ratings.models import Evidence, Rectification
-from tests.ratings.view_fixtures import (  # noqa: F401 - fixtures
+from ratings.models import (
+    Certificate,
+    Evidence,
+    Objection,
+    Rating,
+    Rectification,
+    Review,
+    ReviewItem,
+    SelfAssessment,
+    SelfAssessmentItem,
+    StarChange,
+)
+from tests.ratings.view_fixtures import (
     assessment_of,
-    final_round,
     finalise,
     items_by_code,
-    media_root,
     self_submit,
     take_effect,
     upload,
@@ -94,22 +102,49 @@ def test_access_matrix(role, request, client, story):
     assert got == expected
 
 
+def _lists_as(role, request, client, story) -> dict[str, object]:
+    """Each list's outcome for ``role``, checked against the matrix for every list: a list
+    that answers something else than the table says fails here, whatever its status."""
+    client.force_login(request.getfixturevalue(role))
+    responses = {name: client.get(story[name]) for name in LISTS}
+    got = {name: outcome(r) for name, r in responses.items()}
+    assert got == {name: MATRIX[name][ROLES.index(role)] for name in LISTS}
+    return responses
+
+
 @pytest.mark.parametrize("role", ["official_b"])
 def test_lists_never_show_another_townships_settlement(role, request, client, story, settlement_a):
-    client.force_login(request.getfixturevalue(role))
-    for name in LISTS:
-        response = client.get(story[name])
-        if response.status_code == OK:
-            assert settlement_a.name not in response.content.decode(), name
+    responses = _lists_as(role, request, client, story)
+    for name, response in responses.items():
+        if response.status_code == FORBIDDEN:
+            continue  # the queue is the county's: refused, as the matrix requires
+        assert response.status_code == OK, name
+        assert settlement_a.name not in response.content.decode(), name
 
 
 @pytest.mark.parametrize("role", ["official_a", "assessor", "secretary"])
 def test_lists_show_the_settlement_to_who_may_see_it(role, request, client, story, settlement_a):
-    client.force_login(request.getfixturevalue(role))
-    for name in LISTS:
-        response = client.get(story[name])
-        if response.status_code == OK:
-            assert settlement_a.name in response.content.decode(), name
+    responses = _lists_as(role, request, client, story)
+    for name, response in responses.items():
+        if response.status_code == FORBIDDEN:
+            assert (role, name) == ("official_a", "queue")  # the only list an official is refused
+            continue
+        assert response.status_code == OK, name
+        assert settlement_a.name in response.content.decode(), name
+
+
+def workflow_state() -> dict[str, list]:
+    """Every workflow row and history row as stored: a refused POST must leave all of it as it was."""
+    return {
+        model.__name__: list(model.objects.order_by("pk").values())
+        for model in (
+            SelfAssessment, SelfAssessmentItem, Review, ReviewItem, Rating, Objection,
+            Rectification, Evidence, StarChange, Certificate,
+        )
+    } | {
+        f"history:{model.__name__}": list(model.history.order_by("history_id").values_list("history_id", flat=True))
+        for model in (SelfAssessment, Review, Rating, Rectification, Objection)
+    }
 
 
 @pytest.mark.parametrize(
@@ -118,11 +153,14 @@ def test_lists_show_the_settlement_to_who_may_see_it(role, request, client, stor
 )
 def test_outsider_posts_get_404_and_change_nothing(name, client, official_b, story):
     client.force_login(official_b)
+    before = workflow_state()
     assert client.post(story[name], {"version": 0}).status_code == NOT_FOUND
+    assert workflow_state() == before
 
 
 def test_outsider_cannot_post_to_action_urls(client, official_b, story):
     client.force_login(official_b)
+    before = workflow_state()
     rating_pk = int(story["rating"].rstrip("/").rsplit("/", 1)[1])
     rect_pk = int(story["rectification"].rstrip("/").rsplit("/", 1)[1])
     sa_pk = int(story["review"].rstrip("/").split("/")[-2])
@@ -136,3 +174,4 @@ def test_outsider_cannot_post_to_action_urls(client, official_b, story):
         reverse("ratings:rectification_check", args=[rect_pk]),
     ):
         assert client.post(url, {"reason": "x"}).status_code == NOT_FOUND, url
+    assert workflow_state() == before

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - fixtures are imported from tests.ratings.view_fixtures and requested by name
 """命名授牌: the print-friendly certificate page and the Chinese PDF, read back with pdftotext."""
 
 from __future__ import annotations
@@ -18,11 +17,8 @@ from ratings.templatetags.ratings_format import (
     format_stars,
 )
 from tests.conftest import require_service
-from tests.ratings.view_fixtures import (  # noqa: F401 - fixtures
-    certificate_a,
-    final_round,
+from tests.ratings.view_fixtures import (
     fresh,
-    media_root,
     today,
 )
 

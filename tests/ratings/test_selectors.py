@@ -11,8 +11,6 @@ from settlements.models import User
 from tests import factories as f
 from tests.ratings.workflow import AFTER_NOTICE, OPENED, PNG, finalise, self_submit
 
-pytest_plugins = ["tests.ratings.workflow_fixtures"]
-
 
 def fresh_user(user):
     # Role names are cached on the user object; a fresh one shows the real query count.

@@ -14,8 +14,6 @@ from ratings.models import Rating, Round, SelfAssessment, StarChange
 from tests.conftest import require_service
 from tests.ratings.workflow import AFTER_NOTICE, OPENED, fresh, self_items
 
-pytest_plugins = ["tests.ratings.workflow_fixtures"]
-
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 

@@ -22,8 +22,6 @@ from tests.ratings.workflow import (
 )
 from tests.refusals import refused
 
-pytest_plugins = ["tests.ratings.workflow_fixtures"]
-
 
 def file_objection(rating, by, today=REVIEW_DAY, text="卫生检查时有垃圾堆放未计入"):
     return services.objection_file(rating=rating, by=by, filed_by_name="王五", text=text, today=today)

@@ -19,8 +19,6 @@ from tests.ratings.workflow import (
 )
 from tests.refusals import refused
 
-pytest_plugins = ["tests.ratings.workflow_fixtures"]
-
 ISSUE_DAY = dt.date(2031, 4, 24)
 RECT_DEADLINE = dt.date(2031, 5, 20)
 

@@ -22,8 +22,6 @@ from tests.ratings.workflow import (
 )
 from tests.refusals import refused
 
-pytest_plugins = ["tests.ratings.workflow_fixtures"]
-
 
 def test_first_review_save_creates_the_review_with_scores(q1_submitted_a, assessor):
     saved = review(q1_submitted_a, assessor, {"ZZ02": 2, "HJ01": 2})

@@ -11,8 +11,6 @@ from tests import factories as f
 from tests.ratings.workflow import OPENED, SELF_DEADLINE, fresh, self_save, self_submit
 from tests.refusals import refused
 
-pytest_plugins = ["tests.ratings.workflow_fixtures"]
-
 
 def test_round_open_creates_one_assessment_per_settlement_with_frozen_class_and_rubric(
     secretary, rubric, settlement_a, settlement_b

@@ -23,8 +23,6 @@ from tests.ratings.workflow import (
 )
 from tests.refusals import refused
 
-pytest_plugins = ["tests.ratings.workflow_fixtures"]
-
 
 def test_first_save_makes_a_draft_with_item_points_and_score(q1_sa_a, official_a):
     saved = self_save(q1_sa_a, official_a, {"ZZ02": 2, "HJ01": 1, "ZJ01": 1}, star=5, note="见台账")

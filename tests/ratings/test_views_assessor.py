@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - fixtures are imported from tests.ratings.view_fixtures and requested by name
 """What a county assessor clicks: the queue, the on-site review, send-back, notice and
 objections, rectification orders and direct downgrades."""
 
@@ -27,20 +26,12 @@ from ratings.models import (
     StarChange,
 )
 from tests import factories as f
-from tests.ratings.view_fixtures import (  # noqa: F401 - fixtures
-    effective_a,
+from tests.ratings.view_fixtures import (
     finalise,
     fresh,
     items_by_code,
-    media_root,
-    notice_a,
-    rectification_a,
     review_form_data,
-    round_now,
-    sa_a,
-    sa_b,
     self_submit,
-    submitted_a,
     today,
     upload,
 )

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - fixtures are imported from tests.ratings.view_fixtures and requested by name
 """What a township official clicks: the round page, the self-assessment form, evidence,
 the result page. Every POST test checks the response and the database after it."""
 
@@ -14,22 +13,13 @@ from django.urls import reverse
 from ratings import services
 from ratings.models import AssessmentStatus, Evidence, Review, SelfAssessmentItem
 from tests import factories as f
-from tests.ratings.view_fixtures import (  # noqa: F401 - fixtures
-    effective_a,
+from tests.ratings.view_fixtures import (
     finalise,
     fresh,
     items_by_code,
     jpeg_bytes,
-    media_root,
-    notice_a,
-    png_bytes,
     review_form_data,
-    round_now,
-    sa_a,
-    sa_b,
     self_form_data,
-    self_submit,
-    submitted_a,
     today,
     upload,
 )

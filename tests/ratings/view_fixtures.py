@@ -1,8 +1,10 @@
 """The cast for page tests: a round opened today (pages act on the real date), and helpers
 that move an assessment through the services so a test can start from any step.
 
-Page test modules import the fixtures they use. Uploaded files go to a temporary
-MEDIA_ROOT (autouse fixture ``media_root``), never to var/media.
+The fixtures are registered once for the whole suite (``pytest_plugins`` in
+tests/conftest.py), so test modules request them by name and import only the helpers.
+Uploaded files go to a temporary MEDIA_ROOT (``media_root``, autouse in the page test
+folders' conftest.py), never to var/media.
 """
 
 from __future__ import annotations
@@ -115,7 +117,7 @@ def assessment_of(rnd: Round, settlement) -> SelfAssessment:
     return SelfAssessment.objects.get(round=rnd, settlement=settlement)
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     # The cast's passwords need no real hashing here (autouse runs before the users exist).

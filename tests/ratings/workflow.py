@@ -1,8 +1,8 @@
 """The workflow's story for service tests: a Q1 2031 round in townships A and B, and helpers
 that move an assessment through self-assessment, county review, notice and effect.
 
-Test modules import these helpers and load the fixtures with
-``pytest_plugins = ["tests.ratings.workflow_fixtures"]``.
+Test modules import these helpers; the fixtures (tests/ratings/workflow_fixtures.py) are
+registered for the whole suite in tests/conftest.py.
 Dates are fixed: the round opens Tuesday 2031-04-01, self-assessments close 04-11, the
 county finalises Tuesday 04-15 and the 5-working-day notice ends Tuesday 04-22.
 """

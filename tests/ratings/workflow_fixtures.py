@@ -1,4 +1,4 @@
-"""Fixtures of the workflow story (see tests/ratings/workflow.py), loaded as a pytest plugin."""
+"""Fixtures of the workflow story (see tests/ratings/workflow.py), registered for the whole suite by ``pytest_plugins`` in tests/conftest.py."""
 
 from __future__ import annotations
 

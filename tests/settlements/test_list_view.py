@@ -35,7 +35,20 @@ def test_assessor_lists_every_township_and_can_search(client, login, assessor, s
     assert settlement_b.name in html and settlement_a.name not in html
 
 
-def test_second_page_keeps_code_order(client, login, assessor, village_a):
-    _grow(village_a, 55)
-    html = login(assessor).get(reverse("settlements:list"), {"page": 2}).content.decode()
+def test_pages_list_settlements_by_code_across_page_breaks(client, login, assessor, village_a):
+    # Created in reverse code order, so neither insertion (pk) order nor a reversed sort
+    # could pass: each page must hold the next codes in ascending order.
+    codes = [f"Z{i:03d}" for i in range(55)]
+    for code in reversed(codes):
+        f.settlement(village_a, code=code, name=f"聚居点{code}")
+    client = login(assessor)
+
+    first = client.get(reverse("settlements:list"))
+    second = client.get(reverse("settlements:list"), {"page": 2})
+
+    assert [s.code for s in first.context["page"].object_list] == codes[:50]
+    assert [s.code for s in second.context["page"].object_list] == codes[50:]
+    html = second.content.decode()
     assert "第 2 / 2 页" in html
+    positions = [html.index(f"聚居点{code}") for code in codes[50:]]
+    assert positions == sorted(positions)  # the page renders them in that order too
