@@ -24,7 +24,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export.forms import ConfirmImportForm
 
-from core.admin import ReadOnlyAdminMixin, ReadOnlyInline, ScopedAdminMixin, ScopedHistoryAdmin
+from core.admin import (
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+    ScopedAdminMixin,
+    ScopedHistoryAdmin,
+    VersionedAdminMixin,
+)
 from core.spreadsheets.admin import SpreadsheetAdminMixin, SpreadsheetImportForm
 from settlements.admin_filters import class_filter, star_filter, township_filter
 from settlements.roles import sees_all_settlements
@@ -102,8 +108,9 @@ class RubricForm(forms.ModelForm):
 
 
 @admin.register(Rubric)
-class RubricAdmin(admin.ModelAdmin):
+class RubricAdmin(VersionedAdminMixin, admin.ModelAdmin):
     form = RubricForm
+    lock_field = "edit_version"  # ``version`` is the rubric's own number
     inlines = [RubricItemInline]
     list_display = ("version", "name", "is_current", "is_frozen_display", "item_count", "bonus_cap", "created_at")
     list_filter = ("is_current",)
@@ -175,7 +182,7 @@ class RubricItemConfirmImportForm(ConfirmImportForm):
 
 
 @admin.register(RubricItem)
-class RubricItemAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
+class RubricItemAdmin(VersionedAdminMixin, SpreadsheetAdminMixin, admin.ModelAdmin):
     resource_classes = [RubricItemResource]
     import_form_class = RubricItemImportForm
     confirm_form_class = RubricItemConfirmImportForm

@@ -17,6 +17,8 @@ from .governance import rules as governance_rules
 class Township(models.Model):
     code = models.CharField(_("乡镇代码"), max_length=32, unique=True)
     name = models.CharField(_("乡镇名称"), max_length=64, unique=True)
+    # Optimistic lock: the version a form was opened at must still be stored when it is saved.
+    version = models.PositiveIntegerField(_("版本"), default=0)
 
     class Meta:
         verbose_name = _("乡镇")
@@ -33,6 +35,8 @@ class Village(models.Model):
     )
     code = models.CharField(_("村代码"), max_length=32, unique=True)
     name = models.CharField(_("村名称"), max_length=64)
+    # Optimistic lock: the version a form was opened at must still be stored when it is saved.
+    version = models.PositiveIntegerField(_("版本"), default=0)
 
     class Meta:
         verbose_name = _("村")
@@ -59,6 +63,8 @@ class User(AbstractUser):
         help_text=_("乡镇干部只能看到本乡镇的聚居点。"),
     )
     display_name = models.CharField(_("姓名"), max_length=32, blank=True)
+    # Optimistic lock: the version a form was opened at must still be stored when it is saved.
+    version = models.PositiveIntegerField(_("版本"), default=0)
 
     class Meta:
         verbose_name = _("用户")
@@ -140,6 +146,9 @@ class Settlement(models.Model):
     current_score = models.DecimalField(
         _("当前得分"), max_digits=5, decimal_places=1, null=True, blank=True, editable=False
     )
+
+    # Optimistic lock: the version a form was opened at must still be stored when it is saved.
+    version = models.PositiveIntegerField(_("版本"), default=0)
 
     objects = SettlementQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["klass"])
@@ -277,6 +286,9 @@ class SettlementOrganisation(models.Model):
     )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
+    # Optimistic lock: the version a form was opened at must still be stored when it is saved.
+    version = models.PositiveIntegerField(_("版本"), default=0)
+
     history = HistoricalRecords()
 
     class Meta:
@@ -294,6 +306,9 @@ class CommitteeMember(models.Model):
     post = models.CharField(_("职务"), max_length=16, choices=CommitteePost.choices, default=CommitteePost.MEMBER)
     name = models.CharField(_("姓名"), max_length=32)
     phone = models.CharField(_("电话"), max_length=20, blank=True, validators=[phone_validator])
+
+    # Optimistic lock: the version a form was opened at must still be stored when it is saved.
+    version = models.PositiveIntegerField(_("版本"), default=0)
 
     history = HistoricalRecords()
 
@@ -315,6 +330,9 @@ class TeamMember(models.Model):
     role = models.CharField(_("角色"), max_length=16, choices=TeamRole.choices)
     name = models.CharField(_("姓名"), max_length=32)
     phone = models.CharField(_("电话"), max_length=20, blank=True, validators=[phone_validator])
+
+    # Optimistic lock: the version a form was opened at must still be stored when it is saved.
+    version = models.PositiveIntegerField(_("版本"), default=0)
 
     history = HistoricalRecords()
 
@@ -347,6 +365,9 @@ class Household(models.Model):
     )
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
+    # Optimistic lock: the version a form was opened at must still be stored when it is saved.
+    version = models.PositiveIntegerField(_("版本"), default=0)
+
     history = HistoricalRecords()
 
     class Meta:
@@ -374,6 +395,9 @@ class PointCategory(models.Model):
     description = models.CharField(_("说明"), max_length=200, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
     position = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    # Optimistic lock: the version a form was opened at must still be stored when it is saved.
+    version = models.PositiveIntegerField(_("版本"), default=0)
 
     history = HistoricalRecords()
 

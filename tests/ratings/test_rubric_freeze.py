@@ -27,7 +27,7 @@ def frozen(rubric):
 def rubric_form_data(rubric: Rubric, **changes) -> dict:
     items = list(rubric.items.order_by("position", "code"))
     data = {
-        "version": rubric.version, "name": rubric.name, "bonus_cap": rubric.bonus_cap,
+        "version": rubric.version, "edit_version": rubric.edit_version, "name": rubric.name, "bonus_cap": rubric.bonus_cap,
         "items-TOTAL_FORMS": len(items), "items-INITIAL_FORMS": len(items),
         "items-MIN_NUM_FORMS": 0, "items-MAX_NUM_FORMS": 1000,
     }
