@@ -41,7 +41,7 @@ from ._common import (
     _today,
 )
 from .errors import Refusal, WorkflowError
-from .evidence import Uploads, evidence_add_many
+from .evidence import Uploads, evidence_add_many, removes_files_on_failure
 
 # -------------------------------------------------------------------- county review
 
@@ -245,6 +245,7 @@ def review_finalise(*, review: Review, by: User, today: dt.date | None = None) -
     return rating
 
 
+@removes_files_on_failure
 @transaction.atomic
 def review_record(
     *,
