@@ -22,7 +22,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
-from .locking import EditConflict, check_current, version_field
+from .locking import Conflict, EditConflict, check_current, version_field
 from .scoping import scoped_choices
 
 
@@ -151,6 +151,10 @@ class VersionedAdminForm(forms.ModelForm):
         return cleaned
 
 
+def _refused_as_stale(form: Any) -> bool:
+    return any(isinstance(e, EditConflict) or e.code in set(Conflict) for e in form.errors.as_data().get("__all__", []))
+
+
 class VersionedAdminMixin:
     """Optimistic locking for a ModelAdmin's change form.
 
@@ -185,6 +189,15 @@ class VersionedAdminMixin:
             field.label = db_field.verbose_name
             return field
         return super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        response = super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        adminform = (getattr(response, "context_data", None) or {}).get("adminform")
+        if request.method == "POST" and adminform is not None and _refused_as_stale(adminform.form):
+            response.status_code = 409  # as the workflow pages answer a stale form
+        return response
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if change and hasattr(form, "next_version"):

@@ -83,8 +83,10 @@ def _personal_settlement(request: HttpRequest, pk: int) -> Settlement:
 
 def _form_errors(form: Any, exc: ValidationError) -> int:
     """Put a refusal on the form; the status to answer with (409 when someone saved first)."""
-    for message in exc.messages:
-        form.add_error(None, message)
+    # The errors themselves, not their text: each keeps its code (tests and pages read it).
+    errors = [ValidationError(m) for m in exc.messages] if hasattr(exc, "error_dict") else exc.error_list
+    for error in errors:
+        form.add_error(None, error)
     return 409 if isinstance(exc, EditConflict) else 200
 
 
