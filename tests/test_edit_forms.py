@@ -33,7 +33,8 @@ from django.utils.timezone import localtime
 
 from core.locking import STALE_MESSAGE, Conflict
 from dashboards.models import FiveStarTarget
-from ratings.models import Rubric, RubricItem
+from ratings import services as ratings_services
+from ratings.models import ItemKind, Rectification, Review, Rubric, RubricItem, SelfAssessment
 from rewards.models import RewardSchedule, YearBudget
 from settlements.governance import services as governance
 from settlements.models import (
@@ -50,6 +51,9 @@ from settlements.models import (
 from settlements.roles import ASSESSOR, OFFICIAL
 from tests import factories as f
 from tests.html_forms import Form, parse_form
+from tests.ratings.view_fixtures import today as view_today
+
+pytest_plugins = ["tests.ratings.view_fixtures"]
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +79,10 @@ class World:
     settlement: Settlement
     village_b: Village
     township_b: Township
+    request: Any  # for the workflow's own fixtures (tests/ratings/view_fixtures.py)
+
+    def user(self, name: str) -> User:
+        return getattr(self, name, None) or self.request.getfixturevalue(name)
 
 
 @dataclass
@@ -84,12 +92,16 @@ class Case:
     make: Callable[[World], models.Model]  # the record the form edits
     url: Callable[[World, models.Model], str]
     # form control -> the value a person enters (a bool ticks a box, a list picks several)
-    changes: Callable[[World], dict[str, Any]]
+    changes: Callable[[World, models.Model], dict[str, Any]]
     # the record read back from the database -> {what: (stored, expected)}
     stored: Callable[[models.Model, World], dict[str, tuple[Any, Any]]]
     # rendered controls deliberately left as they are, each with its reason
     unchanged: dict[str, str] = field(default_factory=dict)
-    form_id: str | None = None  # the admin's change form; pages: the form with a version
+    form_id: str | None = None  # the admin's change form; pages: the form with ``has``
+    has: str = "version"
+    # The workflow forms lock with their own version and refusal (ratings.services.StaleVersion,
+    # tests/ratings/test_services_concurrency.py); the conflict test here covers the others.
+    locking: bool = True
 
 
 def admin_url(obj: models.Model) -> str:
@@ -124,14 +136,14 @@ ADMIN_CASES = [
     Case(
         id="admin-township",
         make=lambda w: f.township("旧镇", code="TOLD"),
-        changes=lambda w: {"code": "TNEW", "name": "新镇"},
+        changes=lambda w, o: {"code": "TNEW", "name": "新镇"},
         stored=lambda o, w: {"code": (o.code, "TNEW"), "name": (o.name, "新镇")},
         **_admin(Township),
     ),
     Case(
         id="admin-village",
         make=lambda w: f.village(w.settlement.village.township, "旧村", code="VOLD"),
-        changes=lambda w: {"township": w.township_b.pk, "code": "VNEW", "name": "新村"},
+        changes=lambda w, o: {"township": w.township_b.pk, "code": "VNEW", "name": "新村"},
         stored=lambda o, w: {
             "township": (o.township_id, w.township_b.pk), "code": (o.code, "VNEW"), "name": (o.name, "新村"),
         },
@@ -140,7 +152,7 @@ ADMIN_CASES = [
     Case(
         id="admin-settlement",
         make=lambda w: w.settlement,
-        changes=lambda w: {
+        changes=lambda w, o: {
             "code": "SNEW", "name": "新名", "village": w.village_b.pk, "households": "150", "residents": "500",
             "party_members": "12", "moved_in_on": "2020-05-01", "party_org": "joint", "self_management": "executor",
             "latitude": "30.123456", "longitude": "104.654321",
@@ -157,7 +169,7 @@ ADMIN_CASES = [
     Case(
         id="admin-user",
         make=lambda w: f.user("someone", role=OFFICIAL, township_obj=w.settlement.village.township, email="a@x.cn"),
-        changes=lambda w: {
+        changes=lambda w, o: {
             "username": "someone_else", "display_name": "新名字", "email": "b@x.cn",
             "groups": [str(Group.objects.get(name=ASSESSOR).pk)], "township": "",
             "is_active": False, "is_staff": True, "is_superuser": True,
@@ -179,7 +191,7 @@ ADMIN_CASES = [
     Case(
         id="admin-point-category",
         make=lambda w: PointCategory.objects.create(name="旧类别", description="旧", position=1),
-        changes=lambda w: {"name": "新类别", "description": "新说明", "is_active": False, "position": "7"},
+        changes=lambda w, o: {"name": "新类别", "description": "新说明", "is_active": False, "position": "7"},
         stored=lambda o, w: {
             "name": (o.name, "新类别"), "description": (o.description, "新说明"), "is_active": (o.is_active, False),
             "position": (o.position, 7),
@@ -189,7 +201,7 @@ ADMIN_CASES = [
     Case(
         id="admin-reward-schedule",
         make=lambda w: RewardSchedule.objects.create(year=2030, star=3, amount=Decimal("1000")),
-        changes=lambda w: {"year": "2031", "settlement_class": "2", "star": "5", "amount": "2500.50"},
+        changes=lambda w, o: {"year": "2031", "settlement_class": "2", "star": "5", "amount": "2500.50"},
         stored=lambda o, w: {
             "year": (o.year, 2031), "settlement_class": (o.settlement_class, 2), "star": (o.star, 5),
             "amount": (o.amount, Decimal("2500.50")),
@@ -199,21 +211,21 @@ ADMIN_CASES = [
     Case(
         id="admin-year-budget",
         make=lambda w: YearBudget.objects.create(year=2030, amount=Decimal("100000")),
-        changes=lambda w: {"year": "2032", "amount": "123456.78"},
+        changes=lambda w, o: {"year": "2032", "amount": "123456.78"},
         stored=lambda o, w: {"year": (o.year, 2032), "amount": (o.amount, Decimal("123456.78"))},
         **_admin(YearBudget),
     ),
     Case(
         id="admin-five-star-target",
         make=lambda w: FiveStarTarget.objects.get_or_create(scope="county")[0],
-        changes=lambda w: {"deadline": "2033-12-31", "share": "0.55"},
+        changes=lambda w, o: {"deadline": "2033-12-31", "share": "0.55"},
         stored=lambda o, w: {"deadline": (o.deadline, dt.date(2033, 12, 31)), "share": (o.share, Decimal("0.55"))},
         **_admin(FiveStarTarget),
     ),
     Case(
         id="admin-rubric-draft",
         make=_draft_rubric,
-        changes=lambda w: {
+        changes=lambda w, o: {
             "version": "91", "name": "新草稿", "bonus_cap": "6.5",
             "items-0-position": "3", "items-0-area": _item_choices()[0], "items-0-code": "T02",
             "items-0-text": "新条目", "items-0-kind": _item_choices()[1], "items-0-points": "1.5",
@@ -232,7 +244,7 @@ ADMIN_CASES = [
     Case(
         id="admin-rubric-item",
         make=_rubric_item,
-        changes=lambda w: {
+        changes=lambda w, o: {
             "rubric": str(Rubric.objects.get(version=92).pk), "area": _item_choices()[0],
             "code": "T03", "text": "改过的条目", "kind": _item_choices()[1], "points": "2", "cap": "6",
             "flagged": True, "position": "9",
@@ -257,7 +269,7 @@ PAGE_CASES = [
         user="official",
         make=lambda w: SettlementOrganisation.objects.create(settlement=w.settlement, party_leader_name="旧书记"),
         url=lambda w, o: reverse("settlements:organisation_edit", args=[w.settlement.pk]),
-        changes=lambda w: {
+        changes=lambda w, o: {
             "party_org": "joint", "party_leader_name": "王书记", "party_leader_phone": "0817-1234567",
             "dispatched_member_name": "李党员", "dispatched_member_phone": "13900000001",
             "self_management": "executor", "executor_name": "赵执行", "executor_phone": "13900000002",
@@ -275,7 +287,7 @@ PAGE_CASES = [
         user="official",
         make=_member(CommitteeMember, post="member", name="旧委员", phone="13900000003"),
         url=lambda w, o: reverse("settlements:committee_member_edit", args=[w.settlement.pk, o.pk]),
-        changes=lambda w: {"post": "director", "name": "新主任", "phone": "13900000004"},
+        changes=lambda w, o: {"post": "director", "name": "新主任", "phone": "13900000004"},
         stored=lambda o, w: {"post": (o.post, "director"), "name": (o.name, "新主任"), "phone": (o.phone, "13900000004")},
     ),
     Case(
@@ -283,7 +295,7 @@ PAGE_CASES = [
         user="official",
         make=_member(TeamMember, role="grid", name="旧网格员", phone="13900000005"),
         url=lambda w, o: reverse("settlements:team_member_edit", args=[w.settlement.pk, o.pk]),
-        changes=lambda w: {"role": "safety", "name": "新协管员", "phone": "13900000006"},
+        changes=lambda w, o: {"role": "safety", "name": "新协管员", "phone": "13900000006"},
         stored=lambda o, w: {"role": (o.role, "safety"), "name": (o.name, "新协管员"), "phone": (o.phone, "13900000006")},
     ),
     Case(
@@ -291,7 +303,7 @@ PAGE_CASES = [
         user="official",
         make=_member(Household, head_name="张三", id_number=ID_1, phone="13900000007", members=3),
         url=lambda w, o: reverse("settlements:household_edit", args=[w.settlement.pk, o.pk]),
-        changes=lambda w: {"head_name": "张三丰", "id_number": ID_2, "phone": "13900000008", "members": "5"},
+        changes=lambda w, o: {"head_name": "张三丰", "id_number": ID_2, "phone": "13900000008", "members": "5"},
         stored=lambda o, w: {
             "head_name": (o.head_name, "张三丰"), "id_number": (o.id_number, ID_2), "phone": (o.phone, "13900000008"),
             "members": (o.members, 5),
@@ -299,7 +311,102 @@ PAGE_CASES = [
     ),
 ]
 
-CASES = ADMIN_CASES + PAGE_CASES
+def _fixture(w: World, name: str) -> Any:
+    return w.request.getfixturevalue(name)
+
+
+def _rubric_items(o: Any) -> list[RubricItem]:
+    return list(o.rubric.items.order_by("pk")) if hasattr(o, "rubric") else list(
+        o.self_assessment.rubric.items.order_by("pk")
+    )
+
+
+def _stored_then_changed(kind: str) -> tuple[int, int]:
+    """(occurrences stored before, occurrences typed): every item moves, and the typed
+    sheet has no deduction and no veto, so five stars may be applied for."""
+    return (0, 1) if kind == ItemKind.BONUS else (1, 0)
+
+
+def _self_assessment(w: World) -> SelfAssessment:
+    sa = _fixture(w, "sa_a")
+    items = {i.pk: (_stored_then_changed(i.kind)[0], "") for i in sa.rubric.items.all()}
+    return ratings_services.self_assessment_save(
+        assessment=sa, by=w.official, items=items, star_applied=0, expected_version=sa.version, today=view_today()
+    )
+
+
+def _review(w: World) -> Review:
+    sa = _fixture(w, "submitted_a")
+    assessor = _fixture(w, "assessor")
+    items = {i.pk: (_stored_then_changed(i.kind)[0], "", "旧说明") for i in sa.rubric.items.all()}
+    return ratings_services.review_save(
+        assessment=sa, by=assessor, items=items, visit_date=view_today(), team_members="旧", notes="旧",
+        total_gap_reason="旧", expected_version=0, today=view_today(),
+    )
+
+
+def _issued_rectification(w: World) -> Rectification:
+    return ratings_services.rectification_issue(
+        rectification=_fixture(w, "rectification_a"), by=_fixture(w, "assessor"),
+        deadline=view_today() + dt.timedelta(days=30), requirements="更换线路", today=view_today(),
+    )
+
+
+WORKFLOW_CASES = [
+    Case(
+        id="page-self-assessment",
+        user="official",
+        make=_self_assessment,
+        url=lambda w, o: reverse("ratings:self_assessment", args=[o.pk]),
+        changes=lambda w, o: {
+            "star_applied": "5",
+            **{f"occ_{i.pk}": str(_stored_then_changed(i.kind)[1]) for i in _rubric_items(o)},
+            **{f"note_{i.pk}": f"说明{i.code}" for i in _rubric_items(o)},
+        },
+        stored=lambda o, w: {
+            "star_applied": (o.star_applied, 5),
+            "items": (
+                sorted(o.items.values_list("item_id", "occurrences", "note")),
+                [(i.pk, _stored_then_changed(i.kind)[1], f"说明{i.code}") for i in _rubric_items(o)],
+            ),
+        },
+        locking=False,
+    ),
+    Case(
+        id="page-review",
+        user="assessor",
+        make=_review,
+        url=lambda w, o: reverse("ratings:review", args=[o.self_assessment_id]),
+        changes=lambda w, o: {
+            "visit_date": (view_today() - dt.timedelta(days=0)).isoformat(), "team_members": "张三、李四",
+            "notes": "现场查看", "total_gap_reason": "差异说明",
+            **{f"county_occ_{i.pk}": str(_stored_then_changed(i.kind)[1]) for i in _rubric_items(o)},
+            **{f"county_note_{i.pk}": f"县{i.code}" for i in _rubric_items(o)},
+            **{f"gap_reason_{i.pk}": f"差{i.code}" for i in _rubric_items(o)},
+        },
+        stored=lambda o, w: {
+            "team_members": (o.team_members, "张三、李四"), "notes": (o.notes, "现场查看"),
+            "total_gap_reason": (o.total_gap_reason, "差异说明"),
+            "items": (
+                sorted(o.items.values_list("item_id", "occurrences", "note", "gap_reason")),
+                [(i.pk, _stored_then_changed(i.kind)[1], f"县{i.code}", f"差{i.code}") for i in _rubric_items(o)],
+            ),
+        },
+        locking=False,
+    ),
+    Case(
+        id="page-rectification-answer",
+        user="official",
+        make=_issued_rectification,
+        url=lambda w, o: reverse("ratings:rectification", args=[o.pk]),
+        changes=lambda w, o: {"answer": "已更换老化线路"},
+        stored=lambda o, w: {"answer": (o.answer, "已更换老化线路"), "status": (o.status, "answered")},
+        has="answer",
+        locking=False,
+    ),
+]
+
+CASES = ADMIN_CASES + PAGE_CASES + WORKFLOW_CASES
 
 # Registered in the admin, never changed there by anyone: the workflow's services, the
 # governance pages and the statistics jobs write them.
@@ -314,8 +421,8 @@ READ_ONLY_IN_ADMIN = {
 
 
 @pytest.fixture
-def world(secretary, official_a, settlement_a, village_b, township_b) -> World:
-    return World(secretary, official_a, settlement_a, village_b, township_b)
+def world(secretary, official_a, settlement_a, village_b, township_b, request, media_root) -> World:
+    return World(secretary, official_a, settlement_a, village_b, township_b, request)
 
 
 def _client(user: User) -> Client:
@@ -328,11 +435,11 @@ def _open(client: Client, url: str, case: Case) -> Form:
     response = client.get(url)
     assert response.status_code == 200, (case.id, response.status_code)
     html = response.content.decode()
-    return parse_form(html, form_id=case.form_id) if case.form_id else parse_form(html, has="version")
+    return parse_form(html, form_id=case.form_id) if case.form_id else parse_form(html, has=case.has)
 
 
 def _post(client: Client, url: str, form: Form) -> Any:
-    return client.post(url, form.data())
+    return client.post(form.action or url, form.data())
 
 
 def _errors(response: Any) -> Any:
@@ -379,11 +486,11 @@ def _case_model(case: Case) -> type[models.Model]:
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_every_edit_form_saves_every_field(case: Case, world: World):
     obj = case.make(world)
-    user = getattr(world, case.user)
+    user = world.user(case.user)
     client = _client(user)
     url = case.url(world, obj)
     form = _open(client, url, case)
-    changes = case.changes(world)
+    changes = case.changes(world, obj)
 
     # Every control a person can change is changed (or listed with a reason).
     assert form.visible_names() - set(case.unchanged) == set(changes), case.id
@@ -404,17 +511,17 @@ def test_every_edit_form_saves_every_field(case: Case, world: World):
 
 
 def _conflict_cases() -> list[Case]:
-    return CASES
+    return [c for c in CASES if c.locking]
 
 
 @pytest.mark.parametrize("case", _conflict_cases(), ids=[c.id for c in _conflict_cases()])
 def test_the_later_of_two_edits_is_refused_and_keeps_what_was_typed(case: Case, world: World):
     obj = case.make(world)
-    user = getattr(world, case.user)
+    user = world.user(case.user)
     first, second = _client(user), _client(user)
     url = case.url(world, obj)
     first_form, second_form = _open(first, url, case), _open(second, url, case)
-    changes = case.changes(world)
+    changes = case.changes(world, obj)
     for name, value in changes.items():
         first_form.set(name, value)
     # The second person makes the same edit but writes one text differently.
@@ -431,7 +538,7 @@ def test_the_later_of_two_edits_is_refused_and_keeps_what_was_typed(case: Case, 
     assert [e.code for e in errors] == [Conflict.STALE_VERSION], (case.id, errors)
     assert str(STALE_MESSAGE) in refused.content.decode()
     shown = parse_form(refused.content.decode(), form_id=case.form_id) if case.form_id else parse_form(
-        refused.content.decode(), has="version"
+        refused.content.decode(), has=case.has
     )
     for name in typed:  # every control shows what the second person entered
         assert _shown(shown, name) == _shown(second_form, name), (case.id, name)
