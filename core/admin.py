@@ -150,6 +150,12 @@ class VersionedAdminForm(forms.ModelForm):
             self.add_error(None, exc)
         return cleaned
 
+    def save(self, commit: bool = True) -> Any:
+        # The admin (and an inline formset) saves through form.save(commit=False).
+        if hasattr(self, "next_version"):
+            setattr(self.instance, self.lock_field, self.next_version)
+        return super().save(commit)
+
 
 def _refused_as_stale(form: Any) -> bool:
     return any(isinstance(e, EditConflict) or e.code in set(Conflict) for e in form.errors.as_data().get("__all__", []))
@@ -199,7 +205,37 @@ class VersionedAdminMixin:
             response.status_code = 409  # as the workflow pages answer a stale form
         return response
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        if change and hasattr(form, "next_version"):
-            setattr(obj, self.lock_field, form.next_version)
-        super().save_model(request, obj, form, change)  # type: ignore[misc]
+
+
+class VersionedInlineMixin:
+    """The same for the rows of an inline: each existing row carries its own version, so an
+    edit of the row elsewhere (its own change form) is not overwritten from here."""
+
+    lock_field = "version"
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = [f for f in super().get_fields(request, obj) if f != self.lock_field]  # type: ignore[misc]
+        return [*fields, self.lock_field]
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
+        form = formset.form
+        attrs = {"lock_field": self.lock_field, "__module__": form.__module__}
+        formset.form = type(form.__name__, (_VersionedRowForm, form), attrs)
+        return formset
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == self.lock_field:
+            return version_field()
+        return super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+class _VersionedRowForm(VersionedAdminForm):
+    """An inline row: new rows (no pk yet) have nothing to compare."""
+
+    def clean(self) -> dict[str, Any]:
+        if self.instance.pk is None:
+            cleaned = super(VersionedAdminForm, self).clean()
+            cleaned.pop(self.lock_field, None)
+            return cleaned
+        return super().clean()

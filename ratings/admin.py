@@ -30,6 +30,7 @@ from core.admin import (
     ScopedAdminMixin,
     ScopedHistoryAdmin,
     VersionedAdminMixin,
+    VersionedInlineMixin,
 )
 from core.spreadsheets.admin import SpreadsheetAdminMixin, SpreadsheetImportForm
 from settlements.admin_filters import class_filter, star_filter, township_filter
@@ -78,7 +79,7 @@ def _refuse_frozen_delete(modeladmin: Any, request: HttpRequest, queryset: Query
     return delete_selected(modeladmin, request, queryset)
 
 
-class RubricItemInline(admin.TabularInline):
+class RubricItemInline(VersionedInlineMixin, admin.TabularInline):
     model = RubricItem
     extra = 0
     fields = ("position", "area", "code", "text", "kind", "points", "cap", "flagged")

@@ -115,7 +115,8 @@ def _admin(model: type[models.Model], **kw: Any) -> dict[str, Any]:
 def _draft_rubric(w: World) -> Rubric:
     rubric = Rubric.objects.create(version=90, name="草稿细则", bonus_cap=Decimal("5"))
     RubricItem.objects.create(
-        rubric=rubric, area="组织建设", code="T01", text="旧条目", kind="basic", points=Decimal("1"),
+        rubric=rubric, area=RubricItem._meta.get_field("area").choices[0][0], code="T01", text="旧条目",
+        kind=RubricItem._meta.get_field("kind").choices[0][0], points=Decimal("1"),
         cap=Decimal("2"), position=1,
     )
     return rubric
@@ -587,3 +588,21 @@ def test_a_service_called_with_a_stale_version_saves_nothing(world: World):
 
     assert refused.value.code == Conflict.STALE_VERSION
     assert TeamMember.objects.get(pk=member.pk).name == "乙"
+
+
+def test_a_rubric_item_changed_on_its_own_page_is_not_overwritten_from_the_rubric_page(world: World):
+    rubric = _draft_rubric(world)
+    item = rubric.items.get()
+    on_rubric, on_item = _client(world.secretary), _client(world.secretary)
+    rubric_form = parse_form(on_rubric.get(admin_url(rubric)).content.decode(), form_id="rubric_form")
+    item_form = parse_form(on_item.get(admin_url(item)).content.decode(), form_id="rubricitem_form")
+    item_form.set("text", "条目页改的")
+    assert _post(on_item, admin_url(item), item_form).status_code == 302
+    rubric_form.set("items-0-text", "细则页改的")
+
+    refused = _post(on_rubric, admin_url(rubric), rubric_form)
+
+    assert refused.status_code == 200  # an inline row's refusal is shown on its row
+    formset = refused.context["inline_admin_formsets"][0].formset
+    assert [e.code for form in formset for e in form.non_field_errors().as_data()] == [Conflict.STALE_VERSION]
+    assert RubricItem.objects.get(pk=item.pk).text == "条目页改的"

@@ -36,6 +36,7 @@ def rubric_form_data(rubric: Rubric, **changes) -> dict:
             f"items-{i}-id": item.pk, f"items-{i}-rubric": rubric.pk, f"items-{i}-position": item.position,
             f"items-{i}-area": item.area, f"items-{i}-code": item.code, f"items-{i}-text": item.text,
             f"items-{i}-kind": item.kind, f"items-{i}-points": item.points, f"items-{i}-cap": item.cap,
+            f"items-{i}-version": item.version,
         })
         if item.flagged:
             data[f"items-{i}-flagged"] = "on"
