@@ -29,6 +29,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import models
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils.timezone import localdate as view_today  # the workflow pages act on today
 from django.utils.timezone import localtime
 
 from core.locking import STALE_MESSAGE, Conflict
@@ -51,7 +52,6 @@ from settlements.models import (
 from settlements.roles import ASSESSOR, OFFICIAL
 from tests import factories as f
 from tests.html_forms import Form, parse_form
-from tests.ratings.view_fixtures import today as view_today
 
 pytest_plugins = ["tests.ratings.view_fixtures"]
 
