@@ -12,12 +12,14 @@ from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import VersionedAdminMixin
+
 from .admin_county import CountySettingsAdmin  # noqa: F401  (registers 全县设置 with the five-star target)
 from .models import AssessorRoundStat, CountyRoundStat, FiveStarTarget, RoundStat
 
 
 @admin.register(FiveStarTarget)
-class FiveStarTargetAdmin(SimpleHistoryAdmin):
+class FiveStarTargetAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     """One row for the county: the target date and the share of five-star settlements (SPEC §5)."""
 
     list_display = ("deadline", "share")

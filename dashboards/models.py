@@ -114,6 +114,9 @@ class FiveStarTarget(models.Model):
     )
 
     # The tables kept their names when the models moved here from ratings (data kept).
+    # Optimistic lock: the version a form was opened at must still be stored when it is saved.
+    version = models.PositiveIntegerField(_("版本"), default=0)
+
     history = HistoricalRecords(table_name="ratings_historicalfivestartarget")
 
     class Meta:

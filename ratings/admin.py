@@ -26,7 +26,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.forms import ConfirmImportForm
 
-from core.admin import ReadOnlyAdminMixin, ReadOnlyInline, ScopedAdminMixin, ScopedHistoryAdmin
+from core.admin import (
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+    ScopedAdminMixin,
+    ScopedHistoryAdmin,
+    VersionedAdminMixin,
+    VersionedInlineMixin,
+)
 from core.spreadsheets.admin import SpreadsheetAdminMixin, SpreadsheetImportForm
 from settlements.admin_filters import class_filter, star_filter, township_filter
 from settlements.http import acting_user
@@ -75,7 +82,7 @@ def _refuse_frozen_delete(modeladmin: Any, request: HttpRequest, queryset: Query
     return delete_selected(modeladmin, request, queryset)
 
 
-class RubricItemInline(admin.TabularInline):
+class RubricItemInline(VersionedInlineMixin, admin.TabularInline):
     model = RubricItem
     extra = 0
     fields = ("position", "area", "code", "text", "kind", "points", "cap", "flagged")
@@ -106,8 +113,9 @@ class RubricForm(forms.ModelForm):
 
 
 @admin.register(Rubric)
-class RubricAdmin(admin.ModelAdmin):
+class RubricAdmin(VersionedAdminMixin, admin.ModelAdmin):
     form = RubricForm
+    lock_field = "edit_version"  # ``version`` is the rubric's own number
     inlines = [RubricItemInline]
     list_display = ("version", "name", "is_current", "is_frozen_display", "item_count", "bonus_cap", "created_at")
     list_filter = ("is_current",)
@@ -179,7 +187,7 @@ class RubricItemConfirmImportForm(ConfirmImportForm):
 
 
 @admin.register(RubricItem)
-class RubricItemAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
+class RubricItemAdmin(VersionedAdminMixin, SpreadsheetAdminMixin, admin.ModelAdmin):
     resource_classes = [RubricItemResource]
     import_form_class = RubricItemImportForm
     confirm_form_class = RubricItemConfirmImportForm

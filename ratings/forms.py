@@ -15,6 +15,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.locking import EditConflict, parse_version, version_field
 from ratings.models import (
     AssessmentStatus,
     ItemKind,
@@ -111,26 +112,19 @@ def add_service_error(form: forms.Form, exc: ValidationError, *, field_for_key: 
 class _ItemsForm(forms.Form):
     """Shared parts of the township and county forms: a version field and per-item fields."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    version = version_field()
 
     def __init__(self, *args: Any, items: Iterable[RubricItem], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.items = list(items)
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        # The version is a hidden field: an error on it would show nothing red. A missing
-        # or tampered version is the same case as a stale one, and said the same way.
-        errors = self.errors  # the bound form's ErrorDict (django-stubs does not declare _errors)
-        if "version" in errors:
-            del errors["version"]
-            self.add_error(
-                None,
-                ValidationError(
-                    _("该表已被他人修改，请刷新后重试（您的修改未保存）。"), code="stale_version"
-                ),
-            )
-        return cleaned or {}
+    def clean_version(self) -> int | None:
+        try:
+            return parse_version(self.cleaned_data.get("version"))
+        except EditConflict as exc:
+            # On the form, not on the hidden field: a hidden field's error shows nowhere.
+            self.add_error(None, exc)
+            return None
 
     def item_field(self, prefix: str, item: RubricItem) -> forms.BoundField:
         return self[f"{prefix}{item.pk}"]

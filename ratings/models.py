@@ -84,6 +84,9 @@ class Rubric(models.Model):
     # Set when the first assessment uses this version; from then on it never changes.
     frozen_at = models.DateTimeField(_("冻结时间"), null=True, blank=True, editable=False)
 
+    # Optimistic lock (``version`` is the rubric's own number): see core.locking.
+    edit_version = models.PositiveIntegerField(_("编辑版本"), default=0)
+
     objects = RubricQuerySet.as_manager()
 
     class Meta:
@@ -152,6 +155,9 @@ class RubricItem(models.Model):
     # A serious item: when the county finds it, a rectification order is proposed.
     flagged = models.BooleanField(_("重点关注"), default=False)
     position = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    # Optimistic lock: the version a form was opened at must still be stored when it is saved.
+    version = models.PositiveIntegerField(_("版本"), default=0)
 
     objects = RubricItemQuerySet.as_manager()
 

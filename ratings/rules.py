@@ -201,6 +201,23 @@ def extension_matches(content_type: str, filename: str) -> bool:
     return filename.lower().endswith(extensions)
 
 
+def shortened_file_name(name: str, limit: int) -> str:
+    """``name`` in at most ``limit`` characters, its extension kept: the stem is cut.
+
+    The extension says what the file is (and is checked against its bytes), so it is the
+    part never lost; an extension longer than the limit itself is cut from its end.
+    """
+    if len(name) <= limit:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem:
+        return name[:limit]
+    suffix = "." + extension
+    if len(suffix) >= limit:
+        return suffix[:limit]
+    return stem[: limit - len(suffix)] + suffix
+
+
 def certificate_number(*, year: int, stars: int, serial: int) -> str:
     """命名授牌 certificate number, e.g. PS-2031-5-0001 (serial per year and star)."""
     if stars not in (3, 4, 5) or serial < 1:

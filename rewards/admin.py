@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import VersionedAdminMixin
 from settlements.http import acting_user
 
 from . import exports, selectors, services
@@ -84,7 +85,7 @@ class RewardScheduleForm(forms.ModelForm):
 
 
 @admin.register(RewardSchedule)
-class RewardScheduleAdmin(SecretaryOnlyAdmin):
+class RewardScheduleAdmin(VersionedAdminMixin, SecretaryOnlyAdmin):
     form = RewardScheduleForm
     list_display = ("year", "settlement_class", "star", "amount")
     list_filter = ("year", "settlement_class", "star")
@@ -128,7 +129,7 @@ def _year_sum(condition: Q | None = None) -> Coalesce:
 
 
 @admin.register(YearBudget)
-class YearBudgetAdmin(SecretaryOnlyAdmin):
+class YearBudgetAdmin(VersionedAdminMixin, SecretaryOnlyAdmin):
     list_display = ("year", "amount", "committed", "approved", "paid", "remaining")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[YearBudget]:

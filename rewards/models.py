@@ -58,6 +58,9 @@ class RewardSchedule(models.Model):
     star = models.PositiveSmallIntegerField(_("星级"), choices=StarLevel.choices)
     amount = models.DecimalField(_("奖励金额（元）"), **MONEY)
 
+    # Optimistic lock: the version a form was opened at must still be stored when it is saved.
+    version = models.PositiveIntegerField(_("版本"), default=0)
+
     history = HistoricalRecords()
 
     class Meta:
@@ -116,6 +119,9 @@ class RewardSchedule(models.Model):
 class YearBudget(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"), unique=True)
     amount = models.DecimalField(_("奖励预算（元）"), default=rules.DEFAULT_BUDGET, **MONEY)
+
+    # Optimistic lock: the version a form was opened at must still be stored when it is saved.
+    version = models.PositiveIntegerField(_("版本"), default=0)
 
     history = HistoricalRecords()
 

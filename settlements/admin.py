@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ScopedAdminMixin, ScopedHistoryAdmin
+from core.admin import ScopedAdminMixin, ScopedHistoryAdmin, VersionedAdminMixin
 from core.spreadsheets.admin import SpreadsheetAdminMixin
 
 from . import admin_county  # noqa: F401  (registers the county's calendar and settings)
@@ -33,7 +33,7 @@ from .selectors import settlements_visible_to, townships_visible_to, villages_vi
 
 
 @admin.register(Township)
-class TownshipAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class TownshipAdmin(VersionedAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("code", "name")
     search_fields = ("code", "name")
 
@@ -42,7 +42,7 @@ class TownshipAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Village)
-class VillageAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class VillageAdmin(VersionedAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("code", "name", "township")
     list_filter = (township_filter("township"),)
     list_select_related = ("township",)
@@ -53,7 +53,7 @@ class VillageAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Settlement)
-class SettlementAdmin(SpreadsheetAdminMixin, ScopedHistoryAdmin):
+class SettlementAdmin(VersionedAdminMixin, SpreadsheetAdminMixin, ScopedHistoryAdmin):
     resource_classes = [SettlementResource]
     list_display = (
         "code",
@@ -137,7 +137,7 @@ class ProjectUserCreationForm(OfficialNeedsTownshipMixin, AdminUserCreationForm)
 
 
 @admin.register(User)
-class UserAdmin(ScopedAdminMixin, BaseUserAdmin):
+class UserAdmin(VersionedAdminMixin, ScopedAdminMixin, BaseUserAdmin):
     form = ProjectUserChangeForm
     add_form = ProjectUserCreationForm
     list_display = ("username", "display_name", "township", "roles", "is_staff", "is_active", "last_login")

@@ -21,6 +21,8 @@ from .governance import rules as governance_rules
 class Township(models.Model):
     code = models.CharField(_("乡镇代码"), max_length=32, unique=True)
     name = models.CharField(_("乡镇名称"), max_length=64, unique=True)
+    # Optimistic lock: the version a form was opened at must still be stored when it is saved.
+    version = models.PositiveIntegerField(_("版本"), default=0)
 
     class Meta:
         verbose_name = _("乡镇")
@@ -37,6 +39,8 @@ class Village(models.Model):
     )
     code = models.CharField(_("村代码"), max_length=32, unique=True)
     name = models.CharField(_("村名称"), max_length=64)
+    # Optimistic lock: the version a form was opened at must still be stored when it is saved.
+    version = models.PositiveIntegerField(_("版本"), default=0)
 
     class Meta:
         verbose_name = _("村")
@@ -63,6 +67,8 @@ class User(AbstractUser):
         help_text=_("乡镇干部只能看到本乡镇的聚居点。"),
     )
     display_name = models.CharField(_("姓名"), max_length=32, blank=True)
+    # Optimistic lock: the version a form was opened at must still be stored when it is saved.
+    version = models.PositiveIntegerField(_("版本"), default=0)
 
     class Meta:
         verbose_name = _("用户")
@@ -144,6 +150,9 @@ class Settlement(models.Model):
     current_score = models.DecimalField(
         _("当前得分"), max_digits=5, decimal_places=1, null=True, blank=True, editable=False
     )
+
+    # Optimistic lock: the version a form was opened at must still be stored when it is saved.
+    version = models.PositiveIntegerField(_("版本"), default=0)
 
     objects = SettlementQuerySet.as_manager()
     # Set before save() for django-simple-history: who made the change, and why.
@@ -285,6 +294,9 @@ class SettlementOrganisation(models.Model):
     )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
+    # Optimistic lock: the version a form was opened at must still be stored when it is saved.
+    version = models.PositiveIntegerField(_("版本"), default=0)
+
     history = HistoricalRecords()
 
     class Meta:
@@ -302,6 +314,9 @@ class CommitteeMember(models.Model):
     post = models.CharField(_("职务"), max_length=16, choices=CommitteePost.choices, default=CommitteePost.MEMBER)
     name = models.CharField(_("姓名"), max_length=32)
     phone = models.CharField(_("电话"), max_length=20, blank=True, validators=[phone_validator])
+
+    # Optimistic lock: the version a form was opened at must still be stored when it is saved.
+    version = models.PositiveIntegerField(_("版本"), default=0)
 
     history = HistoricalRecords()
 
@@ -323,6 +338,9 @@ class TeamMember(models.Model):
     role = models.CharField(_("角色"), max_length=16, choices=TeamRole.choices)
     name = models.CharField(_("姓名"), max_length=32)
     phone = models.CharField(_("电话"), max_length=20, blank=True, validators=[phone_validator])
+
+    # Optimistic lock: the version a form was opened at must still be stored when it is saved.
+    version = models.PositiveIntegerField(_("版本"), default=0)
 
     history = HistoricalRecords()
 
@@ -359,6 +377,8 @@ class Household(models.Model):
     _history_user: User | None
     _change_reason: str
     _fixed_base: Decimal | None  # kept by the spreadsheet import: the stored base score
+    # Optimistic lock: the version a form was opened at must still be stored when it is saved.
+    version = models.PositiveIntegerField(_("版本"), default=0)
 
     history = HistoricalRecords()
 
@@ -387,6 +407,9 @@ class PointCategory(models.Model):
     description = models.CharField(_("说明"), max_length=200, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
     position = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    # Optimistic lock: the version a form was opened at must still be stored when it is saved.
+    version = models.PositiveIntegerField(_("版本"), default=0)
 
     history = HistoricalRecords()
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import PurePath
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 from uuid import uuid4
 
 from django.conf import settings
@@ -38,6 +41,46 @@ from ._common import (
 from .errors import Refusal, WorkflowError
 
 # --------------------------------------------------------------------- evidence
+
+ORIGINAL_NAME_MAX = Evidence._meta.get_field("original_name").max_length
+
+# Stored names written by the service call in progress: deleted again when it fails,
+# since the rows that named them are rolled back (the storage is not transactional).
+_written: ContextVar[list[str] | None] = ContextVar("evidence_written", default=None)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@contextmanager
+def _files_removed_on_failure() -> Iterator[None]:
+    outer = _written.get()
+    names: list[str] = []
+    token = _written.set(names)
+    try:
+        yield
+    except BaseException:
+        for name in names:
+            Evidence.file.field.storage.delete(name)
+        raise
+    finally:
+        _written.reset(token)
+    if outer is not None:
+        # Succeeded inside a larger call: the files live or go with that call.
+        outer.extend(names)
+
+
+def removes_files_on_failure(func: Callable[P, R]) -> Callable[P, R]:
+    """Put outside ``@transaction.atomic``: the evidence files the call wrote are deleted
+    when it raises (its rows are rolled back by then), so no file is left without a row."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with _files_removed_on_failure():
+            return func(*args, **kwargs)
+
+    return wrapper
+
 
 
 def _sniff_upload(file: Any) -> tuple[str, str, int]:
@@ -72,9 +115,10 @@ def _sniff_upload(file: Any) -> tuple[str, str, int]:
             % {"name": name, "type": content_type},
             code=Refusal.FILE_EXTENSION_MISMATCH,
         )
-    return name[:200], content_type, size
+    return rules.shortened_file_name(name, ORIGINAL_NAME_MAX), content_type, size
 
 
+@removes_files_on_failure
 @transaction.atomic
 def evidence_add(
     *,
@@ -158,6 +202,9 @@ def evidence_add(
     # A random stored name: the user's file name (often Chinese, sometimes hostile) is
     # kept only as data.
     evidence.file.save(f"{uuid4().hex}{extension}", file, save=False)
+    written = _written.get()
+    if written is not None:
+        written.append(evidence.file.name)
     evidence.save()
     return evidence
 
@@ -165,6 +212,7 @@ def evidence_add(
 Uploads = Sequence[tuple[RubricItem | None, str, Sequence[Any]]]
 
 
+@removes_files_on_failure
 def evidence_add_many(
     *,
     by: User,
@@ -177,8 +225,15 @@ def evidence_add_many(
     """Attach each ``(item, key, files)`` of ``uploads``; part of the caller's transaction.
 
     A refused file is reported under its ``key`` (the form field it came from), with the
-    refusal's own code, so the page shows the message beside that field.
+    refusal's own code, so the page shows the message beside that field. Every file is
+    checked before any is stored; a failure after that removes the files stored so far.
     """
+    for _item, key, files in uploads:
+        for file in files:
+            try:
+                _sniff_upload(file if isinstance(file, File) else File(file, name=getattr(file, "name", None)))
+            except WorkflowError as exc:
+                raise WorkflowError({key: exc.error_list}, code=exc.code) from exc
     added = []
     for item, key, files in uploads:
         for file in files:

@@ -27,7 +27,7 @@ from ._common import (
 )
 from .effect import _change_stars, _lock_effective_rating
 from .errors import Refusal, WorkflowError
-from .evidence import evidence_add_many
+from .evidence import evidence_add_many, removes_files_on_failure
 
 
 @transaction.atomic
@@ -82,6 +82,7 @@ def rectification_dismiss(*, rectification: Rectification, by: User, reason: str
     return rect
 
 
+@removes_files_on_failure
 @transaction.atomic
 def rectification_answer(
     *,

@@ -42,7 +42,7 @@ from ._common import (
     _today,
 )
 from .errors import Refusal, WorkflowError
-from .evidence import Uploads, evidence_add_many
+from .evidence import Uploads, evidence_add_many, removes_files_on_failure
 from .notice import notice_end, notice_until_text
 
 # -------------------------------------------------------------------- county review
@@ -256,6 +256,7 @@ def review_finalise(*, review: Review, by: User, today: dt.date | None = None) -
     return rating
 
 
+@removes_files_on_failure
 @transaction.atomic
 def review_record(
     *,

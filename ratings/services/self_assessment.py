@@ -43,7 +43,7 @@ from ._common import (
     _today,
 )
 from .errors import Refusal, WorkflowError
-from .evidence import Uploads, evidence_add_many
+from .evidence import Uploads, evidence_add_many, removes_files_on_failure
 
 
 @transaction.atomic
@@ -192,6 +192,7 @@ def self_assessment_submit(
     return sa
 
 
+@removes_files_on_failure
 @transaction.atomic
 def self_assessment_update(
     *,

@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import ReadOnlyAdminMixin, ReadOnlyInline, ScopedHistoryAdmin
+from core.admin import ReadOnlyAdminMixin, ReadOnlyInline, ScopedHistoryAdmin, VersionedAdminMixin
 from core.scoping import restrict_to
 
 from ..admin_filters import township_filter
@@ -41,7 +41,7 @@ def _own(queryset: QuerySet, user: Any, path: str = "settlement") -> QuerySet:
 
 
 @admin.register(PointCategory)
-class PointCategoryAdmin(SimpleHistoryAdmin):
+class PointCategoryAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ("name", "description", "is_active", "position")
     list_editable = ("is_active", "position")
     search_fields = ("name",)

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.locking import version_field
+
 from ..models import (
     CommitteeMember,
     Household,
@@ -24,9 +26,30 @@ from .services import HONOUR_LIST_MAX_SIZE, clean_id_number
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class OrganisationForm(forms.ModelForm):
+class VersionedModelForm(forms.ModelForm):
+    """Carries the version the record was opened at; the service compares it (core.locking).
+
+    Not a model field of the form: the ModelForm must not write it onto the instance.
+    """
+
+    version = version_field()
+    # A record the save creates when missing (the organisation) is "opened" at version 0.
+    versioned_when_new = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk or self.versioned_when_new:
+            self.fields["version"].initial = self.instance.version
+        else:
+            del self.fields["version"]
+
+
+class OrganisationForm(VersionedModelForm):
     party_org = forms.ChoiceField(label=_("党组织形式"), choices=PartyOrg.choices)
     self_management = forms.ChoiceField(label=_("自治组织形式"), choices=SelfManagement.choices)
+    # The settlement's version too: this form also sets the settlement's two forms.
+    settlement_version = version_field()
+    versioned_when_new = True
 
     class Meta:
         model = SettlementOrganisation
@@ -38,21 +61,21 @@ class OrganisationForm(forms.ModelForm):
                    ("party_leader_phone", "dispatched_member_phone", "executor_phone")}
 
 
-class CommitteeMemberForm(forms.ModelForm):
+class CommitteeMemberForm(VersionedModelForm):
     class Meta:
         model = CommitteeMember
         fields = ["post", "name", "phone"]
         widgets = {"phone": forms.TextInput(attrs={"inputmode": "tel"})}
 
 
-class TeamMemberForm(forms.ModelForm):
+class TeamMemberForm(VersionedModelForm):
     class Meta:
         model = TeamMember
         fields = ["role", "name", "phone"]
         widgets = {"phone": forms.TextInput(attrs={"inputmode": "tel"})}
 
 
-class HouseholdForm(forms.ModelForm):
+class HouseholdForm(VersionedModelForm):
     class Meta:
         model = Household
         fields = ["head_name", "id_number", "phone", "members", "base_score"]

@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.locking import lock_current
+
 from ..models import (
     CommitteeMember,
     HonourKind,
@@ -61,26 +63,34 @@ def _delete_with_history(instance: Any, by: User) -> None:
 
 @transaction.atomic
 def settlement_organisation_update(
-    *, settlement: Settlement, by: User, party_org: str, self_management: str, **people: str
+    *, settlement: Settlement, by: User, party_org: str, self_management: str,
+    expected_version: int | None = None, expected_settlement_version: int | None = None, **people: str
 ) -> SettlementOrganisation:
-    """Set the organisation forms and the people who hold them. Unchanged input writes nothing."""
+    """Set the organisation forms and the people who hold them. Unchanged input writes nothing.
+
+    A form passes the versions it was opened at (the organisation's and the settlement's,
+    whose forms it also sets): if either moved since, ``EditConflict`` and nothing saved.
+    """
     _require_editor(by, settlement)
     unknown = set(people) - set(_ORGANISATION_PEOPLE)
     if unknown:
         raise TypeError(f"unknown organisation fields: {sorted(unknown)}")
-    settlement = Settlement.objects.select_for_update().get(pk=settlement.pk)
+    settlement = lock_current(Settlement, settlement.pk, expected_settlement_version)
+    org, _created = SettlementOrganisation.objects.get_or_create(settlement=settlement)
+    org = lock_current(SettlementOrganisation, org.pk, expected_version)
     if (settlement.party_org, settlement.self_management) != (party_org, self_management):
         settlement.party_org = party_org
         settlement.self_management = self_management
         if party_org not in PartyOrg.values or self_management not in SelfManagement.values:
             raise ValidationError(_("党组织形式或自治组织形式无效。"), code=Refusal.BAD_ORGANISATION_FORM)
+        settlement.version += 1
         settlement._history_user = by
-        settlement.save(update_fields=["party_org", "self_management"])
-    org, _created = SettlementOrganisation.objects.get_or_create(settlement=settlement)
+        settlement.save(update_fields=["party_org", "self_management", "version"])
     cleaned = {name: (people.get(name) or "").strip() for name in _ORGANISATION_PEOPLE}
     if any(getattr(org, name) != value for name, value in cleaned.items()):
         for name, value in cleaned.items():
             setattr(org, name, value)
+        org.version += 1
         _save_with_history(org, by)
     return org
 
@@ -97,12 +107,17 @@ def committee_member_add(
 
 @transaction.atomic
 def committee_member_update(
-    *, member: CommitteeMember, by: User, post: str, name: str, phone: str = ""
+    *, member: CommitteeMember, by: User, post: str, name: str, phone: str = "",
+    expected_version: int | None = None,
 ) -> CommitteeMember:
+    """Correct a member. Compared with the stored row (a form may already have written
+    its input onto ``member``); a stale ``expected_version`` is an ``EditConflict``."""
     _require_editor(by, member.settlement)
+    member = lock_current(CommitteeMember, member.pk, expected_version)
     new = (post, name.strip(), phone.strip())
     if (member.post, member.name, member.phone) != new:
         member.post, member.name, member.phone = new
+        member.version += 1
         _save_with_history(member, by)
     return member
 
@@ -122,11 +137,16 @@ def team_member_add(*, settlement: Settlement, by: User, role: str, name: str, p
 
 
 @transaction.atomic
-def team_member_update(*, member: TeamMember, by: User, role: str, name: str, phone: str = "") -> TeamMember:
+def team_member_update(
+    *, member: TeamMember, by: User, role: str, name: str, phone: str = "", expected_version: int | None = None
+) -> TeamMember:
+    """Correct a member, compared with the stored row; a stale version is an ``EditConflict``."""
     _require_editor(by, member.settlement)
+    member = lock_current(TeamMember, member.pk, expected_version)
     new = (role, name.strip(), phone.strip())
     if (member.role, member.name, member.phone) != new:
         member.role, member.name, member.phone = new
+        member.version += 1
         _save_with_history(member, by)
     return member
 
@@ -177,10 +197,16 @@ def household_add(
 
 @transaction.atomic
 def household_update(
-    *, household: Household, by: User, head_name: str, id_number: str, phone: str = "", members: int = 1
+    *, household: Household, by: User, head_name: str, id_number: str, phone: str = "", members: int = 1,
+    expected_version: int | None = None,
 ) -> Household:
-    """Correct a household's particulars. The base score is fixed: points change by entries."""
+    """Correct a household's particulars. The base score is fixed: points change by entries.
+
+    Compared with the stored row (a form may already have written its input onto
+    ``household``); a stale ``expected_version`` is an ``EditConflict``.
+    """
     _require_editor(by, household.settlement)
+    household = lock_current(Household, household.pk, expected_version)
     id_number = clean_id_number(id_number)
     clash = Household.objects.filter(settlement_id=household.settlement_id, id_number=id_number)
     if clash.exclude(pk=household.pk).exists():
@@ -188,6 +214,7 @@ def household_update(
     new = (head_name.strip(), id_number, phone.strip(), members)
     if (household.head_name, household.id_number, household.phone, household.members) != new:
         household.head_name, household.id_number, household.phone, household.members = new
+        household.version += 1
         _save_with_history(household, by)
     return household
 

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.locking import EditConflict
 from core.spreadsheets import (
     SpreadsheetError,
     XLSXExport,
@@ -81,9 +82,13 @@ def _personal_settlement(request: HttpRequest, pk: int) -> Settlement:
     return settlement
 
 
-def _form_errors(form: Any, exc: ValidationError) -> None:
-    for message in exc.messages:
-        form.add_error(None, message)
+def _form_errors(form: Any, exc: ValidationError) -> int:
+    """Put a refusal on the form; the status to answer with (409 when someone saved first)."""
+    # The errors themselves, not their text: each keeps its code (tests and pages read it).
+    errors = [ValidationError(m) for m in exc.messages] if hasattr(exc, "error_dict") else exc.error_list
+    for error in errors:
+        form.add_error(None, error)
+    return 409 if isinstance(exc, EditConflict) else 200
 
 
 def _governance_url(settlement: Settlement) -> str:
@@ -130,20 +135,28 @@ def _required_self_label(settlement: Settlement) -> str:
 def organisation_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     settlement = _personal_settlement(request, pk)
     organisation = organisation_of(settlement)
-    initial = {"party_org": settlement.party_org, "self_management": settlement.self_management}
+    initial = {
+        "party_org": settlement.party_org, "self_management": settlement.self_management,
+        "settlement_version": settlement.version,
+    }
     form = OrganisationForm(request.POST or None, instance=organisation, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            services.settlement_organisation_update(settlement=settlement, by=request.user, **data)
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("组织信息已保存。"))
-            return redirect(_governance_url(settlement))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                services.settlement_organisation_update(
+                    settlement=settlement, by=request.user, expected_version=data.pop("version"),
+                    expected_settlement_version=data.pop("settlement_version"), **data,
+                )
+            except ValidationError as exc:
+                status = _form_errors(form, exc)
+            else:
+                messages.success(request, _("组织信息已保存。"))
+                return redirect(_governance_url(settlement))
     return render(request, "settlements/governance/form.html", {
         "settlement": settlement, "form": form, "title": _("编辑党组织和自治组织"),
-    })
+    }, status=status)
 
 
 def _member_form_view(
@@ -153,18 +166,22 @@ def _member_form_view(
     settlement = _personal_settlement(request, pk)
     member = get_object_or_404(model, pk=member_pk, settlement=settlement) if member_pk else None
     form = form_class(request.POST or None, instance=member)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if member is None:
-                add(settlement=settlement, by=request.user, **form.cleaned_data)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                if member is None:
+                    add(settlement=settlement, by=request.user, **data)
+                else:
+                    update(member=member, by=request.user, expected_version=data.pop("version"), **data)
+            except ValidationError as exc:
+                status = _form_errors(form, exc)
             else:
-                update(member=member, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("已保存。"))
-            return redirect(_governance_url(settlement))
-    return render(request, "settlements/governance/form.html", {"settlement": settlement, "form": form, "title": title})
+                messages.success(request, _("已保存。"))
+                return redirect(_governance_url(settlement))
+    context = {"settlement": settlement, "form": form, "title": title}
+    return render(request, "settlements/governance/form.html", context, status=status)
 
 
 @login_required
@@ -237,20 +254,25 @@ def household_form(request: AuthenticatedHttpRequest, pk: int, household_pk: int
     settlement = _personal_settlement(request, pk)
     household = get_object_or_404(Household, pk=household_pk, settlement=settlement) if household_pk else None
     form = HouseholdForm(request.POST or None, instance=household)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            if household is None:
-                household = services.household_add(settlement=settlement, by=request.user, **data)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                if household is None:
+                    household = services.household_add(settlement=settlement, by=request.user, **data)
+                else:
+                    services.household_update(
+                        household=household, by=request.user, expected_version=data.pop("version"), **data
+                    )
+            except ValidationError as exc:
+                status = _form_errors(form, exc)
             else:
-                services.household_update(household=household, by=request.user, **data)
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("居民户已保存。"))
-            return redirect("settlements:household", settlement.pk, household.pk)
+                messages.success(request, _("居民户已保存。"))
+                return redirect("settlements:household", settlement.pk, household.pk)
     title = _("编辑居民户") if household else _("登记居民户")
-    return render(request, "settlements/governance/form.html", {"settlement": settlement, "form": form, "title": title})
+    context = {"settlement": settlement, "form": form, "title": title}
+    return render(request, "settlements/governance/form.html", context, status=status)
 
 
 def _household_page(

@@ -27,7 +27,7 @@ def frozen(rubric):
 def rubric_form_data(rubric: Rubric, **changes) -> dict:
     items = list(rubric.items.order_by("position", "code"))
     data = {
-        "version": rubric.version, "name": rubric.name, "bonus_cap": rubric.bonus_cap,
+        "version": rubric.version, "edit_version": rubric.edit_version, "name": rubric.name, "bonus_cap": rubric.bonus_cap,
         "items-TOTAL_FORMS": len(items), "items-INITIAL_FORMS": len(items),
         "items-MIN_NUM_FORMS": 0, "items-MAX_NUM_FORMS": 1000,
     }
@@ -36,6 +36,7 @@ def rubric_form_data(rubric: Rubric, **changes) -> dict:
             f"items-{i}-id": item.pk, f"items-{i}-rubric": rubric.pk, f"items-{i}-position": item.position,
             f"items-{i}-area": item.area, f"items-{i}-code": item.code, f"items-{i}-text": item.text,
             f"items-{i}-kind": item.kind, f"items-{i}-points": item.points, f"items-{i}-cap": item.cap,
+            f"items-{i}-version": item.version,
         })
         if item.flagged:
             data[f"items-{i}-flagged"] = "on"

@@ -199,7 +199,7 @@ def test_official_form_offers_only_their_villages(login, staff_official_a, settl
 def test_official_cannot_move_a_settlement_to_another_township(login, staff_official_a, settlement_a, village_b):
     data = {
         "code": "SA1", "name": "幸福苑", "village": village_b.pk, "households": 120, "residents": 400,
-        "party_members": 5, "party_org": "branch", "self_management": "committee",
+        "party_members": 5, "party_org": "branch", "self_management": "committee", "version": settlement_a.version,
     }
 
     response = login(staff_official_a).post(url(Settlement, "change", settlement_a.pk), data)
@@ -213,7 +213,7 @@ def test_official_cannot_move_a_settlement_to_another_township(login, staff_offi
 def test_settlement_change_in_admin_keeps_history_with_the_user(login, secretary, settlement_a):
     data = {
         "code": "SA1", "name": "幸福苑新区", "village": settlement_a.village_id, "households": 120, "residents": 400,
-        "party_members": 5, "party_org": "branch", "self_management": "committee",
+        "party_members": 5, "party_org": "branch", "self_management": "committee", "version": settlement_a.version,
     }
 
     response = login(secretary).post(url(Settlement, "change", settlement_a.pk), data)

@@ -152,6 +152,7 @@ def test_official_edits_organisation_and_history_keeps_who(login, settlement_a, 
         "party_org": rules.PARTY_BRANCH, "self_management": rules.SELF_COMMITTEE,
         "party_leader_name": "王书记", "party_leader_phone": "0817-1234567",
         "dispatched_member_name": "", "dispatched_member_phone": "", "executor_name": "", "executor_phone": "",
+        "version": "0", "settlement_version": str(settlement_a.version),
     })
     assert response.status_code == 302
     settlement_a.refresh_from_db()
