@@ -25,7 +25,11 @@ from ratings.models import (
 from ratings.services import StaleVersion, WorkflowPermissionDenied
 from settlements.models import SettlementClass, Township
 
-EVIDENCE_ACCEPT = ".jpg,.jpeg,.png,.pdf,image/jpeg,image/png,application/pdf"
+EVIDENCE_ACCEPT = (
+    ".jpg,.jpeg,.png,.pdf,.docx,.xlsx,image/jpeg,image/png,application/pdf,"
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+)
 MAX_OCCURRENCES = 99
 
 STAR_CHOICES = [

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from settlements.models import User
 from settlements.roles import is_assessor, is_secretary
 
+from .. import reasons as system_reasons
 from .. import signals
 from ..models import (
     Objection,
@@ -22,6 +23,7 @@ from ..models import (
     StarChange,
     StarChangeKind,
 )
+from ..reasons import Reason
 from ._common import (
     _announce,
     _require_county,
@@ -158,7 +160,9 @@ def objection_decide(*, objection: Objection, by: User, outcome: str, reasons: s
             from_stars=rating.stars,
             to_stars=rating.settlement.current_star,
             by=by,
-            reason=_("异议成立，评定撤销，县考评组重新考评：%(reasons)s") % {"reasons": reasons},
+            **system_reasons.stored(
+                "reason", system_reasons.entry(Reason.OBJECTION_UPHELD, reasons=reasons)
+            ),
         )
         review = Review.objects.select_for_update().get(pk=rating.review_id)
         review.status = ReviewStatus.DRAFT

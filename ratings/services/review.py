@@ -14,7 +14,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from settlements.models import Settlement, User
 
-from .. import rules
+from .. import reasons, rules
 from ..models import (
     AssessmentStatus,
     Evidence,
@@ -27,6 +27,7 @@ from ..models import (
     StarChange,
     StarChangeKind,
 )
+from ..reasons import Reason
 from ._common import (
     REVIEWABLE,
     _check_version,
@@ -231,12 +232,14 @@ def review_finalise(*, review: Review, by: User, today: dt.date | None = None) -
         from_stars=settlement.current_star,
         to_stars=stars,
         by=by,
-        reason=_("县级考评 %(score)s 分%(veto)s，公示至 %(date)s。")
-        % {
-            "score": review.score,
-            "veto": _("（触发一票否决）") if review.vetoed else "",
-            "date": rating.notice_ends_on.isoformat(),
-        },
+        **reasons.stored(
+            "reason",
+            reasons.entry(
+                Reason.RATED_VETO if review.vetoed else Reason.RATED,
+                score=review.score,
+                date=rating.notice_ends_on.isoformat(),
+            ),
+        ),
     )
     review.status = ReviewStatus.FINAL
     review.finalised_at = timezone.now()

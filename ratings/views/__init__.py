@@ -10,7 +10,7 @@ services' own predicates (``is_county``, ``self_assessment_editable_ids``,
 
 
 from .assessments import result, round_page, self_assessment
-from .files import certificate, certificate_pdf, evidence_file
+from .files import certificate, certificate_pdf, evidence_file, evidence_remove
 from .rating import objection_decide, objection_file, rating_change, rating_detail
 from .rectification import (
     rectification_answer,
@@ -26,6 +26,7 @@ __all__ = [
     "certificate",
     "certificate_pdf",
     "evidence_file",
+    "evidence_remove",
     "objection_decide",
     "objection_file",
     "queue",

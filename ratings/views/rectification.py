@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ratings import selectors, services
+from ratings import reasons, selectors, services
 from ratings.forms import (
     RectificationAnswerForm,
     RectificationCheckForm,
@@ -89,7 +89,7 @@ def _render_rectification(request: HttpRequest, rectification: Any, *, form: Any
     forms_: dict[str, Any] = {}
     if county and rectification.status == RectificationStatus.PROPOSED:
         forms_["issue"] = pick(RectificationIssueForm, lambda: RectificationIssueForm(
-            initial={"deadline": today + _days(30), "requirements": rectification.trigger}
+            initial={"deadline": today + _days(30), "requirements": reasons.shown(rectification, "trigger")}
         ))
         forms_["dismiss"] = pick(RectificationDismissForm, RectificationDismissForm)
     if own_township and rectification.status in (RectificationStatus.ISSUED, RectificationStatus.ANSWERED) and not overdue:
