@@ -371,7 +371,7 @@ class RectificationFilterForm(forms.Form):
 
     def __init__(self, *args: Any, townships: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if townships is None or len(townships) <= 1:
+        if townships is None:
             del self.fields["township"]  # an official has only their own
         else:
             self.fields["township"].queryset = townships

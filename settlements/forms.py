@@ -21,12 +21,13 @@ class SettlementFilterForm(forms.Form):
                                    coerce=int, required=False, empty_value=None)
     star = forms.TypedChoiceField(label=_("星级"), choices=STAR_FILTER, coerce=int, required=False, empty_value=None)
 
-    def __init__(self, *args: Any, townships: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, townships: Any = None, **kwargs: Any) -> None:
+        """``townships``: the choices for the county roles; None for an official, who has one."""
         super().__init__(*args, **kwargs)
-        self.fields["township"].queryset = townships
-        if len(townships) <= 1:
-            # An official has one township: the choice would only repeat it.
+        if townships is None:
             del self.fields["township"]
+        else:
+            self.fields["township"].queryset = townships
 
     def selector_filters(self) -> dict[str, Any]:
         cd = self.cleaned_data if self.is_valid() else {}

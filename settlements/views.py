@@ -7,12 +7,15 @@ from core import lists
 
 from . import selectors
 from .forms import SettlementFilterForm
+from .roles import sees_all_settlements
 
 
 @login_required
 def settlement_list(request: HttpRequest) -> HttpResponse:
-    townships = list(selectors.townships_visible_to(request.user).order_by("code"))
-    filters = SettlementFilterForm(request.GET or None, townships=townships)
+    townships = selectors.townships_visible_to(request.user).order_by("code")
+    filters = SettlementFilterForm(
+        request.GET or None, townships=townships if sees_all_settlements(request.user) else None
+    )
     wanted = filters.selector_filters()
     if lists.wants_xlsx(request):
         rows = selectors.settlements_filtered(request.user, **wanted)[: lists.EXPORT_MAX]

@@ -17,8 +17,9 @@ from settlements.roles import ASSESSOR, OFFICIAL, group_label
 from tests import factories as f
 from tests.test_i18n import PO, parse_po
 
-# CJK punctuation and full-width forms: （）：，；。、！？“” and friends.
-FULL_WIDTH = re.compile(r"[\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u201c\u201d]")
+# CJK punctuation and full-width forms: （）：，；。、！？【】 and friends. (Curly quotes
+# “ ” are English typography too, so they are allowed.)
+FULL_WIDTH = re.compile(r"[\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]")
 
 
 def _msgstrs(entry: dict) -> list[str]:

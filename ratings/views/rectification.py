@@ -26,7 +26,7 @@ from ratings.forms import (
     add_service_error,
 )
 from ratings.models import RectificationStatus
-from settlements.roles import is_official
+from settlements.roles import is_official, sees_all_settlements
 from settlements.selectors import townships_visible_to
 
 from ._common import QUEUE_PAGE_SIZE, _days, _refusal_status, _require_county
@@ -47,8 +47,10 @@ def _overdue_q(today: Any) -> Q:
 @login_required
 def rectification_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    townships = list(townships_visible_to(request.user).order_by("code"))
-    filters = RectificationFilterForm(request.GET or None, townships=townships)
+    townships = townships_visible_to(request.user).order_by("code")
+    filters = RectificationFilterForm(
+        request.GET or None, townships=townships if sees_all_settlements(request.user) else None
+    )
     qs = _rectification_queryset(request.user).order_by("-created_at", "-pk")
     cd = filters.cleaned_data if filters.is_valid() else {}
     wanted = cd.get("status", "")
