@@ -35,14 +35,15 @@
   function axisLabel(labels) {
     var phone = narrow();
     var crowded = labels.length > (phone ? 4 : 10);
-    var longest = phone ? 5 : 8;
+    var longest = phone ? 7 : 10;
     return {
       interval: 0,
       hideOverlap: false,
       fontSize: phone ? 10 : 12,
       rotate: crowded ? (phone ? 90 : 40) : 0,
       formatter: function (value) {
-        value = String(value);
+        // "一类（100户及以上）" -> "一类": the bracket only repeats the table's detail.
+        value = String(value).split(/[（(]/)[0];
         return value.length > longest ? value.slice(0, longest) + "…" : value;
       }
     };
