@@ -124,3 +124,13 @@ def test_every_reason_code_has_english():
         for code in Reason:
             text = reasons.render([{"code": code.value, "params": params}])
             assert text and not re.search(r"[\u4e00-\u9fff]", text.replace("ZZ02 a", "").replace("HJ01 b", "")), text
+
+
+def test_menu_labels_read_as_one_set_in_english(client, official_a):
+    client.force_login(official_a)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    nav = re.search(r'<nav class="nav">.*?</nav>', client.get(reverse("settlements:list")).content.decode(), re.S).group(0)
+    labels = [label.strip() for label in re.findall(r">([^<>]+)</a>", nav) if label.strip()]
+    for label in ("My township", "Self-assessments", "Rectifications", "Settlements", "Organisation gaps", "Rewards"):
+        assert label in labels, labels
+    assert not any(label[0].islower() for label in labels), labels  # "your township" was
