@@ -134,3 +134,22 @@ def test_menu_labels_read_as_one_set_in_english(client, official_a):
     for label in ("My township", "Self-assessments", "Rectifications", "Settlements", "Organisation gaps", "Rewards"):
         assert label in labels, labels
     assert not any(label[0].islower() for label in labels), labels  # "your township" was
+
+
+def test_migration_recognises_existing_system_wording_and_leaves_peoples_text():
+    import importlib
+
+    migration = importlib.import_module("ratings.migrations.0009_system_text")
+    assert migration._match("公示期满（2031-04-22）无异议或异议不成立，评定生效。", migration.REASONS) == {
+        "code": "effective", "params": {"date": "2031-04-22"}
+    }
+    english = "County review score 61.5 (veto triggered); public notice until 2031-04-22."
+    assert migration._match(english, migration.REASONS)["code"] == "rated_veto"
+    assert migration._match("发生安全事故", migration.REASONS) is None  # a person's reason
+    below = "县级考评得分 80.0 分，低于上次评定（2030年第4季度（定评））的 90.0 分。"
+    entry = migration._lines(below + "\n触发一票否决", migration.TRIGGERS)
+    assert entry[0]["params"]["round_stage"] == "final" and entry[1]["code"] == "veto_triggered"
+    with translation.override("en"):
+        assert "Q4" in reasons.render(entry) or "2030" in reasons.render(entry)
+    # one unknown line keeps the whole trigger as written
+    assert migration._lines("触发一票否决\n群众反映问题", migration.TRIGGERS) is None
