@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
+from core import views as core_views
 from dashboards import views as dashboard_views
 from settlements import urls as settlement_urls
 
@@ -32,6 +33,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("honour/", dashboard_views.honour_roll, name="honour_roll"),
     path("healthz", dashboard_views.healthz, name="healthz"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
 ]
 

@@ -63,5 +63,5 @@ def errors_text(form: forms.Form) -> str:
     parts: list[Any] = []
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else ""
-        parts.extend(f"{label}：{e}" if label else str(e) for e in errors)
-    return "；".join(str(p) for p in parts)
+        parts.extend(f"{label}{_('：')}{e}" if label else str(e) for e in errors)
+    return str(_("；")).join(str(p) for p in parts)

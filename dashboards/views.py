@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from core import lists
 from core.spreadsheets import neutralise_dataset
 from settlements.http import AuthenticatedHttpRequest
 from settlements.models import SettlementClass
@@ -105,11 +106,25 @@ def league(request: AuthenticatedHttpRequest) -> HttpResponse:
         "township_id": f["township"],
         "after": f["after"],
     }
+    # Export and print take the whole (filtered, scoped) table from the top, not a page.
+    if lists.wants_xlsx(request) or lists.wants_print(request):
+        options["after"] = None
+        options["size"] = lists.EXPORT_MAX if lists.wants_xlsx(request) else lists.PRINT_MAX
     try:
         # Only reads: the table is ranked by a task queued when the ratings change.
         table = dashboard.league_table(**options)
     except LookupError:
         raise Http404(_("没有这个轮次或乡镇。")) from None
+    if lists.wants_xlsx(request):
+        return lists.xlsx_response(
+            filename=_("同档比拼"),
+            title=str(table.round or _("同档比拼")),
+            headers=[_("名次"), _("代码"), _("聚居点"), _("乡镇"), _("得分"), _("星级"), _("上轮名次"), _("升降")],
+            rows=(
+                [row.rank, row.code, row.name, row.township, row.score, row.stars, row.previous_rank, row.movement]
+                for row in table.rows
+            ),
+        )
     query = urlencode(
         {
             "round": table.round.pk if table.round else "",
@@ -120,7 +135,7 @@ def league(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "dashboards/league.html",
-        {"league": table, "classes": SettlementClass.choices, "query": query},
+        {"league": table, "classes": SettlementClass.choices, "query": query, "printing": lists.wants_print(request)},
     )
 
 

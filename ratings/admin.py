@@ -164,7 +164,7 @@ class RubricAdmin(VersionedAdminMixin, admin.ModelAdmin):
         try:
             rubric = rubric_make_current(rubric=queryset.get(), by=acting_user(request))
         except ValidationError as exc:
-            self.message_user(request, "；".join(exc.messages), messages.ERROR)
+            self.message_user(request, str(_("；")).join(exc.messages), messages.ERROR)
             return
         self.message_user(request, _("当前评分细则版本为：%(rubric)s。下一个考评轮次将使用它。") % {"rubric": rubric})
 
@@ -217,7 +217,7 @@ class RubricItemAdmin(VersionedAdminMixin, SpreadsheetAdminMixin, admin.ModelAdm
         try:
             super().save_model(request, obj, form, change)
         except RubricFrozen as exc:  # frozen between showing the form and saving it
-            raise PermissionDenied("；".join(exc.messages)) from exc
+            raise PermissionDenied(str(_("；")).join(exc.messages)) from exc
 
     @admin.action(description=_("删除所选的评分条目"), permissions=["delete"])
     def delete_selected(self, request: HttpRequest, queryset: QuerySet) -> Any:

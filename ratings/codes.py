@@ -55,6 +55,7 @@ class Refusal(enum.StrEnum):
     FILE_TYPE = "file_type"
     FILE_EXTENSION_MISMATCH = "file_extension_mismatch"
     BAD_EVIDENCE_TARGET = "bad_evidence_target"
+    EVIDENCE_NOT_REMOVABLE = "evidence_not_removable"
     # County review
     SELF_RETURNED = "self_returned"
     REVIEW_FINAL = "review_final"

@@ -35,7 +35,7 @@ from settlements.calendar import working_calendar
 from settlements.models import Settlement, User
 from settlements.roles import ASSESSOR, OFFICIAL
 
-from . import rules
+from . import reasons, rules
 from .demo_sheets import (
     LOCAL,
     _at,
@@ -64,6 +64,7 @@ from .models import (
     StarChange,
     StarChangeKind,
 )
+from .reasons import Reason
 from .services import notice_end
 from .signals import ratings_rewritten
 
@@ -576,12 +577,15 @@ def _rectification(
     issued_on = rating.effective_at.astimezone(LOCAL).date()
     deadline = issued_on + dt.timedelta(days=30)
     assessor = rating.decided_by
+    trigger = reasons.entry(Reason.VETO_TRIGGERED if rating.vetoed else Reason.LOWER_THAN_LAST)
+    requirements = reasons.entry(Reason.RECTIFY_DEDUCTED_ITEMS)
     order = Rectification(
         settlement_id=rating.settlement_id,
         rating=rating,
-        trigger="触发一票否决" if rating.vetoed else "县级得分低于上次评定",
+        trigger=reasons.render_chinese([trigger]),
         status=RectificationStatus.ISSUED,
-        requirements="对照扣分条目逐项整改，整改期满前上传整改佐证。",
+        requirements=reasons.render_chinese([requirements]),
+        system_text={"trigger": [trigger], "requirements": [requirements]},
         deadline=deadline,
         issued_by=assessor,
         issued_at=_at(issued_on),

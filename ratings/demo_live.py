@@ -18,7 +18,7 @@ from django.db.models import Exists, OuterRef
 from settlements.models import Township, User
 from settlements.roles import ASSESSOR, OFFICIAL
 
-from . import services
+from . import reasons, services
 from .models import (
     Objection,
     ObjectionOutcome,
@@ -28,6 +28,7 @@ from .models import (
     RectificationStatus,
     Round,
 )
+from .reasons import Reason
 
 DEMO_TOWNSHIPS = 2  # the townships of the demo logins official and official2
 ORDER_DAYS = 14
@@ -83,16 +84,20 @@ def _order_for(township: Township, assessor: User, today: dt.date) -> bool:
     )
     if rating is None:
         return False
+    requirements = reasons.entry(Reason.RECTIFY_DEDUCTED_ITEMS)
     proposal = Rectification(
-        settlement_id=rating.settlement_id, rating=rating, trigger="县级考评发现问题，需限期整改。"
+        settlement_id=rating.settlement_id,
+        rating=rating,
+        **reasons.stored("trigger", reasons.entry(Reason.PROBLEMS_FOUND)),
     )
+    proposal.system_text["requirements"] = [requirements]
     proposal._change_reason = "演示数据：系统建议限期整改"
     proposal.save()
     services.rectification_issue(
         rectification=proposal,
         by=assessor,
         deadline=today + dt.timedelta(days=ORDER_DAYS),
-        requirements="对照扣分条目逐项整改，整改期满前上传整改佐证。",
+        requirements=reasons.render_chinese([requirements]),
         today=today,
     )
     return True

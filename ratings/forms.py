@@ -29,7 +29,11 @@ from settlements.models import SettlementClass, Township
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-EVIDENCE_ACCEPT = ".jpg,.jpeg,.png,.pdf,image/jpeg,image/png,application/pdf"
+EVIDENCE_ACCEPT = (
+    ".jpg,.jpeg,.png,.pdf,.docx,.xlsx,image/jpeg,image/png,application/pdf,"
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+)
 MAX_OCCURRENCES = 99
 
 STAR_CHOICES = [
@@ -332,13 +336,24 @@ class RectificationCheckForm(forms.Form):
                             error_messages={"required": _("请填写复查意见。")})
 
 
+STAR_FILTER = [("", _("全部星级")), (5, _("五星")), (4, _("四星")), (3, _("三星")), (0, _("未评星"))]
+
+
+def search_field() -> forms.CharField:
+    return forms.CharField(label=_("搜索"), required=False, max_length=100,
+                           widget=forms.TextInput(attrs={"placeholder": _("名称或代码"), "type": "search"}))
+
+
 class QueueFilterForm(forms.Form):
+    q = search_field()
     township = forms.ModelChoiceField(label=_("乡镇"), queryset=Township.objects.none(), required=False,
                                       empty_label=_("全部乡镇"))
     klass = forms.TypedChoiceField(label=_("类别"), choices=[("", _("全部类别")), *SettlementClass.choices],
                                    coerce=int, required=False, empty_value=None)
     status = forms.ChoiceField(label=_("自评状态"), choices=[("", _("全部状态")), *AssessmentStatus.choices],
                                required=False)
+    star = forms.TypedChoiceField(label=_("申报星级"), choices=STAR_FILTER, coerce=int, required=False,
+                                  empty_value=None)
     review = forms.ChoiceField(
         label=_("考评进度"),
         choices=[("", _("全部考评进度")), ("todo", _("未考评")), ("draft", _("考评中")), ("final", _("已定分"))],
@@ -363,5 +378,37 @@ RECTIFICATION_FILTERS = [
 
 
 class RectificationFilterForm(forms.Form):
+    q = search_field()
+    township = forms.ModelChoiceField(label=_("乡镇"), queryset=Township.objects.none(), required=False,
+                                      empty_label=_("全部乡镇"))
+    klass = forms.TypedChoiceField(label=_("类别"), choices=[("", _("全部类别")), *SettlementClass.choices],
+                                   coerce=int, required=False, empty_value=None)
+    star = forms.TypedChoiceField(label=_("评定星级"), choices=STAR_FILTER, coerce=int, required=False,
+                                  empty_value=None)
     status = forms.ChoiceField(label=_("状态"), choices=RECTIFICATION_FILTERS, required=False)
+
+    def __init__(self, *args: Any, townships: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if townships is None:
+            del self.fields["township"]  # an official has only their own
+        else:
+            self.fields["township"].queryset = townships
+
+
+ROUND_SORTS = [
+    ("code", _("按代码")),
+    ("name", _("按名称")),
+    ("status", _("按状态")),
+    ("deadline", _("按截止日期")),
+    ("-score", _("按自评得分")),
+]
+
+
+class RoundListForm(forms.Form):
+    """The official's round list: search, status and an order."""
+
+    q = search_field()
+    status = forms.ChoiceField(label=_("自评状态"), choices=[("", _("全部状态")), *AssessmentStatus.choices],
+                               required=False)
+    sort = forms.ChoiceField(label=_("排序"), choices=ROUND_SORTS, required=False)
 

@@ -444,6 +444,8 @@ class StarChange(models.Model):
     from_stars = models.PositiveSmallIntegerField(_("原星级"))
     to_stars = models.PositiveSmallIntegerField(_("新星级"))
     reason = models.TextField(_("原因"), blank=True)
+    # A reason the system wrote, as codes and data (ratings/reasons.py): shown translated.
+    system_text = models.JSONField(default=dict, blank=True, editable=False)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     at = models.DateTimeField(_("时间"), auto_now_add=True)
 
@@ -498,6 +500,8 @@ class Rectification(models.Model):
     settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="rectifications", verbose_name=_("聚居点"))
     rating = models.ForeignKey(Rating, on_delete=models.PROTECT, related_name="rectifications", verbose_name=_("评定"))
     trigger = models.TextField(_("触发原因"))
+    # Trigger or requirements the system wrote, as codes and data (ratings/reasons.py).
+    system_text = models.JSONField(default=dict, blank=True, editable=False)
     status = models.CharField(_("状态"), max_length=12, choices=RectificationStatus.choices, default=RectificationStatus.PROPOSED)
     requirements = models.TextField(_("整改要求"), blank=True)
     deadline = models.DateField(_("整改期限"), null=True, blank=True)

@@ -187,17 +187,51 @@ EVIDENCE_TYPES: dict[str, tuple[bytes, tuple[str, ...]]] = {
 }
 
 
+ZIP_MAGIC = b"PK\x03\x04"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Word and Excel files are zip archives: what they are is said by their parts, not by their
+# first bytes. The main part's content type names the kind; macro-enabled files (docm,
+# xlsm) declare another one and are refused.
+OFFICE_TYPES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    DOCX: ("word/", DOCX + ".main+xml", (".docx",)),
+    XLSX: ("xl/", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml", (".xlsx",)),
+}
+
+
 def sniff_evidence_type(head: bytes) -> str | None:
-    """The content type a file's first bytes prove (jpg, png, pdf), else None."""
+    """The content type a file's first bytes prove (jpg, png, pdf), else None.
+
+    A zip (a possible Word or Excel file) is not decided here: see ``office_type``.
+    """
     for content_type, (magic, _extensions) in EVIDENCE_TYPES.items():
         if head.startswith(magic):
             return content_type
     return None
 
 
+def is_zip(head: bytes) -> bool:
+    return head.startswith(ZIP_MAGIC)
+
+
+def office_type(*, names: Iterable[str], content_types_xml: str) -> str | None:
+    """docx or xlsx when the archive's part names and [Content_Types].xml agree, else None."""
+    names = set(names)
+    if "[Content_Types].xml" not in names:
+        return None
+    for content_type, (folder, main_type, _extensions) in OFFICE_TYPES.items():
+        has_parts = any(name.startswith(folder) for name in names)
+        if has_parts and f'ContentType="{main_type}"' in content_types_xml:
+            return content_type
+    return None
+
+
 def extension_matches(content_type: str, filename: str) -> bool:
     """Whether the file name's extension (case-insensitive) fits the sniffed type."""
-    _magic, extensions = EVIDENCE_TYPES[content_type]
+    if content_type in OFFICE_TYPES:
+        extensions = OFFICE_TYPES[content_type][2]
+    else:
+        _magic, extensions = EVIDENCE_TYPES[content_type]
     return filename.lower().endswith(extensions)
 
 

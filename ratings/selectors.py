@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from settlements.permissions import sees_all_settlements
 from settlements.selectors import scoped_by_settlement
@@ -66,6 +66,14 @@ def review_queue(
             return qs.none()
         qs = qs.filter(status=status)
     return qs
+
+
+def search_settlement(qs: QuerySet, q: str, path: str = "settlement") -> QuerySet:
+    """Rows whose settlement's name or code contains ``q`` (the lists' search box)."""
+    q = (q or "").strip()
+    if not q:
+        return qs
+    return qs.filter(Q(**{f"{path}__name__icontains": q}) | Q(**{f"{path}__code__icontains": q}))
 
 
 def ratings_visible_to(user: Any) -> QuerySet[Rating]:

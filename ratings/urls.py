@@ -23,6 +23,7 @@ urlpatterns = [
     path("rectifications/<int:pk>/answer/", views.rectification_answer, name="rectification_answer"),
     path("rectifications/<int:pk>/check/", views.rectification_check, name="rectification_check"),
     path("evidence/<int:pk>/", views.evidence_file, name="evidence"),
+    path("evidence/<int:pk>/remove/", views.evidence_remove, name="evidence_remove"),
     path("certificates/<int:pk>/", views.certificate, name="certificate"),
     path("certificates/<int:pk>/pdf/", views.certificate_pdf, name="certificate_pdf"),
 ]

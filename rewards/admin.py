@@ -272,7 +272,7 @@ class DisbursementAdmin(SecretaryOnlyAdmin):
                 services.disbursement_approve(disbursement=row, by=acting_user(request), confirm_over_budget=confirmed)
                 done += 1
             except services.RewardsError as exc:
-                failures.append(f"{row.voucher_number}：{' '.join(exc.messages)}")
+                failures.append(f"{row.voucher_number}{_('：')}{' '.join(exc.messages)}")
         self._report(request, done, failures, _("已审批 %(n)d 笔奖励。"))
         return None
 

@@ -66,6 +66,20 @@ def years_with_disbursements(qs: QuerySet[Disbursement]) -> list[int]:
     return list(qs.order_by("-year").values_list("year", flat=True).distinct())
 
 
+def years_with_data(qs: QuerySet[Disbursement]) -> list[int]:
+    """Newest first: every year with ledger rows the user sees, amounts set or a budget.
+
+    A year whose amounts or budget are set but whose rewards are not proposed yet is still
+    a year to choose (the page then says why it is empty). Queries: one.
+    """
+    years = (
+        qs.order_by().values_list("year", flat=True).distinct()
+        .union(RewardSchedule.objects.order_by().values_list("year", flat=True).distinct())
+        .union(YearBudget.objects.order_by().values_list("year", flat=True).distinct())
+    )
+    return sorted(set(years), reverse=True)
+
+
 def approval_overruns(rows: Iterable[Disbursement]) -> list[dict[str, Any]]:
     """Per year, whether approving these proposed rows would take approved money past the budget."""
     proposed: dict[int, Decimal] = {}

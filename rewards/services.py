@@ -141,7 +141,7 @@ class ScheduleCache:
                 % {
                     "year": year,
                     "klass": SettlementClass(settlement_class).label,
-                    "stars": "、".join(str(s) for s in missing),
+                    "stars": _("、").join(str(s) for s in missing),
                 },
                 code=RewardRefusal.SCHEDULE_MISSING,
             )

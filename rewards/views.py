@@ -43,7 +43,7 @@ def reward_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "page": None, "may_manage_money": may_manage_money(request.user)}
     if form.is_bound and not form.is_valid():
         return render(request, "rewards/list.html", context, status=400)
-    years = selectors.years_with_disbursements(visible)
+    years = selectors.years_with_data(visible)
     filters = form.cleaned_data if form.is_bound else {}
     year = filters.get("year") or (years[0] if years else timezone.localdate().year)
     rows = visible.filter(year=year)

@@ -26,7 +26,7 @@ from .governance import admin as governance_admin  # noqa: F401  (registers the 
 from .models import GAP_LABELS, Settlement, SettlementClass, Township, User, Village
 from .permissions import sees_all_settlements
 from .resources import SettlementResource
-from .roles import OFFICIAL
+from .roles import OFFICIAL, group_label
 from .selectors import settlements_visible_to, townships_visible_to, villages_visible_to
 
 # ------------------------------------------------------------------------- places
@@ -108,7 +108,7 @@ class SettlementAdmin(VersionedAdminMixin, SpreadsheetAdminMixin, ScopedHistoryA
     def gaps(self, obj: Settlement) -> str:
         if obj.pk is None:
             return "—"
-        return "；".join(str(GAP_LABELS[g]) for g in obj.organisation_gaps) or str(_("无"))
+        return str(_("；")).join(str(GAP_LABELS[g]) for g in obj.organisation_gaps) or _("无")
 
 
 # -------------------------------------------------------------------------- users
@@ -123,6 +123,13 @@ class OfficialNeedsTownshipMixin:
         if groups is not None and any(g.name == OFFICIAL for g in groups) and not cleaned.get("township"):
             self.add_error("township", _("乡镇干部必须指定所属乡镇。"))  # type: ignore[attr-defined]
         return cleaned
+
+
+class GroupFilter(admin.RelatedFieldListFilter):
+    """The role filter in the reader's language."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[Any, str]]:
+        return [(pk, group_label(name)) for pk, name in super().field_choices(field, request, model_admin)]
 
 
 class ProjectUserChangeForm(OfficialNeedsTownshipMixin, UserChangeForm):
@@ -141,7 +148,7 @@ class UserAdmin(VersionedAdminMixin, ScopedAdminMixin, BaseUserAdmin):
     form = ProjectUserChangeForm
     add_form = ProjectUserCreationForm
     list_display = ("username", "display_name", "township", "roles", "is_staff", "is_active", "last_login")
-    list_filter = ("groups", township_filter("township"), "is_staff", "is_active")
+    list_filter = (("groups", GroupFilter), township_filter("township"), "is_staff", "is_active")
     list_select_related = ("township",)
     search_fields = ("username", "display_name", "email")
     fieldsets = (
@@ -171,5 +178,12 @@ class UserAdmin(VersionedAdminMixin, ScopedAdminMixin, BaseUserAdmin):
 
     @admin.display(description=_("角色"))
     def roles(self, obj: User) -> str:
-        return "、".join(g.name for g in obj.groups.all())
+        return _("、").join(group_label(g.name) for g in obj.groups.all())
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "groups" and field is not None:
+            # The group picker reads in the page's language, like the rest of the admin.
+            field.label_from_instance = lambda group: group_label(group.name)
+        return field
 

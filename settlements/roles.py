@@ -9,10 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-OFFICIAL = "乡镇干部"
-ASSESSOR = "县考评组"
-SECRETARY = "党组织书记"
+from django.utils.translation import gettext, gettext_noop
+
+# The stored group names are Chinese (data, never renamed); pages show them translated
+# through ``group_label``. gettext_noop puts them in the catalogue.
+OFFICIAL = gettext_noop("乡镇干部")
+ASSESSOR = gettext_noop("县考评组")
+SECRETARY = gettext_noop("党组织书记")
 ROLE_GROUPS = (OFFICIAL, ASSESSOR, SECRETARY)
+
+
+def group_label(name: str) -> str:
+    """A group's name in the reader's language: the three roles translated, others as named."""
+    return gettext(name) if name in ROLE_GROUPS else name
 
 # app_label -> codenames, per role. "*" means every permission of that app.
 ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {

@@ -53,18 +53,39 @@ def scoped_by_settlement(
 SETTLEMENTS_PER_PAGE = 50
 
 
-def settlement_page(user: Any, *, q: str = "", page: Any = 1) -> Page[Any]:
+def settlements_filtered(
+    user: Any,
+    *,
+    q: str = "",
+    township_id: int | None = None,
+    klass: int | None = None,
+    star: int | None = None,
+) -> QuerySet[Settlement]:
+    """The user's settlements by code, narrowed by township, class, current star and a search."""
+    qs = settlements_visible_to(user).order_by("code")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=q))
+    if township_id is not None:
+        qs = qs.filter(village__township_id=township_id)
+    if klass is not None:
+        qs = qs.filter(klass=klass)
+    if star is not None:
+        qs = qs.filter(current_star=star)
+    return qs
+
+
+def settlement_page(
+    user: Any, *, q: str = "", page: Any = 1, per_page: int = SETTLEMENTS_PER_PAGE, **filters: Any
+) -> Page[Any]:
     """One page of the user's settlements, by code, optionally searched by name or code.
 
     The page's ids are picked first from the code index and only those rows are joined to
     their village and township: a deep page then costs the index scan OFFSET needs, not
     the join for every skipped row (PERFORMANCE.md). Queries: count, ids, rows.
     """
-    ids = settlements_visible_to(user).order_by("code")
-    if q:
-        ids = ids.filter(Q(name__icontains=q) | Q(code__icontains=q))
+    ids = settlements_filtered(user, q=q, **filters)
     # A page of ids, then the same page holding the settlements.
-    result: Page[Any] = Paginator(ids.values_list("pk", flat=True), SETTLEMENTS_PER_PAGE).get_page(page)
+    result: Page[Any] = Paginator(ids.values_list("pk", flat=True), per_page).get_page(page)
     rows = {s.pk: s for s in Settlement.objects.with_places().filter(pk__in=list(result.object_list))}
     result.object_list = [rows[pk] for pk in result.object_list if pk in rows]
     return result

@@ -153,6 +153,8 @@ def test_committed_mo_matches_the_po(po_entries):
                 (catalogue.ngettext(e["msgid"], e["msgid_plural"], 1), e["msgstr"][0]),
                 (catalogue.ngettext(e["msgid"], e["msgid_plural"], 2), e["msgstr"][1]),
             ]
+        elif "msgctxt" in e:  # {% translate "…" context "menu" %}
+            pairs = [(catalogue.pgettext(e["msgctxt"], e["msgid"]), e["msgstr"][0])]
         else:
             pairs = [(catalogue.gettext(e["msgid"]), e["msgstr"][0])]
         stale.extend(e["msgid"] for got, want in pairs if got != want)

@@ -54,7 +54,7 @@ from .effect import (
     ratings_take_effect_due,
 )
 from .errors import Refusal, StaleVersion, WorkflowError, WorkflowPermissionDenied
-from .evidence import Uploads, evidence_add, evidence_add_many
+from .evidence import Uploads, evidence_add, evidence_add_many, evidence_remove
 from .notice import (
     may_hear_objection,
     notice_end,
@@ -101,6 +101,7 @@ __all__ = [
     "cycle",
     "evidence_add",
     "evidence_add_many",
+    "evidence_remove",
     "is_county",
     "is_township_official",
     "may_hear_objection",

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from settlements.models import Settlement, User
 
-from .. import rules
+from .. import reasons, rules
 from ..models import (
     Certificate,
     ItemKind,
@@ -25,6 +25,7 @@ from ..models import (
     StarChange,
     StarChangeKind,
 )
+from ..reasons import Reason
 from ..signals import rating_effect_holds, rating_stars_changed, rating_took_effect
 from ._common import (
     _record_history,
@@ -90,8 +91,14 @@ def _propose_rectification(rating: Rating, by: User | None) -> Rectification | N
     )
     if previous is not None and rating.score < previous.score:
         triggers.append(
-            _("县级考评得分 %(score)s 分，低于上次评定（%(round)s）的 %(previous)s 分。")
-            % {"score": rating.score, "round": previous.round, "previous": previous.score}
+            reasons.entry(
+                Reason.SCORE_BELOW_PREVIOUS,
+                score=rating.score,
+                previous=previous.score,
+                round_year=previous.round.year,
+                round_quarter=previous.round.quarter,
+                round_stage=previous.round.stage,
+            )
         )
     flagged = list(
         ReviewItem.objects.filter(
@@ -105,13 +112,17 @@ def _propose_rectification(rating: Rating, by: User | None) -> Rectification | N
     )
     if flagged:
         triggers.append(
-            _("重点关注条目被扣分或触发：%(items)s。")
-            % {"items": "；".join(f"{row.item.code} {row.item.text}" for row in flagged)}
+            reasons.entry(
+                Reason.FLAGGED_ITEMS, items_list=[f"{row.item.code} {row.item.text}" for row in flagged]
+            )
         )
     if not triggers or Rectification.objects.filter(rating=rating).exists():
         return None
     rectification = Rectification(
-        settlement_id=rating.settlement_id, rating=rating, trigger="\n".join(triggers)
+        settlement_id=rating.settlement_id,
+        rating=rating,
+        trigger=reasons.render_chinese(triggers),
+        system_text={"trigger": triggers},
     )
     _save(rectification, by, "系统建议限期整改")
     return rectification
@@ -160,8 +171,7 @@ def _take_effect(rating_id: int, by: User | None, today: dt.date) -> bool:
         from_stars=old,
         to_stars=rating.stars,
         by=by,
-        reason=_("公示期满（%(date)s）无异议或异议不成立，评定生效。")
-        % {"date": rating.notice_ends_on.isoformat() if rating.notice_ends_on else ""},
+        **reasons.stored("reason", reasons.entry(Reason.EFFECTIVE, date=rating.notice_ends_on.isoformat() if rating.notice_ends_on else "—")),
     )
     _propose_rectification(rating, by)
     if (
@@ -254,8 +264,13 @@ def certificate_issue(*, rating: Rating) -> Certificate:
 # ------------------------------------------------------- downgrade and revocation
 
 
-def _change_stars(rating: Rating, by: User, new_stars: int, kind: str, reason: str) -> Rating:
-    """Lower an effective rating's stars; history, settlement star, certificate, signal."""
+def _change_stars(
+    rating: Rating, by: User, new_stars: int, kind: str, reason: str, system: reasons.Entry | None = None
+) -> Rating:
+    """Lower an effective rating's stars; history, settlement star, certificate, signal.
+
+    ``system``: the reason as a code (ratings/reasons.py) when the system words it.
+    """
     old = rating.stars
     rating.stars = new_stars
     _save(rating, by, reason)
@@ -267,6 +282,7 @@ def _change_stars(rating: Rating, by: User, new_stars: int, kind: str, reason: s
         to_stars=new_stars,
         by=by,
         reason=reason,
+        system_text={"reason": [system]} if system else {},
     )
     _refresh_settlement(rating.settlement_id, by, reason)
     Certificate.objects.filter(rating=rating, revoked_at__isnull=True).update(

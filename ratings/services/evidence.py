@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -105,9 +106,12 @@ def _sniff_upload(file: Any) -> tuple[str, str, int]:
     head = file.read(16)
     file.seek(0)
     content_type = rules.sniff_evidence_type(head)
+    if content_type is None and rules.is_zip(head):
+        content_type = _office_type(file)
     if content_type is None:
         raise WorkflowError(
-            _("文件 %(name)s 不是 JPG、PNG 或 PDF 文件。") % {"name": name}, code=Refusal.FILE_TYPE
+            _("文件 %(name)s 不是 JPG、PNG、PDF、Word（docx）或 Excel（xlsx）文件。") % {"name": name},
+            code=Refusal.FILE_TYPE,
         )
     if not rules.extension_matches(content_type, name):
         raise WorkflowError(
@@ -116,6 +120,26 @@ def _sniff_upload(file: Any) -> tuple[str, str, int]:
             code=Refusal.FILE_EXTENSION_MISMATCH,
         )
     return rules.shortened_file_name(name, ORIGINAL_NAME_MAX), content_type, size
+
+
+# [Content_Types].xml is a few kilobytes; more is not an Office file worth reading.
+CONTENT_TYPES_LIMIT = 256 * 1024
+
+
+def _office_type(file: Any) -> str | None:
+    """docx/xlsx by the archive's parts (names and [Content_Types].xml), never by the name."""
+    try:
+        with zipfile.ZipFile(file) as archive:
+            names = archive.namelist()
+            info = archive.getinfo("[Content_Types].xml")
+            if info.file_size > CONTENT_TYPES_LIMIT:
+                return None
+            xml = archive.read(info).decode("utf-8", errors="replace")
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, NotImplementedError, RuntimeError):
+        return None
+    finally:
+        file.seek(0)
+    return rules.office_type(names=names, content_types_xml=xml)
 
 
 @removes_files_on_failure
@@ -252,3 +276,42 @@ def evidence_add_many(
             except WorkflowError as exc:
                 raise WorkflowError({key: exc.error_list}, code=exc.code) from exc
     return added
+
+
+@transaction.atomic
+def evidence_remove(*, evidence: Evidence, by: User, today: dt.date | None = None) -> None:
+    """Take back a wrongly uploaded file before it is submitted.
+
+    Only the township's own officials, only their own side's files (self-assessment or
+    rectification answer), and only while that side may still be changed: a draft (or a
+    returned item while it is returned), or an issued order not yet checked. After that
+    the file is part of the record and stays. The stored file goes once the row is gone.
+    """
+    today = _today(today)
+    ev = Evidence.objects.select_for_update(of=("self",)).filter(pk=evidence.pk).first()
+    if ev is None:
+        return  # removed already (a double click): nothing to do
+    if ev.side == Evidence.SIDE_SELF:
+        sa = _lock_assessment(ev.assessment)
+        _require_official_of(by, sa.settlement.village.township_id)
+        _check_self_editable(sa, today)
+        if sa.status == AssessmentStatus.RETURNED and (
+            ev.item_id is None
+            or not self_assessment_editable_ids(assessment=sa, by=by, item_ids=[ev.item_id], today=today)
+        ):
+            raise WorkflowError(
+                _("退回修改期间，只能删除被退回条目的佐证材料。"), code=Refusal.ITEM_NOT_RETURNED
+            )
+    elif ev.side == Evidence.SIDE_RECTIFICATION:
+        rect = Rectification.objects.select_related("settlement__village").get(pk=ev.rectification_id)
+        _require_official_of(by, rect.settlement.village.township_id)
+        _check_answerable(rect, today)
+    else:
+        raise WorkflowError(
+            _("现场考评照片由县考评组管理，乡镇不能删除。"), code=Refusal.EVIDENCE_NOT_REMOVABLE
+        )
+    stored = ev.file.name
+    storage = ev.file.storage
+    ev.delete()
+    # The bytes go only when the deletion is committed: a rollback keeps row and file.
+    transaction.on_commit(lambda: storage.delete(stored) if stored else None)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from settlements.calendar import CalendarYearUnknown, WorkingCalendar, working_calendar
 from settlements.models import User
 
+from .. import reasons as system_reasons
 from .. import rules, signals
 from ..models import (
     Objection,
@@ -27,6 +28,7 @@ from ..permissions import (  # noqa: F401  (re-exported from ratings.services)
     may_hear_objection,
     objection_excluded_hearers,
 )
+from ..reasons import Reason
 from ._common import (
     _announce,
     _record_history,
@@ -192,7 +194,9 @@ def objection_decide(*, objection: Objection, by: User, outcome: str, reasons: s
             from_stars=rating.stars,
             to_stars=rating.settlement.current_star,
             by=by,
-            reason=_("异议成立，评定撤销，县考评组重新考评：%(reasons)s") % {"reasons": reasons},
+            **system_reasons.stored(
+                "reason", system_reasons.entry(Reason.OBJECTION_UPHELD, reasons=reasons)
+            ),
         )
         review = Review.objects.select_for_update().get(pk=rating.review_id)
         review.status = ReviewStatus.DRAFT

@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 
 from settlements.models import User
 
-from .. import rules, signals
+from .. import reasons, rules, signals
 from ..models import Evidence, Rectification, RectificationStatus, StarChangeKind
+from ..reasons import Reason
 from ._common import (
     CHECK_OUTCOMES,
     _announce,
@@ -54,6 +55,10 @@ def rectification_issue(
     if deadline <= _today(today):
         raise WorkflowError({"deadline": _("整改期限须晚于今天。")}, code=Refusal.DEADLINE_IN_PAST)
     rect.requirements = _required_text(requirements, _("请填写整改要求。"), field="requirements")
+    system_requirements = rect.system_text.get("requirements")
+    if system_requirements and rect.requirements != reasons.render_chinese(system_requirements):
+        # The county wrote its own: that is what is shown now, as written.
+        rect.system_text = {k: v for k, v in rect.system_text.items() if k != "requirements"}
     rect.deadline = deadline
     rect.status = RectificationStatus.ISSUED
     rect.issued_by = by
@@ -160,13 +165,14 @@ def rectification_check(
             raise WorkflowError(
                 {"outcome": _("该评定已无星级，复查结果只能为通过。")}, code=Refusal.NO_STARS
             )
-        reason = _("整改复查：%(notes)s") % {"notes": notes}
+        system = reasons.entry(Reason.RECTIFICATION_CHECK, notes=notes)
+        reason = reasons.render_chinese([system])
         if outcome == RectificationStatus.DOWNGRADED:
             _change_stars(
-                rating, by, rules.one_star_lower(rating.stars), StarChangeKind.DOWNGRADED, reason
+                rating, by, rules.one_star_lower(rating.stars), StarChangeKind.DOWNGRADED, reason, system
             )
         else:
-            _change_stars(rating, by, 0, StarChangeKind.REVOKED, reason)
+            _change_stars(rating, by, 0, StarChangeKind.REVOKED, reason, system)
     rect.status = outcome
     rect.check_notes = notes
     rect.checked_by = by

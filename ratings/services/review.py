@@ -15,7 +15,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from settlements.county import county_settings
 from settlements.models import Settlement, User
 
-from .. import rules
+from .. import reasons, rules
 from ..models import (
     AssessmentStatus,
     Evidence,
@@ -28,6 +28,7 @@ from ..models import (
     StarChange,
     StarChangeKind,
 )
+from ..reasons import Reason
 from ._common import (
     REVIEWABLE,
     _check_version,
@@ -43,7 +44,7 @@ from ._common import (
 )
 from .errors import Refusal, WorkflowError
 from .evidence import Uploads, evidence_add_many, removes_files_on_failure
-from .notice import notice_end, notice_until_text
+from .notice import notice_end
 
 # -------------------------------------------------------------------- county review
 
@@ -242,12 +243,14 @@ def review_finalise(*, review: Review, by: User, today: dt.date | None = None) -
         from_stars=settlement.current_star,
         to_stars=stars,
         by=by,
-        reason=_("县级考评 %(score)s 分%(veto)s，%(until)s。")
-        % {
-            "score": review.score,
-            "veto": _("（触发一票否决）") if review.vetoed else "",
-            "until": notice_until_text(rating),
-        },
+        **reasons.stored(
+            "reason",
+            reasons.entry(
+                Reason.RATED_VETO if review.vetoed else Reason.RATED,
+                score=review.score,
+                date=rating.notice_ends_on.isoformat() if rating.notice_ends_on else "—",
+            ),
+        ),
     )
     review.status = ReviewStatus.FINAL
     review.finalised_at = timezone.now()

@@ -89,3 +89,11 @@ def get_item(mapping: dict, key: object) -> object:
     if mapping is None:
         return None
     return mapping.get(key)
+
+
+@register.filter
+def shown(obj: object, field: str) -> str:
+    """A system-written reason in the reader's language; a person's text as written."""
+    from ratings import reasons
+
+    return reasons.shown(obj, field)

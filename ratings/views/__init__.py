@@ -11,7 +11,7 @@ the service would refuse.
 
 
 from .assessments import result, round_page, self_assessment
-from .files import certificate, certificate_pdf, evidence_file
+from .files import certificate, certificate_pdf, evidence_file, evidence_remove
 from .rating import objection_decide, objection_file, rating_change, rating_detail
 from .rectification import (
     rectification_answer,
@@ -27,6 +27,7 @@ __all__ = [
     "certificate",
     "certificate_pdf",
     "evidence_file",
+    "evidence_remove",
     "objection_decide",
     "objection_file",
     "queue",

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import lists
 from ratings import rules, selectors, services
-from ratings.forms import STAR_CHOICES, SelfAssessmentForm, add_service_error
+from ratings.forms import STAR_CHOICES, RoundListForm, SelfAssessmentForm, add_service_error
 from ratings.models import AssessmentStatus, ReviewStatus, Round
 from settlements.http import AuthenticatedHttpRequest
 from settlements.permissions import is_official
@@ -40,18 +43,53 @@ def round_page(request: AuthenticatedHttpRequest, pk: int | None = None) -> Http
     round_ = selectors.current_round() if pk is None else get_object_or_404(Round, pk=pk)
     if round_ is None:
         return render(request, "ratings/round.html", {"round": None, "page": None})
+    filters = RoundListForm(request.GET or None)
+    cd = filters.cleaned_data if filters.is_valid() else {}
     qs = (
         selectors.self_assessments_visible_to(request.user)
         .filter(round=round_)
         .select_related("settlement__village__township", "review")
-        .order_by("settlement__code")
+        .order_by(*ROUND_ORDER[cd.get("sort") or "code"])
     )
-    page = Paginator(qs, ROUND_PAGE_SIZE).get_page(request.GET.get("page"))
+    qs = selectors.search_settlement(qs, cd.get("q", ""))
+    if cd.get("status"):
+        qs = qs.filter(status=cd["status"])
+    if lists.wants_xlsx(request):
+        return lists.xlsx_response(
+            filename=_("本轮自评"),
+            title=str(round_),
+            headers=[_("代码"), _("聚居点"), _("乡镇"), _("类别"), _("状态"), _("截止日期"), _("自评得分"),
+                     _("申报星级"), _("县级得分")],
+            rows=(_round_row(a) for a in qs[: lists.EXPORT_MAX]),
+        )
+    page = lists.page_of(request, qs, ROUND_PAGE_SIZE)
     return render(
         request,
         "ratings/round.html",
-        {"round": round_, "page": page, "today": timezone.localdate(), "is_official": is_official(request.user)},
+        {"round": round_, "page": page, "today": timezone.localdate(), "is_official": is_official(request.user),
+         "filters": filters, "query": lists.list_query(request), "printing": lists.wants_print(request),
+         "sort": cd.get("sort") or "code"},
     )
+
+
+# The official's round list, sortable; settlement code breaks ties so pages are stable.
+ROUND_ORDER = {
+    "code": ("settlement__code",),
+    "name": ("settlement__name", "settlement__code"),
+    "status": ("status", "settlement__code"),
+    "deadline": ("deadline", "settlement__code"),
+    "-score": (F("score").desc(nulls_last=True), "settlement__code"),
+}
+
+
+def _round_row(a: Any) -> list[Any]:
+    review = getattr(a, "review", None)
+    final = review is not None and review.status == ReviewStatus.FINAL
+    return [
+        a.settlement.code, a.settlement.name, a.settlement.village.township.name,
+        a.get_settlement_class_display(), a.get_status_display(), a.deadline, a.score, a.star_applied or None,
+        review.score if final else None,
+    ]
 
 
 # --------------------------------------------------------------------- self-assessment

@@ -5,12 +5,15 @@ from __future__ import annotations
 import mimetypes
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from ratings import selectors
+from ratings import selectors, services
 from settlements.county import county_settings
 from settlements.http import AuthenticatedHttpRequest
 
@@ -33,6 +36,27 @@ def evidence_file(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=0"
     return response
+
+
+@login_required
+@require_POST
+def evidence_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take back a wrongly uploaded file; the service says whether it is still allowed."""
+    evidence = get_object_or_404(selectors.evidence_visible_to(request.user), pk=pk)
+    if evidence.rectification_id is not None:
+        back = reverse("ratings:rectification", args=[evidence.rectification_id])
+    else:
+        back = reverse("ratings:self_assessment", args=[evidence.assessment_id])
+        if evidence.item_id is not None:
+            back += f"#item-{evidence.item_id}"
+    try:
+        services.evidence_remove(evidence=evidence, by=request.user)
+    except services.WorkflowError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("已删除文件 %(name)s。") % {"name": evidence.original_name})
+    return redirect(back)
 
 
 # -------------------------------------------------------------------------- certificates

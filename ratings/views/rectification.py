@@ -8,14 +8,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ratings import selectors, services
+from core import lists
+from ratings import reasons, selectors, services
 from ratings.forms import (
     RectificationAnswerForm,
     RectificationCheckForm,
@@ -28,6 +28,8 @@ from ratings.models import RectificationStatus
 from ratings.permissions import may_answer_rectification, may_review
 from ratings.states import rectification_is_overdue
 from settlements.http import AuthenticatedHttpRequest
+from settlements.roles import sees_all_settlements
+from settlements.selectors import townships_visible_to
 
 from ._common import QUEUE_PAGE_SIZE, _days, _refusal_status, _require_county
 
@@ -43,9 +45,20 @@ def _rectification_queryset(user: Any):
 @login_required
 def rectification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    filters = RectificationFilterForm(request.GET or None)
+    townships = townships_visible_to(request.user).order_by("code")
+    filters = RectificationFilterForm(
+        request.GET or None, townships=townships if sees_all_settlements(request.user) else None
+    )
     qs = _rectification_queryset(request.user).with_overdue(today).order_by("-created_at", "-pk")
-    wanted = filters.cleaned_data.get("status") if filters.is_valid() else ""
+    cd = filters.cleaned_data if filters.is_valid() else {}
+    wanted = cd.get("status", "")
+    qs = selectors.search_settlement(qs, cd.get("q", ""))
+    if cd.get("township"):
+        qs = qs.filter(settlement__village__township=cd["township"])
+    if cd.get("klass") is not None:
+        qs = qs.filter(settlement__klass=cd["klass"])
+    if cd.get("star") is not None:
+        qs = qs.filter(rating__stars=cd["star"])
     if wanted == "overdue":
         qs = qs.overdue(today)
     elif wanted == "issued":
@@ -55,10 +68,26 @@ def rectification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
                                    RectificationStatus.REVOKED, RectificationStatus.DISMISSED])
     elif wanted:
         qs = qs.filter(status=wanted)
-    page = Paginator(qs, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    if lists.wants_xlsx(request):
+        return lists.xlsx_response(
+            filename=_("限期整改"),
+            title=_("限期整改"),
+            headers=[_("代码"), _("聚居点"), _("乡镇"), _("评定轮次"), _("评定星级"), _("状态"), _("整改期限"),
+                     _("触发原因")],
+            rows=(
+                [r.settlement.code, r.settlement.name, r.settlement.village.township.name, str(r.rating.round),
+                 r.rating.stars,
+                 _("逾期未整改") if r.status == RectificationStatus.ISSUED and r.deadline and r.deadline < today
+                 else r.get_status_display(),
+                 r.deadline, reasons.shown(r, "trigger")]
+                for r in qs[: lists.EXPORT_MAX]
+            ),
+        )
+    page = lists.page_of(request, qs, QUEUE_PAGE_SIZE)
     return render(
         request, "ratings/rectification_list.html",
-        {"page": page, "filters": filters, "today": today, "query": f"status={wanted}" if wanted else ""},
+        {"page": page, "filters": filters, "today": today, "query": lists.list_query(request),
+         "printing": lists.wants_print(request)},
     )
 
 
@@ -82,7 +111,7 @@ def _render_rectification(request: AuthenticatedHttpRequest, rectification: Any,
     forms_: dict[str, Any] = {}
     if county and rectification.status == RectificationStatus.PROPOSED:
         forms_["issue"] = pick(RectificationIssueForm, lambda: RectificationIssueForm(
-            initial={"deadline": today + _days(30), "requirements": rectification.trigger}
+            initial={"deadline": today + _days(30), "requirements": reasons.shown(rectification, "trigger")}
         ))
         forms_["dismiss"] = pick(RectificationDismissForm, RectificationDismissForm)
     if own_township and rectification.status in (RectificationStatus.ISSUED, RectificationStatus.ANSWERED) and not overdue:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import lists
 from ratings import rules, selectors, services
 from ratings.forms import QueueFilterForm, ReviewForm, SendBackForm, add_service_error
 from ratings.models import AssessmentStatus, ReviewStatus, Round
@@ -55,18 +57,39 @@ def queue(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpRespo
         settlement_class=cd.get("klass"),
         status=cd.get("status") or None,
     ).select_related("review__assessor")
+    qs = selectors.search_settlement(qs, cd.get("q", ""))
+    if cd.get("star") is not None:
+        qs = qs.filter(star_applied=cd["star"])
     if cd.get("review") == "todo":
         qs = qs.filter(review__isnull=True)
     elif cd.get("review") in (ReviewStatus.DRAFT, ReviewStatus.FINAL):
         qs = qs.filter(review__status=cd["review"])
-    page = Paginator(qs, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    if lists.wants_xlsx(request):
+        return lists.xlsx_response(
+            filename=_("考评队列"),
+            title=str(round_),
+            headers=[_("代码"), _("聚居点"), _("乡镇"), _("类别"), _("自评状态"), _("自评得分"), _("申报星级"),
+                     _("县级考评"), _("县级得分"), _("考评人")],
+            rows=(_queue_row(a) for a in qs[: lists.EXPORT_MAX]),
+        )
+    page = lists.page_of(request, qs, QUEUE_PAGE_SIZE)
     return render(
         request,
         "ratings/queue.html",
-        {"round": round_, "filters": filters, "page": page, "query": query.urlencode()},
+        {"round": round_, "filters": filters, "page": page, "query": lists.list_query(request),
+         "printing": lists.wants_print(request)},
     )
+
+
+def _queue_row(a: Any) -> list[Any]:
+    review = getattr(a, "review", None)  # reverse one-to-one: AttributeError when there is none
+    return [
+        a.settlement.code, a.settlement.name, a.settlement.village.township.name,
+        a.get_settlement_class_display(), a.get_status_display(), a.score, a.star_applied or None,
+        review.get_status_display() if review else _("未考评"),
+        review.score if review else None,
+        str(review.assessor) if review and review.assessor_id else "",
+    ]
 
 
 # ----------------------------------------------------------------------- county review

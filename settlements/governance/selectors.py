@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 
 from ..models import (
     GOVERNANCE_GAP_LABELS,
@@ -72,7 +73,7 @@ class LabelledGap:
     detail: str = ""
 
     def __str__(self) -> str:
-        return f"{self.label}：{self.detail}" if self.detail else self.label
+        return f"{self.label}{gettext('：')}{self.detail}" if self.detail else self.label
 
 
 class _Labels:
@@ -83,11 +84,12 @@ class _Labels:
         self.gaps = {code: str(label) for code, label in GOVERNANCE_GAP_LABELS.items()}
         self.roles = {role: str(TeamRole(role).label) for role in rules.TEAM_ROLES}
         self._details: dict[frozenset[str], str] = {}
+        self.list_sep = gettext("、")
 
     def missing_roles(self, roles: set[str]) -> str:
         key = frozenset(roles)
         if key not in self._details:
-            self._details[key] = "、".join(self.roles[r] for r in rules.team_role_gaps(roles))
+            self._details[key] = self.list_sep.join(self.roles[r] for r in rules.team_role_gaps(roles))
         return self._details[key]
 
 

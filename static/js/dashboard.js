@@ -27,18 +27,41 @@
     return window.innerWidth < 640;
   }
 
-  function base(labels) {
+  // Every category keeps its label, even on a phone: "auto" let ECharts drop the ones
+  // that overlap, which on 390 px was nearly all. Narrow screens turn them upright and
+  // shorten long names (the full name is in the tooltip and the table below).
+  var PHONE_WINDOW = 12;
+
+  function axisLabel(labels) {
+    var phone = narrow();
+    var crowded = labels.length > (phone ? 4 : 10);
+    var longest = phone ? 7 : 10;
     return {
+      interval: 0,
+      hideOverlap: false,
+      fontSize: phone ? 10 : 12,
+      rotate: crowded ? (phone ? 90 : 40) : 0,
+      formatter: function (value) {
+        // "一类（100户及以上）" -> "一类": the bracket only repeats the table's detail.
+        value = String(value).split(/[（(]/)[0];
+        return value.length > longest ? value.slice(0, longest) + "…" : value;
+      }
+    };
+  }
+
+  function base(labels) {
+    var option = {
       tooltip: { trigger: "axis" },
       legend: { bottom: 0, type: "scroll" },
       grid: { left: 8, right: 8, top: 16, bottom: 48, containLabel: true },
-      xAxis: {
-        type: "category",
-        data: labels,
-        axisLabel: { interval: "auto", rotate: labels.length > (narrow() ? 4 : 10) ? 40 : 0 }
-      },
-      yAxis: { type: "value" }
+      xAxis: { type: "category", data: labels, axisLabel: axisLabel(labels) },
+      yAxis: { type: "value", axisLabel: { fontSize: narrow() ? 10 : 12 } }
     };
+    if (narrow() && labels.length > PHONE_WINDOW) {
+      // Too many to read at once on a phone: a window of them, swiped sideways.
+      option.dataZoom = [{ type: "inside", startValue: 0, endValue: PHONE_WINDOW - 1, zoomLock: true }];
+    }
+    return option;
   }
 
   var builders = {

@@ -345,8 +345,8 @@ def test_official_cannot_issue_or_check(client, login, official_a, rectification
 def test_rectification_list_query_count(client, login, assessor, rectification_a, django_assert_num_queries):
     client = login(assessor)
     # session, user, groups, count, page of rectifications (joined settlement, village,
-    # township, rating and round)
-    with django_assert_num_queries(6):  # + the bell's unread count
+    # township, rating and round), the townships of the filter
+    with django_assert_num_queries(7):  # + the bell's unread count
         assert client.get(reverse("ratings:rectification_list")).status_code == 200
 
 

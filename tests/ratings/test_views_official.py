@@ -348,10 +348,10 @@ def test_a_file_that_is_not_an_image_is_refused_next_to_its_field(client, login,
 
     assert response.status_code == 400
     html = response.content.decode()
-    assert "不是 JPG、PNG 或 PDF 文件" in html
+    assert "不是 JPG、PNG、PDF、Word（docx）或 Excel（xlsx）文件" in html
     # the message sits inside the item's block, next to its upload field
     block = html[html.index(f'id="item-{codes["HJ01"].pk}"'):]
-    assert block.index("不是 JPG、PNG 或 PDF 文件") < block.index("data-item ", 20)
+    assert block.index("不是 JPG、PNG、PDF、Word（docx）或 Excel（xlsx）文件") < block.index("data-item ", 20)
     # one transaction: the scores typed with it were not saved either
     assert fresh(sa_a).version == 0
     assert not Evidence.objects.exists()
