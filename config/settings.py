@@ -140,6 +140,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+# Data rows per spreadsheet import, counted while reading: the row after it stops the read.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=100_000)
 
 # django-import-export: all-or-nothing imports, validation errors included.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
