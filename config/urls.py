@@ -23,6 +23,7 @@ urlpatterns = [
     path("dashboard/", include("ratings.dashboard_urls")),
     path("honour/", dashboard_views.honour_roll, name="honour_roll"),
     path("healthz", dashboard_views.healthz, name="healthz"),
+    path("imports/", include("core.imports.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -17,7 +17,7 @@ Excel/WPS saved in GBK (or UTF-8, with or without a BOM). The pieces:
 The names below are the package's public API.
 """
 
-from .export import CSVExport, XLSXExport, neutralise, neutralise_dataset, neutralise_formula
+from .export import CSVExport, XLSXExport, neutralise, neutralise_dataset, neutralise_formula, unneutralise
 from .reading import (
     SAVE_AS_HINT,
     SpreadsheetError,
@@ -25,6 +25,7 @@ from .reading import (
     check_size,
     decode_csv,
     format_bytes,
+    SheetRows,
     read_spreadsheet,
     spreadsheet_row,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "ListWidget",
     "RowProblem",
     "SAVE_AS_HINT",
+    "SheetRows",
     "SpreadsheetError",
     "SpreadsheetImportFormat",
     "SpreadsheetResource",
@@ -78,5 +80,6 @@ __all__ = [
     "read_spreadsheet",
     "row_problems",
     "spreadsheet_row",
+    "unneutralise",
     "values_in",
 ]

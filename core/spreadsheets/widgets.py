@@ -10,6 +10,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import widgets
 
+from .export import unneutralise
+
 # --------------------------------------------------------------------------- widgets
 
 REQUIRED = _("不能为空。")
@@ -20,7 +22,8 @@ def cell_text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a code typed as a number in Excel: 1001.0 → "1001"
-    return str(value).strip()
+    # The export's neutralising apostrophe ('=1+1) is not part of the text.
+    return unneutralise(str(value).strip())
 
 
 class TextWidget(widgets.Widget):
