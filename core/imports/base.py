@@ -172,6 +172,10 @@ class Importer:
     def key_from_json(self, value: Any) -> Hashable:
         return tuple(value) if isinstance(value, list) else value
 
+    def export(self) -> tuple[int, bytes]:
+        """(rows, xlsx bytes) of what the user may see, in the columns this import reads."""
+        raise NotImplementedError
+
     # -- writing ----------------------------------------------------------------
 
     def before_apply(self) -> None:
