@@ -53,6 +53,7 @@ class VillageAdmin(ScopedAdminMixin, admin.ModelAdmin):
 @admin.register(Settlement)
 class SettlementAdmin(SpreadsheetAdminMixin, ScopedHistoryAdmin):
     resource_classes = [SettlementResource]
+    import_kind = "settlements"  # settlements.importers.SettlementImporter, as a background job
     list_display = (
         "code",
         "name",

@@ -88,7 +88,10 @@ def _importer_class(kind: str, by: Any) -> type[Importer]:
 
 
 def _queue(task_name: str, job_id: int) -> None:
-    # By name: services never import the tasks that call them.
+    # By name: services never import the tasks that call them. The web process has not
+    # necessarily imported the apps' tasks modules yet: autodiscovery does it once.
+    if task_name not in current_app.tasks:
+        current_app.loader.import_default_modules()
     current_app.tasks[task_name].delay(job_id)
 
 
