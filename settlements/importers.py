@@ -22,7 +22,7 @@ from core.imports.base import Importer, RowRefused, locked
 from core.spreadsheets import DerivedField, XLSXExport
 
 from .models import Settlement
-from .resources import TOWNSHIP_COLUMN, SettlementResource, VillageWidget
+from .resources import TOWNSHIP_COLUMN, VILLAGE_COLUMN, SettlementResource, VillageWidget
 from .roles import sees_all_settlements
 from .selectors import settlements_visible_to, townships_visible_to, villages_visible_to
 
@@ -77,7 +77,10 @@ class SettlementImporter(Importer):
             for f in resource.fields.values()
             if not f.readonly and not isinstance(f, DerivedField)
         ]
-        self.columns = tuple(c for _a, c, _w in self.cells)
+        # 乡镇 is read together with 村 (by the village's widget).
+        self.columns = tuple(
+            c for _a, col, _w in self.cells for c in ((TOWNSHIP_COLUMN, col) if col == VILLAGE_COLUMN else (col,))
+        )
         self.column_of = {a: c for a, c, _w in self.cells}
         self._taken: set[str] = set()
 

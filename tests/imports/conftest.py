@@ -8,8 +8,6 @@ import io
 import openpyxl
 import pytest
 
-from config.celery import app as celery_app
-
 HEADER = ["代码", "名称", "乡镇", "村", "户数", "人口数", "党员数", "搬迁入住日期", "党组织形式", "自治组织形式"]
 
 
@@ -38,16 +36,5 @@ def xlsx_bytes(rows, header=HEADER) -> bytes:
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return tmp_path / "media"
-
-
-@pytest.fixture
-def eager_celery():
-    """Tasks run in the caller (after commit: use django_capture_on_commit_callbacks)."""
-    celery_app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        celery_app.conf.task_always_eager = False
+def media(tmp_media):
+    return tmp_media
