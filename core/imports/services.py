@@ -411,8 +411,16 @@ def import_run(*, kind: str, path: str, by: Any, apply: bool, params: dict[str, 
             job.save()
     import_job_preview(job_id=job.pk)
     job.refresh_from_db()
-    if apply and job.status == ImportStatus.PREVIEWED:
-        _start_apply(job.pk)
+    if apply:
+        return import_apply_now(job=job, by=by)
+    return job
+
+
+def import_apply_now(*, job: ImportJob, by: Any) -> ImportJob:
+    """Confirm and apply a previewed job in this process (the CLI; no queue)."""
+    if job.created_by_id != by.pk:
+        raise PermissionDenied(gettext("只有上传文件的人可以确认导入。"))
+    if _start_apply(job.pk):
         import_job_apply(job_id=job.pk)
-        job.refresh_from_db()
+    job.refresh_from_db()
     return job
