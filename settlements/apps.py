@@ -12,6 +12,7 @@ class SettlementsConfig(AppConfig):
         from core.scoping import register_scoped_choices
 
         from .models import Settlement, Township, Village
+        from .governance.importers import HouseholdImporter, PointEntryImporter
         from .importers import SettlementImporter
         from .roles import is_secretary, sync_role_permissions
         from .selectors import settlements_visible_to, townships_visible_to, villages_visible_to
@@ -23,6 +24,8 @@ class SettlementsConfig(AppConfig):
 
         # Spreadsheet imports run as jobs (core.imports); the county's secretaries see every job.
         register_importer(SettlementImporter)
+        register_importer(HouseholdImporter)
+        register_importer(PointEntryImporter)
         register_import_supervisor(is_secretary)
 
         post_migrate.connect(sync_role_permissions, dispatch_uid="settlements.sync_role_permissions")

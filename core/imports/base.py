@@ -143,6 +143,11 @@ class Importer:
                     problems.setdefault(number, []).append((self.key_column or "", self.duplicate_message(key, rows)))
         return problems
 
+    def resolve(self, rows: list[Any]) -> dict[int, list[tuple[str, str]]]:
+        """Lookups too large to load whole (a county's households), for a batch of checked
+        rows (``.number``, ``.values``) in a few queries; may fill ``values``. Problems by row."""
+        return {}
+
     def existing(self, keys: list[Hashable], *, lock: bool = False) -> dict[Hashable, Model]:
         """The existing rows among ``keys`` (at most BATCH of them), within the importer's scope."""
         return {}
@@ -177,6 +182,12 @@ class Importer:
         raise NotImplementedError
 
     # -- writing ----------------------------------------------------------------
+
+    def recheck(self, rows: list[tuple[int, dict[str, Any]]]) -> list[tuple[int, str, str]]:
+        """Inside the apply, the rows about to be written ((row, values)): what the preview
+        relied on and may have changed since (a category switched off …), as
+        (row, column, message); any refuses the whole import."""
+        return []
 
     def before_apply(self) -> None:
         """Inside the apply's transaction, before the rows are locked: re-check (and lock)

@@ -223,6 +223,9 @@ def _preview(job: ImportJob, importer: Importer) -> None:
     counts = {"new": 0, "changed": 0, "unchanged": 0}
     done = 0
     for batch in in_batches(checked, BATCH):
+        for number, found in importer.resolve(batch).items():
+            problems.extend(Problem(number, column, message) for column, message in found)
+            refused_rows.add(number)
         current = importer.existing([r.key for r in batch if r.key is not None])
         for row in batch:
             obj = current.get(row.key) if row.key is not None else None
@@ -370,6 +373,11 @@ def _apply(job: ImportJob, importer: Importer, plan: dict[str, Any]) -> int:
                 for name, value in _typed(importer, values).items():
                     setattr(obj, name, value)
                 changed.append(obj)
+        stale = importer.recheck(
+            [(r[0], _typed(importer, r[4])) for r in rows if r[2] in ("new", "changed")]
+        )
+        if stale:
+            raise _Conflict([Problem(number, column, message) for number, column, message in stale])
         if conflicts:
             who = _changed_by(importer, [o for _n, _k, o in conflicts if o is not None])
             problems = []
