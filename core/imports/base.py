@@ -53,9 +53,17 @@ class RowRefused(Exception):  # noqa: N818 - a refusal, not a programming error
         self.problems = problems
 
 
+class ApplyRefused(Exception):  # noqa: N818 - a refusal, not a programming error
+    """The whole import can no longer be applied (raised from ``before_apply``)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 def validation_messages(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
-        return "；".join(str(m).rstrip("。") for m in exc.messages) + "。"
+        return "；".join(str(m).rstrip("。.") for m in exc.messages) + "。"
     return str(exc)
 
 
@@ -191,7 +199,7 @@ class Importer:
 
     def before_apply(self) -> None:
         """Inside the apply's transaction, before the rows are locked: re-check (and lock)
-        what the whole import depends on; raise ``RowRefused`` to refuse it."""
+        what the whole import depends on; raise ``ApplyRefused`` to refuse it."""
 
     def build(self, values: dict[str, Any]) -> Model:
         return self.model(**values)

@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import ImportJob, ImportStatus
 from core.spreadsheets.reading import SheetRows, SpreadsheetError, check_size, is_blank
 
-from .base import BATCH, Importer, Problem, RowRefused, importer_for, in_batches, validation_messages
+from .base import BATCH, ApplyRefused, Importer, Problem, RowRefused, importer_for, in_batches, validation_messages
 
 logger = logging.getLogger(__name__)
 
@@ -324,10 +324,12 @@ def import_job_apply(*, job_id: int) -> ImportJob | None:
     except _Conflict as conflict:
         _refuse(job, conflict.problems)
         _refused_xlsx(job, conflict.problems)
-    except (ValidationError, DatabaseError, RowRefused) as exc:
+    except ApplyRefused as refused:
+        _refuse(job, [Problem(None, "", refused.message)], error=refused.message, refused_count=0)
+    except (ValidationError, DatabaseError) as exc:
         # The database's own guard caught what the checks did not: nothing was written.
         message = gettext("数据库拒绝保存（与现有数据冲突或违反约束），没有写入任何数据：%(error)s") % {
-            "error": validation_messages(exc) if not isinstance(exc, RowRefused) else exc.problems
+            "error": validation_messages(exc)
         }
         logger.warning("import job %s refused by the database: %s", job_id, exc)
         _refuse(job, [Problem(None, "", message)], error=message, refused_count=0)
