@@ -36,7 +36,9 @@ RUNNING = (ImportStatus.QUEUED, ImportStatus.PREVIEWING, ImportStatus.APPLYING)
 
 class ImportJob(models.Model):
     kind = models.CharField(_("导入类型"), max_length=40)
-    status = models.CharField(_("状态"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
     params = models.JSONField(_("参数"), default=dict, blank=True)
     file = models.FileField(_("上传的文件"), upload_to="imports/uploads/%Y/%m/")
     original_name = models.CharField(_("原文件名"), max_length=255, blank=True)
@@ -54,7 +56,10 @@ class ImportJob(models.Model):
     problems = models.JSONField(_("问题"), default=list, blank=True)
     error = models.TextField(_("错误"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_jobs", verbose_name=_("导入人")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="import_jobs",
+        verbose_name=_("导入人"),
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -63,21 +68,29 @@ class ImportJob(models.Model):
         verbose_name = _("导入任务")
         verbose_name_plural = _("导入任务")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["created_by", "-created_at"], name="importjob_creator_recent")]
+        indexes = [
+            models.Index(fields=["created_by", "-created_at"], name="importjob_creator_recent")
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(kind=""), name="importjob_kind_named"),
             models.CheckConstraint(
-                condition=Q(status__in=[s.value for s in ImportStatus]), name="importjob_status_valid"
-            ),
-            models.CheckConstraint(condition=Q(rows_checked__lte=F("rows_read")), name="importjob_checked_within_read"),
-            models.CheckConstraint(
-                condition=Q(rows_written__lte=F("rows_checked")), name="importjob_written_within_checked"
+                condition=Q(status__in=[s.value for s in ImportStatus]),
+                name="importjob_status_valid",
             ),
             models.CheckConstraint(
-                condition=~Q(status=ImportStatus.APPLIED) | Q(refused_count=0), name="importjob_applied_refused_none"
+                condition=Q(rows_checked__lte=F("rows_read")), name="importjob_checked_within_read"
             ),
             models.CheckConstraint(
-                condition=~Q(status=ImportStatus.FAILED) | ~Q(error=""), name="importjob_failure_explained"
+                condition=Q(rows_written__lte=F("rows_checked")),
+                name="importjob_written_within_checked",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ImportStatus.APPLIED) | Q(refused_count=0),
+                name="importjob_applied_refused_none",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ImportStatus.FAILED) | ~Q(error=""),
+                name="importjob_failure_explained",
             ),
         ]
 

@@ -19,7 +19,9 @@ from .resources import RubricItemResource
 
 
 def _frozen_message(rubric: Rubric) -> str:
-    return gettext("评分细则“%(rubric)s”已被使用并冻结，不能导入条目；请先“复制为新版本”。") % {"rubric": rubric}
+    return gettext("评分细则“%(rubric)s”已被使用并冻结，不能导入条目；请先“复制为新版本”。") % {
+        "rubric": rubric
+    }
 
 
 class RubricItemImporter(Importer):
@@ -71,15 +73,30 @@ class RubricItemImporter(Importer):
         if "position" in values and values["position"] is None:
             values["position"] = 0
         self.check_model_fields(
-            values, errors, {a: self.column_of[a] for a in ("code", "text", "points", "cap") if a in self.column_of}
+            values,
+            errors,
+            {
+                a: self.column_of[a]
+                for a in ("code", "text", "points", "cap")
+                if a in self.column_of
+            },
         )
         failed = {a for a, c in self.column_of.items() if any(c == col for col, _m in errors)}
         points, cap = values.get("points"), values.get("cap")
         if "points" not in failed and points is not None and points < 0:
             errors.append((self.column_of["points"], gettext("每次分值不能为负数。")))
-        if not failed & {"points", "cap"} and points is not None and cap is not None and cap < points:
+        if (
+            not failed & {"points", "cap"}
+            and points is not None
+            and cap is not None
+            and cap < points
+        ):
             errors.append(
-                (self.column_of["cap"], gettext("条目上限（%(cap)s）不能小于每次分值（%(points)s）。") % {"cap": cap, "points": points})
+                (
+                    self.column_of["cap"],
+                    gettext("条目上限（%(cap)s）不能小于每次分值（%(points)s）。")
+                    % {"cap": cap, "points": points},
+                )
             )
         if errors:
             raise RowRefused(errors)
@@ -94,14 +111,19 @@ class RubricItemImporter(Importer):
     def existing(self, keys: list[Hashable], *, lock: bool = False) -> dict[Hashable, Any]:
         if self.rubric is None:
             return {}
-        return {i.code: i for i in locked(RubricItem.objects.filter(rubric=self.rubric, code__in=keys), lock)}
+        return {
+            i.code: i
+            for i in locked(RubricItem.objects.filter(rubric=self.rubric, code__in=keys), lock)
+        }
 
     def describe(self, obj: Any, key: Hashable) -> str:
         return gettext("条目“%(code)s”") % {"code": key}
 
     def before_apply(self) -> None:
         # Lock the version: a round opening now waits, and one opened since is seen.
-        rubric = Rubric.objects.select_for_update().filter(pk=getattr(self.rubric, "pk", None)).first()
+        rubric = (
+            Rubric.objects.select_for_update().filter(pk=getattr(self.rubric, "pk", None)).first()
+        )
         if rubric is None:
             raise ApplyRefused(gettext("评分细则版本已不存在。"))
         if rubric.frozen_at is not None:

@@ -11,9 +11,9 @@ class SettlementsConfig(AppConfig):
         from core.imports.base import register_import_supervisor, register_importer
         from core.scoping import register_scoped_choices
 
-        from .models import Settlement, Township, Village
         from .governance.importers import HouseholdImporter, PointEntryImporter
         from .importers import SettlementImporter
+        from .models import Settlement, Township, Village
         from .roles import is_secretary, sync_role_permissions
         from .selectors import settlements_visible_to, townships_visible_to, villages_visible_to
 

@@ -31,16 +31,34 @@ def settlement_row_errors(values: dict[str, Any], failed: set[str]) -> list[tupl
     """The same invariants as the database constraints, with messages people can act on.
     ``values`` holds attnames; ``failed`` the attnames whose cells were already refused."""
     errors: list[tuple[str, str]] = []
-    households, residents, members = (values.get(k) for k in ("households", "residents", "party_members"))
-    if not failed & {"households", "residents"} and households and residents is not None and residents < households:
+    households, residents, members = (
+        values.get(k) for k in ("households", "residents", "party_members")
+    )
+    if (
+        not failed & {"households", "residents"}
+        and households
+        and residents is not None
+        and residents < households
+    ):
         errors.append(
-            ("residents", gettext("人口数（%(residents)s）不能少于户数（%(households)s）。")
-             % {"residents": residents, "households": households})
+            (
+                "residents",
+                gettext("人口数（%(residents)s）不能少于户数（%(households)s）。")
+                % {"residents": residents, "households": households},
+            )
         )
-    if not failed & {"party_members", "residents"} and members is not None and residents is not None and members > residents:
+    if (
+        not failed & {"party_members", "residents"}
+        and members is not None
+        and residents is not None
+        and members > residents
+    ):
         errors.append(
-            ("party_members", gettext("党员数（%(members)s）不能多于人口数（%(residents)s）。")
-             % {"members": members, "residents": residents})
+            (
+                "party_members",
+                gettext("党员数（%(members)s）不能多于人口数（%(residents)s）。")
+                % {"members": members, "residents": residents},
+            )
         )
     for attr, limit in (("latitude", Decimal(90)), ("longitude", Decimal(180))):
         value = values.get(attr)
@@ -54,8 +72,17 @@ class SettlementImporter(Importer):
     title = _("聚居点")
     model = Settlement
     fields = (
-        "code", "name", "village_id", "households", "residents", "party_members", "moved_in_on",
-        "party_org", "self_management", "latitude", "longitude",
+        "code",
+        "name",
+        "village_id",
+        "households",
+        "residents",
+        "party_members",
+        "moved_in_on",
+        "party_org",
+        "self_management",
+        "latitude",
+        "longitude",
     )
     required_columns = SettlementResource.required_columns
     key_column = "代码"
@@ -73,13 +100,19 @@ class SettlementImporter(Importer):
         resource = SettlementResource(user=self.user)
         # (attname, column, widget) of every column the import reads.
         self.cells = [
-            (f.attribute + "_id" if f.attribute == "village" else f.attribute, f.column_name, f.widget)
+            (
+                f.attribute + "_id" if f.attribute == "village" else f.attribute,
+                f.column_name,
+                f.widget,
+            )
             for f in resource.fields.values()
             if not f.readonly and not isinstance(f, DerivedField)
         ]
         # 乡镇 is read together with 村 (by the village's widget).
         self.columns = tuple(
-            c for _a, col, _w in self.cells for c in ((TOWNSHIP_COLUMN, col) if col == VILLAGE_COLUMN else (col,))
+            c
+            for _a, col, _w in self.cells
+            for c in ((TOWNSHIP_COLUMN, col) if col == VILLAGE_COLUMN else (col,))
         )
         self.column_of = {a: c for a, c, _w in self.cells}
         self._taken: set[str] = set()
@@ -95,7 +128,9 @@ class SettlementImporter(Importer):
         village_widget.townships = set(visible)
         village_widget.sees_all = sees_all_settlements(self.user)
         village_widget.own_townships = "、".join(f"“{n}”" for n in visible)
-        village_widget.villages = {(v.township.name, v.name): v for v in villages_visible_to(self.user)}
+        village_widget.villages = {
+            (v.township.name, v.name): v for v in villages_visible_to(self.user)
+        }
         self.sees_all = village_widget.sees_all
 
     def check_row(self, number: int, row: dict[str, Any]) -> tuple[Hashable, dict[str, Any]]:
@@ -110,7 +145,11 @@ class SettlementImporter(Importer):
                 failed.add(attname)
                 continue
             values[attname] = value.pk if attname == "village_id" else value
-        self.check_model_fields(values, errors, {a: self.column_of[a] for a in ("code", "name", "latitude", "longitude")})
+        self.check_model_fields(
+            values,
+            errors,
+            {a: self.column_of[a] for a in ("code", "name", "latitude", "longitude")},
+        )
         failed |= {a for a, c in self.column_of.items() if any(c == col for col, _m in errors)}
         errors.extend((self.column_of[a], m) for a, m in settlement_row_errors(values, failed))
         if errors:
@@ -124,18 +163,28 @@ class SettlementImporter(Importer):
         }
 
     def existing(self, keys: list[Hashable], *, lock: bool = False) -> dict[Hashable, Any]:
-        found = {s.code: s for s in locked(settlements_visible_to(self.user).filter(code__in=keys), lock)}
+        found = {
+            s.code: s for s in locked(settlements_visible_to(self.user).filter(code__in=keys), lock)
+        }
         if not getattr(self, "sees_all", sees_all_settlements(self.user)):
             # Codes used by settlements the importer may not touch: such a row would
             # otherwise look new and collide, or (worse) rewrite another township's row.
             missing = [k for k in keys if k not in found]
             if missing:
-                self._taken |= set(Settlement.objects.filter(code__in=missing).values_list("code", flat=True))
+                self._taken |= set(
+                    Settlement.objects.filter(code__in=missing).values_list("code", flat=True)
+                )
         return found
 
     def reconcile(self, values: dict[str, Any], current: Any) -> list[tuple[str, str]]:
         if current is None and values["code"] in self._taken:
-            return [(self.key_column, gettext("代码“%(code)s”已被其他乡镇的聚居点使用，您无权修改该聚居点。") % {"code": values["code"]})]
+            return [
+                (
+                    self.key_column,
+                    gettext("代码“%(code)s”已被其他乡镇的聚居点使用，您无权修改该聚居点。")
+                    % {"code": values["code"]},
+                )
+            ]
         return []
 
     def export(self) -> tuple[int, bytes]:

@@ -104,7 +104,8 @@ class Importer:
         missing = [c for c in self.required_columns if c not in headers]
         if missing:
             return [
-                gettext("表头缺少这些列：%(missing)s。请使用导出的表格作为模板。") % {"missing": "、".join(missing)}
+                gettext("表头缺少这些列：%(missing)s。请使用导出的表格作为模板。")
+                % {"missing": "、".join(missing)}
             ]
         return []
 
@@ -121,7 +122,9 @@ class Importer:
     def cell(row: dict[str, Any], column: str) -> str:
         return cell_text(row.get(column))
 
-    def check_model_fields(self, values: dict[str, Any], errors: list[tuple[str, str]], columns: dict[str, str]) -> None:
+    def check_model_fields(
+        self, values: dict[str, Any], errors: list[tuple[str, str]], columns: dict[str, str]
+    ) -> None:
         """Django's own field checks (lengths, digits, choices) without ``full_clean``'s queries."""
         for attname, column in columns.items():
             if attname not in values or any(c == column for c, _m in errors):
@@ -148,7 +151,9 @@ class Importer:
         for key, rows in keys.items():
             if len(rows) > 1:
                 for number in rows:
-                    problems.setdefault(number, []).append((self.key_column or "", self.duplicate_message(key, rows)))
+                    problems.setdefault(number, []).append(
+                        (self.key_column or "", self.duplicate_message(key, rows))
+                    )
         return problems
 
     def resolve(self, rows: list[Any]) -> dict[int, list[tuple[str, str]]]:
@@ -175,7 +180,9 @@ class Importer:
         """What the row looked like when previewed; a different one at confirm is a conflict."""
         if obj is None:
             return None
-        text = json.dumps([obj.pk, *self.current_values(obj).values()], cls=DjangoJSONEncoder, sort_keys=False)
+        text = json.dumps(
+            [obj.pk, *self.current_values(obj).values()], cls=DjangoJSONEncoder, sort_keys=False
+        )
         return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
 
     def describe(self, obj: Model | None, key: Hashable) -> str:

@@ -35,7 +35,16 @@ from django.utils.translation import gettext_lazy as _
 from core.models import ImportJob, ImportStatus
 from core.spreadsheets.reading import SheetRows, SpreadsheetError, check_size, is_blank
 
-from .base import BATCH, ApplyRefused, Importer, Problem, RowRefused, importer_for, in_batches, validation_messages
+from .base import (
+    BATCH,
+    ApplyRefused,
+    Importer,
+    Problem,
+    RowRefused,
+    importer_for,
+    in_batches,
+    validation_messages,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +104,9 @@ def _queue(task_name: str, job_id: int) -> None:
     current_app.tasks[task_name].delay(job_id)
 
 
-def import_job_create(*, kind: str, upload: Any, by: Any, params: dict[str, Any] | None = None) -> ImportJob:
+def import_job_create(
+    *, kind: str, upload: Any, by: Any, params: dict[str, Any] | None = None
+) -> ImportJob:
     """Store the upload and queue its preview (after commit). The page returns at once."""
     _importer_class(kind, by)
     try:
@@ -105,7 +116,9 @@ def import_job_create(*, kind: str, upload: Any, by: Any, params: dict[str, Any]
     suffix = PurePath(upload.name or "").suffix.lower()
     stored_name = uuid.uuid4().hex + (suffix if suffix in (".xlsx", ".csv") else ".dat")
     with transaction.atomic():
-        job = ImportJob(kind=kind, params=params or {}, created_by=by, original_name=(upload.name or "")[:255])
+        job = ImportJob(
+            kind=kind, params=params or {}, created_by=by, original_name=(upload.name or "")[:255]
+        )
         job.file.save(stored_name, upload, save=False)
         job.save()
         transaction.on_commit(partial(_queue, "core.tasks.import_preview", job.pk))
@@ -127,7 +140,9 @@ def _save_progress(job_id: int, **counts: int) -> None:
 
 
 def _refuse(job: ImportJob, problems: list[Problem], *, error: str = "", **counts: int) -> None:
-    ImportJob.objects.filter(pk=job.pk, status__in=[ImportStatus.PREVIEWING, ImportStatus.APPLYING]).update(
+    ImportJob.objects.filter(
+        pk=job.pk, status__in=[ImportStatus.PREVIEWING, ImportStatus.APPLYING]
+    ).update(
         status=ImportStatus.REFUSED,
         refused_count=counts.pop("refused_count", len({p.row for p in problems})),
         problems=[p.as_json() for p in problems[:SHOWN_PROBLEMS]],
@@ -169,7 +184,12 @@ def _refused_xlsx(job: ImportJob, problems: list[Problem]) -> None:
 
 def import_job_preview(*, job_id: int) -> ImportJob | None:
     """Read and check the upload; leave the job previewed (with a plan) or refused."""
-    if ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(status=ImportStatus.PREVIEWING) != 1:
+    if (
+        ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
+            status=ImportStatus.PREVIEWING
+        )
+        != 1
+    ):
         return None  # already previewed: a redelivered task does nothing
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     try:
@@ -181,7 +201,8 @@ def import_job_preview(*, job_id: int) -> ImportJob | None:
     except Exception as exc:
         logger.exception("import job %s: preview failed", job_id)
         ImportJob.objects.filter(pk=job_id).update(
-            status=ImportStatus.FAILED, error=gettext("检查文件时出错，没有写入任何数据：%(error)s") % {"error": exc}
+            status=ImportStatus.FAILED,
+            error=gettext("检查文件时出错，没有写入任何数据：%(error)s") % {"error": exc},
         )
     job.refresh_from_db()
     return job
@@ -196,7 +217,9 @@ def _preview(job: ImportJob, importer: Importer) -> None:
         rows = SheetRows(stream)
         file_problems = importer.file_problems(rows.headers)
         if file_problems:
-            raise ImportRefused("file_problems", "；".join(p.rstrip("。") for p in file_problems) + "。")
+            raise ImportRefused(
+                "file_problems", "；".join(p.rstrip("。") for p in file_problems) + "。"
+            )
         importer.prepare()
         headers = rows.headers
         for number, cells in rows:
@@ -208,7 +231,9 @@ def _preview(job: ImportJob, importer: Importer) -> None:
             try:
                 key, values = importer.check_row(number, dict(zip(headers, cells, strict=True)))
             except RowRefused as refused:
-                problems.extend(Problem(number, column, message) for column, message in refused.problems)
+                problems.extend(
+                    Problem(number, column, message) for column, message in refused.problems
+                )
                 continue
             checked.append(_Row(number, key, values))
             if key is not None:
@@ -241,11 +266,19 @@ def _preview(job: ImportJob, importer: Importer) -> None:
             else:
                 action = "unchanged"
             counts[action] += 1
-            plan.append([row.number, row.key, action, importer.fingerprint(obj), row.values if action != "unchanged" else None])
+            plan.append(
+                [
+                    row.number,
+                    row.key,
+                    action,
+                    importer.fingerprint(obj),
+                    row.values if action != "unchanged" else None,
+                ]
+            )
         done += len(batch)
         _save_progress(job.pk, rows_read=read, rows_checked=done + (read - len(checked)))
 
-    problems.sort(key=lambda p: (p.row or 0))
+    problems.sort(key=lambda p: p.row or 0)
     counts_saved = {
         "rows_read": read,
         "rows_checked": read,
@@ -257,10 +290,16 @@ def _preview(job: ImportJob, importer: Importer) -> None:
         _refused_xlsx(job, problems)
         _refuse(job, problems, refused_count=len(refused_rows), **counts_saved)
         return
-    text = json.dumps({"fields": list(importer.fields), "rows": plan}, cls=DjangoJSONEncoder, ensure_ascii=False)
+    text = json.dumps(
+        {"fields": list(importer.fields), "rows": plan}, cls=DjangoJSONEncoder, ensure_ascii=False
+    )
     job.plan.save(f"{uuid.uuid4().hex}.json", ContentFile(text.encode()), save=False)
     ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PREVIEWING).update(
-        status=ImportStatus.PREVIEWED, plan=job.plan.name, refused_count=0, problems=[], updated_at=timezone.now(),
+        status=ImportStatus.PREVIEWED,
+        plan=job.plan.name,
+        refused_count=0,
+        problems=[],
+        updated_at=timezone.now(),
         **counts_saved,
     )
 
@@ -302,8 +341,10 @@ def _changed_by(importer: Importer, objs: list[Any]) -> dict[Any, str]:
         return {}
     pk_name = importer.model._meta.pk.attname
     names: dict[Any, str] = {}
-    for record in history.filter(**{f"{pk_name}__in": [o.pk for o in objs]}).select_related("history_user").order_by(
-        "-history_date"
+    for record in (
+        history.filter(**{f"{pk_name}__in": [o.pk for o in objs]})
+        .select_related("history_user")
+        .order_by("-history_date")
     ):
         pk = getattr(record, pk_name)
         if pk not in names and record.history_user is not None:
@@ -328,15 +369,16 @@ def import_job_apply(*, job_id: int) -> ImportJob | None:
         _refuse(job, [Problem(None, "", refused.message)], error=refused.message, refused_count=0)
     except (ValidationError, DatabaseError) as exc:
         # The database's own guard caught what the checks did not: nothing was written.
-        message = gettext("数据库拒绝保存（与现有数据冲突或违反约束），没有写入任何数据：%(error)s") % {
-            "error": validation_messages(exc)
-        }
+        message = gettext(
+            "数据库拒绝保存（与现有数据冲突或违反约束），没有写入任何数据：%(error)s"
+        ) % {"error": validation_messages(exc)}
         logger.warning("import job %s refused by the database: %s", job_id, exc)
         _refuse(job, [Problem(None, "", message)], error=message, refused_count=0)
     except Exception as exc:
         logger.exception("import job %s: apply failed", job_id)
         ImportJob.objects.filter(pk=job_id).update(
-            status=ImportStatus.FAILED, error=gettext("写入时出错，没有写入任何数据：%(error)s") % {"error": exc}
+            status=ImportStatus.FAILED,
+            error=gettext("写入时出错，没有写入任何数据：%(error)s") % {"error": exc},
         )
     else:
         ImportJob.objects.filter(pk=job_id, status=ImportStatus.APPLYING).update(
@@ -397,7 +439,13 @@ def _apply(job: ImportJob, importer: Importer, plan: dict[str, Any]) -> int:
                     message = gettext("%(record)s在预览之后已被他人新建或修改。") % {
                         "record": importer.describe(obj, key)
                     }
-                problems.append(Problem(number, importer.key_column or "", message + gettext("请重新导出或重新上传后再预览。")))
+                problems.append(
+                    Problem(
+                        number,
+                        importer.key_column or "",
+                        message + gettext("请重新导出或重新上传后再预览。"),
+                    )
+                )
             raise _Conflict(problems)
         importer.write(new, changed, fields, by=job.created_by)
         return len(new) + len(changed)
@@ -406,7 +454,9 @@ def _apply(job: ImportJob, importer: Importer, plan: dict[str, Any]) -> int:
 # ---------------------------------------------------------------------------- the CLI
 
 
-def import_run(*, kind: str, path: str, by: Any, apply: bool, params: dict[str, Any] | None = None) -> ImportJob:
+def import_run(
+    *, kind: str, path: str, by: Any, apply: bool, params: dict[str, Any] | None = None
+) -> ImportJob:
     """The same pipeline, run in this process: preview, then (with ``apply``) apply."""
     from django.core.files import File
 
@@ -416,7 +466,9 @@ def import_run(*, kind: str, path: str, by: Any, apply: bool, params: dict[str, 
         with transaction.atomic():
             _importer_class(kind, by)
             check_size(upload.size)
-            job = ImportJob(kind=kind, params=params or {}, created_by=by, original_name=upload.name[:255])
+            job = ImportJob(
+                kind=kind, params=params or {}, created_by=by, original_name=upload.name[:255]
+            )
             job.file.save(uuid.uuid4().hex + PurePath(path).suffix.lower(), upload, save=False)
             job.save()
     import_job_preview(job_id=job.pk)

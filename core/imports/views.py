@@ -31,7 +31,8 @@ def job_page(request: HttpRequest, token: str) -> HttpResponse:
             "token": token,
             "title": importer.title if importer else job.kind,
             "summary": services.summary_of(job),
-            "can_confirm": job.status == ImportStatus.PREVIEWED and job.created_by_id == request.user.pk,
+            "can_confirm": job.status == ImportStatus.PREVIEWED
+            and job.created_by_id == request.user.pk,
             "back_url": importer.back_url(job.params) if importer else "",
         },
     )

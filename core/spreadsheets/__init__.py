@@ -17,15 +17,22 @@ Excel/WPS saved in GBK (or UTF-8, with or without a BOM). The pieces:
 The names below are the package's public API.
 """
 
-from .export import CSVExport, XLSXExport, neutralise, neutralise_dataset, neutralise_formula, unneutralise
+from .export import (
+    CSVExport,
+    XLSXExport,
+    neutralise,
+    neutralise_dataset,
+    neutralise_formula,
+    unneutralise,
+)
 from .reading import (
     SAVE_AS_HINT,
+    SheetRows,
     SpreadsheetError,
     SpreadsheetImportFormat,
     check_size,
     decode_csv,
     format_bytes,
-    SheetRows,
     read_spreadsheet,
     spreadsheet_row,
 )

@@ -100,8 +100,14 @@ class SpreadsheetAdminMixin(ImportExportMixin):
 
     def _fields_list(self, request: HttpRequest) -> list[tuple[str, list[str]]]:
         """The columns each resource reads, listed on the import page."""
-        resources = [cls(**self.get_import_resource_kwargs(request)) for cls in self.get_import_resource_classes(request)]
-        return [(r.get_display_name(), [f.column_name for f in r.get_user_visible_fields()]) for r in resources]
+        resources = [
+            cls(**self.get_import_resource_kwargs(request))
+            for cls in self.get_import_resource_classes(request)
+        ]
+        return [
+            (r.get_display_name(), [f.column_name for f in r.get_user_visible_fields()])
+            for r in resources
+        ]
 
     def get_import_params(self, request: HttpRequest, form: forms.Form) -> dict[str, Any]:
         """Importer parameters from the upload form (e.g. the rubric version chosen)."""
@@ -155,7 +161,9 @@ class SpreadsheetAdminMixin(ImportExportMixin):
         if context.get("result") is not None:
             context["row_problems"] = row_problems(context["result"])
             context["import_summary"] = import_summary(context["result"])
-        if not context.get("fields_list") or not any(cols for _name, cols in context["fields_list"]):
+        if not context.get("fields_list") or not any(
+            cols for _name, cols in context["fields_list"]
+        ):
             # The library leaves the column list empty when the file could not be read:
             # exactly when the person most needs to see which columns are expected.
             context["fields_list"] = self._fields_list(request)
@@ -193,10 +201,15 @@ class SpreadsheetAdminMixin(ImportExportMixin):
             % {"name": self.model._meta.verbose_name_plural, "summary": import_summary(result)},
         )
 
-    def get_export_data(self, file_format: Any, request: HttpRequest, queryset: Any, **kwargs: Any) -> bytes:
+    def get_export_data(
+        self, file_format: Any, request: HttpRequest, queryset: Any, **kwargs: Any
+    ) -> bytes:
         if not self.has_export_permission(request):
             raise PermissionDenied
         data = self.get_data_for_export(
-            request, queryset, force_native_type=getattr(file_format, "native_types", False), **kwargs
+            request,
+            queryset,
+            force_native_type=getattr(file_format, "native_types", False),
+            **kwargs,
         )
         return file_format.export_data(data)

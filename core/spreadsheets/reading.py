@@ -99,7 +99,9 @@ def decode_csv(data: bytes) -> str:
         return data.decode("gb18030")
     except UnicodeDecodeError as exc:
         raise SpreadsheetError(
-            _("无法识别文件编码：只接受 UTF-8（可带 BOM）或 GBK 编码的 CSV，以及 xlsx 工作簿。%(hint)s")
+            _(
+                "无法识别文件编码：只接受 UTF-8（可带 BOM）或 GBK 编码的 CSV，以及 xlsx 工作簿。%(hint)s"
+            )
             % {"hint": SAVE_AS_HINT}
         ) from exc
 
@@ -144,7 +146,9 @@ def csv_encoding(stream: IO[bytes]) -> str:
             while chunk := stream.read(CHUNK):
                 if b"\x00" in chunk:
                     raise SpreadsheetError(
-                        _("文件含有空字符，不是 UTF-8 或 GBK 编码的 CSV（可能是 UTF-16 编码）。%(hint)s")
+                        _(
+                            "文件含有空字符，不是 UTF-8 或 GBK 编码的 CSV（可能是 UTF-16 编码）。%(hint)s"
+                        )
                         % {"hint": SAVE_AS_HINT}
                     )
                 decoder.decode(chunk)
@@ -154,7 +158,9 @@ def csv_encoding(stream: IO[bytes]) -> str:
             if has_bom:
                 stream.seek(0)
                 raise SpreadsheetError(
-                    _("文件标明为 UTF-8 编码，但第 %(pos)s 个字节起的内容不是有效的 UTF-8。%(hint)s")
+                    _(
+                        "文件标明为 UTF-8 编码，但第 %(pos)s 个字节起的内容不是有效的 UTF-8。%(hint)s"
+                    )
                     % {"pos": position + exc.start + 1, "hint": SAVE_AS_HINT}
                 ) from exc
             continue
@@ -170,8 +176,7 @@ def csv_encoding(stream: IO[bytes]) -> str:
 def _csv_rows(stream: IO[bytes]) -> Iterator[list[Any]]:
     text = io.TextIOWrapper(stream, encoding=csv_encoding(stream), newline="")
     try:
-        for row in csv.reader(text):
-            yield row
+        yield from csv.reader(text)
     except csv.Error as exc:
         raise SpreadsheetError(_("CSV 文件格式有误：%(error)s") % {"error": exc}) from exc
     finally:
@@ -194,7 +199,9 @@ def _xlsx_rows(stream: IO[bytes]) -> Iterator[list[Any]]:
         # read_only: rows are parsed from the zip as they are asked for, never all at once.
         book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on a bad workbook
-        raise SpreadsheetError(_("无法读取 xlsx 文件，它可能已损坏或不是 Excel 工作簿。") + str(SAVE_AS_HINT)) from exc
+        raise SpreadsheetError(
+            _("无法读取 xlsx 文件，它可能已损坏或不是 Excel 工作簿。") + str(SAVE_AS_HINT)
+        ) from exc
     try:
         for row in book.active.iter_rows(values_only=True):
             yield list(row)
@@ -204,7 +211,9 @@ def _xlsx_rows(stream: IO[bytes]) -> Iterator[list[Any]]:
 
 def too_many_rows(limit: int) -> SpreadsheetError:
     return SpreadsheetError(
-        _("文件超过 %(limit)s 行数据，已停止读取。请拆分为每个不超过 %(limit)s 行的文件后分批导入。")
+        _(
+            "文件超过 %(limit)s 行数据，已停止读取。请拆分为每个不超过 %(limit)s 行的文件后分批导入。"
+        )
         % {"limit": limit}
     )
 
@@ -243,7 +252,9 @@ class SheetRows:
                 raise SpreadsheetError(_("表头中“%(name)s”列出现了两次。") % {"name": h})
             seen.add(h)
         # An unnamed column in the middle still needs a distinct name.
-        self.headers = [h or gettext("（第%(n)s列无列名）") % {"n": i + 1} for i, h in enumerate(headers)]
+        self.headers = [
+            h or gettext("（第%(n)s列无列名）") % {"n": i + 1} for i, h in enumerate(headers)
+        ]
 
     def __iter__(self) -> Iterator[tuple[int, list[Any]]]:
         width = len(self.headers)
@@ -257,8 +268,13 @@ class SheetRows:
             extra = row[width:]
             if not is_blank(extra):
                 raise SpreadsheetError(
-                    _("第 %(row)s 行在表头之外还有数据（第 %(col)s 列），请检查是否多了列或少了表头。")
-                    % {"row": number, "col": width + 1 + next(i for i, v in enumerate(extra) if v != "")}
+                    _(
+                        "第 %(row)s 行在表头之外还有数据（第 %(col)s 列），请检查是否多了列或少了表头。"
+                    )
+                    % {
+                        "row": number,
+                        "col": width + 1 + next(i for i, v in enumerate(extra) if v != ""),
+                    }
                 )
             data_rows += 1
             if data_rows > self.max_rows:
@@ -287,7 +303,6 @@ def read_spreadsheet(data: bytes) -> tablib.Dataset:
 def spreadsheet_row(number: int) -> int:
     """The row Excel shows for dataset row ``number`` (1-based; the header is row 1)."""
     return number + 1
-
 
 
 class SpreadsheetImportFormat(Format):

@@ -146,7 +146,10 @@ class ChoiceLabelWidget(widgets.Widget):
             if text in (str(label), str(code)):
                 return code
         allowed = "、".join(str(label) for _code, label in self.choices)
-        raise ValueError(gettext("“%(value)s”不是可选值（可选：%(allowed)s）。") % {"value": text, "allowed": allowed})
+        raise ValueError(
+            gettext("“%(value)s”不是可选值（可选：%(allowed)s）。")
+            % {"value": text, "allowed": allowed}
+        )
 
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
         for code, label in self.choices:

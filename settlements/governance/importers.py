@@ -84,34 +84,56 @@ class HouseholdImporter(_GovernanceImporter):
             "members": self.read(errors, "家庭人口", CountWidget().clean, row.get("家庭人口")),
         }
         if "联系电话" in row:
-            values["phone"] = self.read(errors, "联系电话", TextWidget(required=False).clean, row.get("联系电话"))
+            values["phone"] = self.read(
+                errors, "联系电话", TextWidget(required=False).clean, row.get("联系电话")
+            )
         base = self.cell(row, "基础分")
         # Blank: the default for a new household, "as it is" for an existing one (reconcile).
-        values["base_score"] = self.read(errors, "基础分", DecimalNumberWidget().clean, base) if base else None
+        values["base_score"] = (
+            self.read(errors, "基础分", DecimalNumberWidget().clean, base) if base else None
+        )
         if values["members"] is not None and values["members"] < 1:
             errors.append(("家庭人口", gettext("家庭人口至少为1。")))
         if values["base_score"] is not None and values["base_score"] < 0:
             errors.append(("基础分", gettext("基础分不能为负数。")))
-        self.check_model_fields(values, errors, {"head_name": "户主姓名", "phone": "联系电话", "base_score": "基础分"})
+        self.check_model_fields(
+            values, errors, {"head_name": "户主姓名", "phone": "联系电话", "base_score": "基础分"}
+        )
         if errors:
             raise RowRefused(errors)
         return (settlement_id, id_number), values
 
     def duplicate_message(self, key: Hashable, rows: list[int]) -> str:
-        return gettext("该聚居点的身份证号在文件中重复出现（第 %(rows)s 行）。") % {"rows": "、".join(str(n) for n in rows)}
+        return gettext("该聚居点的身份证号在文件中重复出现（第 %(rows)s 行）。") % {
+            "rows": "、".join(str(n) for n in rows)
+        }
 
     def existing(self, keys: list[Hashable], *, lock: bool = False) -> dict[Hashable, Any]:
         wanted = set(keys)
         settlement_ids = sorted({s for s, _i in wanted})
         ids = sorted({i for _s, i in wanted})
-        found = locked(Household.objects.filter(settlement_id__in=settlement_ids, id_number__in=ids), lock)
-        return {(h.settlement_id, h.id_number): h for h in found if (h.settlement_id, h.id_number) in wanted}
+        found = locked(
+            Household.objects.filter(settlement_id__in=settlement_ids, id_number__in=ids), lock
+        )
+        return {
+            (h.settlement_id, h.id_number): h
+            for h in found
+            if (h.settlement_id, h.id_number) in wanted
+        }
 
     def reconcile(self, values: dict[str, Any], current: Any) -> list[tuple[str, str]]:
         if values["base_score"] is None:
-            values["base_score"] = rules.DEFAULT_BASE_SCORE if current is None else current.base_score
+            values["base_score"] = (
+                rules.DEFAULT_BASE_SCORE if current is None else current.base_score
+            )
         elif current is not None and values["base_score"] != current.base_score:
-            return [("基础分", gettext("已登记户的基础分（%(old)s）不能修改；积分变动请录入积分记录。") % {"old": current.base_score})]
+            return [
+                (
+                    "基础分",
+                    gettext("已登记户的基础分（%(old)s）不能修改；积分变动请录入积分记录。")
+                    % {"old": current.base_score},
+                )
+            ]
         return []
 
     def describe(self, obj: Any, key: Hashable) -> str:
@@ -149,14 +171,21 @@ class PointEntryImporter(_GovernanceImporter):
         if not category:
             errors.append(("积分类别", gettext("不能为空。")))
         elif category_id is None:
-            errors.append(("积分类别", gettext("积分类别“%(name)s”不存在或已停用（可选：%(allowed)s）。")
-                           % {"name": category, "allowed": "、".join(self.categories)}))
+            errors.append(
+                (
+                    "积分类别",
+                    gettext("积分类别“%(name)s”不存在或已停用（可选：%(allowed)s）。")
+                    % {"name": category, "allowed": "、".join(self.categories)},
+                )
+            )
         points = self.read(errors, "分值", DecimalNumberWidget().clean, row.get("分值"))
         if isinstance(points, Decimal):
             problem = rules.point_value_problem(points)
             if problem:
                 errors.append(("分值", str(POINTS_PROBLEM_MESSAGES[problem])))
-        occurred_on = self.read(errors, "发生日期", ChineseDateWidget(required=True).clean, row.get("发生日期"))
+        occurred_on = self.read(
+            errors, "发生日期", ChineseDateWidget(required=True).clean, row.get("发生日期")
+        )
         if occurred_on and occurred_on > self.today:
             errors.append(("发生日期", gettext("发生日期不能晚于今天。")))
         values = {
@@ -178,7 +207,8 @@ class PointEntryImporter(_GovernanceImporter):
         found = {
             (h.settlement_id, h.id_number): h.pk
             for h in Household.objects.filter(
-                settlement_id__in=sorted({s for s, _i in wanted}), id_number__in=sorted({i for _s, i in wanted})
+                settlement_id__in=sorted({s for s, _i in wanted}),
+                id_number__in=sorted({i for _s, i in wanted}),
             ).only("pk", "settlement_id", "id_number")
         }
         codes = {pk: code for code, pk in self.settlements.items()}
@@ -187,8 +217,18 @@ class PointEntryImporter(_GovernanceImporter):
             settlement_id, id_number = r.values.pop("household_key")
             household_id = found.get((settlement_id, id_number))
             if household_id is None:
-                problems[r.number] = [(HEAD_ID_COLUMN, gettext("聚居点“%(code)s”没有登记身份证号为 %(id)s 的户主，请先导入居民户。")
-                                       % {"code": codes.get(settlement_id, ""), "id": rules.mask_id_number(id_number)})]
+                problems[r.number] = [
+                    (
+                        HEAD_ID_COLUMN,
+                        gettext(
+                            "聚居点“%(code)s”没有登记身份证号为 %(id)s 的户主，请先导入居民户。"
+                        )
+                        % {
+                            "code": codes.get(settlement_id, ""),
+                            "id": rules.mask_id_number(id_number),
+                        },
+                    )
+                ]
             r.values["household_id"] = household_id
         return problems
 
@@ -196,7 +236,12 @@ class PointEntryImporter(_GovernanceImporter):
         active = set(PointCategory.objects.filter(is_active=True).values_list("pk", flat=True))
         names = dict(PointCategory.objects.values_list("pk", "name"))
         return [
-            (number, "积分类别", gettext("积分类别“%(name)s”在预览之后已被停用。") % {"name": names.get(v["category_id"], "")})
+            (
+                number,
+                "积分类别",
+                gettext("积分类别“%(name)s”在预览之后已被停用。")
+                % {"name": names.get(v["category_id"], "")},
+            )
             for number, v in rows
             if v["category_id"] not in active
         ]

@@ -17,11 +17,13 @@ from core.spreadsheets import SheetRows, SpreadsheetError
 from settlements.models import Settlement
 from tests import factories as f
 
-from .conftest import HEADER, csv_bytes, row, xlsx_bytes
+from .conftest import csv_bytes, row, xlsx_bytes
 
 
 def create(user, data: bytes, name="s.csv", kind="settlements", **kw) -> ImportJob:
-    return services.import_job_create(kind=kind, upload=SimpleUploadedFile(name, data), by=user, **kw)
+    return services.import_job_create(
+        kind=kind, upload=SimpleUploadedFile(name, data), by=user, **kw
+    )
 
 
 def previewed(user, data: bytes, name="s.csv") -> ImportJob:
@@ -35,13 +37,36 @@ def applied(job: ImportJob, by) -> ImportJob:
 
 
 def snapshot() -> list[tuple]:
-    return list(Settlement.objects.order_by("code").values_list("code", "name", "households", "village_id"))
+    return list(
+        Settlement.objects.order_by("code").values_list("code", "name", "households", "village_id")
+    )
 
 
 def test_preview_counts_then_apply_writes_exactly_that(secretary, settlement_a, settlement_b):
-    data = csv_bytes([row(), row(code="SA1", name="幸福苑（扩建）", households="130", residents="420", party_members="5"),
-                      row(code="SB1", name="安居园", township="乙镇", village="乙村", households="30", residents="100",
-                          party_members="1", moved_in_on="", party_org="", self_management="")])
+    data = csv_bytes(
+        [
+            row(),
+            row(
+                code="SA1",
+                name="幸福苑（扩建）",
+                households="130",
+                residents="420",
+                party_members="5",
+            ),
+            row(
+                code="SB1",
+                name="安居园",
+                township="乙镇",
+                village="乙村",
+                households="30",
+                residents="100",
+                party_members="1",
+                moved_in_on="",
+                party_org="",
+                self_management="",
+            ),
+        ]
+    )
 
     job = previewed(secretary, data)
 
@@ -54,18 +79,35 @@ def test_preview_counts_then_apply_writes_exactly_that(secretary, settlement_a, 
 
     assert job.status == ImportStatus.APPLIED and job.rows_written == 2
     new = Settlement.objects.get(code="SN1")
-    assert (new.name, new.village.name, new.households, new.moved_in_on, new.klass) == ("新村苑", "甲村", 60, date(2019, 6, 30), 2)
+    assert (new.name, new.village.name, new.households, new.moved_in_on, new.klass) == (
+        "新村苑",
+        "甲村",
+        60,
+        date(2019, 6, 30),
+        2,
+    )
     assert new.history.get().history_user == secretary
     settlement_a.refresh_from_db()
     assert (settlement_a.name, settlement_a.households) == ("幸福苑（扩建）", 130)
     latest = settlement_a.history.latest()
-    assert (latest.history_user, latest.history_type, latest.name) == (secretary, "~", "幸福苑（扩建）")
+    assert (latest.history_user, latest.history_type, latest.name) == (
+        secretary,
+        "~",
+        "幸福苑（扩建）",
+    )
 
 
 def test_every_bad_row_is_refused_by_row_and_column_and_nothing_is_written(secretary, settlement_a):
     before = snapshot()
-    data = csv_bytes([row(), row(code="SN2", households="abc"), row(code="SN3", village="不存在村"),
-                      row(code="SN4", households="80", residents="50"), row(code="SN1", name="又一次")])
+    data = csv_bytes(
+        [
+            row(),
+            row(code="SN2", households="abc"),
+            row(code="SN3", village="不存在村"),
+            row(code="SN4", households="80", residents="50"),
+            row(code="SN1", name="又一次"),
+        ]
+    )
 
     job = previewed(secretary, data)
 
@@ -79,11 +121,15 @@ def test_every_bad_row_is_refused_by_row_and_column_and_nothing_is_written(secre
         "第 6 行：代码：代码“SN1”在文件中重复出现（第 2、6 行）。",
     ]
     assert job.refused_count == 5
-    assert services.import_job_confirm(job=job, by=secretary) is False  # a refused job cannot be confirmed
+    assert (
+        services.import_job_confirm(job=job, by=secretary) is False
+    )  # a refused job cannot be confirmed
     assert snapshot() == before
 
 
-def test_refused_rows_download_lists_every_refused_row_with_its_cells(secretary, village_a, settings):
+def test_refused_rows_download_lists_every_refused_row_with_its_cells(
+    secretary, village_a, settings
+):
     rows = [row(code=f"SN{i}", households="x") for i in range(30)]  # more than the page shows
 
     job = previewed(secretary, csv_bytes(rows))
@@ -98,7 +144,9 @@ def test_refused_rows_download_lists_every_refused_row_with_its_cells(secretary,
     assert lines[1][:5] == (2, "户数", "“x”不是整数。", "SN0", "新村苑")
 
 
-def test_official_cannot_rewrite_another_townships_settlement_by_its_code(official_a, settlement_a, settlement_b):
+def test_official_cannot_rewrite_another_townships_settlement_by_its_code(
+    official_a, settlement_a, settlement_b
+):
     official_a.is_staff = True
     official_a.save()
     job = previewed(official_a, csv_bytes([row(code="SB1", name="抢过来")]))
@@ -123,8 +171,11 @@ def test_progress_counts_advance_while_the_job_runs(secretary, village_a):
         seen.append(ImportJob.objects.values_list("rows_read", "rows_checked").get(pk=job_id))
 
     data = csv_bytes([row(code=f"SN{i:03}") for i in range(45)])
-    with mock.patch.object(services, "PROGRESS_EVERY", 10), mock.patch.object(services, "BATCH", 20), \
-            mock.patch.object(services, "_save_progress", side_effect=record):
+    with (
+        mock.patch.object(services, "PROGRESS_EVERY", 10),
+        mock.patch.object(services, "BATCH", 20),
+        mock.patch.object(services, "_save_progress", side_effect=record),
+    ):
         job = previewed(secretary, data)
 
     reads = [r for r, _c in seen]
@@ -138,9 +189,20 @@ def test_progress_counts_advance_while_the_job_runs(secretary, village_a):
 # -------------------------------------------------------------------------- race
 
 
-def test_a_row_changed_by_someone_else_after_the_preview_is_refused_by_name(secretary, settlement_a, settlement_b):
-    job = previewed(secretary, csv_bytes([row(), row(code="SA1", name="幸福苑", households="130", residents="420",
-                                                  party_members="5")]))
+def test_a_row_changed_by_someone_else_after_the_preview_is_refused_by_name(
+    secretary, settlement_a, settlement_b
+):
+    job = previewed(
+        secretary,
+        csv_bytes(
+            [
+                row(),
+                row(
+                    code="SA1", name="幸福苑", households="130", residents="420", party_members="5"
+                ),
+            ]
+        ),
+    )
     assert job.new_count == 1 and job.changed_count == 1
     other = f.secretary("secretary2")
     settlement_a.residents = 999
@@ -160,15 +222,32 @@ def test_a_row_changed_by_someone_else_after_the_preview_is_refused_by_name(secr
 
 
 def test_a_row_previewed_as_unchanged_and_changed_since_is_refused_too(secretary, settlement_a):
-    job = previewed(secretary, csv_bytes([row(code="SA1", name="幸福苑", households="120", residents="400",
-                                              party_members="5", moved_in_on="", party_org="", self_management="")]))
+    job = previewed(
+        secretary,
+        csv_bytes(
+            [
+                row(
+                    code="SA1",
+                    name="幸福苑",
+                    households="120",
+                    residents="400",
+                    party_members="5",
+                    moved_in_on="",
+                    party_org="",
+                    self_management="",
+                )
+            ]
+        ),
+    )
     assert job.unchanged_count == 1, job.problems
     Settlement.objects.filter(pk=settlement_a.pk).update(name="改过的名字")
 
     job = applied(job, secretary)
 
     assert job.status == ImportStatus.REFUSED
-    assert "聚居点“改过的名字”（代码 SA1）在预览之后已被他人新建或修改" in job.problems[0]["message"]
+    assert (
+        "聚居点“改过的名字”（代码 SA1）在预览之后已被他人新建或修改" in job.problems[0]["message"]
+    )
 
 
 def test_a_settlement_created_with_the_same_code_after_the_preview_is_refused(secretary, village_a):
@@ -232,7 +311,9 @@ def test_row_limit_is_checked_while_reading_not_after(settings):
     assert "超过 5 行" in refused.value.messages[0]
 
 
-def test_a_file_over_the_row_limit_is_refused_with_a_chinese_message(secretary, village_a, settings):
+def test_a_file_over_the_row_limit_is_refused_with_a_chinese_message(
+    secretary, village_a, settings
+):
     settings.IMPORT_MAX_ROWS = 5
 
     job = previewed(secretary, xlsx_bytes([row(code=f"SN{i}") for i in range(6)]), "s.xlsx")
@@ -244,25 +325,41 @@ def test_a_file_over_the_row_limit_is_refused_with_a_chinese_message(secretary, 
 
 @pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig", "utf-8"])
 def test_gbk_and_utf8_bom_csv_import(secretary, village_a, encoding):
-    job = applied(previewed(secretary, csv_bytes([row(name="幸福家园·二期")], encoding=encoding)), secretary)
+    job = applied(
+        previewed(secretary, csv_bytes([row(name="幸福家园·二期")], encoding=encoding)), secretary
+    )
 
     assert job.status == ImportStatus.APPLIED, job.problems
     assert Settlement.objects.get(code="SN1").name == "幸福家园·二期"
 
 
-def test_an_export_imported_unchanged_changes_nothing_formula_text_included(secretary, village_a, tmp_path):
+def test_an_export_imported_unchanged_changes_nothing_formula_text_included(
+    secretary, village_a, tmp_path
+):
     from core.imports.base import importer_for
 
     f.settlement(village_a, code="SX1", name="=1+1", households=45, residents=150, party_members=2)
-    f.settlement(village_a, code="SX2", name="-减号开头", households=10, residents=30, party_members=0,
-                 latitude="26.5", longitude="-104.123456")
-    f.settlement(village_a, code="SX3", name="'引号开头", households=10, residents=30, party_members=0)
+    f.settlement(
+        village_a,
+        code="SX2",
+        name="-减号开头",
+        households=10,
+        residents=30,
+        party_members=0,
+        latitude="26.5",
+        longitude="-104.123456",
+    )
+    f.settlement(
+        village_a, code="SX3", name="'引号开头", households=10, residents=30, party_members=0
+    )
     before = list(Settlement.objects.order_by("code").values())
     _rows, data = importer_for("settlements")(user=secretary).export()
 
     job = previewed(secretary, data, "export.xlsx")
 
-    assert services.summary_of(job).line() == "new 0, changed 0, unchanged 3, refused 0", job.problems
+    assert services.summary_of(job).line() == "new 0, changed 0, unchanged 3, refused 0", (
+        job.problems
+    )
     applied(job, secretary)
     assert list(Settlement.objects.order_by("code").values()) == before
     assert Settlement.objects.get(code="SX1").name == "=1+1"
@@ -299,7 +396,9 @@ def _queries(user, n: int, village) -> tuple[int, int]:
     rows = [row(code=f"SN{i:04}") for i in range(n)]
     # Half the rows exist already with other values: the import changes them.
     for i in range(0, n, 2):
-        f.settlement(village, code=f"SN{i:04}", name="旧名", households=60, residents=200, party_members=4)
+        f.settlement(
+            village, code=f"SN{i:04}", name="旧名", households=60, residents=200, party_members=4
+        )
     job = create(user, csv_bytes(rows))
     with CaptureQueriesContext(connection) as preview_queries:
         job = services.import_job_preview(job_id=job.pk)

@@ -41,7 +41,9 @@ def test_upload_returns_at_once_and_the_job_page_shows_the_preview_then_confirm_
 
     assert len(queued) == 1  # the preview is a job, queued after the upload is stored
     job = ImportJob.objects.get()
-    assert response.status_code == 302 and response.url == reverse("imports:job", args=[job_token(job)])
+    assert response.status_code == 302 and response.url == reverse(
+        "imports:job", args=[job_token(job)]
+    )
     page = client.get(response.url)
     assert page.status_code == 200
     assert page.context["job"].status == ImportStatus.PREVIEWED
@@ -98,7 +100,9 @@ def test_status_endpoint_reports_counts_to_its_creator_and_the_secretary_only(
     login, staff_official_a, official_b, secretary, settlement_a
 ):
     job = services.import_job_create(
-        kind="settlements", upload=SimpleUploadedFile("s.csv", csv_bytes([row(), row(code="SA1")])), by=staff_official_a
+        kind="settlements",
+        upload=SimpleUploadedFile("s.csv", csv_bytes([row(), row(code="SA1")])),
+        by=staff_official_a,
     )
     url = reverse("imports:status", args=[job_token(job)])
 
@@ -107,7 +111,11 @@ def test_status_endpoint_reports_counts_to_its_creator_and_the_secretary_only(
     services.import_job_preview(job_id=job.pk)
     done = login(staff_official_a).get(url).json()
     assert (done["status"], done["running"], done["rows_read"], done["new"], done["changed"]) == (
-        "previewed", False, 2, 1, 1,
+        "previewed",
+        False,
+        2,
+        1,
+        1,
     )
     assert login(secretary).get(url).status_code == 200
     outsider = login(official_b)
@@ -119,28 +127,40 @@ def test_status_endpoint_reports_counts_to_its_creator_and_the_secretary_only(
 
 
 def test_a_guessed_or_tampered_job_id_is_a_404(login, secretary, village_a):
-    job = services.import_job_create(kind="settlements", upload=SimpleUploadedFile("s.csv", csv_bytes([row()])), by=secretary)
+    job = services.import_job_create(
+        kind="settlements", upload=SimpleUploadedFile("s.csv", csv_bytes([row()])), by=secretary
+    )
     client = login(secretary)
 
     assert client.get(f"/imports/{job.pk}/status/").status_code == 404
-    assert client.get(f"/imports/{job.pk + 1}:{job_token(job).split(':')[1]}/status/").status_code == 404
+    assert (
+        client.get(f"/imports/{job.pk + 1}:{job_token(job).split(':')[1]}/status/").status_code
+        == 404
+    )
 
 
 def test_only_the_uploader_may_confirm_even_a_secretary_who_sees_the_job(
     login, staff_official_a, secretary, settlement_a
 ):
-    job = services.import_job_create(kind="settlements", upload=SimpleUploadedFile("s.csv", csv_bytes([row()])),
-                                     by=staff_official_a)
+    job = services.import_job_create(
+        kind="settlements",
+        upload=SimpleUploadedFile("s.csv", csv_bytes([row()])),
+        by=staff_official_a,
+    )
     services.import_job_preview(job_id=job.pk)
 
-    assert login(secretary).post(reverse("imports:confirm", args=[job_token(job)])).status_code == 404
+    assert (
+        login(secretary).post(reverse("imports:confirm", args=[job_token(job)])).status_code == 404
+    )
     job.refresh_from_db()
     assert job.status == ImportStatus.PREVIEWED
 
 
 def test_refused_rows_download_is_for_the_job_owner(login, secretary, official_b, village_a):
     job = services.import_job_create(
-        kind="settlements", upload=SimpleUploadedFile("s.csv", csv_bytes([row(households="x")])), by=secretary
+        kind="settlements",
+        upload=SimpleUploadedFile("s.csv", csv_bytes([row(households="x")])),
+        by=secretary,
     )
     job = services.import_job_preview(job_id=job.pk)
     url = reverse("imports:refused", args=[job_token(job)])
@@ -155,7 +175,9 @@ def test_refused_rows_download_is_for_the_job_owner(login, secretary, official_b
 
 def test_import_needs_its_own_permission(login, township_a, settlement_a):
     clerk = f.user("clerk", is_staff=True, township_obj=township_a)
-    clerk.user_permissions.add(*Permission.objects.filter(codename__in=["view_settlement", "change_settlement"]))
+    clerk.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_settlement", "change_settlement"])
+    )
     client = login(clerk)
 
     assert client.get(IMPORT_URL).status_code == 403

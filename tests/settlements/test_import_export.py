@@ -19,7 +19,6 @@ from settlements.models import Settlement
 from settlements.resources import SettlementResource
 from tests import factories as f
 
-
 IMPORT_URL = reverse("admin:settlements_settlement_import")
 PROCESS_URL = reverse("admin:settlements_settlement_process_import")
 EXPORT_URL = reverse("admin:settlements_settlement_export")

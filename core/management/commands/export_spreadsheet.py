@@ -21,18 +21,28 @@ class Command(BaseCommand):
     help = "Export a spreadsheet that the matching import_spreadsheet reads back unchanged."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", help="what to export: " + ", ".join(sorted(i.kind for i in importers())))
+        parser.add_argument(
+            "kind", help="what to export: " + ", ".join(sorted(i.kind for i in importers()))
+        )
         parser.add_argument("--output", required=True, help="the xlsx file to write")
         parser.add_argument("--user", help="export as this user (their scope); default: everything")
 
     def handle(self, *args: Any, kind: str, output: str, user: str | None, **options: Any) -> None:
         importer = importer_for(kind)
         if importer is None:
-            raise CommandError(f"Unknown kind {kind!r}; known: {', '.join(sorted(i.kind for i in importers()))}.")
+            raise CommandError(
+                f"Unknown kind {kind!r}; known: {', '.join(sorted(i.kind for i in importers()))}."
+            )
         users = get_user_model().objects
-        by = users.filter(username=user).first() if user else users.filter(is_superuser=True).order_by("pk").first()
+        by = (
+            users.filter(username=user).first()
+            if user
+            else users.filter(is_superuser=True).order_by("pk").first()
+        )
         if by is None:
-            raise CommandError(f"No user named {user!r}." if user else "No superuser to export as; pass --user.")
+            raise CommandError(
+                f"No user named {user!r}." if user else "No superuser to export as; pass --user."
+            )
         rows, data = importer(user=by).export()
         Path(output).write_bytes(data)
         self.stdout.write(f"exported {rows} rows to {output}")

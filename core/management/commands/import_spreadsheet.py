@@ -23,14 +23,36 @@ class Command(BaseCommand):
     help = "Preview (or with --apply, import) a spreadsheet as USERNAME would from the web."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", help="what to import: " + ", ".join(sorted(i.kind for i in importers())))
-        parser.add_argument("path", help="an xlsx workbook or a CSV (UTF-8, with or without BOM, or GBK)")
-        parser.add_argument("--user", required=True, help="the username the import is done as (scope, history)")
-        parser.add_argument("--apply", action="store_true", help="write the rows (all or none) after the preview")
-        parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                            help="an importer's parameter, e.g. rubric=3 for rubric_items")
+        parser.add_argument(
+            "kind", help="what to import: " + ", ".join(sorted(i.kind for i in importers()))
+        )
+        parser.add_argument(
+            "path", help="an xlsx workbook or a CSV (UTF-8, with or without BOM, or GBK)"
+        )
+        parser.add_argument(
+            "--user", required=True, help="the username the import is done as (scope, history)"
+        )
+        parser.add_argument(
+            "--apply", action="store_true", help="write the rows (all or none) after the preview"
+        )
+        parser.add_argument(
+            "--param",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="an importer's parameter, e.g. rubric=3 for rubric_items",
+        )
 
-    def handle(self, *args: Any, kind: str, path: str, user: str, apply: bool, param: list[str], **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        kind: str,
+        path: str,
+        user: str,
+        apply: bool,
+        param: list[str],
+        **options: Any,
+    ) -> None:
         by = get_user_model().objects.filter(username=user).first()
         if by is None:
             raise CommandError(f"No user named {user!r}.")
@@ -46,7 +68,9 @@ class Command(BaseCommand):
         for problem in summary.problems:
             self.stderr.write(str(problem))
         if job.refused_count > len(summary.problems):
-            self.stderr.write(f"… {job.refused_count - len(summary.problems)} more rows refused (job {job.pk}).")
+            self.stderr.write(
+                f"… {job.refused_count - len(summary.problems)} more rows refused (job {job.pk})."
+            )
         if job.status == ImportStatus.FAILED:
             self.stderr.write(job.error)
             raise SystemExit(2)
