@@ -43,6 +43,9 @@ class Command(BaseCommand):
             raise CommandError(
                 f"No user named {user!r}." if user else "No superuser to export as; pass --user."
             )
-        rows, data = importer(user=by).export()
+        try:
+            rows, data = importer(user=by).export()
+        except NotImplementedError as exc:
+            raise CommandError(f"{kind} has no command-line export; use its page.") from exc
         Path(output).write_bytes(data)
         self.stdout.write(f"exported {rows} rows to {output}")
