@@ -213,6 +213,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     # After the daily job has made due ratings effective: propose any reward a lost
     # signal or task left out (rewards.services.disbursements_catch_up, idempotent).
+    # Uploaded spreadsheets (residents' ID numbers) are not kept beyond a day after their
+    # import finished or was abandoned (core.imports.services.import_files_purge).
+    "daily-import-files-purge": {
+        "task": "core.tasks.import_files_purge",
+        "schedule": crontab(minute=15, hour=3),
+    },
     "daily-rewards-catch-up": {
         "task": "rewards.tasks.catch_up",
         "schedule": crontab(minute=0, hour=2),

@@ -42,3 +42,11 @@ def import_apply(job_id: int) -> None:
     from core.imports import services
 
     services.import_job_apply(job_id=job_id)
+
+
+@shared_task(name="core.tasks.import_files_purge", acks_late=True)
+def import_files_purge() -> None:
+    """Daily: the stored files of finished or abandoned imports (personal data) go."""
+    from core.imports import services
+
+    services.import_files_purge()

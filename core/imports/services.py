@@ -17,6 +17,7 @@ import io
 import json
 import logging
 import uuid
+from datetime import timedelta
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from functools import partial
@@ -32,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.models import ImportJob, ImportStatus
+from core.models import RUNNING, ImportJob, ImportStatus
 from core.spreadsheets.reading import SheetRows, SpreadsheetError, check_size, is_blank
 
 from .base import (
@@ -449,6 +450,40 @@ def _apply(job: ImportJob, importer: Importer, plan: dict[str, Any]) -> int:
             raise _Conflict(problems)
         importer.write(new, changed, fields, by=job.created_by)
         return len(new) + len(changed)
+
+
+# -------------------------------------------------------------------------- retention
+
+UPLOAD_RETENTION = timedelta(days=1)
+
+
+def import_files_purge(*, older_than: timedelta = UPLOAD_RETENTION) -> int:
+    """Delete the stored files (uploads, plans, refused rows) of jobs that stopped running
+    more than ``older_than`` ago: they hold residents' personal data, and a preview nobody
+    confirmed within a day is stale anyway. The job rows (counts, problems) stay.
+    Idempotent: a second run finds nothing. Returns the number of jobs cleaned."""
+    cutoff = timezone.now() - older_than
+    cleaned = 0
+    stale = ImportJob.objects.filter(updated_at__lt=cutoff).exclude(status__in=RUNNING)
+    for job in stale.exclude(file="", plan="", refused_file="").iterator():
+        for stored in (job.file, job.plan, job.refused_file):
+            if stored:
+                stored.delete(save=False)
+        # A previewed job whose plan is gone cannot be confirmed any more.
+        ImportJob.objects.filter(pk=job.pk).update(
+            file="",
+            plan="",
+            refused_file="",
+            status=ImportStatus.REFUSED if job.status == ImportStatus.PREVIEWED else job.status,
+            error=job.error
+            or (
+                gettext("预览已过期，请重新上传文件。")
+                if job.status == ImportStatus.PREVIEWED
+                else ""
+            ),
+        )
+        cleaned += 1
+    return cleaned
 
 
 # ---------------------------------------------------------------------------- the CLI

@@ -417,3 +417,36 @@ def test_query_count_of_an_import_does_not_grow_with_its_rows(secretary, village
     large = _queries(secretary, 60, village_a)
 
     assert small == large
+
+
+# --------------------------------------------------------------------- retention
+
+
+def test_stored_files_of_old_jobs_are_purged_and_a_stale_preview_cannot_be_confirmed(
+    secretary, village_a, media
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    stale = previewed(secretary, csv_bytes([row()]))
+    refused = previewed(secretary, csv_bytes([row(households="x")]))
+    fresh = previewed(secretary, csv_bytes([row(code="SN9")]))
+    paths = [
+        media / n
+        for n in (stale.file.name, stale.plan.name, refused.file.name, refused.refused_file.name)
+    ]
+    assert all(p.exists() for p in paths)
+    ImportJob.objects.filter(pk__in=[stale.pk, refused.pk]).update(
+        updated_at=timezone.now() - timedelta(days=2)
+    )
+
+    assert services.import_files_purge() == 2
+    assert services.import_files_purge() == 0  # idempotent
+
+    assert not any(p.exists() for p in paths)
+    stale.refresh_from_db()
+    assert (stale.status, stale.file.name, stale.plan.name) == (ImportStatus.REFUSED, "", "")
+    assert services.import_job_confirm(job=stale, by=secretary) is False
+    fresh.refresh_from_db()
+    assert fresh.status == ImportStatus.PREVIEWED and (media / fresh.file.name).exists()
