@@ -17,9 +17,9 @@ import io
 import json
 import logging
 import uuid
-from datetime import timedelta
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 from pathlib import PurePath
 from typing import Any
