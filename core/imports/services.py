@@ -500,7 +500,10 @@ def import_run(
         upload.size  # noqa: B018 - File computes it from the handle
         with transaction.atomic():
             _importer_class(kind, by)
-            check_size(upload.size)
+            try:
+                check_size(upload.size)
+            except SpreadsheetError as exc:
+                raise ImportRefused("file_size", exc.messages[0]) from exc
             job = ImportJob(
                 kind=kind, params=params or {}, created_by=by, original_name=upload.name[:255]
             )
