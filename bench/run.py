@@ -17,7 +17,12 @@ What it does, in one run:
    no session, no database: the floor), the county dashboard, a league table and the
    settlement list (pages 1 and 350);
 4. times ratings.services.round_open for all settlements, then removes that round again;
-5. prints the figures and the targets (dashboard and league p50 within 3x the trivial
+5. times the spreadsheet import pipeline (core.imports.services, what the web's jobs
+   and ``manage.py import_spreadsheet`` run): a generated ``--import-rows``-row xlsx
+   of new settlements previewed, then applied; the same codes again with every name
+   changed, previewed and applied; an export of them re-imported (all unchanged); then
+   those settlements and their history rows are removed again;
+6. prints the figures and the targets (dashboard and league p50 within 3x the trivial
    view and within 2x their SQL + 10 ms; round open <= 10 s), and writes them as JSON.
 """
 
@@ -58,6 +63,12 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--sql-repeats", type=int, default=30)
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--output", default="/tmp/stars-bench-results.json")
+    p.add_argument("--import-rows", type=int, default=35_000, help="rows of the generated import file")
+    p.add_argument(
+        "--import-only",
+        action="store_true",
+        help="only the import figures (needs townships and villages; builds the places if there are none)",
+    )
     return p.parse_args()
 
 
@@ -82,6 +93,8 @@ def configure(args: argparse.Namespace) -> None:
 
 
 def ensure_database(url: str, fresh: bool) -> None:
+    if not url.startswith(("postgres://", "postgresql://")):
+        return  # SQLite: the file is created by migrate
     import psycopg
 
     parts = urlsplit(url)
@@ -350,6 +363,111 @@ def time_league_build() -> dict:
     return {"round": str(rnd), "entries": entries, "ms": round(seconds * 1000, 1)}
 
 
+def _import_file(rows: list[list], path: Path) -> None:
+    import openpyxl
+
+    from settlements.resources import SettlementResource
+
+    header = [f.column_name for f in SettlementResource().get_user_visible_fields()]
+    # A normal workbook, as Excel, WPS and the project's export write it (with the sheet's
+    # <dimension>; openpyxl's write-only mode leaves it out, and a read-only reader then
+    # parses the sheet twice to size it).
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(header)
+    for r in rows:
+        sheet.append(r)
+    book.save(path)
+
+
+def _remove_bench_rows() -> None:
+    """The benchmark's settlements and their history, in two statements (a queryset
+    delete would write a history row per settlement through signals)."""
+    from django.db import connection
+
+    from settlements.models import Settlement
+
+    with connection.cursor() as cursor:
+        for table in (Settlement.history.model._meta.db_table, Settlement._meta.db_table):
+            cursor.execute(f"DELETE FROM {table} WHERE code LIKE %s", ["BENCH-%"])  # noqa: S608
+
+
+def time_import(n: int) -> dict:
+    """The import pipeline on an ``n``-row xlsx: new rows, then every row changed, then
+    an export re-imported unchanged; preview and apply timed apart. Cleans up after."""
+    import tempfile
+
+    from core.imports.base import importer_for
+    from core.imports.services import ImportRefused, import_apply_now, import_run, summary_of
+    from core.models import ImportJob
+    from settlements import demo
+    from settlements.models import User, Village
+
+    if not Village.objects.exists():
+        demo.build_places(n)
+    demo.ensure_users()
+    by = User.objects.get(username="secretary")
+    villages = list(Village.objects.select_related("township").order_by("pk")[:500])
+    _remove_bench_rows()
+
+    def rows(name: str) -> list[list]:
+        out = []
+        for i in range(n):
+            v = villages[i % len(villages)]
+            households = 5 + i % 180
+            out.append([f"BENCH-{i:06d}", f"{name}{i}", v.township.name, v.name, households, households * 4,
+                        i % 40, "2019-06-30", "", "", 26.5, 106.7])
+        return out
+
+    figures: dict = {"rows": n}
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, name in (("new", "测试点"), ("changed", "改名点")):
+            path = Path(tmp) / f"{label}.xlsx"
+            _import_file(rows(name), path)
+            figures[f"{label}_file_mb"] = round(path.stat().st_size / 1e6, 2)
+            # Wall time, and this process's CPU time: on a shared machine the wall time
+            # includes waiting for a core; the CPU time does not (PostgreSQL's is apart).
+            t, cpu = time.perf_counter(), time.process_time()
+            job = import_run(kind="settlements", path=str(path), by=by, apply=False)
+            preview_s, preview_cpu = time.perf_counter() - t, time.process_time() - cpu
+            summary = summary_of(job).line()
+            t, cpu = time.perf_counter(), time.process_time()
+            job = import_apply_now(job=job, by=by)
+            apply_s, apply_cpu = time.perf_counter() - t, time.process_time() - cpu
+            figures[label] = {
+                "summary": summary,
+                "status": job.status,
+                "preview_s": round(preview_s, 2),
+                "apply_s": round(apply_s, 2),
+                "preview_and_apply_s": round(preview_s + apply_s, 2),
+                "python_cpu_s": {"preview": round(preview_cpu, 2), "apply": round(apply_cpu, 2)},
+                "loadavg": os.getloadavg()[0],
+            }
+        path = Path(tmp) / "export.xlsx"
+        t = time.perf_counter()
+        _rows, data = importer_for("settlements")(user=by).export()
+        figures["export_s"] = round(time.perf_counter() - t, 2)
+        path.write_bytes(data)
+        figures["export_mb"] = round(len(data) / 1e6, 2)
+        t = time.perf_counter()
+        try:
+            job = import_run(kind="settlements", path=str(path), by=by, apply=False)
+        except ImportRefused as exc:  # the whole county may exceed IMPORT_MAX_BYTES
+            figures["export_reimport"] = {"refused": f"{exc.code}: {exc.message}"}
+        else:
+            figures["export_reimport"] = {
+                "summary": summary_of(job).line(),
+                "preview_s": round(time.perf_counter() - t, 2),
+            }
+    _remove_bench_rows()
+    for job in ImportJob.objects.filter(created_by=by):
+        for f in (job.file, job.plan, job.refused_file):
+            if f:
+                f.delete(save=False)
+    ImportJob.objects.filter(created_by=by).delete()
+    return figures
+
+
 def verdicts(results: dict) -> list[str]:
     http, sql = results["http"], results["sql"]
     floor = http["trivial view (/healthz)"]["c1"]["p50_ms"]
@@ -362,11 +480,24 @@ def verdicts(results: dict) -> list[str]:
             f"{'met' if p50 <= 3 * floor else 'NOT met'}; vs 2 x SQL + 10 ms {2 * alone + 10:.2f} ms -> "
             f"{'met' if p50 <= 2 * alone + 10 else 'NOT met'}"
         )
+    if "import" in results:
+        lines.extend(import_verdicts(results["import"]))
     ro = results["round_open"]["seconds"]
     lines.append(
         f"round open for {results['round_open']['self_assessments']} settlements: {ro:.2f} s -> "
         f"{'met' if ro <= 10 else 'NOT met'} (target 10 s)"
     )
+    return lines
+
+
+def import_verdicts(figures: dict) -> list[str]:
+    lines = []
+    for label in ("new", "changed"):
+        total = figures[label]["preview_and_apply_s"]
+        lines.append(
+            f"import of {figures['rows']} settlements ({label}): preview {figures[label]['preview_s']:.2f} s + apply "
+            f"{figures[label]['apply_s']:.2f} s = {total:.2f} s -> {'met' if total <= 10 else 'NOT met'} (target 10 s)"
+        )
     return lines
 
 
@@ -379,6 +510,16 @@ def main() -> None:
     django.setup()
     # The machine is shared: the load average says how much of it the figures had.
     results: dict = {"args": vars(args), "loadavg_before": os.getloadavg(), "cpus": os.cpu_count()}
+    if args.import_only:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        print(f"import of {args.import_rows} rows …", flush=True)
+        results["import"] = time_import(args.import_rows)
+        print(json.dumps(results["import"], indent=2, ensure_ascii=False))
+        print("\n".join(["", "targets:", *("  " + v for v in import_verdicts(results["import"]))]))
+        Path(args.output).write_text(json.dumps(results, indent=2, ensure_ascii=False))
+        return
     print("building / checking data …", flush=True)
     results["data"] = build(args)
     print(f"  {results['data']}", flush=True)
@@ -402,6 +543,9 @@ def main() -> None:
     print("round open …", flush=True)
     results["round_open"] = time_round_open()
     print(f"  {results['round_open']}", flush=True)
+    print(f"import of {args.import_rows} rows …", flush=True)
+    results["import"] = time_import(args.import_rows)
+    print(f"  {results['import']}", flush=True)
     results["loadavg_after"] = os.getloadavg()
     print(f"  load average before {results['loadavg_before']}, after {results['loadavg_after']}")
     results["verdicts"] = verdicts(results)

@@ -251,6 +251,8 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+# Data rows per spreadsheet import, counted while reading: the row after it stops the read.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=100_000)
 
 # django-import-export: all-or-nothing imports, validation errors included.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
@@ -340,6 +342,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     # After the daily job has made due ratings effective: propose any reward a lost
     # signal or task left out (rewards.services.disbursements_catch_up, idempotent).
+    # Uploaded spreadsheets (residents' ID numbers) are not kept beyond a day after their
+    # import finished or was abandoned (core.imports.services.import_files_purge).
+    "daily-import-files-purge": {
+        "task": "core.tasks.import_files_purge",
+        "schedule": crontab(minute=15, hour=3),
+    },
     "daily-rewards-catch-up": {
         "task": "rewards.tasks.catch_up",
         "schedule": crontab(minute=0, hour=2),

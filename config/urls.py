@@ -34,6 +34,7 @@ urlpatterns = [
     path("honour/", dashboard_views.honour_roll, name="honour_roll"),
     path("healthz", dashboard_views.healthz, name="healthz"),
     path("favicon.ico", core_views.favicon, name="favicon"),
+    path("imports/", include("core.imports.urls")),
     path("admin/", admin.site.urls),
 ]
 

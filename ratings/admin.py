@@ -24,7 +24,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from import_export.forms import ConfirmImportForm
 
 from core.admin import (
     ReadOnlyAdminMixin,
@@ -34,7 +33,8 @@ from core.admin import (
     VersionedAdminMixin,
     VersionedInlineMixin,
 )
-from core.spreadsheets.admin import SpreadsheetAdminMixin, SpreadsheetImportForm
+from core.spreadsheets.admin import SpreadsheetAdminMixin
+from core.spreadsheets.forms import SpreadsheetUploadForm
 from settlements.admin_filters import class_filter, star_filter, township_filter
 from settlements.http import acting_user
 from settlements.permissions import sees_all_settlements
@@ -173,24 +173,20 @@ class RubricAdmin(VersionedAdminMixin, admin.ModelAdmin):
         return _refuse_frozen_delete(self, request, queryset, queryset.filter(frozen_at__isnull=False))
 
 
-class RubricItemImportForm(SpreadsheetImportForm):
+class RubricItemUploadForm(SpreadsheetUploadForm):
     rubric = forms.ModelChoiceField(
         queryset=Rubric.objects.filter(frozen_at__isnull=True),
         label=_("导入到评分细则版本"),
         help_text=_("只能导入到尚未被使用（未冻结）的版本；已冻结的版本请先“复制为新版本”。"),
     )
-    field_order = ["resource", "rubric", "import_file", "format"]
-
-
-class RubricItemConfirmImportForm(ConfirmImportForm):
-    rubric = forms.ModelChoiceField(queryset=Rubric.objects.filter(frozen_at__isnull=True), widget=forms.HiddenInput)
+    field_order = ["rubric", "file"]
 
 
 @admin.register(RubricItem)
 class RubricItemAdmin(VersionedAdminMixin, SpreadsheetAdminMixin, admin.ModelAdmin):
     resource_classes = [RubricItemResource]
-    import_form_class = RubricItemImportForm
-    confirm_form_class = RubricItemConfirmImportForm
+    import_kind = "rubric_items"  # ratings.importers.RubricItemImporter, as a background job
+    upload_form_class = RubricItemUploadForm
     list_display = ("code", "text", "area", "kind", "points", "cap", "flagged", "position", "rubric")
     list_filter = ("rubric", "area", "kind", "flagged")
     list_select_related = ("rubric",)
@@ -225,18 +221,8 @@ class RubricItemAdmin(VersionedAdminMixin, SpreadsheetAdminMixin, admin.ModelAdm
 
     # -- import into a chosen, unfrozen version ------------------------------------
 
-    def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
-        resource_kwargs = super().get_import_resource_kwargs(request, **kwargs)
-        form = kwargs.get("form")
-        if form is not None and getattr(form, "cleaned_data", None):
-            resource_kwargs["rubric"] = form.cleaned_data.get("rubric")
-        return resource_kwargs
-
-    def get_confirm_form_initial(self, request: HttpRequest, import_form: Any) -> dict[str, Any]:
-        initial = super().get_confirm_form_initial(request, import_form)
-        if import_form is not None:
-            initial["rubric"] = import_form.cleaned_data["rubric"].pk
-        return initial
+    def get_import_params(self, request: HttpRequest, form: Any) -> dict[str, Any]:
+        return {"rubric": form.cleaned_data["rubric"].pk}
 
 
 # ------------------------------------------------------------------------- rounds

@@ -55,6 +55,7 @@ class VillageAdmin(VersionedAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
 @admin.register(Settlement)
 class SettlementAdmin(VersionedAdminMixin, SpreadsheetAdminMixin, ScopedHistoryAdmin):
     resource_classes = [SettlementResource]
+    import_kind = "settlements"  # settlements.importers.SettlementImporter, as a background job
     list_display = (
         "code",
         "name",

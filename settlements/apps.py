@@ -8,16 +8,25 @@ class SettlementsConfig(AppConfig):
     verbose_name = _("聚居点")
 
     def ready(self) -> None:
+        from core.imports.base import register_import_supervisor, register_importer
         from core.scoping import register_scoped_choices
 
         from . import permissions  # noqa: F401  (registers the named permissions)
+        from .governance.importers import HouseholdImporter, PointEntryImporter
+        from .importers import SettlementImporter
         from .models import Settlement, Township, Village
-        from .roles import sync_role_permissions
+        from .roles import is_secretary, sync_role_permissions
         from .selectors import settlements_visible_to, townships_visible_to, villages_visible_to
 
         # Admin choices of places, in every app's admin: only what the user may see.
         register_scoped_choices(Township, townships_visible_to)
         register_scoped_choices(Village, villages_visible_to)
         register_scoped_choices(Settlement, settlements_visible_to)
+
+        # Spreadsheet imports run as jobs (core.imports); the county's secretaries see every job.
+        register_importer(SettlementImporter)
+        register_importer(HouseholdImporter)
+        register_importer(PointEntryImporter)
+        register_import_supervisor(is_secretary)
 
         post_migrate.connect(sync_role_permissions, dispatch_uid="settlements.sync_role_permissions")

@@ -171,3 +171,21 @@ def _county_calendar_for_story_years(request):
     for year in sorted(_years_entered_for_tests()):
         CalendarDay.objects.get_or_create(date=dt.date(year, 1, 1), defaults={"kind": "rest", "note": "元旦"})
     yield
+@pytest.fixture
+def tmp_media(settings, tmp_path):
+    """Uploads (import jobs, evidence) under a directory of this test, not var/media."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"
+
+
+@pytest.fixture
+def eager_celery():
+    """Celery tasks run in the caller. Tasks queued on commit still need the commit:
+    use django_capture_on_commit_callbacks(execute=True) around the request."""
+    from config.celery import app as celery_app
+
+    celery_app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = False

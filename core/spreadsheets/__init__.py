@@ -18,9 +18,17 @@ The names below are the package's public API.
 """
 
 from .codes import SpreadsheetRefusal
-from .export import CSVExport, XLSXExport, neutralise, neutralise_dataset, neutralise_formula
+from .export import (
+    CSVExport,
+    XLSXExport,
+    neutralise,
+    neutralise_dataset,
+    neutralise_formula,
+    unneutralise,
+)
 from .reading import (
     SAVE_AS_HINT,
+    SheetRows,
     SpreadsheetError,
     SpreadsheetImportFormat,
     check_size,
@@ -62,6 +70,7 @@ __all__ = [
     "ListWidget",
     "RowProblem",
     "SAVE_AS_HINT",
+    "SheetRows",
     "SpreadsheetError",
     "SpreadsheetRefusal",
     "SpreadsheetImportFormat",
@@ -80,5 +89,6 @@ __all__ = [
     "read_spreadsheet",
     "row_problems",
     "spreadsheet_row",
+    "unneutralise",
     "values_in",
 ]

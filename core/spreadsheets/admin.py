@@ -11,13 +11,20 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.forms import ImportForm
 from import_export.results import Result
 
+from core.imports.base import importer_for
+from core.imports.selectors import job_token
+from core.imports.services import ImportRefused, import_job_create
+from core.models import ImportJob
+
 from .export import CSVExport, XLSXExport
+from .forms import SpreadsheetUploadForm
 from .reading import (
     SAVE_AS_HINT,
     SpreadsheetError,
@@ -54,9 +61,14 @@ class SpreadsheetAdminMixin(ImportExportMixin):
     """Import (preview, then confirm) and export for a ModelAdmin, the project's way.
 
     The ModelAdmin's ``get_queryset`` is already scoped to the user, so exports are
-    too; resources receive ``user`` so imports check the same scope.
+    too; resources receive ``user`` so imports check the same scope. With
+    ``import_kind`` set (an importer registered with core.imports), the import page
+    uploads the file into a background job and sends the user to the job's page
+    (progress, preview, confirm); the library's own import is not used.
     """
 
+    import_kind: str | None = None
+    upload_form_class: type[forms.Form] = SpreadsheetUploadForm
     import_form_class = SpreadsheetImportForm
     import_template_name = "admin/spreadsheets/import.html"
     import_error_display = ("message",)
@@ -88,10 +100,60 @@ class SpreadsheetAdminMixin(ImportExportMixin):
 
     def _fields_list(self, request: HttpRequest) -> list[tuple[str, list[str]]]:
         """The columns each resource reads, listed on the import page."""
-        resources = [cls(**self.get_import_resource_kwargs(request)) for cls in self.get_import_resource_classes(request)]
-        return [(r.get_display_name(), [f.column_name for f in r.get_user_visible_fields()]) for r in resources]
+        resources = [
+            cls(**self.get_import_resource_kwargs(request))
+            for cls in self.get_import_resource_classes(request)
+        ]
+        return [
+            (r.get_display_name(), [f.column_name for f in r.get_user_visible_fields()])
+            for r in resources
+        ]
+
+    def get_import_params(self, request: HttpRequest, form: forms.Form) -> dict[str, Any]:
+        """Importer parameters from the upload form (e.g. the rubric version chosen)."""
+        return {}
+
+    def _job_import_action(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        importer = importer_for(self.import_kind)
+        form = self.upload_form_class(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                job = import_job_create(
+                    kind=self.import_kind,
+                    upload=form.cleaned_data["file"],
+                    by=request.user,
+                    params=self.get_import_params(request, form),
+                )
+            except ImportRefused as exc:
+                form.add_error(None, exc.message)
+            else:
+                return redirect("imports:job", token=job_token(job))
+        recent = ImportJob.objects.filter(kind=self.import_kind, created_by=request.user)[:5]
+        columns = list(importer(user=request.user).columns) if importer else []
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("导入%(name)s") % {"name": self.model._meta.verbose_name_plural},
+            "opts": self.model._meta,
+            "form": form,
+            "columns": columns,
+            "recent_jobs": [(job, job_token(job)) for job in recent],
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/spreadsheets/upload.html", context)
+
+    def process_import(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        if self.import_kind is None:
+            return super().process_import(request, **kwargs)
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        # Confirming happens on the job's page now; an old form lands on the upload page.
+        return redirect(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_import")
 
     def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        if self.import_kind is not None:
+            return self._job_import_action(request)
         response = super().import_action(request, **kwargs)
         context = getattr(response, "context_data", None)
         if context is None:
@@ -99,7 +161,9 @@ class SpreadsheetAdminMixin(ImportExportMixin):
         if context.get("result") is not None:
             context["row_problems"] = row_problems(context["result"])
             context["import_summary"] = import_summary(context["result"])
-        if not context.get("fields_list") or not any(cols for _name, cols in context["fields_list"]):
+        if not context.get("fields_list") or not any(
+            cols for _name, cols in context["fields_list"]
+        ):
             # The library leaves the column list empty when the file could not be read:
             # exactly when the person most needs to see which columns are expected.
             context["fields_list"] = self._fields_list(request)
@@ -137,10 +201,15 @@ class SpreadsheetAdminMixin(ImportExportMixin):
             % {"name": self.model._meta.verbose_name_plural, "summary": import_summary(result)},
         )
 
-    def get_export_data(self, file_format: Any, request: HttpRequest, queryset: Any, **kwargs: Any) -> bytes:
+    def get_export_data(
+        self, file_format: Any, request: HttpRequest, queryset: Any, **kwargs: Any
+    ) -> bytes:
         if not self.has_export_permission(request):
             raise PermissionDenied
         data = self.get_data_for_export(
-            request, queryset, force_native_type=getattr(file_format, "native_types", False), **kwargs
+            request,
+            queryset,
+            force_native_type=getattr(file_format, "native_types", False),
+            **kwargs,
         )
         return file_format.export_data(data)

@@ -29,5 +29,6 @@ class SpreadsheetRefusal(enum.StrEnum):
     NO_HEADER = "no_header"
     DUPLICATE_COLUMN = "duplicate_column"
     DATA_BEYOND_HEADER = "data_beyond_header"
+    TOO_MANY_ROWS = "too_many_rows"
     # A resource's own check of the whole file (``file_errors``: missing columns, a frozen target)
     RESOURCE_REFUSED = "resource_refused"

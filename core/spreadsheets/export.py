@@ -23,6 +23,17 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+def unneutralise(value: Any) -> Any:
+    """What ``neutralise`` exported, read back: ``'=1+1`` is the text ``=1+1`` again.
+
+    Only the apostrophe the export adds (before a formula-like character) is removed,
+    so an exported file imported unchanged changes nothing.
+    """
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
 # The name other modules (the rewards ledger export) look for.
 neutralise_formula = neutralise
 

@@ -32,7 +32,9 @@ def values_in(queryset: Any, field_name: str, keys: Any) -> set[Any]:
     found: set[Any] = set()
     for start in range(0, len(keys), BATCH):
         batch = keys[start : start + BATCH]
-        found.update(queryset.filter(**{f"{field_name}__in": batch}).values_list(field_name, flat=True))
+        found.update(
+            queryset.filter(**{f"{field_name}__in": batch}).values_list(field_name, flat=True)
+        )
     return found
 
 
@@ -164,16 +166,22 @@ class SpreadsheetResource(resources.ModelResource):
                 names.setdefault(f.attribute.removesuffix("_id"), f.column_name)
         return names
 
-    def skip_row(self, instance: Any, original: Any, row: Any, import_validation_errors: Any = None) -> bool:
+    def skip_row(
+        self, instance: Any, original: Any, row: Any, import_validation_errors: Any = None
+    ) -> bool:
         if is_blank(row.values()):
             return True
         return super().skip_row(instance, original, row, import_validation_errors)
 
-    def validate_instance(self, instance: Any, import_validation_errors: Any = None, validate_unique: bool = True) -> None:
+    def validate_instance(
+        self, instance: Any, import_validation_errors: Any = None, validate_unique: bool = True
+    ) -> None:
         errors: dict[str, Any] = dict(import_validation_errors or {})
         try:
             instance.full_clean(
-                exclude=[*errors, *self.resolved_fields], validate_unique=False, validate_constraints=False
+                exclude=[*errors, *self.resolved_fields],
+                validate_unique=False,
+                validate_constraints=False,
             )
         except ValidationError as exc:
             errors = exc.update_error_dict(errors)
@@ -217,7 +225,9 @@ def _error_message(error: BaseException) -> str:
     if isinstance(error, DatabaseError):
         # The database's own guard caught what the checks did not (e.g. two people
         # importing at once): say so plainly; the raw text helps whoever supports it.
-        return gettext("数据库拒绝保存这一行（与现有数据冲突或违反约束）：%(error)s") % {"error": error}
+        return gettext("数据库拒绝保存这一行（与现有数据冲突或违反约束）：%(error)s") % {
+            "error": error
+        }
     return str(error) or error.__class__.__name__
 
 

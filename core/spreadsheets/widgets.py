@@ -10,6 +10,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import widgets
 
+from .export import unneutralise
+
 # --------------------------------------------------------------------------- widgets
 
 REQUIRED = _("不能为空。")
@@ -20,7 +22,8 @@ def cell_text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a code typed as a number in Excel: 1001.0 → "1001"
-    return str(value).strip()
+    # The export's neutralising apostrophe ('=1+1) is not part of the text.
+    return unneutralise(str(value).strip())
 
 
 class TextWidget(widgets.Widget):
@@ -143,7 +146,10 @@ class ChoiceLabelWidget(widgets.Widget):
             if text in (str(label), str(code)):
                 return code
         allowed = "、".join(str(label) for _code, label in self.choices)
-        raise ValueError(gettext("“%(value)s”不是可选值（可选：%(allowed)s）。") % {"value": text, "allowed": allowed})
+        raise ValueError(
+            gettext("“%(value)s”不是可选值（可选：%(allowed)s）。")
+            % {"value": text, "allowed": allowed}
+        )
 
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
         for code, label in self.choices:

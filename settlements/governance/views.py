@@ -8,15 +8,10 @@ assessor gets the counts on the governance page and a 403 on those pages.
 
 from __future__ import annotations
 
-import datetime
-import re
-import uuid
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import tablib
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,17 +19,16 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.imports.selectors import job_token
+from core.imports.services import ImportRefused, import_job_create
 from core.locking import EditConflict
+from core.models import ImportJob
 from core.spreadsheets import (
-    SpreadsheetError,
     XLSXExport,
-    import_summary,
-    read_spreadsheet,
-    row_problems,
 )
 from core.spreadsheets.forms import SpreadsheetUploadForm
 from settlements.http import AuthenticatedHttpRequest
@@ -53,7 +47,8 @@ from .forms import (
     ReverseForm,
     TeamMemberForm,
 )
-from .resources import HEAD_ID_COLUMN, ID_COLUMN, HouseholdResource, PointEntryResource
+from .importers import HouseholdImporter, PointEntryImporter
+from .resources import HouseholdResource, PointEntryResource
 from .selectors import (
     committee_of,
     entry_of,
@@ -425,108 +420,35 @@ def honour_list_export(request: AuthenticatedHttpRequest, pk: int, list_pk: int)
 # ------------------------------------------------------------------ imports
 
 IMPORTS = {
-    "households": (HouseholdResource, _("导入居民户"), ID_COLUMN),
-    "points": (PointEntryResource, _("导入积分记录"), HEAD_ID_COLUMN),
+    "households": (HouseholdImporter, gettext_lazy("导入居民户")),
+    "points": (PointEntryImporter, gettext_lazy("导入积分记录")),
 }
-STAGING_NAME = re.compile(r"^[0-9a-f]{32}$")
-
-
-def _staging_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "import-staging"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-STAGING_MAX_AGE = datetime.timedelta(days=1)
-
-
-def _stage(request: HttpRequest, kind: str, data: bytes) -> None:
-    staging = _staging_dir()
-    # Previews nobody confirmed: drop them rather than keep residents' data lying around.
-    cutoff = (timezone.now() - STAGING_MAX_AGE).timestamp()
-    for stale in staging.iterdir():
-        if STAGING_NAME.match(stale.name) and stale.stat().st_mtime < cutoff:
-            stale.unlink(missing_ok=True)
-    name = uuid.uuid4().hex
-    (staging / name).write_bytes(data)
-    _unstage(request, kind)
-    request.session[f"governance_import_{kind}"] = name
-
-
-def _staged(request: HttpRequest, kind: str) -> bytes | None:
-    name = request.session.get(f"governance_import_{kind}", "")
-    if not STAGING_NAME.match(name):
-        return None
-    path = _staging_dir() / name
-    return path.read_bytes() if path.exists() else None
-
-
-def _unstage(request: HttpRequest, kind: str) -> None:
-    name = request.session.pop(f"governance_import_{kind}", "")
-    if STAGING_NAME.match(name or ""):
-        (_staging_dir() / name).unlink(missing_ok=True)
-
-
-def _preview_rows(dataset: tablib.Dataset, result: Any, id_column: str) -> list[dict[str, Any]]:
-    types = {"new": _("新增"), "update": _("更新"), "skip": _("未变化"), "invalid": _("有误"), "error": _("有误")}
-    id_index = dataset.headers.index(id_column) if id_column in dataset.headers else None
-    rows = []
-    for number, (values, row_result) in enumerate(zip(dataset, result.rows, strict=False), start=2):
-        cells = [
-            (header, rules.mask_id_number(str(v)) if i == id_index and v else ("" if v is None else v))
-            for i, (header, v) in enumerate(zip(dataset.headers, values, strict=False))
-        ]
-        rows.append({"number": number, "type": types.get(row_result.import_type, ""), "cells": cells})
-    return rows
 
 
 @login_required
 def spreadsheet_import(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
-    """Upload → preview (nothing written) → confirm (all rows or none)."""
+    """Upload → a background job checks the file (its page shows progress and the
+    preview) → confirm on the job's page writes all rows or none (core.imports)."""
     if kind not in IMPORTS:
         raise Http404
     if not may_manage_residents(request.user):
         raise PermissionDenied(_("只有乡镇干部和党组织书记可以导入居民数据。"))
-    resource_class, title, id_column = IMPORTS[kind]
-    context: dict[str, Any] = {"title": title, "kind": kind, "columns": resource_class.required_columns}
-    form = SpreadsheetUploadForm()
-    if request.method == "POST" and "confirm" in request.POST:
-        data = _staged(request, kind)
-        if data is None:
-            messages.error(request, _("预览已过期，请重新上传文件。"))
-            return redirect("settlements:governance_import", kind)
-        dataset = read_spreadsheet(data)
-        result = resource_class(user=request.user).import_data(dataset, dry_run=False)
-        problems = row_problems(result)
-        if problems:
-            # The data changed since the preview and a row now fails: nothing was written.
-            messages.error(request, _("导入未完成，没有写入任何数据。请修正下列问题后重新上传。"))
-            context.update({"problems": problems, "form": form})
-            _unstage(request, kind)
-            return render(request, "settlements/governance/import.html", context, status=400)
-        _unstage(request, kind)
-        messages.success(request, _("导入完成：%(summary)s") % {"summary": import_summary(result)})
-        return redirect("settlements:governance_import", kind)
-    if request.method == "POST":
-        form = SpreadsheetUploadForm(request.POST, request.FILES)
-        if form.is_valid():
-            data = form.cleaned_data["file"].read()
-            try:
-                dataset = read_spreadsheet(data)
-            except SpreadsheetError as exc:
-                for message in exc.messages:
-                    form.add_error("file", message)
-            else:
-                result = resource_class(user=request.user).import_data(dataset, dry_run=True)
-                problems = row_problems(result)
-                context.update({
-                    "problems": problems, "headers": dataset.headers,
-                    "preview": _preview_rows(dataset, result, id_column), "summary": import_summary(result),
-                })
-                if problems:
-                    _unstage(request, kind)
-                else:
-                    _stage(request, kind, data)
-    context["form"] = form
+    importer, title = IMPORTS[kind]
+    form = SpreadsheetUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = import_job_create(kind=importer.kind, upload=form.cleaned_data["file"], by=request.user)
+        except ImportRefused as exc:
+            form.add_error("file", exc.message)
+        else:
+            return redirect("imports:job", token=job_token(job))
+    recent = ImportJob.objects.filter(kind=importer.kind, created_by=request.user)[:5]
+    context = {
+        "title": title,
+        "kind": kind,
+        "columns": importer.required_columns,
+        "form": form,
+        "recent_jobs": [(job, job_token(job)) for job in recent],
+    }
     return render(request, "settlements/governance/import.html", context)
 

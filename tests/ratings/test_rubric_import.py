@@ -9,9 +9,11 @@ import openpyxl
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import ImportJob
 from ratings.models import Rubric
 from ratings.rubric_loader import DEFAULT_RUBRIC_CSV, read_rubric_rows
 from tests import factories as f
@@ -36,16 +38,26 @@ def csv_bytes(rows, encoding="utf-8-sig") -> bytes:
     return out.getvalue().encode(encoding)
 
 
+@pytest.fixture(autouse=True)
+def jobs_run_here(tmp_media, eager_celery):
+    """Uploads under a temporary MEDIA_ROOT; the import's jobs run in the test (eagerly)."""
+
+
 def preview(client, rubric, data: bytes, filename="rubric.csv"):
-    return client.post(
-        IMPORT_URL,
-        {"format": "0", "rubric": rubric.pk, "import_file": SimpleUploadedFile(filename, data)},
-    )
+    """Upload (the preview job runs on commit) and open the job's page."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(IMPORT_URL, {"rubric": rubric.pk, "file": SimpleUploadedFile(filename, data)})
+    return client.get(response.url) if response.status_code == 302 else response
 
 
 def confirm(client, response):
-    form = response.context["confirm_form"]
-    return client.post(PROCESS_URL, {name: form.initial[name] for name in form.fields})
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        done = client.post(reverse("imports:confirm", args=[response.context["token"]]))
+    return client.get(done.url)
+
+
+def problems(response) -> list[str]:
+    return [str(p) for p in response.context["summary"].problems]
 
 
 def items_of(rubric) -> list[tuple]:
@@ -57,10 +69,10 @@ def test_default_rubric_csv_imports_into_a_new_version(login, secretary, rubric,
 
     response = preview(client, draft, DEFAULT_RUBRIC_CSV.read_bytes(), "default_rubric.csv")
 
-    assert "confirm_form" in response.context, [str(p) for p in response.context["row_problems"]]
-    assert response.context["result"].totals["new"] == 31
+    assert response.context["can_confirm"], problems(response)
+    assert response.context["summary"].new == 31
     assert not draft.items.exists()  # the preview wrote nothing
-    assert confirm(client, response).status_code == 302
+    assert confirm(client, response).context["job"].status == "applied"
     assert items_of(draft) == items_of(rubric)  # the same 31 items as the migration installed
     assert items_of(draft) == [tuple(r[k] for k in FIELDS) for r in sorted(read_rubric_rows(), key=lambda r: (r["position"], r["code"]))]
 
@@ -72,7 +84,7 @@ def test_importing_the_same_file_again_changes_nothing(login, secretary, draft):
 
     response = preview(client, draft, DEFAULT_RUBRIC_CSV.read_bytes())
 
-    assert response.context["result"].totals["skip"] == 31
+    assert response.context["summary"].unchanged == 31
     confirm(client, response)
     assert items_of(draft) == before and draft.items.count() == 31
 
@@ -82,7 +94,7 @@ def test_gbk_csv_of_the_default_rubric_imports(login, secretary, draft):
 
     response = preview(login(secretary), draft, data)
 
-    assert response.context["result"].totals["new"] == 31
+    assert response.context["summary"].new == 31
 
 
 def test_frozen_version_is_not_offered_and_refused_if_posted(login, secretary, rubric):
@@ -93,7 +105,7 @@ def test_frozen_version_is_not_offered_and_refused_if_posted(login, secretary, r
     response = preview(client, rubric, DEFAULT_RUBRIC_CSV.read_bytes())
 
     assert "rubric" in response.context["form"].errors
-    assert "confirm_form" not in response.context
+    assert not ImportJob.objects.exists()
 
 
 def test_a_version_frozen_between_preview_and_confirm_is_refused(login, secretary, draft):
@@ -103,7 +115,8 @@ def test_a_version_frozen_between_preview_and_confirm_is_refused(login, secretar
 
     response = confirm(client, response)
 
-    assert response.status_code == 200
+    assert response.context["job"].status == "refused"
+    assert "已被使用并冻结" in response.content.decode()
     assert not draft.items.exists()
 
 
@@ -121,13 +134,15 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(login, secretary, draf
 
     response = preview(login(secretary), draft, data)
 
-    listed = [str(p) for p in response.context["row_problems"]]
-    assert [p.split("：")[0] for p in listed] == ["第 2 行", "第 3 行", "第 4 行", "第 5 行", "第 6 行", "第 7 行"]
+    listed = problems(response)
+    assert [p.split("：")[0] for p in listed] == ["第 2 行", "第 3 行", "第 4 行", "第 5 行", "第 6 行", "第 6 行", "第 7 行"]
     assert "条目编号“X01”在文件中重复出现（第 2、7 行）" in listed[0]
     assert "条目上限（3）不能小于每次分值（5）" in listed[1]
     assert "“宣传教育”不是可选值" in listed[2] and "组织建设" in listed[2]
     assert "“减分”不是可选值" in listed[3]
-    assert "每次分值" in listed[4] and "重点关注：“也许”应填“是”或“否”" in listed[4]
+    assert "重点关注：“也许”应填“是”或“否”" in listed[4]
+    assert listed[5].startswith("第 6 行：每次分值：") and "1 位" in listed[5]
+    assert listed[6] == listed[0].replace("第 2 行", "第 7 行")
     assert not draft.items.exists()
 
 

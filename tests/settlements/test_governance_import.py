@@ -7,12 +7,15 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from core.spreadsheets import read_spreadsheet, row_problems
+from core.imports import services as imports
+from core.imports.selectors import job_token
+from core.models import ImportJob, ImportStatus
 from settlements.governance import services
-from settlements.governance.resources import HouseholdResource, PointEntryResource
+from settlements.governance.importers import HouseholdImporter, PointEntryImporter
 from settlements.models import Household, PointCategory, PointEntry
 
 ID_1 = "11010519491231002X"
@@ -31,9 +34,8 @@ ENTRY_HEADER = "聚居点代码,户主身份证号,积分类别,分值,事由,�
 
 
 @pytest.fixture(autouse=True)
-def staging_in_tmp(settings, tmp_path):
-    # Previews stage the upload under MEDIA_ROOT; keep the tests' files out of var/.
-    settings.MEDIA_ROOT = tmp_path
+def jobs_run_here(tmp_media, eager_celery):
+    """Uploads under a temporary MEDIA_ROOT; the import's jobs run in the test (eagerly)."""
 
 
 def csv_bytes(lines, encoding="utf-8-sig"):
@@ -49,18 +51,30 @@ def xlsx_bytes(rows):
     return out.getvalue()
 
 
-def run(resource_class, user, data, dry_run=True):
-    result = resource_class(user=user).import_data(read_spreadsheet(data), dry_run=dry_run)
-    return result, [str(p) for p in row_problems(result)]
+KINDS = {HouseholdImporter: "households", PointEntryImporter: "points"}
+
+
+def run(importer, user, data, dry_run=True, name="file.csv"):
+    """The pipeline without the pages: preview, then (unless dry_run) apply."""
+    job = imports.import_job_create(kind=KINDS[importer], upload=SimpleUploadedFile(name, data), by=user)
+    job = imports.import_job_preview(job_id=job.pk)
+    if not dry_run and job.status == ImportStatus.PREVIEWED:
+        job = imports.import_apply_now(job=job, by=user)
+    return job, [str(p) for p in imports.summary_of(job).problems]
 
 
 def upload(client, kind, data, name="file.csv"):
+    """Upload on the page; the preview job runs on commit; the job's page is returned."""
     url = reverse("settlements:governance_import", args=[kind])
-    return client.post(url, {"file": SimpleUploadedFile(name, data)})
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(url, {"file": SimpleUploadedFile(name, data)})
+    return client.get(response.url) if response.status_code == 302 else response
 
 
 def confirm(client, kind):
-    return client.post(reverse("settlements:governance_import", args=[kind]), {"confirm": "1"})
+    job = ImportJob.objects.filter(kind=kind).latest("pk")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(reverse("imports:confirm", args=[job_token(job)]))
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "gbk"])
@@ -69,8 +83,8 @@ def test_households_import_preview_then_confirm(login, settlement_a, official_a,
     data = csv_bytes([HOUSEHOLD_HEADER, f"SA1,张三,{ID_1},13800000000,4,", f"SA1,李四,{ID_2.lower()},,2,90"], encoding)
     preview = upload(client, "households", data)
     html = preview.content.decode()
-    assert preview.status_code == 200 and "确认导入" in html and "新增 2 条" in html
-    assert ID_1 not in html and "1101**********002X" in html  # the preview masks too
+    assert preview.status_code == 200 and "确认导入" in html and preview.context["summary"].new == 2
+    assert ID_1 not in html and ID_2 not in html  # the preview shows counts, never an ID number
     assert not Household.objects.exists()  # preview writes nothing
     response = confirm(client, "households")
     assert response.status_code == 302
@@ -82,7 +96,7 @@ def test_households_import_preview_then_confirm(login, settlement_a, official_a,
 
 def test_households_import_from_xlsx_with_numeric_cells(settlement_a, official_a):
     data = xlsx_bytes([HOUSEHOLD_HEADER.split(","), ["SA1", "张三", ID_1, 13800000000, 4, None]])
-    result, problems = run(HouseholdResource, official_a, data, dry_run=False)
+    result, problems = run(HouseholdImporter, official_a, data, dry_run=False, name="h.xlsx")
     assert problems == []
     assert Household.objects.get().phone == "13800000000"
 
@@ -102,7 +116,8 @@ def test_one_bad_row_means_nothing_is_written(login, settlement_a, official_a):
     assert "第 4 行" in html and "家庭人口至少为1" in html
     assert "第 5 行" in html and "已脱敏" in html
     assert "确认导入" not in html
-    assert confirm(client, "households").status_code == 302  # nothing staged: sent back to upload
+    assert confirm(client, "households").status_code == 302  # a refused job cannot be confirmed
+    assert ImportJob.objects.get().status == ImportStatus.REFUSED
     assert not Household.objects.exists()
 
 
@@ -117,11 +132,12 @@ def test_official_cannot_import_into_another_township(login, settlement_a, settl
 
 def test_secretary_imports_anywhere_and_assessor_not_at_all(login, settlement_a, settlement_b, secretary, assessor):
     data = csv_bytes([HOUSEHOLD_HEADER, f"SA1,张三,{ID_1},,4,", f"SB1,李四,{ID_2},,2,"])
-    _, problems = run(HouseholdResource, secretary, data, dry_run=False)
+    _, problems = run(HouseholdImporter, secretary, data, dry_run=False)
     assert problems == [] and Household.objects.count() == 2
     assert upload(login(assessor), "households", data).status_code == 403
-    _, problems = run(HouseholdResource, assessor, csv_bytes([HOUSEHOLD_HEADER, f"SA1,王五,{ID_3},,4,"]))
-    assert "不在您可以管理的范围内" in problems[0]
+    with pytest.raises(imports.ImportRefused) as refused:
+        run(HouseholdImporter, assessor, csv_bytes([HOUSEHOLD_HEADER, f"SA1,王五,{ID_3},,4,"]))
+    assert refused.value.code == "forbidden"
 
 
 def test_duplicate_rows_and_base_score_changes_are_refused(settlement_a, official_a):
@@ -132,7 +148,7 @@ def test_duplicate_rows_and_base_score_changes_are_refused(settlement_a, officia
         f"SA1,李四,{ID_2},,2,",
         f"SA1,李四二,{ID_2},,2,",
     ])
-    _, problems = run(HouseholdResource, official_a, data, dry_run=False)
+    _, problems = run(HouseholdImporter, official_a, data, dry_run=False)
     assert problems[0].startswith("第 2 行") and "基础分（100.0）不能修改" in problems[0]
     assert "第 3、4 行" in problems[1] and "第 3、4 行" in problems[2]
     assert Household.objects.count() == 1 and Household.objects.get().members == 1
@@ -140,15 +156,15 @@ def test_duplicate_rows_and_base_score_changes_are_refused(settlement_a, officia
 
 def test_existing_household_is_updated_not_duplicated(settlement_a, official_a):
     services.household_add(settlement=settlement_a, by=official_a, head_name="张三", id_number=ID_1)
-    result, problems = run(HouseholdResource, official_a, csv_bytes([HOUSEHOLD_HEADER, f"SA1,张三,{ID_1},13800000000,5,100"]), dry_run=False)
-    assert problems == [] and result.totals["update"] == 1
+    result, problems = run(HouseholdImporter, official_a, csv_bytes([HOUSEHOLD_HEADER, f"SA1,张三,{ID_1},13800000000,5,100"]), dry_run=False)
+    assert problems == [] and result.changed_count == 1 and result.status == ImportStatus.APPLIED
     household = Household.objects.get()
     assert (household.members, household.phone) == (5, "13800000000")
     assert household.history.latest().history_user == official_a
 
 
 def test_missing_columns_are_reported(settlement_a, official_a):
-    _, problems = run(HouseholdResource, official_a, csv_bytes(["聚居点代码,户主姓名", "SA1,张三"]))
+    _, problems = run(HouseholdImporter, official_a, csv_bytes(["聚居点代码,户主姓名", "SA1,张三"]))
     assert "表头缺少这些列" in problems[0] and "身份证号" in problems[0]
 
 
@@ -160,7 +176,7 @@ def households(settlement_a, official_a):
     ]
 
 
-def test_point_entries_import(login, settlement_a, official_a, households, tmp_path):
+def test_point_entries_import(login, settlement_a, official_a, households):
     client = login(official_a)
     today = timezone.localdate()
     data = csv_bytes([
@@ -168,10 +184,9 @@ def test_point_entries_import(login, settlement_a, official_a, households, tmp_p
         f"SA1,{ID_1},参与公益,5,义务劳动,{today:%Y-%m-%d}",
         f"SA1,{ID_2},爱护卫生,-2.5,乱堆杂物,{today:%Y/%m/%d}",
     ])
-    assert "新增 2 条" in upload(client, "points", data).content.decode()
+    assert upload(client, "points", data).context["summary"].new == 2
     assert not PointEntry.objects.exists()
     assert confirm(client, "points").status_code == 302
-    assert list((tmp_path / "import-staging").iterdir()) == []  # the staged upload is gone
     entries = {e.household.head_name: e for e in PointEntry.objects.select_related("household")}
     assert entries["张三"].points == Decimal("5") and entries["张三"].recorded_by == official_a
     assert entries["李四"].points == Decimal("-2.5") and entries["李四"].category.name == "爱护卫生"
@@ -190,7 +205,7 @@ def test_point_entries_import_all_or_nothing(settlement_a, settlement_b, officia
         f"SB1,{ID_2},参与公益,1,别的乡镇,2024-03-01",
         f"SA1,{ID_2},参与公益,1,,2024-03-01",
     ])
-    _, problems = run(PointEntryResource, official_a, data, dry_run=False)
+    _, problems = run(PointEntryImporter, official_a, data, dry_run=False)
     assert [p.split("：")[0] for p in problems] == [f"第 {n} 行" for n in range(3, 10)]
     text = "\n".join(problems)
     for expected in ("积分类别“打麻将”不存在或已停用", "请先导入居民户", "分值不能为0", "小数", "不能晚于今天", "不在您可以管理的范围内", "事由：不能为空"):
@@ -203,9 +218,9 @@ def test_confirm_rechecks_and_writes_nothing_if_data_changed(login, settlement_a
     data = csv_bytes([ENTRY_HEADER, f"SA1,{ID_1},参与公益,5,义务劳动,2024-03-01", f"SA1,{ID_2},爱护卫生,1,打扫,2024-03-01"])
     assert "确认导入" in upload(client, "points", data).content.decode()
     PointCategory.objects.filter(name="爱护卫生").update(is_active=False)
-    response = confirm(client, "points")
-    assert response.status_code == 400
-    assert "没有写入任何数据" in response.content.decode() and "第 3 行" in response.content.decode()
+    response = client.get(confirm(client, "points").url)
+    html = response.content.decode()
+    assert "没有写入任何数据" in html and "第 3 行：积分类别：积分类别“爱护卫生”在预览之后已被停用。" in html
     assert not PointEntry.objects.exists()
 
 
@@ -214,3 +229,21 @@ def test_unreadable_file_is_refused_in_chinese(login, settlement_a, official_a):
     response = upload(client, "households", "聚居点代码,户主姓名\n".encode("utf-16"))
     assert "UTF-16" in response.content.decode() or "编码" in response.content.decode()
     assert not Household.objects.exists()
+
+
+def test_a_household_changed_by_someone_else_after_the_preview_is_refused_by_name(settlement_a, official_a, secretary):
+    household = services.household_add(settlement=settlement_a, by=official_a, head_name="张三", id_number=ID_1)
+    job = imports.import_job_create(
+        kind="households", upload=SimpleUploadedFile("h.csv", csv_bytes([HOUSEHOLD_HEADER, f"SA1,张三,{ID_1},,5,"])),
+        by=official_a,
+    )
+    job = imports.import_job_preview(job_id=job.pk)
+    assert job.changed_count == 1
+    services.household_update(household=household, by=secretary, head_name="张三丰", id_number=ID_1, members=2)
+
+    job = imports.import_apply_now(job=job, by=official_a)
+
+    assert job.status == ImportStatus.REFUSED
+    assert "居民户“张三丰”（1101**********002X）在预览之后已被“secretary”修改" in job.problems[0]["message"]
+    household.refresh_from_db()
+    assert (household.head_name, household.members) == ("张三丰", 2)

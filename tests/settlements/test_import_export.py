@@ -11,23 +11,24 @@ import pytest
 import tablib
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from django.urls import reverse
 
+from core.models import ImportJob
 from settlements.models import Settlement
 from settlements.resources import SettlementResource
 from tests import factories as f
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # The cast's users are created with passwords; the default hasher costs seconds per test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 IMPORT_URL = reverse("admin:settlements_settlement_import")
 PROCESS_URL = reverse("admin:settlements_settlement_process_import")
 EXPORT_URL = reverse("admin:settlements_settlement_export")
 
 HEADER = ["代码", "名称", "乡镇", "村", "户数", "人口数", "党员数", "搬迁入住日期", "党组织形式", "自治组织形式"]
+
+
+@pytest.fixture(autouse=True)
+def jobs_run_here(tmp_media, eager_celery):
+    """Uploads under a temporary MEDIA_ROOT; the import's jobs run in the test (eagerly)."""
 
 
 def row(code="SN1", name="新村苑", township="甲镇", village="甲村", households="60", residents="200",
@@ -57,16 +58,26 @@ def xlsx_bytes(rows, header=HEADER) -> bytes:
 
 
 def preview(client, data: bytes, filename="settlements.csv"):
-    return client.post(IMPORT_URL, {"format": "0", "import_file": SimpleUploadedFile(filename, data)})
+    """Upload (the preview job runs on commit, eagerly) and open the job's page."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(IMPORT_URL, {"file": SimpleUploadedFile(filename, data)})
+    if response.status_code != 302:
+        return response
+    return client.get(response.url)
 
 
 def confirm(client, response):
-    form = response.context["confirm_form"]
-    return client.post(PROCESS_URL, {name: form.initial[name] for name in form.fields})
+    token = response.context["token"]
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(reverse("imports:confirm", args=[token]))
 
 
 def problems(response) -> list[str]:
-    return [str(p) for p in response.context["row_problems"]]
+    return [str(p) for p in response.context["summary"].problems]
+
+
+def can_confirm(response) -> bool:
+    return bool(response.context.get("can_confirm"))
 
 
 def snapshot() -> list[tuple]:
@@ -99,8 +110,9 @@ def test_secretary_previews_then_confirms_new_and_updated_rows(login, secretary,
     response = preview(client, data)
 
     assert response.status_code == 200
-    assert "confirm_form" in response.context, problems(response)
-    assert "新增 1 条，更新 1 条" in response.context["import_summary"]
+    assert can_confirm(response), problems(response)
+    summary = response.context["summary"]
+    assert (summary.new, summary.changed, summary.unchanged) == (1, 1, 0)
     assert not Settlement.objects.filter(code="SN1").exists()  # a preview writes nothing
 
     response = confirm(client, response)
@@ -132,7 +144,7 @@ def test_xlsx_with_numbers_and_date_cells_imports(login, secretary, village_a):
 def test_utf8_with_or_without_bom_and_gbk_csv_are_accepted(login, secretary, village_a, encoding):
     response = preview(login(secretary), csv_bytes([row()], encoding=encoding))
 
-    assert "confirm_form" in response.context, problems(response)
+    assert can_confirm(response), problems(response)
     confirm(login(secretary), response)
     assert Settlement.objects.get(code="SN1").name == "新村苑"
 
@@ -162,7 +174,7 @@ def test_one_bad_row_writes_nothing_and_every_bad_row_is_listed_with_its_reason(
 
     response = preview(login(secretary), data)
 
-    assert "confirm_form" not in response.context
+    assert not can_confirm(response)
     listed = problems(response)
     assert [p.split("：")[0] for p in listed] == ["第 3 行", "第 4 行", "第 5 行", "第 6 行"]
     assert "户数" in listed[0] and "“abc”不是整数" in listed[0]
@@ -190,7 +202,7 @@ def test_model_validation_errors_are_reported_per_row(login, secretary, village_
 
     listed = problems(response)
     assert len(listed) == 3
-    assert listed[0].startswith("第 2 行：名称：")  # Django's max_length message, in Chinese
+    assert listed[0].startswith("第 2 行：名称：确保该变量包含不超过 100 字符")  # Django's max_length message
     assert "不是日期" in listed[1]
     assert listed[2] == "第 4 行：代码：不能为空。"
     assert not Settlement.objects.exists()
@@ -214,25 +226,27 @@ def test_blank_rows_are_skipped_and_later_rows_keep_their_excel_numbers(login, s
 def test_missing_columns_are_refused_before_any_row(login, secretary, village_a):
     data = csv_bytes([row()[:4]], header=HEADER[:4])
 
-    listed = problems(preview(login(secretary), data))
+    response = preview(login(secretary), data)
 
-    assert listed == ["表头缺少这些列：户数、人口数、党员数。请使用导出的表格作为模板。"]
+    assert problems(response) == ["表头缺少这些列：户数、人口数、党员数。请使用导出的表格作为模板。"]
+    assert response.context["job"].status == "refused"
 
 
 def test_a_confirm_that_fails_after_the_preview_writes_nothing_and_says_why(login, secretary, village_a):
     client = login(secretary)
     response = preview(client, csv_bytes([row(), row(code="SN2")]))
-    assert "confirm_form" in response.context
-    # Between preview and confirm the village is renamed: the confirm imports again and fails.
-    village_a.name = "甲村（已更名）"
-    village_a.save()
+    assert can_confirm(response)
+    # Between preview and confirm someone else creates SN2: the confirm applies what was
+    # previewed (two new rows) or nothing, and names the row that changed.
+    f.settlement(village_a, code="SN2", name="别人建的")
 
-    response = confirm(client, response)
+    response = client.get(confirm(client, response).url)
 
-    assert response.status_code == 200
-    assert "导入未完成" in response.content.decode()
-    assert [p.split("：")[:2] for p in problems(response)] == [["第 2 行", "村"], ["第 3 行", "村"]]
-    assert not Settlement.objects.exists()
+    assert response.context["job"].status == "refused"
+    assert "没有写入任何数据" in response.content.decode()
+    assert [p.split("：")[:2] for p in problems(response)] == [["第 3 行", "代码"]]
+    assert "“别人建的”" in problems(response)[0]
+    assert list(Settlement.objects.values_list("code", flat=True)) == ["SN2"]
 
 
 # ------------------------------------------------------------------- bad files
@@ -248,11 +262,11 @@ def test_other_encodings_are_refused_with_a_clear_message(login, secretary, vill
     response = preview(login(secretary), text.encode(encoding))
 
     assert response.status_code == 200
-    errors = response.context["form"].errors["import_file"]
-    assert any(message in e for e in errors)
+    assert message in response.context["job"].error
+    assert message in response.content.decode()
     assert "Traceback" not in response.content.decode()
-    # The page still says which columns it expects.
-    assert response.context["fields_list"][0][1][:5] == ["代码", "名称", "乡镇", "村", "户数"]
+    # The upload page says which columns it expects.
+    assert login(secretary).get(IMPORT_URL).context["columns"][:5] == ["代码", "名称", "乡镇", "村", "户数"]
     assert not Settlement.objects.exists()
 
 
@@ -263,7 +277,7 @@ def test_oversized_file_is_refused(login, secretary, village_a, settings):
 
     response = preview(login(secretary), data)
 
-    assert any("文件过大" in e for e in response.context["form"].errors["import_file"])
+    assert any("文件过大" in e for e in response.context["form"].errors["file"])
     assert not Settlement.objects.exists()
 
 
@@ -273,9 +287,10 @@ def test_oversized_file_is_refused(login, secretary, village_a, settings):
 def test_official_import_preview_shows_only_their_township(login, staff_official_a, settlement_a, settlement_b):
     response = preview(login(staff_official_a), csv_bytes([row(code="SA1", name="幸福苑", households="120", residents="400", party_members="5")]))
 
-    assert "confirm_form" in response.context, problems(response)
+    assert can_confirm(response), problems(response)
+    summary = response.context["summary"]
+    assert (summary.new, summary.changed, summary.unchanged) == (0, 1, 0)  # date and organisation forms differ
     page = response.content.decode()
-    assert "幸福苑" in page and "甲镇" in page
     assert "安居园" not in page and "乙镇" not in page
 
 
@@ -297,7 +312,7 @@ def test_official_row_for_another_township_is_rejected_and_nothing_written(
     assert listed[0].startswith("第 3 行：乡镇：乡镇“乙镇”不存在或不在您的管辖范围内")
     assert "“甲镇”" in listed[0]
     assert listed[1] == "第 4 行：代码：代码“SB1”已被其他乡镇的聚居点使用，您无权修改该聚居点。"
-    assert "confirm_form" not in response.context
+    assert not can_confirm(response)
     assert snapshot() == before
 
 
@@ -334,6 +349,7 @@ def test_import_needs_its_own_permission(login, township_a, settlement_a):
     assert client.get(IMPORT_URL).status_code == 403
     assert preview(client, csv_bytes([row()])).status_code == 403
     assert client.post(PROCESS_URL, {"import_file_name": "x", "original_file_name": "x.csv", "format": "0"}).status_code == 403
+    assert not ImportJob.objects.exists()
     assert IMPORT_URL not in client.get(reverse("admin:settlements_settlement_changelist")).content.decode()
 
 
@@ -408,9 +424,9 @@ def test_exported_file_imports_back_unchanged(login, secretary, settlement_a, se
 
     response = preview(login(secretary), exported, "export.xlsx")
 
-    assert "confirm_form" in response.context, problems(response)
-    result = response.context["result"]
-    assert result.totals["skip"] == 2 and result.totals["new"] == 0 and result.totals["update"] == 0
+    assert can_confirm(response), problems(response)
+    summary = response.context["summary"]
+    assert (summary.unchanged, summary.new, summary.changed) == (2, 0, 0)
     confirm(login(secretary), response)
     assert snapshot() == before
 
@@ -422,19 +438,20 @@ def test_townships_and_villages_are_read_once_per_import_not_per_row(secretary):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from core.imports import services
+
     villages = [f.village(f.township(f"镇{i}"), f"村{i}") for i in range(5)]
     rows = [row(code=f"SN{i}", township=villages[i % 5].township.name, village=villages[i % 5].name) for i in range(40)]
-    dataset = tablib.Dataset(*rows, headers=HEADER)
+    job = services.import_job_create(kind="settlements", upload=SimpleUploadedFile("s.csv", csv_bytes(rows)), by=secretary)
 
     with CaptureQueriesContext(connection) as queries:
-        result = SettlementResource(user=secretary).import_data(dataset, dry_run=True)
+        job = services.import_job_preview(job_id=job.pk)
 
-    assert not result.has_validation_errors(), [str(r.error) for r in result.invalid_rows]
+    assert job.status == "previewed", job.problems
     selects = [q["sql"] for q in queries if q["sql"].startswith("SELECT")]
     assert sum('FROM "settlements_village"' in q for q in selects) == 1
     assert sum('FROM "settlements_township"' in q for q in selects) == 1
-    # Per row only writes remain: savepoint, insert, its history row, release.
-    assert len(selects) <= 6
+    assert sum('FROM "settlements_settlement"' in q for q in selects) == 1  # existing codes, one batch
 
 
 def test_township_officials_group_may_import_and_export_their_township(login, official_a, settlement_a):

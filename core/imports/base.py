@@ -1,0 +1,293 @@
+"""What an app writes for each kind of spreadsheet import, and the registry of them.
+
+An ``Importer`` reads one row at a time into plain field values (``check_row``),
+looks existing rows up in batches (``existing``: one query per 2,000 keys, never one
+per row), and writes in bulk with their history rows (``write``). Lookups the checks
+need (places, categories …) are loaded once in ``prepare``. The pipeline
+(core.imports.services) does the rest: reading, progress, counts, the plan, the race
+check, all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connections, router
+from django.db.models import Model, QuerySet
+from django.utils.translation import gettext
+from simple_history.utils import bulk_create_with_history
+
+from core.spreadsheets.widgets import cell_text
+
+BATCH = 2000  # keys per IN (…) query: under SQLite's parameter limit at any size of file
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a row (or, with ``row`` None, the whole file) is refused."""
+
+    row: int | None
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        text = f"{self.column}：{self.message}" if self.column else self.message
+        if self.row is None:
+            return text
+        return gettext("第 %(row)s 行：%(text)s") % {"row": self.row, "text": text}
+
+    def as_json(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+class RowRefused(Exception):  # noqa: N818 - a refusal, not a programming error
+    """A row's cells do not make a valid record: (column, message) pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__(problems)
+        self.problems = problems
+
+
+class ApplyRefused(Exception):  # noqa: N818 - a refusal, not a programming error
+    """The whole import can no longer be applied (raised from ``before_apply``)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def validation_messages(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "；".join(str(m).rstrip("。.") for m in exc.messages) + "。"
+    return str(exc)
+
+
+class Importer:
+    """One kind of import. Subclasses set the class attributes and the hooks below."""
+
+    kind: ClassVar[str]
+    title: ClassVar[Any]
+    model: ClassVar[type[Model]]
+    # Columns read, in order; those that must be present.
+    columns: ClassVar[tuple[str, ...]]
+    required_columns: ClassVar[tuple[str, ...]] = ()
+    # Model attnames the import sets (compared to see whether a row changed).
+    fields: ClassVar[tuple[str, ...]]
+    # The column naming the row's key, for duplicate messages; None: rows have no key
+    # (insert-only imports).
+    key_column: ClassVar[str | None] = None
+
+    def __init__(self, *, user: Any, params: dict[str, Any] | None = None) -> None:
+        self.user = user
+        self.params = params or {}
+
+    # -- who --------------------------------------------------------------------
+
+    @classmethod
+    def allowed(cls, user: Any) -> bool:
+        """May ``user`` import this kind at all (scope is checked row by row)."""
+        raise NotImplementedError
+
+    @classmethod
+    def back_url(cls, params: dict[str, Any]) -> str:
+        """Where the job page links back to (the page that uploads this kind)."""
+        return ""
+
+    # -- the whole file ---------------------------------------------------------
+
+    def file_problems(self, headers: list[str]) -> list[str]:
+        missing = [c for c in self.required_columns if c not in headers]
+        if missing:
+            return [
+                gettext("表头缺少这些列：%(missing)s。请使用导出的表格作为模板。")
+                % {"missing": "、".join(missing)}
+            ]
+        return []
+
+    def prepare(self) -> None:
+        """Load the lookups ``check_row`` needs, once per import."""
+
+    # -- one row ----------------------------------------------------------------
+
+    def check_row(self, number: int, row: dict[str, Any]) -> tuple[Hashable, dict[str, Any]]:
+        """(key, {attname: value}) for a valid row, or ``RowRefused``."""
+        raise NotImplementedError
+
+    @staticmethod
+    def cell(row: dict[str, Any], column: str) -> str:
+        return cell_text(row.get(column))
+
+    def check_model_fields(
+        self, values: dict[str, Any], errors: list[tuple[str, str]], columns: dict[str, str]
+    ) -> None:
+        """Django's own field checks (lengths, digits, choices) without ``full_clean``'s queries."""
+        for attname, column in columns.items():
+            if attname not in values or any(c == column for c, _m in errors):
+                continue
+            field = self.model._meta.get_field(attname)
+            try:
+                field.run_validators(values[attname]) if values[attname] is not None else None
+                if values[attname] is not None and field.choices and not field.null:
+                    field.validate(values[attname], None)
+            except ValidationError as exc:
+                errors.append((column, validation_messages(exc)))
+
+    # -- the rows as a whole ----------------------------------------------------
+
+    def duplicate_message(self, key: Hashable, rows: list[int]) -> str:
+        return gettext("“%(key)s”在文件中重复出现（第 %(rows)s 行）。") % {
+            "key": key,
+            "rows": "、".join(str(n) for n in rows),
+        }
+
+    def file_checks(self, keys: dict[Hashable, list[int]]) -> dict[int, list[tuple[str, str]]]:
+        """Problems only the whole file shows: by default, a key on two rows."""
+        problems: dict[int, list[tuple[str, str]]] = {}
+        for key, rows in keys.items():
+            if len(rows) > 1:
+                for number in rows:
+                    problems.setdefault(number, []).append(
+                        (self.key_column or "", self.duplicate_message(key, rows))
+                    )
+        return problems
+
+    def resolve(self, rows: list[Any]) -> dict[int, list[tuple[str, str]]]:
+        """Lookups too large to load whole (a county's households), for a batch of checked
+        rows (``.number``, ``.values``) in a few queries; may fill ``values``. Problems by row."""
+        return {}
+
+    def existing(self, keys: list[Hashable], *, lock: bool = False) -> dict[Hashable, Model]:
+        """The existing rows among ``keys`` (at most BATCH of them), within the importer's scope."""
+        return {}
+
+    def reconcile(self, values: dict[str, Any], current: Model | None) -> list[tuple[str, str]]:
+        """Rules that compare a row with the record it would change (may fill ``values``)."""
+        return []
+
+    def current_values(self, obj: Model) -> dict[str, Any]:
+        return {f: getattr(obj, f) for f in self.fields}
+
+    def differs(self, values: dict[str, Any], current: Model) -> bool:
+        now = self.current_values(current)
+        return any(values[f] != now[f] for f in values)
+
+    def fingerprint(self, obj: Model | None) -> str | None:
+        """What the row looked like when previewed; a different one at confirm is a conflict."""
+        if obj is None:
+            return None
+        text = json.dumps(
+            [obj.pk, *self.current_values(obj).values()], cls=DjangoJSONEncoder, sort_keys=False
+        )
+        return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+    def describe(self, obj: Model | None, key: Hashable) -> str:
+        """The row's record, by name, for a refusal."""
+        return f"“{obj}”" if obj is not None else f"“{key}”"
+
+    def key_from_json(self, value: Any) -> Hashable:
+        return tuple(value) if isinstance(value, list) else value
+
+    def export(self) -> tuple[int, bytes]:
+        """(rows, xlsx bytes) of what the user may see, in the columns this import reads."""
+        raise NotImplementedError
+
+    # -- writing ----------------------------------------------------------------
+
+    def recheck(self, rows: list[tuple[int, dict[str, Any]]]) -> list[tuple[int, str, str]]:
+        """Inside the apply, the rows about to be written ((row, values)): what the preview
+        relied on and may have changed since (a category switched off …), as
+        (row, column, message); any refuses the whole import."""
+        return []
+
+    def before_apply(self) -> None:
+        """Inside the apply's transaction, before the rows are locked: re-check (and lock)
+        what the whole import depends on; raise ``ApplyRefused`` to refuse it."""
+
+    def build(self, values: dict[str, Any]) -> Model:
+        return self.model(**values)
+
+    def write(self, new: list[Model], changed: list[Model], fields: list[str], *, by: Any) -> None:
+        """Bulk writes with their history rows; called inside the apply's transaction."""
+        if new:
+            bulk_create_with_history(new, self.model, batch_size=1000, default_user=by)
+        if changed:
+            bulk_update_rows(self.model, changed, fields)
+            if hasattr(self.model, "history"):
+                self.model.history.bulk_history_create(changed, batch_size=1000, update=True, default_user=by)
+
+
+def bulk_update_rows(model: type[Model], objs: list[Model], fields: list[str], batch_size: int = 1000) -> None:
+    """``bulk_update`` without its per-row ``CASE WHEN`` on PostgreSQL.
+
+    Django's bulk_update writes ``SET f = CASE WHEN id = 1 THEN … WHEN id = 2 …`` for every
+    field, which PostgreSQL plans slowly and Python builds slowly (35,000 rows: tens of
+    seconds). On PostgreSQL one ``UPDATE … FROM (VALUES …)`` per batch does the same.
+    Other databases use Django's bulk_update.
+    """
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_update(objs, fields, batch_size=batch_size)
+        return
+    opts = model._meta
+    pk = opts.pk
+    columns = [opts.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}::{f.db_type(connection)}" for f in columns)
+    names = ", ".join(quote(c) for c in [pk.column, *(f.column for f in columns)])
+    width = 1 + len(columns)
+    with connection.cursor() as cursor:
+        for batch in in_batches(objs, batch_size):
+            params: list[Any] = []
+            for obj in batch:
+                params.append(pk.get_db_prep_value(obj.pk, connection))
+                params.extend(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in columns)
+            values = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(batch))
+            cursor.execute(
+                f"UPDATE {quote(opts.db_table)} AS t SET {sets} FROM (VALUES {values}) AS v({names}) "  # noqa: S608 - names are the model's own
+                f"WHERE t.{quote(pk.column)} = v.{quote(pk.column)}::{pk.db_type(connection)}",
+                params,
+            )
+
+
+# ---------------------------------------------------------------------------- registry
+
+_IMPORTERS: dict[str, type[Importer]] = {}
+_SUPERVISORS: list[Callable[[Any], bool]] = []
+
+
+def register_importer(importer: type[Importer]) -> type[Importer]:
+    _IMPORTERS[importer.kind] = importer
+    return importer
+
+
+def importer_for(kind: str) -> type[Importer] | None:
+    return _IMPORTERS.get(kind)
+
+
+def importers() -> Iterable[type[Importer]]:
+    return _IMPORTERS.values()
+
+
+def register_import_supervisor(predicate: Callable[[Any], bool]) -> None:
+    """Users for whom ``predicate(user)`` holds see every import job, not only their own."""
+    _SUPERVISORS.append(predicate)
+
+
+def supervises_imports(user: Any) -> bool:
+    return any(p(user) for p in _SUPERVISORS)
+
+
+def in_batches(items: list[Any], size: int = BATCH) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def locked(queryset: QuerySet, lock: bool) -> QuerySet:
+    # ``of=("self",)``: lock the rows imported, not the places joined for scope.
+    return queryset.select_for_update(of=("self",)) if lock else queryset
