@@ -31,12 +31,8 @@ class RatingsConfig(AppConfig):
     def ready(self) -> None:
         from core.imports.base import register_importer
 
-        from . import (
-            permissions,  # noqa: F401  (registers the named permissions)
-            stats,
-        )
+        from . import permissions  # noqa: F401  (registers the named permissions)
         from .importers import RubricItemImporter
 
-        stats.connect()  # dashboards' stored aggregates follow rating_took_effect / rating_stars_changed
         register_importer(RubricItemImporter)  # the admin's rubric import, as a background job
         post_migrate.connect(ensure_default_rubric, sender=self, dispatch_uid="ratings.ensure_default_rubric")
