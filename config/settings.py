@@ -363,6 +363,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.daily_reminders",
         "schedule": crontab(minute=0, hour=7),
     },
+    # Stored governance gaps are refreshed by the services that change their facts; this
+    # rebuilds them all, catching any bulk write that bypassed them (idempotent).
+    "governance-gaps-nightly": {
+        "task": "settlements.tasks.governance_gaps_rebuild",
+        "schedule": crontab(minute=45, hour=2),
+    },
 }
 
 # Production hardening; `manage.py check --deploy --fail-level WARNING` passes.

@@ -23,6 +23,7 @@ from core.spreadsheets.admin import SpreadsheetAdminMixin
 from . import admin_county  # noqa: F401  (registers the county's calendar and settings)
 from .admin_filters import class_filter, star_filter, township_filter
 from .governance import admin as governance_admin  # noqa: F401  (registers the governance models)
+from .governance import services as governance_services
 from .models import GAP_LABELS, Settlement, SettlementClass, Township, User, Village
 from .permissions import sees_all_settlements
 from .resources import SettlementResource
@@ -89,6 +90,11 @@ class SettlementAdmin(VersionedAdminMixin, SpreadsheetAdminMixin, ScopedHistoryA
 
     def scoped_queryset(self, request: HttpRequest) -> QuerySet:
         return settlements_visible_to(request.user)
+
+    def save_model(self, request: HttpRequest, obj: Settlement, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # Households, Party members and forms are gap facts: the stored gaps follow them.
+        governance_services.settlement_gaps_refresh(settlement_ids=[obj.pk])
 
     @admin.display(description=_("乡镇"), ordering="village__township__name")
     def township_name(self, obj: Settlement) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Hashable
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Model
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -191,6 +192,14 @@ class SettlementImporter(Importer):
         queryset = settlements_visible_to(self.user).order_by("code")
         dataset = SettlementResource(user=self.user).export(queryset)
         return len(dataset), XLSXExport().export_data(dataset)
+
+    def write(self, new: list[Model], changed: list[Model], fields: list[str], *, by: Any) -> None:
+        super().write(new, changed, fields, by=by)
+        # Households, Party members and forms decide the organisation gaps: store them anew
+        # (the nightly rebuild would catch them too, a day late).
+        from .governance.services import settlement_gaps_refresh
+
+        settlement_gaps_refresh(settlement_ids=[obj.pk for obj in [*new, *changed] if obj.pk])
 
     def describe(self, obj: Any, key: Hashable) -> str:
         if obj is None:

@@ -657,3 +657,34 @@ class CountySettings(models.Model):
     def certificate_issuer(self) -> str:
         """The certificate's signature line, e.g. 屏山县聚居点星级评定工作领导小组."""
         return _("%(county)s聚居点星级评定工作领导小组") % {"county": self.county_name or _("县")}
+class SettlementGaps(models.Model):
+    """A settlement's governance gaps (governance.rules.governance_gaps), stored.
+
+    The county's gap list reads these rows instead of running the rules for every
+    settlement on each request. governance.services.settlement_gaps_refresh rewrites a
+    settlement's row whenever its governance facts change (households, Party members,
+    organisation forms and people, committee, team); `manage.py governance_gaps_rebuild`
+    and a nightly task rebuild them all. A settlement without a row (written by a path
+    that did not refresh it) is checked on the fly by the list, never written on a read.
+    """
+
+    settlement = models.OneToOneField(
+        Settlement, on_delete=models.CASCADE, primary_key=True, related_name="stored_gaps",
+        verbose_name=_("聚居点"),
+    )
+    # ",code,code," in GAP_ORDER ("" without gaps): the commas let a filter find one code.
+    codes = models.CharField(_("差距"), max_length=255, blank=True)
+    # ",role,role," the 5员1长 roles nobody holds, for the team gap's detail.
+    missing_roles = models.CharField(_("缺少的角色"), max_length=255, blank=True)
+    counted_at = models.DateTimeField(_("核查时间"))
+
+    class Meta:
+        verbose_name = _("组织建设差距")
+        verbose_name_plural = _("组织建设差距")
+
+    def __str__(self) -> str:
+        return str(self.settlement_id)
+
+    @property
+    def code_list(self) -> list[str]:
+        return [c for c in self.codes.split(",") if c]

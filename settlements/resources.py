@@ -170,6 +170,20 @@ class SettlementResource(SpreadsheetResource):
             self.get_queryset(), "code", counts
         )
 
+    def after_import(self, dataset: Any, result: Any, **kwargs: Any) -> None:
+        super().after_import(dataset, result, **kwargs)
+        if kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors():
+            return
+        # Households, Party members and forms are gap facts: the stored gaps follow them.
+        from .governance.services import settlement_gaps_refresh
+
+        codes = sorted({cell_text(c) for c in dataset[self.fields["code"].column_name]} - {""})
+        ids: list[int] = []
+        for start in range(0, len(codes), 2000):
+            chunk = codes[start : start + 2000]
+            ids += self.get_queryset().filter(code__in=chunk).values_list("pk", flat=True)
+        settlement_gaps_refresh(settlement_ids=ids)
+
     def row_errors(self, instance: Settlement, failed: set[str]) -> dict[str, Any]:
         errors: dict[str, Any] = {}
         if instance.code in self._taken_elsewhere:

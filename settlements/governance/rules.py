@@ -199,3 +199,13 @@ def point_value_problem(points: Decimal) -> str | None:
     if abs(points) > POINTS_LIMIT:
         return POINTS_PROBLEM_TOO_LARGE
     return None
+
+
+def pack_codes(codes: Iterable[str]) -> str:
+    """Codes stored in one text column as ",a,b," ("" for none): a filter on ",a," finds one."""
+    codes = list(codes)
+    return f",{','.join(codes)}," if codes else ""
+
+
+def unpack_codes(packed: str) -> list[str]:
+    return [c for c in (packed or "").split(",") if c]

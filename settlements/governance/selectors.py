@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -86,6 +88,9 @@ class _Labels:
         self._details: dict[frozenset[str], str] = {}
         self.list_sep = gettext("、")
 
+    def roles_text(self, missing: list[str]) -> str:
+        return "、".join(self.roles[r] for r in missing)
+
     def missing_roles(self, roles: set[str]) -> str:
         key = frozenset(roles)
         if key not in self._details:
@@ -154,20 +159,46 @@ class GapRow:
 
 @dataclass
 class GapReport:
-    rows: list[GapRow]
+    page: Page
+    with_gaps: int  # settlements with at least one gap
     settlements_checked: int
     counts: list[tuple[str, int]] = field(default_factory=list)
 
+    @property
+    def rows(self) -> list[GapRow]:
+        return list(self.page.object_list)
 
-def governance_gap_report(user: Any, *, township_id: int | None = None) -> GapReport:
-    """Every visible settlement that falls short of SPEC §2, with its labelled gaps.
 
-    Two queries whatever the number of settlements: the settlements with their places,
-    organisation people and committee size in one, the team roles in another.
+GAPS_PER_PAGE = 100
+_FACT_FIELDS = (
+    "pk", "code", "name", "households", "party_members", "party_org", "self_management",
+    "village__name", "village__township__name", "village__township__code",
+    "organisation__party_leader_name", "organisation__dispatched_member_name",
+    "organisation__executor_name", "committee_count",
+)
+
+
+@dataclass(frozen=True)
+class GapFacts:
+    """One settlement's place and its gaps as codes, computed by rules.governance_gaps."""
+
+    pk: int
+    code: str
+    name: str
+    township: str
+    township_code: str
+    village: str
+    codes: list[str]
+    missing_roles: list[str]
+
+
+def gap_facts(settlements: QuerySet[Settlement]) -> list[GapFacts]:
+    """Run the gap rules over ``settlements``: two queries whatever their number.
+
+    The settlements with places, organisation people and committee size in one, the team
+    roles in another. What the stored gaps are computed with, and what the gap list uses
+    for a settlement whose stored row is missing.
     """
-    settlements = settlements_visible_to(user)
-    if township_id is not None:
-        settlements = settlements.filter(village__township_id=township_id)
     committee_size = (
         CommitteeMember.objects.filter(settlement=OuterRef("pk"))
         .order_by()
@@ -178,44 +209,138 @@ def governance_gap_report(user: Any, *, township_id: int | None = None) -> GapRe
     facts = list(
         settlements.order_by("village__township__code", "code")
         .annotate(committee_count=Coalesce(Subquery(committee_size), 0))
-        .values(
-            "pk", "code", "name", "households", "party_members", "party_org", "self_management",
-            "village__name", "village__township__name", "organisation__party_leader_name",
-            "organisation__dispatched_member_name", "organisation__executor_name", "committee_count",
-        )
+        .values(*_FACT_FIELDS)
     )
     roles: dict[int, set[str]] = defaultdict(set)
     team = TeamMember.objects.filter(settlement__in=settlements.values("pk")).order_by()
     for settlement_id, role in team.values_list("settlement_id", "role").distinct():
         roles[settlement_id].add(role)
-    rows: list[GapRow] = []
-    counts: dict[str, int] = defaultdict(int)
-    labels = _Labels()
+    out = []
     for s in facts:
-        gaps = _gaps(
-            labels=labels,
+        present = roles[s["pk"]]
+        codes = rules.governance_gaps(
             households=s["households"],
             party_members=s["party_members"],
             party_org=s["party_org"],
             self_management=s["self_management"],
-            party_leader=s["organisation__party_leader_name"] or "",
-            dispatched=s["organisation__dispatched_member_name"] or "",
-            executor=s["organisation__executor_name"] or "",
+            party_leader_named=bool(s["organisation__party_leader_name"]),
+            dispatched_member_named=bool(s["organisation__dispatched_member_name"]),
             committee_members=s["committee_count"],
-            roles=roles[s["pk"]],
+            executor_named=bool(s["organisation__executor_name"]),
+            team_roles=present,
         )
-        if not gaps:
-            continue
-        for gap in gaps:
-            counts[gap.code] += 1
-        rows.append(GapRow(
+        out.append(GapFacts(
             pk=s["pk"], code=s["code"], name=s["name"], township=s["village__township__name"],
-            village=s["village__name"], gaps=gaps,
+            township_code=s["village__township__code"], village=s["village__name"], codes=codes,
+            missing_roles=rules.team_role_gaps(present),
         ))
+    return out
+
+
+def _labelled(labels: _Labels, codes: list[str], missing_roles: list[str]) -> list[LabelledGap]:
+    return [
+        LabelledGap(
+            code=code,
+            label=labels.gaps[code],
+            detail=labels.roles_text(missing_roles) if code == rules.GAP_TEAM_MISSING else "",
+        )
+        for code in codes
+    ]
+
+
+class _CountedRows(Sequence):
+    """The stored rows with gaps for a Paginator: its count is the one already aggregated,
+    and a page is one query of the page's rows."""
+
+    def __init__(self, queryset: QuerySet, count: int, labels: _Labels) -> None:
+        self.queryset, self.total, self.labels = queryset, count, labels
+
+    def __len__(self) -> int:
+        return self.total
+
+    def count(self) -> int:
+        return self.total
+
+    def __getitem__(self, index: Any) -> Any:
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        return [
+            GapRow(pk=pk, code=code, name=name, township=township, village=village,
+                   gaps=_labelled(self.labels, rules.unpack_codes(codes), rules.unpack_codes(roles)))
+            for pk, code, name, township, village, codes, roles in self.queryset[index].values_list(
+                "pk", "code", "name", "village__township__name", "village__name",
+                "stored_gaps__codes", "stored_gaps__missing_roles",
+            )
+        ]
+
+
+def governance_gap_report(
+    user: Any, *, township_id: int | None = None, page: Any = 1, size: int = GAPS_PER_PAGE
+) -> GapReport:
+    """A page of the visible settlements that fall short of SPEC §2, with their labelled gaps.
+
+    Reads the stored gaps (SettlementGaps): one aggregate (settlements checked, with gaps,
+    per gap, not yet stored) and the page's rows. A settlement whose stored row is missing
+    is checked on the fly (gap_facts: two more queries) and merged in; nothing is written.
+    """
+    settlements = settlements_visible_to(user)
+    if township_id is not None:
+        settlements = settlements.filter(village__township_id=township_id)
+    labels = _Labels()
+    has_gaps = Q(stored_gaps__codes__startswith=",")  # packed codes; "" without gaps
+    totals = settlements.aggregate(
+        checked=Count("pk"),
+        with_gaps=Count("pk", filter=has_gaps),
+        unstored=Count("pk", filter=Q(stored_gaps__isnull=True)),
+        **{
+            f"gap_{code}": Count("pk", filter=Q(stored_gaps__codes__contains=f",{code},"))
+            for code in rules.GAP_ORDER
+        },
+    )
+    counts = {code: totals[f"gap_{code}"] for code in rules.GAP_ORDER}
+    stored = settlements.filter(has_gaps).order_by("village__township__code", "code")
+    if not totals["unstored"]:
+        rows: Sequence[GapRow] = _CountedRows(stored, totals["with_gaps"], labels)
+        with_gaps = totals["with_gaps"]
+    else:
+        rows, with_gaps = _merged_rows(stored, settlements, labels, counts)
     ordered_counts = [
         (labels.gaps[code], counts[code]) for code in rules.GAP_ORDER if counts.get(code)
     ]
-    return GapReport(rows=rows, settlements_checked=len(facts), counts=ordered_counts)
+    return GapReport(
+        page=Paginator(rows, size).get_page(page),
+        with_gaps=with_gaps,
+        settlements_checked=totals["checked"],
+        counts=ordered_counts,
+    )
+
+
+def _merged_rows(
+    stored: QuerySet[Settlement], settlements: QuerySet[Settlement], labels: _Labels,
+    counts: dict[str, int],
+) -> tuple[list[GapRow], int]:
+    """Stored rows plus the settlements not stored yet, checked now, in list order."""
+    keyed = [
+        ((township_code, code), GapRow(
+            pk=pk, code=code, name=name, township=township, village=village,
+            gaps=_labelled(labels, rules.unpack_codes(codes), rules.unpack_codes(roles)),
+        ))
+        for pk, code, name, township, township_code, village, codes, roles in stored.values_list(
+            "pk", "code", "name", "village__township__name", "village__township__code",
+            "village__name", "stored_gaps__codes", "stored_gaps__missing_roles",
+        )
+    ]
+    for f in gap_facts(settlements.filter(stored_gaps__isnull=True)):
+        if not f.codes:
+            continue
+        for code in f.codes:
+            counts[code] += 1
+        keyed.append(((f.township_code, f.code), GapRow(
+            pk=f.pk, code=f.code, name=f.name, township=f.township, village=f.village,
+            gaps=_labelled(labels, f.codes, f.missing_roles),
+        )))
+    keyed.sort(key=lambda pair: pair[0])
+    return [row for _key, row in keyed], len(keyed)
 
 
 @dataclass

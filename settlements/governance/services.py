@@ -8,6 +8,7 @@ each history row. The points ledger is insert-only; corrections are reversing en
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -30,19 +31,57 @@ from ..models import (
     PointEntry,
     SelfManagement,
     Settlement,
+    SettlementGaps,
     SettlementOrganisation,
     TeamMember,
     User,
 )
 from . import rules
 from .codes import GovernanceRefusal as Refusal
-from .selectors import can_edit_governance, period_earned
+from .selectors import can_edit_governance, gap_facts, period_earned
 
 HONOUR_LIST_MAX_SIZE = 50
 _ORGANISATION_PEOPLE = (
     "party_leader_name", "party_leader_phone", "dispatched_member_name",
     "dispatched_member_phone", "executor_name", "executor_phone",
 )
+
+
+GAPS_BATCH = 2000
+
+
+def settlement_gaps_refresh(*, settlement_ids: Iterable[int]) -> int:
+    """Recompute and store the governance gaps of these settlements (SettlementGaps).
+
+    Called by every service that changes a gap's facts, inside its transaction, and by
+    whatever else writes settlements (admin, imports, the demo builder). Idempotent;
+    returns the number of rows written. Ids of settlements that no longer exist are ignored.
+    """
+    ids = sorted(set(settlement_ids))
+    now = timezone.now()
+    written = 0
+    for start in range(0, len(ids), GAPS_BATCH):
+        chunk = ids[start : start + GAPS_BATCH]
+        rows = [
+            SettlementGaps(
+                settlement_id=f.pk, codes=rules.pack_codes(f.codes),
+                missing_roles=rules.pack_codes(f.missing_roles), counted_at=now,
+            )
+            for f in gap_facts(Settlement.objects.filter(pk__in=chunk))
+        ]
+        SettlementGaps.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["settlement"],
+            update_fields=["codes", "missing_roles", "counted_at"],
+        )
+        written += len(rows)
+    return written
+
+
+def settlement_gaps_rebuild() -> int:
+    """Recompute every settlement's stored gaps (backfill, repair, the nightly job)."""
+    ids = list(Settlement.objects.order_by("pk").values_list("pk", flat=True))
+    with transaction.atomic():
+        return settlement_gaps_refresh(settlement_ids=ids)
 
 
 def _require_editor(user: Any, settlement: Settlement) -> None:
@@ -76,9 +115,11 @@ def settlement_organisation_update(
     if unknown:
         raise TypeError(f"unknown organisation fields: {sorted(unknown)}")
     settlement = lock_current(Settlement, settlement.pk, expected_settlement_version)
-    org, _created = SettlementOrganisation.objects.get_or_create(settlement=settlement)
+    org, created = SettlementOrganisation.objects.get_or_create(settlement=settlement)
     org = lock_current(SettlementOrganisation, org.pk, expected_version)
+    changed = False
     if (settlement.party_org, settlement.self_management) != (party_org, self_management):
+        changed = True
         settlement.party_org = party_org
         settlement.self_management = self_management
         if party_org not in PartyOrg.values or self_management not in SelfManagement.values:
@@ -88,10 +129,13 @@ def settlement_organisation_update(
         settlement.save(update_fields=["party_org", "self_management", "version"])
     cleaned = {name: (people.get(name) or "").strip() for name in _ORGANISATION_PEOPLE}
     if any(getattr(org, name) != value for name, value in cleaned.items()):
+        changed = True
         for name, value in cleaned.items():
             setattr(org, name, value)
         org.version += 1
         _save_with_history(org, by)
+    if changed or created:
+        settlement_gaps_refresh(settlement_ids=[settlement.pk])
     return org
 
 
@@ -102,6 +146,7 @@ def committee_member_add(
     _require_editor(by, settlement)
     member = CommitteeMember(settlement=settlement, post=post, name=name.strip(), phone=phone.strip())
     _save_with_history(member, by)
+    settlement_gaps_refresh(settlement_ids=[settlement.pk])
     return member
 
 
@@ -126,6 +171,7 @@ def committee_member_update(
 def committee_member_remove(*, member: CommitteeMember, by: User) -> None:
     _require_editor(by, member.settlement)
     _delete_with_history(member, by)
+    settlement_gaps_refresh(settlement_ids=[member.settlement_id])
 
 
 @transaction.atomic
@@ -133,6 +179,7 @@ def team_member_add(*, settlement: Settlement, by: User, role: str, name: str, p
     _require_editor(by, settlement)
     member = TeamMember(settlement=settlement, role=role, name=name.strip(), phone=phone.strip())
     _save_with_history(member, by)
+    settlement_gaps_refresh(settlement_ids=[settlement.pk])
     return member
 
 
@@ -148,6 +195,7 @@ def team_member_update(
         member.role, member.name, member.phone = new
         member.version += 1
         _save_with_history(member, by)
+        settlement_gaps_refresh(settlement_ids=[member.settlement_id])
     return member
 
 
@@ -155,6 +203,7 @@ def team_member_update(
 def team_member_remove(*, member: TeamMember, by: User) -> None:
     _require_editor(by, member.settlement)
     _delete_with_history(member, by)
+    settlement_gaps_refresh(settlement_ids=[member.settlement_id])
 
 
 ID_PROBLEM_MESSAGES = {

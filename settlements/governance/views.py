@@ -226,10 +226,9 @@ def gap_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         if not raw.isdigit() or int(raw) not in {t.pk for t in townships}:
             raise Http404(_("没有这个乡镇。"))
         township_id = int(raw)
-    report = governance_gap_report(request.user, township_id=township_id)
-    page = Paginator(report.rows, 100).get_page(request.GET.get("page"))
+    report = governance_gap_report(request.user, township_id=township_id, page=request.GET.get("page"))
     return render(request, "settlements/governance/gaps.html", {
-        "report": report, "page": page, "townships": townships, "township_id": township_id,
+        "report": report, "page": report.page, "townships": townships, "township_id": township_id,
     })
 
 

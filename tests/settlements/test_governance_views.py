@@ -234,16 +234,107 @@ def test_gap_list_scoped_and_filterable(login, settlement_a, settlement_b, offic
     assert login(official_a).get(url, {"township": township_b.pk}).status_code == 404
 
 
-def test_gap_list_query_count(login, assessor, township_a, village_a, django_assert_num_queries):
-    for _ in range(30):
+@pytest.mark.parametrize("size", [5, 30])
+def test_gap_list_query_count(login, assessor, township_a, village_a, django_assert_num_queries, size):
+    for _ in range(size):
         f.settlement(village_a)
+    services.settlement_gaps_rebuild()  # created outside the services: stored by the rebuild
     client = login(assessor)
     url = reverse("settlements:governance_gaps")
     client.get(url)  # warm caches (content types, etc.)
-    # session, user, user's groups, townships, settlements with organisation and committee size, team roles
+    # session, user, user's groups, townships, the stored gaps' aggregate, the page's rows
     with django_assert_num_queries(7):  # + the bell's unread count
         response = client.get(url)
-    assert len(response.context["report"].rows) == 30
+    assert len(response.context["report"].rows) == size
+    assert response.context["report"].with_gaps == size
+
+
+def test_gap_list_reads_stored_gaps(login, assessor, settlement_a, official_a):
+    """The list shows what is stored, and the services keep it stored: a settlement the
+    list has checked never has its gaps recomputed on a read."""
+    from settlements.models import SettlementGaps
+
+    services.settlement_gaps_rebuild()
+    stored = SettlementGaps.objects.get(settlement=settlement_a)
+    assert governance_rules.GAP_TEAM_MISSING in stored.code_list
+    # A stored value is what the list shows, even one no rule would compute now.
+    SettlementGaps.objects.filter(pk=stored.pk).update(codes=",self_no_executor,", missing_roles="")
+    html = login(assessor).get(reverse("settlements:governance_gaps")).content.decode()
+    assert "未登记自主管理执行人" in html and "“5员1长”队伍缺少角色" not in html
+    assert SettlementGaps.objects.get(pk=stored.pk).codes == ",self_no_executor,"  # nothing written on GET
+
+
+def test_gap_list_checks_unstored_settlements_without_writing(login, assessor, settlement_a, village_a):
+    """A settlement written by a path that did not store its gaps is still listed (checked
+    on the fly, merged in list order) and nothing is written by the read."""
+    from settlements.models import SettlementGaps
+
+    other = f.settlement(village_a, code="SA0")
+    services.settlement_gaps_refresh(settlement_ids=[settlement_a.pk])
+    response = login(assessor).get(reverse("settlements:governance_gaps"))
+    report = response.context["report"]
+    assert [row.code for row in report.rows] == ["SA0", "SA1"]
+    assert report.with_gaps == 2 and report.settlements_checked == 2
+    assert not SettlementGaps.objects.filter(settlement=other).exists()
+
+
+def _stored_codes(settlement):
+    from settlements.models import SettlementGaps
+
+    return SettlementGaps.objects.get(settlement=settlement).code_list
+
+
+def test_stored_gaps_follow_committee_team_and_organisation(settlement_a, official_a, login, assessor):
+    services.settlement_organisation_update(
+        settlement=settlement_a, by=official_a, party_org=rules.PARTY_BRANCH,
+        self_management=rules.SELF_COMMITTEE, party_leader_name="王书记",
+    )
+    assert governance_rules.GAP_SELF_NO_COMMITTEE_MEMBERS in _stored_codes(settlement_a)
+    member = services.committee_member_add(settlement=settlement_a, by=official_a, post="director", name="张主任")
+    assert governance_rules.GAP_SELF_NO_COMMITTEE_MEMBERS not in _stored_codes(settlement_a)
+    services.committee_member_remove(member=member, by=official_a)
+    assert governance_rules.GAP_SELF_NO_COMMITTEE_MEMBERS in _stored_codes(settlement_a)
+
+    holders = [
+        services.team_member_add(settlement=settlement_a, by=official_a, role=role, name=f"人{i}")
+        for i, role in enumerate(governance_rules.TEAM_ROLES)
+    ]
+    assert governance_rules.GAP_TEAM_MISSING not in _stored_codes(settlement_a)
+    services.team_member_update(member=holders[-1], by=official_a, role=governance_rules.TEAM_GRID, name="人5")
+    assert governance_rules.GAP_TEAM_MISSING in _stored_codes(settlement_a)
+    html = login(assessor).get(reverse("settlements:governance_gaps")).content.decode()
+    assert "楼栋长" in html  # the missing role, named from the stored row
+    services.team_member_remove(member=holders[0], by=official_a)
+    assert governance_rules.GAP_TEAM_MISSING in _stored_codes(settlement_a)
+
+
+def test_stored_gaps_follow_households_changed_in_the_admin(settlement_a, official_a, secretary, client):
+    """Households decide the self-management form (a gap fact): an admin edit re-stores the gaps."""
+    services.settlement_organisation_update(
+        settlement=settlement_a, by=official_a, party_org=rules.PARTY_BRANCH,
+        self_management=rules.SELF_COMMITTEE, party_leader_name="王书记",
+    )
+    settlement_a.refresh_from_db()
+    before = _stored_codes(settlement_a)
+    assert "self_form" not in before
+    client.force_login(secretary)
+    url = reverse("admin:settlements_settlement_change", args=[settlement_a.pk])
+    data = {
+        "code": settlement_a.code, "name": settlement_a.name, "village": settlement_a.village_id,
+        "households": 10, "residents": 30, "party_members": 5, "moved_in_on": "",
+        "party_org": settlement_a.party_org, "self_management": settlement_a.self_management,
+        "latitude": "", "longitude": "",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    settlement_a.refresh_from_db()
+    assert settlement_a.households == 10
+    from settlements.governance.selectors import gap_facts
+    from settlements.models import Settlement
+
+    [facts] = gap_facts(Settlement.objects.filter(pk=settlement_a.pk))
+    assert _stored_codes(settlement_a) == facts.codes != before
+    assert "self_form" in facts.codes
 
 
 def test_household_list_query_count(login, settlement_a, official_a, django_assert_num_queries):
