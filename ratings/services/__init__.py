@@ -55,6 +55,7 @@ from .effect import (
 )
 from .errors import Refusal, StaleVersion, WorkflowError, WorkflowPermissionDenied
 from .evidence import Uploads, evidence_add, evidence_add_many
+from .evidence_check import PhotoFacts, evidence_inspect, photo_facts
 from .notice import (
     may_hear_objection,
     notice_end,
@@ -81,6 +82,9 @@ from .self_assessment import (
 )
 
 __all__ = [
+    "PhotoFacts",
+    "evidence_inspect",
+    "photo_facts",
     "notice_end",
     "notice_until_text",
     "ratings_notice_ends_fill",

@@ -36,6 +36,7 @@ from ._common import (
     self_assessment_editable_ids,
 )
 from .errors import Refusal, WorkflowError
+from .evidence_check import evidence_inspect
 
 # --------------------------------------------------------------------- evidence
 
@@ -159,6 +160,8 @@ def evidence_add(
     # kept only as data.
     evidence.file.save(f"{uuid4().hex}{extension}", file, save=False)
     evidence.save()
+    # EXIF time and place, perceptual hash, flags: never a refusal (evidence_check).
+    evidence_inspect(evidence=evidence)
     return evidence
 
 
