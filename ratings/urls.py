@@ -22,6 +22,7 @@ urlpatterns = [
     path("rectifications/<int:pk>/dismiss/", views.rectification_dismiss, name="rectification_dismiss"),
     path("rectifications/<int:pk>/answer/", views.rectification_answer, name="rectification_answer"),
     path("rectifications/<int:pk>/check/", views.rectification_check, name="rectification_check"),
+    path("evidence/flagged/", views.evidence_flagged, name="evidence_flagged"),
     path("evidence/<int:pk>/", views.evidence_file, name="evidence"),
     path("certificates/<int:pk>/", views.certificate, name="certificate"),
     path("certificates/<int:pk>/pdf/", views.certificate_pdf, name="certificate_pdf"),

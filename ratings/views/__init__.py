@@ -10,6 +10,7 @@ services' own predicates (``is_county``, ``self_assessment_editable_ids``,
 
 
 from .assessments import result, round_page, self_assessment
+from .evidence import evidence_flagged
 from .files import certificate, certificate_pdf, evidence_file
 from .rating import objection_decide, objection_file, rating_change, rating_detail
 from .rectification import (
@@ -26,6 +27,7 @@ __all__ = [
     "certificate",
     "certificate_pdf",
     "evidence_file",
+    "evidence_flagged",
     "objection_decide",
     "objection_file",
     "queue",
