@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
 from dashboards import views as dashboard_views
+from ratings.views import field as field_views
 from settlements import urls as settlement_urls
 
 admin.site.site_header = _("聚居点星级评定管理")
@@ -32,6 +33,9 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("honour/", dashboard_views.honour_roll, name="honour_roll"),
     path("healthz", dashboard_views.healthz, name="healthz"),
+    # The installable site (今日考评 offline): served from the root so the worker controls every page.
+    path("sw.js", field_views.service_worker, name="service_worker"),
+    path("manifest.webmanifest", field_views.manifest, name="manifest"),
     path("admin/", admin.site.urls),
 ]
 

@@ -580,6 +580,8 @@ class Evidence(models.Model):
     phash = models.CharField(_("感知哈希"), max_length=16, blank=True, default="", editable=False)
     flags = models.JSONField(_("核查提示"), default=list, blank=True, editable=False)
     flagged = models.BooleanField(_("有核查提示"), default=False, db_index=True, editable=False)
+    # Made on the phone for an offline photo (field sync): a retried upload finds this row.
+    client_id = models.UUIDField(_("客户端标识"), null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("佐证材料")
@@ -606,6 +608,23 @@ class Evidence(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type in ("image/jpeg", "image/png")
+
+class SyncReceipt(models.Model):
+    """One draft upload from a phone, by the id the phone gave it: a retry returns this, never writes twice."""
+
+    client_id = models.UUIDField(_("客户端标识"), unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="sync_receipts")
+    version = models.PositiveIntegerField(_("保存后的版本"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("离线同步记录")
+        verbose_name_plural = _("离线同步记录")
+
+    def __str__(self) -> str:
+        return str(self.client_id)
+
 
 class Certificate(models.Model):
     """命名授牌: one per star confirmed at a final rating."""
