@@ -155,6 +155,7 @@
   async function sync() {
     if (syncing || !navigator.onLine) return;
     syncing = true;
+    let failed = false;
     await showStatus();
     try {
       const session = await fetch(urls.session, { credentials: "same-origin", headers: { Accept: "application/json" } });
@@ -171,9 +172,12 @@
         if (photo.state === "pending") await syncPhoto(photo, csrf);
       }
     } catch (e) {
-      // The connection dropped mid-way: what was not confirmed keeps its id and goes again.
+      // The connection dropped mid-way (or is not quite back yet): what was not confirmed
+      // keeps its id and goes again shortly.
+      failed = true;
     } finally {
       syncing = false;
+      if (failed && navigator.onLine) setTimeout(sync, 3000);
       await showStatus();
       await rerender();
     }
