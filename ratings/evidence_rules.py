@@ -23,9 +23,13 @@ REUSED = "reused"
 FLAG_CODES = (NO_TIME, NO_PLACE, OUTSIDE_WINDOW, TOO_FAR, NO_REFERENCE, REUSED)
 
 DEFAULT_MAX_DISTANCE_KM = Decimal("2.0")
-# Perceptual hashes (64 bits) of the same picture shrunk, re-encoded or lightly cropped
-# differ by a few bits; two different scenes differ by twenty or more.
-NEAR_DUPLICATE_BITS = 6
+# Perceptual hashes (64 bits) of the same picture shrunk or re-encoded differ by a few
+# bits; two different scenes differ by twenty or more.
+NEAR_DUPLICATE_BITS = 4
+# The hash is cut into NEAR_DUPLICATE_BITS + 1 bands: two hashes within the limit agree
+# exactly on at least one band (pigeonhole), so an index on the bands finds the few
+# candidates instead of comparing with every photo ever uploaded (multi-index hashing).
+BAND_WIDTHS = (13, 13, 13, 13, 12)
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -58,6 +62,17 @@ def is_near_duplicate(phash: str, others: Iterable[str], max_bits: int = NEAR_DU
     if not phash:
         return False
     return any(other and len(other) == len(phash) and hash_distance(phash, other) <= max_bits for other in others)
+
+
+def hash_bands(phash: str) -> list[int]:
+    """The 64-bit hex hash cut into len(BAND_WIDTHS) integers, most significant band first."""
+    value = int(phash, 16)
+    bands = []
+    shift = 64
+    for width in BAND_WIDTHS:
+        shift -= width
+        bands.append((value >> shift) & ((1 << width) - 1))
+    return bands
 
 
 def gps_to_degrees(value: Sequence[float | Fraction], ref: str) -> float:

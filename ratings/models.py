@@ -609,6 +609,21 @@ class Evidence(models.Model):
     def is_image(self) -> bool:
         return self.content_type in ("image/jpeg", "image/png")
 
+class EvidenceHashBand(models.Model):
+    """One band of a photo's perceptual hash, indexed: how a near-duplicate is found at scale."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="hash_bands")
+    band = models.PositiveSmallIntegerField()
+    value = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["evidence", "band"], name="evidence_hash_band_once")]
+        indexes = [models.Index(fields=["band", "value"], name="evidence_hash_band_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.evidence_id}:{self.band}={self.value}"
+
+
 class SyncReceipt(models.Model):
     """One draft upload from a phone, by the id the phone gave it: a retry returns this, never writes twice."""
 

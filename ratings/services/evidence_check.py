@@ -21,7 +21,7 @@ from PIL import ExifTags, Image, UnidentifiedImageError
 from settlements.county import county_settings
 
 from .. import evidence_rules
-from ..models import Evidence
+from ..models import Evidence, EvidenceHashBand
 
 _MICRO = Decimal("0.000001")
 
@@ -87,15 +87,17 @@ def _reused(evidence: Evidence, phash: str) -> bool:
     if not phash:
         return False
     round_id = _round_id(evidence)
+    same_band = Q()
+    for band, value in enumerate(evidence_rules.hash_bands(phash)):
+        same_band |= Q(band=band, value=value)
+    candidates = EvidenceHashBand.objects.filter(same_band).exclude(evidence_id=evidence.pk).values("evidence_id")
     others = (
-        Evidence.objects.exclude(pk=evidence.pk)
-        .exclude(phash="")
+        Evidence.objects.filter(pk__in=candidates)
         .annotate(of_round=Coalesce(F("assessment__round_id"), F("rectification__rating__round_id")))
         .filter(~Q(settlement_id=evidence.settlement_id) | ~Q(of_round=round_id))
         .values_list("phash", flat=True)
     )
-    # Near duplicates cannot be found by an index: one narrow column is scanned, in chunks.
-    return evidence_rules.is_near_duplicate(phash, others.iterator(chunk_size=2000))
+    return evidence_rules.is_near_duplicate(phash, others)
 
 
 def _decimal(value: float) -> Decimal:
@@ -139,4 +141,10 @@ def evidence_inspect(*, evidence: Evidence, facts: PhotoFacts | None = None) -> 
     evidence.save(
         update_fields=["taken_at", "taken_latitude", "taken_longitude", "phash", "flags", "flagged"]
     )
+    EvidenceHashBand.objects.filter(evidence=evidence).delete()
+    if facts.phash:
+        EvidenceHashBand.objects.bulk_create(
+            EvidenceHashBand(evidence=evidence, band=band, value=value)
+            for band, value in enumerate(evidence_rules.hash_bands(facts.phash))
+        )
     return evidence

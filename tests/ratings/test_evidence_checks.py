@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ratings import evidence_rules as er
 from ratings import services
-from ratings.models import Evidence, Round, SelfAssessment
+from ratings.models import Evidence, EvidenceHashBand, Round, SelfAssessment
 from settlements.models import CountySettings
 from tests.photos import photo_upload
 from tests.ratings.workflow import OPENED, PDF, items_by_code
@@ -129,12 +129,23 @@ def test_same_picture_from_an_earlier_round_is_flagged(q1_sa_a, official_a, plac
         deadline=dt.date(2030, 10, 20),
     )
     old = services.photo_facts(photo_upload(seed=9).file)
-    Evidence.objects.create(
+    old_evidence = Evidence.objects.create(
         settlement=placed_a, assessment=old_sa, side=Evidence.SIDE_SELF, file="evidence/old.jpg",
-        original_name="old.jpg", content_type="image/jpeg", size=1, uploaded_by=official_a, phash=old.phash,
+        original_name="old.jpg", content_type="image/jpeg", size=1, uploaded_by=official_a,
     )
+    services.evidence_inspect(evidence=old_evidence, facts=old)  # as its upload did then
     ev = add(q1_sa_a, official_a, photo_upload(seed=9, taken=IN_ROUND, lat=SITE[0], lon=SITE[1]))
     assert ev.flags == [er.REUSED]
+
+
+def test_reuse_is_found_through_the_hash_bands(q1_sa_a, q1_sa_b, official_a, official_b, placed_a):
+    first = add(q1_sa_b, official_b, photo_upload(seed=7, taken=IN_ROUND))
+    assert EvidenceHashBand.objects.filter(evidence=first).count() == len(er.BAND_WIDTHS)
+    # Many other photos do not make the check read them all.
+    for n in range(20):
+        add(q1_sa_b, official_b, photo_upload(seed=100 + n, taken=IN_ROUND), item_code="HJ01")
+    again = add(q1_sa_a, official_a, photo_upload(seed=7, taken=IN_ROUND, lat=SITE[0], lon=SITE[1]))
+    assert again.flags == [er.REUSED]
 
 
 def test_county_photos_are_checked_too(q1_submitted_a, assessor, placed_a):

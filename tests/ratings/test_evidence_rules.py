@@ -41,12 +41,34 @@ def test_hash_distance_counts_differing_bits():
 
 def test_near_duplicate_threshold_both_sides():
     base = "0000000000000000"
-    at_limit = "000000000000003f"  # 6 bits
-    beyond = "000000000000007f"  # 7 bits
+    at_limit = "000000000000000f"  # 4 bits
+    beyond = "000000000000001f"  # 5 bits
     assert er.is_near_duplicate(base, [at_limit]) is True
     assert er.is_near_duplicate(base, [beyond]) is False
     assert er.is_near_duplicate(base, []) is False
     assert er.is_near_duplicate("", [base]) is False  # an undecodable picture matches nothing
+
+
+def test_hash_bands_cover_the_64_bits():
+    assert sum(er.BAND_WIDTHS) == 64
+    assert er.hash_bands("0000000000000000") == [0, 0, 0, 0, 0]
+    assert er.hash_bands("ffffffffffffffff") == [8191, 8191, 8191, 8191, 4095]
+    assert er.hash_bands("8000000000000001") == [4096, 0, 0, 0, 1]
+
+
+def test_near_duplicates_always_share_a_band():
+    """Pigeonhole: within NEAR_DUPLICATE_BITS, at least one band is identical (so the index finds it)."""
+    import random
+
+    rng = random.Random(14)
+    for _ in range(500):
+        base = rng.getrandbits(64)
+        flipped = base
+        for bit in rng.sample(range(64), er.NEAR_DUPLICATE_BITS):
+            flipped ^= 1 << bit
+        a, b = f"{base:016x}", f"{flipped:016x}"
+        assert er.is_near_duplicate(a, [b])
+        assert any(x == y for x, y in zip(er.hash_bands(a), er.hash_bands(b), strict=True))
 
 
 def test_gps_to_degrees_signs_by_reference():
