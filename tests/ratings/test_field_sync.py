@@ -219,3 +219,35 @@ def test_evidence_add_once_service_returns_the_first_row(assessor, submitted_a):
     second, created_again = services.evidence_add_once(client_id=client_id, by=assessor, file=photo_upload(seed=1), assessment=submitted_a, item=None)
     assert (created, created_again) == (True, False) and first.pk == second.pk
     assert Evidence.objects.count() == 1
+
+
+@pytest.mark.parametrize("extra", [0, 5])
+def test_candidates_query_count_does_not_grow(login, assessor, official_a, submitted_a, village_a, round_now, extra, django_assert_num_queries):
+    from ratings.models import SelfAssessment
+
+    for n in range(extra):
+        place = f.settlement(village_a, code=f"X{n}")
+        sa = SelfAssessment.objects.create(
+            round=round_now, settlement=place, settlement_class=place.klass, rubric=round_now.rubric,
+            deadline=submitted_a.deadline, status="submitted",
+        )
+        assert sa.pk
+    client = login(assessor)
+    # session, user, groups (role), current round + rubric, the reviewable assessments
+    # (joined settlement, village, township, review)
+    with django_assert_num_queries(5):
+        data = client.get(reverse("ratings:field_candidates")).json()
+    assert len(data["settlements"]) == extra + 1
+
+
+@pytest.mark.parametrize("photos", [0, 4])
+def test_pack_query_count_does_not_grow_with_photos(login, assessor, submitted_a, photos, django_assert_num_queries):
+    for n in range(photos):
+        services.evidence_add(by=assessor, file=photo_upload(seed=n + 20), side=Evidence.SIDE_COUNTY, assessment=submitted_a, item=None)
+    client = login(assessor)
+    # session, user, groups (role), the assessment (joined settlement, village, township,
+    # round, rubric, review, assessor), its items, its evidence (with item), the rubric's
+    # items (no review yet, so no review items)
+    with django_assert_num_queries(7):
+        data = client.get(reverse("ratings:field_pack", args=[submitted_a.pk])).json()
+    assert sum(len(v["county"]) for v in data["evidence"].values()) == photos
