@@ -7,6 +7,7 @@ from django.views.i18n import set_language
 
 from core import views as core_views
 from dashboards import views as dashboard_views
+from ratings.views import field as field_views
 from settlements import urls as settlement_urls
 
 admin.site.site_header = _("聚居点星级评定管理")
@@ -35,6 +36,9 @@ urlpatterns = [
     path("healthz", dashboard_views.healthz, name="healthz"),
     path("favicon.ico", core_views.favicon, name="favicon"),
     path("imports/", include("core.imports.urls")),
+    # The installable site (今日考评 offline): served from the root so the worker controls every page.
+    path("sw.js", field_views.service_worker, name="service_worker"),
+    path("manifest.webmanifest", field_views.manifest, name="manifest"),
     path("admin/", admin.site.urls),
 ]
 

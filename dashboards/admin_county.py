@@ -36,7 +36,7 @@ class CountySettingsForm(forms.ModelForm):
         model = CountySettings
         fields = [
             "county_name", "self_assessment_days", "county_review_days", "notice_working_days",
-            "reminder_days", "item_gap_needs_reason", "total_gap_needs_reason",
+            "reminder_days", "item_gap_needs_reason", "total_gap_needs_reason", "photo_max_distance_km",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -55,6 +55,7 @@ class CountySettingsAdmin(SimpleHistoryAdmin):
         (_("证书"), {"fields": ("county_name",)}),
         (_("考评期限"), {"fields": ("self_assessment_days", "county_review_days", "notice_working_days", "reminder_days")}),
         (_("差异说明"), {"fields": ("item_gap_needs_reason", "total_gap_needs_reason")}),
+        (_("现场照片核查"), {"fields": ("photo_max_distance_km",)}),
         (_("五星目标"), {"fields": ("target_share", "target_deadline")}),
     )
 

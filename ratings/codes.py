@@ -17,6 +17,7 @@ class Refusal(enum.StrEnum):
     NOT_OWN_TOWNSHIP = "not_own_township"
     NOT_SECRETARY = "not_secretary"
     REVIEWER_MAY_NOT_HEAR = "reviewer_may_not_hear"
+    CLIENT_ID_OF_OTHER_USER = "client_id_of_other_user"
     # Input
     REQUIRED = "required"
     TOO_LONG = "too_long"

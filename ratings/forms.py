@@ -34,6 +34,8 @@ EVIDENCE_ACCEPT = (
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 )
+# On-site photos: a phone opens its rear camera straight away (the server reads time and place).
+CAMERA_ATTRS = {"accept": "image/*", "capture": "environment"}
 MAX_OCCURRENCES = 99
 
 STAR_CHOICES = [
@@ -226,7 +228,9 @@ class ReviewForm(_ItemsForm):
                 label=_("差异说明"), required=False, max_length=2000, disabled=locked,
                 widget=forms.Textarea(attrs={"rows": 1}),
             )
-            self.fields[f"photos_{item.pk}"] = MultipleFileField(label=_("现场照片"), disabled=locked)
+            self.fields[f"photos_{item.pk}"] = MultipleFileField(
+                label=_("现场照片"), disabled=locked, widget=MultipleFileInput(attrs=CAMERA_ATTRS)
+            )
             self.initial.setdefault(f"county_occ_{item.pk}", row.occurrences if row else 0)
             self.initial.setdefault(f"county_note_{item.pk}", row.note if row else "")
             self.initial.setdefault(f"gap_reason_{item.pk}", row.gap_reason if row else "")

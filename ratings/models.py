@@ -19,7 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from settlements.models import Settlement, SettlementClass, User
 
-from . import rules
+from . import evidence_rules, rules
 from .states import (  # noqa: F401  (the states are defined there, imported from here too)
     NOT_SUBMITTED,
     REVIEWABLE,
@@ -542,6 +542,17 @@ class Rectification(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("ratings:rectification", args=[self.pk])
 
+class EvidenceFlag(models.TextChoices):
+    """Why a photo deserves a second look (codes from ratings.evidence_rules); never a refusal."""
+
+    NO_TIME = evidence_rules.NO_TIME, _("无拍摄时间")
+    NO_PLACE = evidence_rules.NO_PLACE, _("无拍摄位置")
+    OUTSIDE_WINDOW = evidence_rules.OUTSIDE_WINDOW, _("拍摄时间不在考评期内")
+    TOO_FAR = evidence_rules.TOO_FAR, _("拍摄地点远离聚居点")
+    NO_REFERENCE = evidence_rules.NO_REFERENCE, _("聚居点无参考坐标")
+    REUSED = evidence_rules.REUSED, _("照片与其他聚居点或往期重复")
+
+
 def evidence_path(instance: Evidence, filename: str) -> str:
     return f"evidence/{instance.settlement_id}/{filename}"
 
@@ -565,6 +576,16 @@ class Evidence(models.Model):
     size = models.PositiveIntegerField()
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # What the photo itself says (EXIF) and its perceptual hash, read by the server on upload
+    # (services.evidence_inspect); ``flags`` holds EvidenceFlag codes, empty when all is well.
+    taken_at = models.DateTimeField(_("拍摄时间"), null=True, blank=True, editable=False)
+    taken_latitude = models.DecimalField(_("拍摄纬度"), max_digits=9, decimal_places=6, null=True, blank=True, editable=False)
+    taken_longitude = models.DecimalField(_("拍摄经度"), max_digits=9, decimal_places=6, null=True, blank=True, editable=False)
+    phash = models.CharField(_("感知哈希"), max_length=16, blank=True, default="", editable=False)
+    flags = models.JSONField(_("核查提示"), default=list, blank=True, editable=False)
+    flagged = models.BooleanField(_("有核查提示"), default=False, db_index=True, editable=False)
+    # Made on the phone for an offline photo (field sync): a retried upload finds this row.
+    client_id = models.UUIDField(_("客户端标识"), null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("佐证材料")
@@ -582,6 +603,47 @@ class Evidence(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("ratings:evidence", args=[self.pk])
+
+    @property
+    def flag_labels(self) -> list[str]:
+        labels = dict(EvidenceFlag.choices)
+        return [str(labels.get(code, code)) for code in self.flags or []]
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type in ("image/jpeg", "image/png")
+
+class EvidenceHashBand(models.Model):
+    """One band of a photo's perceptual hash, indexed: how a near-duplicate is found at scale."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="hash_bands")
+    band = models.PositiveSmallIntegerField()
+    value = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["evidence", "band"], name="evidence_hash_band_once")]
+        indexes = [models.Index(fields=["band", "value"], name="evidence_hash_band_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.evidence_id}:{self.band}={self.value}"
+
+
+class SyncReceipt(models.Model):
+    """One draft upload from a phone, by the id the phone gave it: a retry returns this, never writes twice."""
+
+    client_id = models.UUIDField(_("客户端标识"), unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="sync_receipts")
+    version = models.PositiveIntegerField(_("保存后的版本"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("离线同步记录")
+        verbose_name_plural = _("离线同步记录")
+
+    def __str__(self) -> str:
+        return str(self.client_id)
+
 
 class Certificate(models.Model):
     """命名授牌: one per star confirmed at a final rating."""

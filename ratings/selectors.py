@@ -109,3 +109,17 @@ def evidence_visible_to(user: Any) -> QuerySet[Evidence]:
         Evidence.objects.select_related("settlement__village__township", "item", "uploaded_by"), user
     )
 
+
+
+def flagged_evidence_visible_to(user: Any, *, flag: str | None = None) -> QuerySet[Evidence]:
+    """Photos the server's checks flagged, newest first, with what a list row shows joined."""
+    qs = (
+        evidence_visible_to(user)
+        .filter(flagged=True)
+        .select_related("assessment__round", "rectification__rating__round")
+        .order_by("-uploaded_at", "-pk")
+    )
+    if flag:
+        # The quoted code inside the stored JSON list (works on SQLite and PostgreSQL alike).
+        qs = qs.filter(flags__icontains=f'"{flag}"')
+    return qs

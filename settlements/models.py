@@ -624,6 +624,11 @@ class CountySettings(models.Model):
         _("总分差异须说明（分）"), max_digits=4, decimal_places=1, default=rules.DEFAULT_TOTAL_GAP_NEEDS_REASON,
         validators=[MinValueValidator(Decimal("0.1"))], help_text=_("自评与县级总分相差达到此分数，须填写总分差异说明。"),
     )
+    photo_max_distance_km = models.DecimalField(
+        _("照片位置允许偏差（公里）"), max_digits=5, decimal_places=1, default=Decimal("2.0"),
+        validators=[MinValueValidator(Decimal("0.1"))],
+        help_text=_("照片的拍摄位置离聚居点坐标超过此距离时，提示考评组核查（不拒收）。"),
+    )
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
     history = HistoricalRecords()

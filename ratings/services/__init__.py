@@ -55,6 +55,8 @@ from .effect import (
 )
 from .errors import Refusal, StaleVersion, WorkflowError, WorkflowPermissionDenied
 from .evidence import Uploads, evidence_add, evidence_add_many, evidence_remove
+from .evidence_check import PhotoFacts, evidence_inspect, photo_facts
+from .field_sync import SyncResult, evidence_add_once, review_draft_repeated, review_draft_sync
 from .notice import (
     may_hear_objection,
     notice_end,
@@ -81,6 +83,13 @@ from .self_assessment import (
 )
 
 __all__ = [
+    "PhotoFacts",
+    "SyncResult",
+    "evidence_add_once",
+    "review_draft_repeated",
+    "review_draft_sync",
+    "evidence_inspect",
+    "photo_facts",
     "notice_end",
     "notice_until_text",
     "ratings_notice_ends_fill",

@@ -40,6 +40,7 @@ from ._common import (
     self_assessment_editable_ids,
 )
 from .errors import Refusal, WorkflowError
+from .evidence_check import evidence_inspect
 
 # --------------------------------------------------------------------- evidence
 
@@ -230,6 +231,8 @@ def evidence_add(
     if written is not None:
         written.append(evidence.file.name)
     evidence.save()
+    # EXIF time and place, perceptual hash, flags: never a refusal (evidence_check).
+    evidence_inspect(evidence=evidence)
     return evidence
 
 

@@ -11,6 +11,17 @@ the service would refuse.
 
 
 from .assessments import result, round_page, self_assessment
+from .evidence import evidence_flagged
+from .field import (
+    field_candidates,
+    field_home,
+    field_pack,
+    field_session,
+    field_sync_photo,
+    field_sync_review,
+    manifest,
+    service_worker,
+)
 from .files import certificate, certificate_pdf, evidence_file, evidence_remove
 from .rating import objection_decide, objection_file, rating_change, rating_detail
 from .rectification import (
@@ -28,6 +39,15 @@ __all__ = [
     "certificate_pdf",
     "evidence_file",
     "evidence_remove",
+    "evidence_flagged",
+    "field_candidates",
+    "field_home",
+    "field_pack",
+    "field_session",
+    "field_sync_photo",
+    "field_sync_review",
+    "manifest",
+    "service_worker",
     "objection_decide",
     "objection_file",
     "queue",

@@ -63,6 +63,11 @@ class ItemRow:
     fields: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def flagged_evidence(self) -> int:
+        """How many of this item's photos (either side) the server's photo checks flagged."""
+        return sum(1 for ev in (*self.self_evidence, *self.county_evidence) if ev.flagged)
+
+    @property
     def has_errors(self) -> bool:
         return any(f.errors for f in self.fields.values())
 

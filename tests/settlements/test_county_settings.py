@@ -30,7 +30,7 @@ def form_data(**overrides) -> dict:
     data = {
         "county_name": "屏山县", "self_assessment_days": "12", "county_review_days": "35",
         "notice_working_days": "7", "reminder_days": "2", "item_gap_needs_reason": "4.0",
-        "total_gap_needs_reason": "8.0", "target_share": "0.45", "target_deadline": "2032-06-30",
+        "total_gap_needs_reason": "8.0", "photo_max_distance_km": "3.5", "target_share": "0.45", "target_deadline": "2032-06-30",
     }
     return data | overrides
 
@@ -88,6 +88,7 @@ def test_secretary_edits_the_settings_page_with_history(login, secretary):
         "屏山县", 12, 35, 7,
     )
     assert (row.reminder_days, row.item_gap_needs_reason, row.total_gap_needs_reason) == (2, Decimal("4.0"), Decimal("8.0"))
+    assert row.photo_max_distance_km == Decimal("3.5")
     target = FiveStarTarget.objects.get()
     assert (target.share, target.deadline) == (Decimal("0.45"), dt.date(2032, 6, 30))
     assert row.history.first().history_user == secretary

@@ -1,0 +1,323 @@
+"""今日考评: the county's on-site review on a phone, offline first.
+
+The page is an app shell the service worker keeps; the data comes as JSON and lives in
+the phone's IndexedDB (static/js/field.js). Uploads come back to two JSON endpoints,
+each carrying an id the phone made, so a retry stores nothing twice. Finalising stays
+on the online review page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import uuid
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from ratings import selectors, services
+from ratings.models import Evidence, Review, ReviewStatus, RubricItem
+from settlements.roles import sees_all_settlements
+
+from ._common import _assessment_queryset, _rubric_items
+
+
+def _error(code: str, message: str, status: int, **extra: Any) -> JsonResponse:
+    return JsonResponse({"code": code, "message": message, **extra}, status=status)
+
+
+def _county_only(request: HttpRequest) -> JsonResponse | None:
+    if not services.is_county(request.user):
+        return _error("not_county", _("只有县考评组成员可以使用今日考评。"), 403)
+    return None
+
+
+def _review_state(review: Review | None) -> dict[str, Any] | None:
+    if review is None:
+        return None
+    return {
+        "version": review.version,
+        "status": review.status,
+        "visit_date": review.visit_date.isoformat() if review.visit_date else "",
+        "team_members": review.team_members,
+        "notes": review.notes,
+        "total_gap_reason": review.total_gap_reason,
+        "assessor": str(review.assessor),
+        "updated_at": review.updated_at.isoformat(),
+        "items": {
+            str(row.item_id): {"occ": row.occurrences, "note": row.note, "gap": row.gap_reason}
+            for row in review.items.all()
+        },
+    }
+
+
+def _evidence_json(ev: Evidence) -> dict[str, Any]:
+    return {
+        "id": ev.pk,
+        "url": ev.get_absolute_url(),
+        "name": ev.original_name,
+        "image": ev.is_image,
+        "flags": ev.flag_labels,
+    }
+
+
+# ------------------------------------------------------------------------------ pages
+
+
+@login_required
+@require_GET
+def field_home(request: HttpRequest) -> HttpResponse:
+    """The shell: the same HTML for every assessor and every visit, so the phone can keep it."""
+    if not sees_all_settlements(request.user):
+        raise PermissionDenied(_("只有县考评组成员可以使用今日考评。"))
+    return render(request, "ratings/field.html")
+
+
+@never_cache
+@login_required
+@require_GET
+def field_session(request: HttpRequest) -> JsonResponse:
+    """Fresh CSRF token before an upload (the shell the phone kept may be days old)."""
+    denied = _county_only(request)
+    return denied or JsonResponse({"csrf": get_token(request), "user": str(request.user)})
+
+
+@never_cache
+@login_required
+@require_GET
+def field_candidates(request: HttpRequest) -> JsonResponse:
+    """The current round's settlements the county may review now, to pick a day's visits from."""
+    denied = _county_only(request)
+    if denied:
+        return denied
+    round_ = selectors.current_round()
+    if round_ is None:
+        return JsonResponse({"round": None, "settlements": []})
+    qs = (
+        selectors.review_queue(request.user, round=round_)
+        .filter(status__in=services.REVIEWABLE)
+        .exclude(review__status=ReviewStatus.FINAL)
+    )
+    rows = [
+        {
+            "assessment": sa.pk,
+            "code": sa.settlement.code,
+            "name": sa.settlement.name,
+            "township": sa.settlement.village.township.name,
+            "village": sa.settlement.village.name,
+            "status": sa.get_status_display(),
+        }
+        for sa in qs
+    ]
+    return JsonResponse({"round": str(round_), "settlements": rows})
+
+
+@never_cache
+@login_required
+@require_GET
+def field_pack(request: HttpRequest, pk: int) -> JsonResponse:
+    """Everything one visit needs offline: rubric, the township's entries and photos, the draft."""
+    denied = _county_only(request)
+    if denied:
+        return denied
+    assessment = get_object_or_404(
+        _assessment_queryset(request.user)
+        .select_related("review__assessor")
+        .prefetch_related("items", "evidence__item", "review__items"),
+        pk=pk,
+    )
+    items = _rubric_items(assessment)
+    review = getattr(assessment, "review", None)
+    self_rows = {row.item_id: row for row in assessment.items.all()}
+    evidence: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for ev in assessment.evidence.all():
+        per_item = evidence.setdefault(str(ev.item_id or ""), {"self": [], "county": []})
+        per_item["county" if ev.side == Evidence.SIDE_COUNTY else "self"].append(_evidence_json(ev))
+    return JsonResponse(
+        {
+            "assessment": assessment.pk,
+            "settlement": {
+                "name": assessment.settlement.name,
+                "code": assessment.settlement.code,
+                "township": assessment.settlement.village.township.name,
+                "village": assessment.settlement.village.name,
+            },
+            "round": str(assessment.round),
+            "self_status": assessment.get_status_display(),
+            "self_score": str(assessment.score) if assessment.score is not None else "",
+            "reviewable": assessment.status in services.REVIEWABLE
+            and not (review and review.status == ReviewStatus.FINAL),
+            "review_url": reverse("ratings:review", args=[assessment.pk]),
+            "rubric": [_item_json(item) for item in items],
+            "self_items": {
+                str(item_id): {"occ": row.occurrences, "points": str(row.points), "note": row.note}
+                for item_id, row in self_rows.items()
+            },
+            "evidence": evidence,
+            "review": _review_state(review),
+        }
+    )
+
+
+def _item_json(item: RubricItem) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "code": item.code,
+        "text": item.text,
+        "kind": item.kind,
+        "kind_label": item.get_kind_display(),
+        "area": item.get_area_display(),
+        "points": str(item.points),
+        "cap": str(item.cap),
+    }
+
+
+# ----------------------------------------------------------------------------- uploads
+
+
+def _client_id(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+@login_required
+@require_POST
+def field_sync_review(request: HttpRequest) -> JsonResponse:
+    """A draft typed offline. 200 saved (or already saved), 409 the server's version differs."""
+    denied = _county_only(request)
+    if denied:
+        return denied
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return _error("bad_json", _("上传内容无法读取。"), 400)
+    if not isinstance(body, dict):
+        return _error("bad_json", _("上传内容无法读取。"), 400)
+    client_id = _client_id(body.get("client_id"))
+    if client_id is None:
+        return _error("bad_client_id", _("缺少上传标识。"), 400)
+    assessment = get_object_or_404(_assessment_queryset(request.user), pk=body.get("assessment") or 0)
+    raw_items = body.get("items") if isinstance(body.get("items"), dict) else {}
+    items: dict[int, tuple[Any, str, str]] = {}
+    for key, entry in raw_items.items():
+        if not str(key).isdigit() or not isinstance(entry, dict):
+            return _error("bad_item_entry", _("条目的填报格式无效。"), 400)
+        items[int(key)] = (entry.get("occ"), _text(entry.get("note")), _text(entry.get("gap")))
+    visit_date = None
+    if body.get("visit_date"):
+        try:
+            visit_date = dt.date.fromisoformat(str(body["visit_date"]))
+        except ValueError:
+            return _error("bad_visit_date", _("考评日期无效。"), 400)
+    try:
+        result = services.review_draft_sync(
+            client_id=client_id,
+            assessment=assessment,
+            by=request.user,
+            base_version=int(body.get("base_version") or 0),
+            items=items,
+            visit_date=visit_date,
+            team_members=_text(body.get("team_members")),
+            notes=_text(body.get("notes")),
+            total_gap_reason=_text(body.get("total_gap_reason")),
+        )
+    except services.StaleVersion as exc:
+        repeated = services.review_draft_repeated(client_id=client_id, by=request.user)
+        if repeated is not None:  # the same upload raced itself and the other one won
+            return JsonResponse(_synced(repeated))
+        server = Review.objects.filter(self_assessment=assessment).select_related("assessor").first()
+        return _error(str(exc.code), exc.messages[0], 409, server=_review_state(server))
+    except services.WorkflowError as exc:
+        return _error(str(exc.code or "refused"), "；".join(exc.messages), 400)
+    return JsonResponse(_synced(result))
+
+
+def _synced(result: services.SyncResult) -> dict[str, Any]:
+    review = Review.objects.select_related("assessor").prefetch_related("items").get(pk=result.review.pk)
+    return {"status": "repeated" if result.repeated else "saved", "version": result.version, "review": _review_state(review)}
+
+
+@login_required
+@require_POST
+def field_sync_photo(request: HttpRequest) -> JsonResponse:
+    """A photo taken offline. 201 stored, 200 already stored under this client id."""
+    denied = _county_only(request)
+    if denied:
+        return denied
+    client_id = _client_id(request.POST.get("client_id"))
+    if client_id is None:
+        return _error("bad_client_id", _("缺少上传标识。"), 400)
+    assessment = get_object_or_404(_assessment_queryset(request.user), pk=request.POST.get("assessment") or 0)
+    item = None
+    if request.POST.get("item"):
+        item = RubricItem.objects.filter(pk=request.POST["item"], rubric_id=assessment.rubric_id).first()
+        if item is None:
+            raise Http404
+    upload = request.FILES.get("file")
+    if upload is None:
+        return _error("file_missing", _("没有收到照片。"), 400)
+    try:
+        evidence, created = services.evidence_add_once(
+            client_id=client_id, by=request.user, file=upload, assessment=assessment, item=item
+        )
+    except services.WorkflowError as exc:
+        return _error(str(exc.code or "refused"), "；".join(exc.messages), 400)
+    return JsonResponse(
+        {"status": "saved" if created else "repeated", "evidence": _evidence_json(evidence)},
+        status=201 if created else 200,
+    )
+
+
+# ------------------------------------------------------------------- installable site
+
+
+# What the phone keeps for offline use; the cache is renewed when any of them changes.
+SHELL_STATIC = ("css/app.css", "js/field.js", "js/pwa.js", "icons/icon-192.png", "icons/icon-512.png")
+
+
+@functools.cache
+def shell_version() -> str:
+    digest = hashlib.sha256()
+    for name in SHELL_STATIC:
+        path = finders.find(name)
+        if path:
+            with open(path, "rb") as fh:
+                digest.update(fh.read())
+    return digest.hexdigest()[:12]
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """From the site root so it may control every page; never cached, so updates reach phones."""
+    response = HttpResponse(
+        render_to_string("pwa/sw.js", {"version": shell_version()}), content_type="application/javascript; charset=utf-8"
+    )
+    response["Service-Worker-Allowed"] = "/"
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def manifest(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(
+        render_to_string("pwa/manifest.webmanifest"),
+        content_type="application/manifest+json; charset=utf-8",
+    )

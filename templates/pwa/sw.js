@@ -1,0 +1,74 @@
+{% load static %}/* Service worker: keeps the 今日考评 shell, the static files and the evidence photos for offline use.
+   The visit data itself (rubric, entries, drafts, new photos) lives in IndexedDB (static/js/field.js). */
+"use strict";
+const VERSION = "{{ version }}";
+const SHELL = "field-shell-" + VERSION;
+const PHOTOS = "field-photos";
+const FIELD_URL = "{% url 'ratings:field' %}";
+const PRECACHE = [
+  FIELD_URL,
+  "{% static 'css/app.css' %}",
+  "{% static 'js/field.js' %}",
+  "{% static 'js/pwa.js' %}",
+  "{% static 'icons/icon-192.png' %}",
+  "{% static 'icons/icon-512.png' %}",
+  "{% url 'manifest' %}",
+];
+const STATIC_PREFIX = "{% get_static_prefix %}";
+const EVIDENCE = /\/ratings\/evidence\/\d+\/$/;
+
+async function keep(cache, url) {
+  // Only a real answer is kept: a redirect to the login page must never stand in for the shell.
+  try {
+    const response = await fetch(url, { credentials: "same-origin" });
+    if (response.ok && !response.redirected) await cache.put(url, response);
+  } catch (e) { /* offline while installing: the next visit fills it */ }
+}
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(SHELL).then((cache) => Promise.all(PRECACHE.map((url) => keep(cache, url)))).then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((names) => Promise.all(names.filter((n) => n.startsWith("field-shell-") && n !== SHELL).map((n) => caches.delete(n))))
+      .then(() => self.clients.claim())
+  );
+});
+
+async function networkFirst(request, cacheName, fallbackUrl) {
+  const cache = await caches.open(cacheName);
+  try {
+    const response = await fetch(request);
+    if (response.ok && !response.redirected) await cache.put(fallbackUrl || request, response.clone());
+    return response;
+  } catch (e) {
+    const cached = await cache.match(fallbackUrl || request);
+    if (cached) return cached;
+    throw e;
+  }
+}
+
+async function cacheFirst(request, cacheName) {
+  const cache = await caches.open(cacheName);
+  const cached = await cache.match(request, { ignoreSearch: true });
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (response.ok && !response.redirected) await cache.put(request, response.clone());
+  return response;
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (url.pathname === FIELD_URL) {
+    event.respondWith(networkFirst(request, SHELL, FIELD_URL));
+  } else if (url.pathname.startsWith(STATIC_PREFIX) || url.pathname === "{% url 'manifest' %}") {
+    event.respondWith(cacheFirst(request, SHELL));
+  } else if (EVIDENCE.test(url.pathname)) {
+    event.respondWith(cacheFirst(request, PHOTOS));
+  }
+});
