@@ -32,6 +32,12 @@ Decisions the SPEC leaves open, taken here:
 
 from __future__ import annotations
 
+from ..permissions import (
+    is_county,
+    may_hear_objection,
+    objection_excluded_hearers,
+    self_assessment_editable_ids,
+)
 from . import cycle
 from ._common import (
     BATCH_SIZE,
@@ -41,9 +47,7 @@ from ._common import (
     REVIEWABLE,
     SELF_EDITABLE,
     SELF_OPEN,
-    is_county,
     is_township_official,
-    self_assessment_editable_ids,
     self_assessment_lock,
 )
 from .effect import (
@@ -56,11 +60,9 @@ from .effect import (
 from .errors import Refusal, StaleVersion, WorkflowError, WorkflowPermissionDenied
 from .evidence import Uploads, evidence_add, evidence_add_many, evidence_remove
 from .notice import (
-    may_hear_objection,
     notice_end,
     notice_until_text,
     objection_decide,
-    objection_excluded_hearers,
     objection_file,
     ratings_notice_ends_fill,
 )
