@@ -75,7 +75,8 @@ class Importer:
     title: ClassVar[Any]
     model: ClassVar[type[Model]]
     # Columns read, in order; those that must be present.
-    columns: ClassVar[tuple[str, ...]]
+    # (an instance attribute: an importer whose columns depend on its parameters sets them in __init__)
+    columns: tuple[str, ...]
     required_columns: ClassVar[tuple[str, ...]] = ()
     # Model attnames the import sets (compared to see whether a row changed).
     fields: ClassVar[tuple[str, ...]]
