@@ -141,6 +141,7 @@ class VersionedAdminForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # ModelForm.clean returns cleaned_data
         raw = cleaned.get(self.lock_field)
         # What the save must write; the typed value is never written as is.
         cleaned[self.lock_field] = getattr(self.instance, self.lock_field)
@@ -181,9 +182,9 @@ class VersionedAdminMixin:
             return fieldsets
         return [*fieldsets, (None, {"fields": [self.lock_field], "classes": ("hidden",)})]
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        # ``change`` travels in kwargs: django.contrib.auth's UserAdmin takes no such argument.
-        form = super().get_form(request, obj, **kwargs)  # type: ignore[misc]
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        # ``change`` is passed on by keyword: django.contrib.auth's UserAdmin takes it in **kwargs.
+        form = super().get_form(request, obj, change=change, **kwargs)  # type: ignore[misc]
         if obj is None or self.lock_field not in form.base_fields:
             return form
         attrs = {"lock_field": self.lock_field, "__module__": form.__module__}
@@ -236,6 +237,7 @@ class _VersionedRowForm(VersionedAdminForm):
     def clean(self) -> dict[str, Any]:
         if self.instance.pk is None:
             cleaned = super(VersionedAdminForm, self).clean()
+            assert cleaned is not None  # ModelForm.clean returns cleaned_data
             cleaned.pop(self.lock_field, None)
             return cleaned
         return super().clean()

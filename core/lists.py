@@ -65,7 +65,9 @@ def xlsx_bytes(*, title: str, headers: Sequence[str], rows: Iterable[Sequence[An
 
 def xlsx_response(*, filename: str, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> HttpResponse:
     response = HttpResponse(xlsx_bytes(title=title, headers=headers, rows=rows), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, f"{filename}.xlsx")
+    disposition = content_disposition_header(True, f"{filename}.xlsx")
+    assert disposition is not None  # None only for an inline response without a file name
+    response["Content-Disposition"] = disposition
     # The export holds the user's own scope: never cached for someone else.
     response["Cache-Control"] = "private, no-store"
     return response

@@ -396,7 +396,9 @@ class RectificationFilterForm(forms.Form):
         if townships is None:
             del self.fields["township"]  # an official has only their own
         else:
-            self.fields["township"].queryset = townships
+            township = self.fields["township"]
+            assert isinstance(township, forms.ModelChoiceField)
+            township.queryset = townships
 
 
 ROUND_SORTS = [

@@ -42,8 +42,8 @@ class RubricItemImporter(Importer):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        pk = self.params.get("rubric")
-        self.rubric = Rubric.objects.filter(pk=pk).first() if str(pk or "").isdigit() else None
+        pk = str(self.params.get("rubric") or "")
+        self.rubric = Rubric.objects.filter(pk=pk).first() if pk.isdigit() else None
         resource = RubricItemResource(rubric=self.rubric)
         self.cells = [
             (f.attribute, f.column_name, f.widget)
@@ -122,7 +122,9 @@ class RubricItemImporter(Importer):
     def before_apply(self) -> None:
         # Lock the version: a round opening now waits, and one opened since is seen.
         rubric = (
-            Rubric.objects.select_for_update().filter(pk=getattr(self.rubric, "pk", None)).first()
+            Rubric.objects.select_for_update().filter(pk=self.rubric.pk).first()
+            if self.rubric is not None
+            else None
         )
         if rubric is None:
             raise ApplyRefused(gettext("评分细则版本已不存在。"))

@@ -7,7 +7,7 @@ anyone else nothing. Joins are ``select_related`` so a list renders without N+1 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Q, QuerySet
 
@@ -27,6 +27,8 @@ from .models import (
 
 # Rows of the user's settlements: the one scoping rule (settlements.selectors).
 _scoped = scoped_by_settlement
+
+_QS = TypeVar("_QS", bound=QuerySet[Any])
 
 
 def current_round() -> Round | None:
@@ -68,7 +70,7 @@ def review_queue(
     return qs
 
 
-def search_settlement(qs: QuerySet, q: str, path: str = "settlement") -> QuerySet:
+def search_settlement(qs: _QS, q: str, path: str = "settlement") -> _QS:
     """Rows whose settlement's name or code contains ``q`` (the lists' search box)."""
     q = (q or "").strip()
     if not q:

@@ -10,10 +10,14 @@ A count that needs the same state inside an aggregate takes the ``*_q`` form of 
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:  # the models import these states: only the type checker reads them back
+    from .models import Rating, Rectification, SelfAssessment  # noqa: F401  (named, quoted, in the QuerySet bases)
 
 
 class AssessmentStatus(models.TextChoices):
@@ -70,7 +74,7 @@ def rating_open_for_objection(status: str, notice_ends_on: dt.date | None, today
     return status == RatingStatus.NOTICE and (notice_ends_on is None or today <= notice_ends_on)
 
 
-class SelfAssessmentQuerySet(models.QuerySet):
+class SelfAssessmentQuerySet(models.QuerySet["SelfAssessment"]):
     def not_submitted(self) -> SelfAssessmentQuerySet:
         return self.filter(status__in=NOT_SUBMITTED)
 
@@ -82,7 +86,7 @@ class SelfAssessmentQuerySet(models.QuerySet):
         return self.filter(status__in=REVIEWABLE)
 
 
-class RatingQuerySet(models.QuerySet):
+class RatingQuerySet(models.QuerySet["Rating"]):
     def in_notice(self) -> RatingQuerySet:
         """In public notice (公示), whether or not its window has ended yet."""
         return self.filter(status=RatingStatus.NOTICE)
@@ -98,7 +102,7 @@ class RatingQuerySet(models.QuerySet):
         )
 
 
-class RectificationQuerySet(models.QuerySet):
+class RectificationQuerySet(models.QuerySet["Rectification"]):
     def overdue(self, today: dt.date) -> RectificationQuerySet:
         return self.filter(overdue_rectification_q(today))
 

@@ -8,8 +8,9 @@ township's object is a 404.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -29,6 +30,10 @@ from .permissions import sees_all_settlements
 from .resources import SettlementResource
 from .roles import OFFICIAL, group_label
 from .selectors import settlements_visible_to, townships_visible_to, villages_visible_to
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import Group
+    from django_stubs_ext import StrOrPromise
 
 # ------------------------------------------------------------------------- places
 
@@ -115,7 +120,7 @@ class SettlementAdmin(VersionedAdminMixin, SpreadsheetAdminMixin, ScopedHistoryA
     def gaps(self, obj: Settlement) -> str:
         if obj.pk is None:
             return "—"
-        return str(_("；")).join(str(GAP_LABELS[g]) for g in obj.organisation_gaps) or _("无")
+        return str(_("；")).join(str(GAP_LABELS[g]) for g in obj.organisation_gaps) or str(_("无"))
 
 
 # -------------------------------------------------------------------------- users
@@ -135,8 +140,16 @@ class OfficialNeedsTownshipMixin:
 class GroupFilter(admin.RelatedFieldListFilter):
     """The role filter in the reader's language."""
 
-    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[Any, str]]:
-        return [(pk, group_label(name)) for pk, name in super().field_choices(field, request, model_admin)]
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[str, StrOrPromise]]:
+        # The labels are the groups' names (str(group)).
+        return [(pk, group_label(str(name))) for pk, name in super().field_choices(field, request, model_admin)]
+
+
+class GroupChoiceField(forms.ModelMultipleChoiceField):
+    """The group picker reads in the page's language, like the rest of the admin."""
+
+    def label_from_instance(self, obj: Group) -> str:
+        return group_label(obj.name)
 
 
 class ProjectUserChangeForm(OfficialNeedsTownshipMixin, UserChangeForm):
@@ -188,9 +201,7 @@ class UserAdmin(VersionedAdminMixin, ScopedAdminMixin, BaseUserAdmin):
         return _("、").join(group_label(g.name) for g in obj.groups.all())
 
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        field = super().formfield_for_manytomany(db_field, request, **kwargs)
-        if db_field.name == "groups" and field is not None:
-            # The group picker reads in the page's language, like the rest of the admin.
-            field.label_from_instance = lambda group: group_label(group.name)
-        return field
+        if db_field.name == "groups":
+            kwargs.setdefault("form_class", GroupChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 

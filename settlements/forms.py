@@ -27,7 +27,9 @@ class SettlementFilterForm(forms.Form):
         if townships is None:
             del self.fields["township"]
         else:
-            self.fields["township"].queryset = townships
+            township = self.fields["township"]
+            assert isinstance(township, forms.ModelChoiceField)
+            township.queryset = townships
 
     def selector_filters(self) -> dict[str, Any]:
         cd = self.cleaned_data if self.is_valid() else {}

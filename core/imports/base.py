@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, router
-from django.db.models import Model, QuerySet
+from django.db.models import Field, Model, QuerySet
 from django.utils.translation import gettext
 from simple_history.utils import bulk_create_with_history
 
@@ -75,7 +75,8 @@ class Importer:
     title: ClassVar[Any]
     model: ClassVar[type[Model]]
     # Columns read, in order; those that must be present.
-    columns: ClassVar[tuple[str, ...]]
+    # (an instance attribute: an importer whose columns depend on its parameters sets them in __init__)
+    columns: tuple[str, ...]
     required_columns: ClassVar[tuple[str, ...]] = ()
     # Model attnames the import sets (compared to see whether a row changed).
     fields: ClassVar[tuple[str, ...]]
@@ -130,7 +131,7 @@ class Importer:
         for attname, column in columns.items():
             if attname not in values or any(c == column for c, _m in errors):
                 continue
-            field = self.model._meta.get_field(attname)
+            field = _column_field(self.model, attname)
             try:
                 field.run_validators(values[attname]) if values[attname] is not None else None
                 if values[attname] is not None and field.choices and not field.null:
@@ -222,6 +223,15 @@ class Importer:
                 self.model.history.bulk_history_create(changed, batch_size=1000, update=True, default_user=by)
 
 
+def _column_field(model: type[Model], name: str) -> Field[Any, Any]:
+    """The model's own field called ``name``: a column, never a reverse relation or a generic key
+    (importers map spreadsheet columns to columns only)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field):
+        raise TypeError(f"{model.__name__}.{name} is not a column")
+    return field
+
+
 def bulk_update_rows(model: type[Model], objs: list[Model], fields: list[str], batch_size: int = 1000) -> None:
     """``bulk_update`` without its per-row ``CASE WHEN`` on PostgreSQL.
 
@@ -236,7 +246,8 @@ def bulk_update_rows(model: type[Model], objs: list[Model], fields: list[str], b
         return
     opts = model._meta
     pk = opts.pk
-    columns = [opts.get_field(name) for name in fields]
+    assert pk is not None  # every concrete model has a primary key
+    columns = [_column_field(model, name) for name in fields]
     quote = connection.ops.quote_name
     sets = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}::{f.db_type(connection)}" for f in columns)
     names = ", ".join(quote(c) for c in [pk.column, *(f.column for f in columns)])

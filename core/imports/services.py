@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 from pathlib import PurePath
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from celery import current_app
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -140,12 +140,29 @@ def _save_progress(job_id: int, **counts: int) -> None:
     ImportJob.objects.filter(pk=job_id).update(updated_at=timezone.now(), **counts)
 
 
-def _refuse(job: ImportJob, problems: list[Problem], *, error: str = "", **counts: int) -> None:
+class _Counts(TypedDict, total=False):
+    """The job's counters a preview or a refusal writes (``ImportJob`` fields), besides ``refused_count``."""
+
+    rows_read: int
+    rows_checked: int
+    new_count: int
+    changed_count: int
+    unchanged_count: int
+
+
+def _refuse(
+    job: ImportJob,
+    problems: list[Problem],
+    *,
+    error: str = "",
+    refused_count: int | None = None,
+    **counts: Unpack[_Counts],
+) -> None:
     ImportJob.objects.filter(
         pk=job.pk, status__in=[ImportStatus.PREVIEWING, ImportStatus.APPLYING]
     ).update(
         status=ImportStatus.REFUSED,
-        refused_count=counts.pop("refused_count", len({p.row for p in problems})),
+        refused_count=len({p.row for p in problems}) if refused_count is None else refused_count,
         problems=[p.as_json() for p in problems[:SHOWN_PROBLEMS]],
         error=error,
         updated_at=timezone.now(),
@@ -280,7 +297,7 @@ def _preview(job: ImportJob, importer: Importer) -> None:
         _save_progress(job.pk, rows_read=read, rows_checked=done + (read - len(checked)))
 
     problems.sort(key=lambda p: p.row or 0)
-    counts_saved = {
+    counts_saved: _Counts = {
         "rows_read": read,
         "rows_checked": read,
         "new_count": counts["new"],
@@ -495,8 +512,9 @@ def import_run(
     """The same pipeline, run in this process: preview, then (with ``apply``) apply."""
     from django.core.files import File
 
+    original_name = PurePath(path).name
     with open(path, "rb") as handle:
-        upload = File(handle, name=PurePath(path).name)
+        upload = File(handle, name=original_name)
         upload.size  # noqa: B018 - File computes it from the handle
         with transaction.atomic():
             _importer_class(kind, by)
@@ -505,7 +523,7 @@ def import_run(
             except SpreadsheetError as exc:
                 raise ImportRefused("file_size", exc.messages[0]) from exc
             job = ImportJob(
-                kind=kind, params=params or {}, created_by=by, original_name=upload.name[:255]
+                kind=kind, params=params or {}, created_by=by, original_name=original_name[:255]
             )
             job.file.save(uuid.uuid4().hex + PurePath(path).suffix.lower(), upload, save=False)
             job.save()

@@ -113,25 +113,26 @@ class SpreadsheetAdminMixin(ImportExportMixin):
         """Importer parameters from the upload form (e.g. the rubric version chosen)."""
         return {}
 
-    def _job_import_action(self, request: HttpRequest) -> HttpResponse:
-        if not self.has_import_permission(request):
+    def _job_import_action(self, request: HttpRequest, kind: str) -> HttpResponse:
+        user = request.user
+        if not self.has_import_permission(request) or not user.is_authenticated:
             raise PermissionDenied
-        importer = importer_for(self.import_kind)
+        importer = importer_for(kind)
         form = self.upload_form_class(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
                 job = import_job_create(
-                    kind=self.import_kind,
+                    kind=kind,
                     upload=form.cleaned_data["file"],
-                    by=request.user,
+                    by=user,
                     params=self.get_import_params(request, form),
                 )
             except ImportRefused as exc:
                 form.add_error(None, exc.message)
             else:
                 return redirect("imports:job", token=job_token(job))
-        recent = ImportJob.objects.filter(kind=self.import_kind, created_by=request.user)[:5]
-        columns = list(importer(user=request.user).columns) if importer else []
+        recent = ImportJob.objects.filter(kind=kind, created_by=user)[:5]
+        columns = list(importer(user=user).columns) if importer else []
         context = {
             **self.admin_site.each_context(request),
             "title": _("导入%(name)s") % {"name": self.model._meta.verbose_name_plural},
@@ -153,7 +154,7 @@ class SpreadsheetAdminMixin(ImportExportMixin):
 
     def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         if self.import_kind is not None:
-            return self._job_import_action(request)
+            return self._job_import_action(request, self.import_kind)
         response = super().import_action(request, **kwargs)
         context = getattr(response, "context_data", None)
         if context is None:

@@ -32,6 +32,12 @@ Decisions the SPEC leaves open, taken here:
 
 from __future__ import annotations
 
+from ..permissions import (
+    is_county,
+    may_hear_objection,
+    objection_excluded_hearers,
+    self_assessment_editable_ids,
+)
 from . import cycle
 from ._common import (
     BATCH_SIZE,
@@ -41,9 +47,7 @@ from ._common import (
     REVIEWABLE,
     SELF_EDITABLE,
     SELF_OPEN,
-    is_county,
     is_township_official,
-    self_assessment_editable_ids,
     self_assessment_lock,
 )
 from .effect import (
@@ -58,11 +62,9 @@ from .evidence import Uploads, evidence_add, evidence_add_many, evidence_remove
 from .evidence_check import PhotoFacts, evidence_inspect, photo_facts
 from .field_sync import SyncResult, evidence_add_once, review_draft_repeated, review_draft_sync
 from .notice import (
-    may_hear_objection,
     notice_end,
     notice_until_text,
     objection_decide,
-    objection_excluded_hearers,
     objection_file,
     ratings_notice_ends_fill,
 )

@@ -24,11 +24,7 @@ from ..models import (
     RubricItem,
     SelfAssessment,
 )
-from ..permissions import (  # noqa: F401  (re-exported: the services' permission vocabulary)
-    is_county,
-    is_official_of_township,
-    self_assessment_editable_ids,
-)
+from ..permissions import is_county, is_official_of_township
 from .errors import Refusal, StaleVersion, WorkflowError, WorkflowPermissionDenied
 
 BATCH_SIZE = 2000

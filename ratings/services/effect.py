@@ -77,7 +77,7 @@ def _refresh_settlement(settlement_id: int, by: User | None, reason: str) -> tup
 
 def _propose_rectification(rating: Rating, by: User | None) -> Rectification | None:
     """限期整改 proposal when the score fell below the last effective rating or a flagged item was hit."""
-    triggers: list[str] = []
+    triggers: list[reasons.Entry] = []
     previous = (
         Rating.objects.filter(settlement_id=rating.settlement_id, status=RatingStatus.EFFECTIVE)
         .exclude(pk=rating.pk)
@@ -156,7 +156,8 @@ def _take_effect(rating_id: int, by: User | None, today: dt.date) -> bool:
                 % {"date": current.notice_ends_on.isoformat()},
                 code=Refusal.NOTICE_NOT_OVER,
             )
-        if current.pending:
+        # django-stubs does not carry annotate()'s fields through a custom QuerySet's manager.
+        if current.pending:  # type: ignore[attr-defined]
             raise WorkflowError(
                 _("尚有未处理的异议，处理后方可生效。"), code=Refusal.OBJECTION_PENDING
             )

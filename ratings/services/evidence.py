@@ -15,6 +15,7 @@ from uuid import uuid4
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from django.db.models import CharField
 from django.utils.translation import gettext as _
 
 from settlements.models import User
@@ -29,6 +30,7 @@ from ..models import (
     RubricItem,
     SelfAssessment,
 )
+from ..permissions import self_assessment_editable_ids
 from ._common import (
     REVIEWABLE,
     _check_answerable,
@@ -37,14 +39,15 @@ from ._common import (
     _require_county,
     _require_official_of,
     _today,
-    self_assessment_editable_ids,
 )
 from .errors import Refusal, WorkflowError
 from .evidence_check import evidence_inspect
 
 # --------------------------------------------------------------------- evidence
 
-ORIGINAL_NAME_MAX = Evidence._meta.get_field("original_name").max_length
+_original_name = Evidence._meta.get_field("original_name")
+assert isinstance(_original_name, CharField) and _original_name.max_length is not None
+ORIGINAL_NAME_MAX = _original_name.max_length
 
 # Stored names written by the service call in progress: deleted again when it fails,
 # since the rows that named them are rolled back (the storage is not transactional).
@@ -295,6 +298,7 @@ def evidence_remove(*, evidence: Evidence, by: User, today: dt.date | None = Non
     if ev is None:
         return  # removed already (a double click): nothing to do
     if ev.side == Evidence.SIDE_SELF:
+        assert ev.assessment is not None  # a self-assessment's file names its assessment
         sa = _lock_assessment(ev.assessment)
         _require_official_of(by, sa.settlement.village.township_id)
         _check_self_editable(sa, today)
@@ -306,6 +310,7 @@ def evidence_remove(*, evidence: Evidence, by: User, today: dt.date | None = Non
                 _("退回修改期间，只能删除被退回条目的佐证材料。"), code=Refusal.ITEM_NOT_RETURNED
             )
     elif ev.side == Evidence.SIDE_RECTIFICATION:
+        assert ev.rectification_id is not None  # a rectification answer's file names its order
         rect = Rectification.objects.select_related("settlement__village").get(pk=ev.rectification_id)
         _require_official_of(by, rect.settlement.village.township_id)
         _check_answerable(rect, today)

@@ -23,11 +23,7 @@ from ..models import (
     StarChange,
     StarChangeKind,
 )
-from ..permissions import (  # noqa: F401  (re-exported from ratings.services)
-    may_file_objection,
-    may_hear_objection,
-    objection_excluded_hearers,
-)
+from ..permissions import may_file_objection, may_hear_objection
 from ..reasons import Reason
 from ._common import (
     _announce,

@@ -84,11 +84,11 @@ ROUND_ORDER = {
 
 def _round_row(a: Any) -> list[Any]:
     review = getattr(a, "review", None)
-    final = review is not None and review.status == ReviewStatus.FINAL
+    final_score = review.score if review is not None and review.status == ReviewStatus.FINAL else None
     return [
         a.settlement.code, a.settlement.name, a.settlement.village.township.name,
         a.get_settlement_class_display(), a.get_status_display(), a.deadline, a.score, a.star_applied or None,
-        review.score if final else None,
+        final_score,
     ]
 
 

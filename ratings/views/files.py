@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -40,7 +40,7 @@ def evidence_file(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_POST
-def evidence_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Take back a wrongly uploaded file; the service says whether it is still allowed."""
     evidence = get_object_or_404(selectors.evidence_visible_to(request.user), pk=pk)
     if evidence.rectification_id is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.urls import reverse
 from django.utils import timezone
@@ -109,7 +109,8 @@ class HouseholdImporter(_GovernanceImporter):
         }
 
     def existing(self, keys: list[Hashable], *, lock: bool = False) -> dict[Hashable, Any]:
-        wanted = set(keys)
+        # The keys this importer's key_and_values returns: (settlement id, ID number).
+        wanted = cast(set[tuple[int, str]], set(keys))
         settlement_ids = sorted({s for s, _i in wanted})
         ids = sorted({i for _s, i in wanted})
         found = locked(

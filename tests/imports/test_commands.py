@@ -16,6 +16,7 @@ def run(*args):
     from io import StringIO
 
     out, err = StringIO(), StringIO()
+    code: int | str | None
     try:
         call_command(*args, stdout=out, stderr=err)
         code = 0

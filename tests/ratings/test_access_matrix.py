@@ -9,6 +9,7 @@ opens every URL; the table below is the whole rule.
 from __future__ import annotations
 
 import pytest
+from django.http import HttpResponse
 from django.urls import reverse
 
 from ratings import services
@@ -102,7 +103,7 @@ def test_access_matrix(role, request, client, story):
     assert got == expected
 
 
-def _lists_as(role, request, client, story) -> dict[str, object]:
+def _lists_as(role, request, client, story) -> dict[str, HttpResponse]:
     """Each list's outcome for ``role``, checked against the matrix for every list: a list
     that answers something else than the table says fails here, whatever its status."""
     client.force_login(request.getfixturevalue(role))
