@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import VersionedAdminMixin
 from settlements.models import CountySettings
 
 from .models import FiveStarTarget
@@ -47,7 +48,7 @@ class CountySettingsForm(forms.ModelForm):
 
 
 @admin.register(CountySettings)
-class CountySettingsAdmin(SimpleHistoryAdmin):
+class CountySettingsAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     """One row for the county: the list shows it, created with the defaults on first visit."""
 
     form = CountySettingsForm

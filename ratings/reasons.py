@@ -27,6 +27,9 @@ class Reason(enum.StrEnum):
 
     RATED = "rated"
     RATED_VETO = "rated_veto"
+    # The notice's end is pending: a year it runs into has no holiday calendar yet.
+    RATED_PENDING = "rated_pending"
+    RATED_VETO_PENDING = "rated_veto_pending"
     EFFECTIVE = "effective"
     OBJECTION_UPHELD = "objection_upheld"
     RECTIFICATION_CHECK = "rectification_check"
@@ -43,6 +46,12 @@ class Reason(enum.StrEnum):
 MESSAGES: dict[Reason, str] = {
     Reason.RATED: gettext_noop("县级考评 %(score)s 分，公示至 %(date)s。"),
     Reason.RATED_VETO: gettext_noop("县级考评 %(score)s 分（触发一票否决），公示至 %(date)s。"),
+    Reason.RATED_PENDING: gettext_noop(
+        "县级考评 %(score)s 分，公示截止日期待定（节假日安排尚未录入）。"
+    ),
+    Reason.RATED_VETO_PENDING: gettext_noop(
+        "县级考评 %(score)s 分（触发一票否决），公示截止日期待定（节假日安排尚未录入）。"
+    ),
     Reason.EFFECTIVE: gettext_noop("公示期满（%(date)s）无异议或异议不成立，评定生效。"),
     Reason.OBJECTION_UPHELD: gettext_noop("异议成立，评定撤销，县考评组重新考评：%(reasons)s"),
     Reason.RECTIFICATION_CHECK: gettext_noop("整改复查：%(notes)s"),

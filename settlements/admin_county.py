@@ -10,11 +10,13 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import VersionedAdminMixin
+
 from .models import CalendarDay
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(SimpleHistoryAdmin):
+class CalendarDayAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     """Days of the State Council's arrangement; they override the built-in calendar.
 
     For a year the built-in calendar does not know, enter every holiday (休息日) and

@@ -142,7 +142,9 @@ class SettlementImporter(Importer):
             try:
                 value = widget.clean(row.get(column), row=row)
             except ValueError as exc:
-                errors.append((column, str(exc)))
+                # The 村 cell is read with its 乡镇: a blank or unknown 乡镇 is that column's fault.
+                township_fault = getattr(widget, "township_failed", False)
+                errors.append((TOWNSHIP_COLUMN if township_fault else column, str(exc)))
                 failed.add(attname)
                 continue
             values[attname] = value.pk if attname == "village_id" else value

@@ -39,7 +39,9 @@ from ratings.models import ItemKind, Rectification, Review, Rubric, RubricItem, 
 from rewards.models import RewardSchedule, YearBudget
 from settlements.governance import services as governance
 from settlements.models import (
+    CalendarDay,
     CommitteeMember,
+    CountySettings,
     Household,
     PointCategory,
     Settlement,
@@ -139,6 +141,35 @@ def _item_choices() -> tuple[str, str]:
 
 
 ADMIN_CASES = [
+    Case(
+        id="admin-calendar-day",
+        make=lambda w: CalendarDay.objects.create(date=dt.date(2033, 10, 1), kind="rest", note="国庆节"),
+        changes=lambda w, o: {"date": "2033-10-08", "kind": "work", "note": "国庆调休上班"},
+        stored=lambda o, w: {
+            "date": (o.date, dt.date(2033, 10, 8)), "kind": (o.kind, "work"), "note": (o.note, "国庆调休上班"),
+        },
+        **_admin(CalendarDay),
+    ),
+    Case(
+        id="admin-county-settings",
+        make=lambda w: CountySettings.objects.get_or_create(singleton=1)[0],
+        changes=lambda w, o: {
+            "county_name": "屏山县", "self_assessment_days": "12", "county_review_days": "40",
+            "notice_working_days": "7", "reminder_days": "4", "item_gap_needs_reason": "6.0",
+            "total_gap_needs_reason": "12.0", "photo_max_distance_km": "3.5",
+            "target_share": "0.55", "target_deadline": "2034-06-30",
+        },
+        stored=lambda o, w: {
+            "county_name": (o.county_name, "屏山县"), "self_assessment_days": (o.self_assessment_days, 12),
+            "county_review_days": (o.county_review_days, 40), "notice_working_days": (o.notice_working_days, 7),
+            "reminder_days": (o.reminder_days, 4), "item_gap_needs_reason": (o.item_gap_needs_reason, Decimal("6.0")),
+            "total_gap_needs_reason": (o.total_gap_needs_reason, Decimal("12.0")),
+            "photo_max_distance_km": (o.photo_max_distance_km, Decimal("3.5")),
+            "target_share": (FiveStarTarget.objects.get(scope="county").share, Decimal("0.55")),
+            "target_deadline": (FiveStarTarget.objects.get(scope="county").deadline, dt.date(2034, 6, 30)),
+        },
+        **_admin(CountySettings),
+    ),
     Case(
         id="admin-township",
         make=lambda w: f.township("旧镇", code="TOLD"),

@@ -90,7 +90,8 @@ def deliver_twice(task, args, wait_for, *, follow_up: str | None = None) -> tupl
 
 
 def test_round_opening_delivered_twice_changes_nothing(celery_worker, wait_for, secretary, settlement_a, settlement_b, rubric):
-    first, second = deliver_twice(tasks.round_open_task, (2031, 1, secretary.pk), wait_for)
+    # The secretary confirmed opening before the quarter ended (today is before 2031-04-01).
+    first, second = deliver_twice(tasks.round_open_task, (2031, 1, secretary.pk, True), wait_for)
     assert Round.objects.filter(year=2031, quarter=1).count() == 1
     assert SelfAssessment.objects.count() == 2
     assert second == first

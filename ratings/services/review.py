@@ -248,7 +248,12 @@ def review_finalise(*, review: Review, by: User, today: dt.date | None = None) -
             reasons.entry(
                 Reason.RATED_VETO if review.vetoed else Reason.RATED,
                 score=review.score,
-                date=rating.notice_ends_on.isoformat() if rating.notice_ends_on else "—",
+                date=rating.notice_ends_on.isoformat(),
+            )
+            if rating.notice_ends_on is not None
+            else reasons.entry(
+                Reason.RATED_VETO_PENDING if review.vetoed else Reason.RATED_PENDING,
+                score=review.score,
             ),
         ),
     )

@@ -10,6 +10,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from core.imports import services as import_services
+from core.models import ImportStatus
 from ratings.models import SelfAssessmentItem
 from settlements.models import Settlement, User
 from tests import factories as f
@@ -20,7 +22,7 @@ from tests.ratings.view_fixtures import (  # noqa: F401 - fixtures
     sa_a,
     self_form_data,
 )
-from tests.settlements.test_import_export import HEADER, csv_bytes, preview, problems, row
+from tests.settlements.test_import_export import HEADER, csv_bytes, row
 
 pytestmark = pytest.mark.django_db
 
@@ -62,25 +64,31 @@ def test_admin_password_rules_still_english_in_english(client):
 # --------------------------------------------------------------------- spreadsheets
 
 
+def _previewed(user, data: bytes):
+    """The import pipeline's preview of an uploaded CSV (core.imports), run in place."""
+    job = import_services.import_job_create(
+        kind="settlements", upload=SimpleUploadedFile("s.csv", data), by=user
+    )
+    return import_services.import_job_preview(job_id=job.pk)
+
+
 @pytest.mark.parametrize("rows", [[], [["", "", "", "", "", "", "", "", "", ""]]], ids=["header-only", "blank-row"])
-def test_header_only_import_answers_in_chinese(client, secretary, village_a, rows):
-    client.force_login(secretary)
-    response = preview(client, csv_bytes(rows))
-    page = response.content.decode()
-    assert "No valid data" not in page
-    assert "没有可导入的数据" in page or any("没有可导入" in p for p in problems(response))
+def test_header_only_import_answers_in_chinese(secretary, village_a, rows, tmp_media):
+    job = _previewed(secretary, csv_bytes(rows))
+    assert job.status == ImportStatus.REFUSED
+    assert "No valid data" not in job.error
+    assert "没有可导入的数据" in job.error
+    assert import_services.import_job_confirm(job=job, by=secretary) is False
     assert not Settlement.objects.exists()
 
 
-def test_empty_file_answers_in_chinese(client, secretary, village_a):
-    client.force_login(secretary)
-    response = client.post(
-        reverse("admin:settlements_settlement_import"),
-        {"format": "0", "import_file": SimpleUploadedFile("x.csv", b"")},
-    )
-    page = response.content.decode()
-    assert "No valid data" not in page
-    assert error_texts(response) == ["所提交的是空文件。"]
+def test_empty_file_answers_in_chinese(secretary, village_a, tmp_media):
+    with pytest.raises(import_services.ImportRefused) as refused:
+        import_services.import_job_create(
+            kind="settlements", upload=SimpleUploadedFile("x.csv", b""), by=secretary
+        )
+    assert refused.value.code == "file_size"
+    assert refused.value.message == "文件是空的。"
 
 
 @pytest.mark.parametrize(
@@ -88,16 +96,16 @@ def test_empty_file_answers_in_chinese(client, secretary, village_a):
     [("", "第 2 行：乡镇：请同时填写乡镇。"), ("不存在镇", "第 2 行：乡镇：乡镇“不存在镇”不存在。")],
     ids=["blank", "unknown"],
 )
-def test_bad_township_is_reported_under_the_township_column(client, secretary, village_a, township, expected):
-    client.force_login(secretary)
-    response = preview(client, csv_bytes([row(township=township)]))
-    assert problems(response) == [expected]
+def test_bad_township_is_reported_under_the_township_column(secretary, village_a, township, expected, tmp_media):
+    job = _previewed(secretary, csv_bytes([row(township=township)]))
+    assert [str(p) for p in import_services.summary_of(job).problems] == [expected]
 
 
-def test_unknown_village_is_still_reported_under_the_village_column(client, secretary, village_a):
-    client.force_login(secretary)
-    response = preview(client, csv_bytes([row(village="没有这个村")]))
-    assert problems(response) == ["第 2 行：村：乡镇“甲镇”下没有名为“没有这个村”的村。"]
+def test_unknown_village_is_still_reported_under_the_village_column(secretary, village_a, tmp_media):
+    job = _previewed(secretary, csv_bytes([row(village="没有这个村")]))
+    assert [str(p) for p in import_services.summary_of(job).problems] == [
+        "第 2 行：村：乡镇“甲镇”下没有名为“没有这个村”的村。"
+    ]
 
 
 assert HEADER[2:4] == ["乡镇", "村"]
@@ -116,9 +124,9 @@ def test_tampered_version_is_a_visible_conflict_message(client, official_a, sa_a
     assert response.status_code in (400, 409)
     form = response.context["form"]
     assert "version" not in form.errors
-    assert [e.code for e in form.non_field_errors().as_data()] == ["stale_version"]
+    assert [e.code for e in form.non_field_errors().as_data()] == ["bad_version"]
     page = response.content.decode()
-    assert "该表已被他人修改，请刷新后重试" in page
+    assert "表单已失效（缺少或无效的版本号），请刷新页面后重新填写" in page
     assert "有条目需要修改，请查看标红的内容" not in page
     assert fresh(sa_a).version == 0
     assert not SelfAssessmentItem.objects.filter(assessment=sa_a, occurrences=3).exists()
