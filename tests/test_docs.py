@@ -15,8 +15,17 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
 # The project's own top-level packages: only names under these are checked.
-PACKAGES = ("config", "core", "settlements", "ratings", "rewards", "dashboards", "public", "notifications")
-CITED = re.compile(r"`((?:%s)(?:\.[A-Za-z_][A-Za-z0-9_]*)+)`" % "|".join(PACKAGES))
+PACKAGES = (
+    "config",
+    "core",
+    "settlements",
+    "ratings",
+    "rewards",
+    "dashboards",
+    "public",
+    "notifications",
+)
+CITED = re.compile(r"`((?:" + "|".join(PACKAGES) + r")(?:\.[A-Za-z_][A-Za-z0-9_]*)+)`")
 
 
 def cited_names() -> list[tuple[str, str]]:
@@ -34,7 +43,11 @@ def resolve(dotted: str) -> object:
     the app registry.
     """
     parts = dotted.split(".")
-    if len(parts) == 2 and parts[1][:1].isupper() and not hasattr(importlib.import_module(parts[0]), parts[1]):
+    if (
+        len(parts) == 2
+        and parts[1][:1].isupper()
+        and not hasattr(importlib.import_module(parts[0]), parts[1])
+    ):
         from django.apps import apps
 
         return apps.get_model(dotted)
@@ -91,7 +104,14 @@ def test_no_tracked_file_cites_contract_documents_outside_the_repository():
     offenders = []
     for rel in tracked_files():
         path = ROOT / rel
-        if not path.is_file() or path.suffix not in {".py", ".md", ".html", ".toml", ".txt", ".cfg"}:
+        if not path.is_file() or path.suffix not in {
+            ".py",
+            ".md",
+            ".html",
+            ".toml",
+            ".txt",
+            ".cfg",
+        }:
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
         if any(name in text for name in names):
@@ -100,8 +120,10 @@ def test_no_tracked_file_cites_contract_documents_outside_the_repository():
 
 
 def test_spec_section_cites_match_numbered_sections_of_rules_md():
-    """"SPEC §N" in code comments means section N of docs/rules.md."""
-    sections = set(re.findall(r"^## §(\d+) ", (ROOT / "docs" / "rules.md").read_text(encoding="utf-8"), re.M))
+    """ "SPEC §N" in code comments means section N of docs/rules.md."""
+    sections = set(
+        re.findall(r"^## §(\d+) ", (ROOT / "docs" / "rules.md").read_text(encoding="utf-8"), re.M)
+    )
     cited = set()
     for rel in tracked_files():
         if rel.endswith(".py"):
