@@ -128,7 +128,19 @@ def test_spec_section_cites_match_numbered_sections_of_rules_md():
     for rel in tracked_files():
         if rel.endswith(".py"):
             text = (ROOT / rel).read_text(encoding="utf-8", errors="replace")
-            for first, last in re.findall(r"SPEC §(\d+)(?:[–-](\d+))?", text):
-                cited.update(str(n) for n in range(int(first), int(last or first) + 1))
-            cited.update(re.findall(r"SPEC §\d+(?:[–-]\d+)?, §(\d+)", text))
+            for run in re.findall(r"SPEC ((?:§\d+(?:[–-]\d+)?(?:, )?)+)", text):
+                for first, last in re.findall(r"§(\d+)(?:[–-](\d+))?", run):
+                    cited.update(str(n) for n in range(int(first), int(last or first) + 1))
     assert cited and cited <= sections, sorted(cited - sections)
+
+
+def test_readme_where_things_are_matches_the_tree():
+    """README's 代码结构 names every tracked top-level directory, and nothing that is not there."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## 代码结构 Where things are", 1)[1]
+    block = section.split("```", 2)[1]
+    listed = set(re.findall(r"^([.\w]+(?:/\w+)*)/ ", block, re.M))
+    tracked = {rel.split("/", 1)[0] for rel in tracked_files() if "/" in rel}
+    assert tracked <= listed, sorted(tracked - listed)
+    for entry in listed:
+        assert (ROOT / entry).is_dir(), entry
