@@ -124,7 +124,7 @@ def test_spec_section_cites_match_numbered_sections_of_rules_md():
     sections = set(
         re.findall(r"^## §(\d+) ", (ROOT / "docs" / "rules.md").read_text(encoding="utf-8"), re.M)
     )
-    cited = set()
+    cited: set[str] = set()
     for rel in tracked_files():
         if rel.endswith(".py"):
             text = (ROOT / rel).read_text(encoding="utf-8", errors="replace")
