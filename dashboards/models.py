@@ -1,7 +1,7 @@
 """Stored aggregates the dashboards read, and the county's five-star target.
 
 Facts that change only when a rating takes effect or its star changes: dashboards.stats
-keeps them, so pages read a few hundred rows instead of every rating (PERFORMANCE.md).
+keeps them, so pages read a few hundred rows instead of every rating (README, "Performance").
 The models moved here from ratings with their tables (``db_table`` keeps the old names).
 """
 

@@ -7,7 +7,7 @@ class RewardsConfig(AppConfig):
     verbose_name = _("奖励补助")
 
     def ready(self) -> None:
-        # rewards listens to ratings; ratings never imports rewards (ARCHITECTURE.md).
+        # rewards listens to ratings; ratings never imports rewards (docs/architecture.md).
         # The dashboards read rewards' selectors themselves (dashboards.panels).
         from ratings.signals import rating_stars_changed, rating_took_effect
 

@@ -144,7 +144,7 @@ class Settlement(models.Model):
         verbose_name=_("类别"),
     )
     # Kept by the service that makes a rating take effect: lists and dashboards read it
-    # instead of looking up the latest rating per row (PERFORMANCE.md).
+    # instead of looking up the latest rating per row (README, "Performance").
     current_star = models.PositiveSmallIntegerField(_("当前星级"), default=0, editable=False)
     current_score = models.DecimalField(
         _("当前得分"), max_digits=5, decimal_places=1, null=True, blank=True, editable=False

@@ -1,7 +1,7 @@
 """Settlements as a spreadsheet (django-import-export): Chinese headers, scoped to the importer.
 
 Townships and villages are resolved from one dictionary loaded once per import (a
-``ForeignKeyWidget`` would issue a SELECT per row; PERFORMANCE.md). Class is derived
+``ForeignKeyWidget`` would issue a SELECT per row; README, "Performance"). Class is derived
 from households and exported only, never imported.
 """
 

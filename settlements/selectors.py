@@ -81,7 +81,7 @@ def settlement_page(
 
     The page's ids are picked first from the code index and only those rows are joined to
     their village and township: a deep page then costs the index scan OFFSET needs, not
-    the join for every skipped row (PERFORMANCE.md). Queries: count, ids, rows.
+    the join for every skipped row (README, "Performance"). Queries: count, ids, rows.
     """
     ids = settlements_filtered(user, q=q, **filters)
     # A page of ids, then the same page holding the settlements.

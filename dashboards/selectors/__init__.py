@@ -2,7 +2,7 @@
 
 Every selector issues a fixed number of queries whatever the county's size: counts per
 round come from the stored aggregates dashboards.stats keeps, lists are paged by key or
-by ids chosen first, and nothing looks up "the latest rating" row by row (PERFORMANCE.md).
+by ids chosen first, and nothing looks up "the latest rating" row by row (README, "Performance").
 """
 
 from .common import (

@@ -2,7 +2,7 @@
 
 Counts per round come from the stored aggregates that dashboards.stats keeps (RoundStat,
 CountyRoundStat, AssessorRoundStat), so these read a few hundred rows whatever the
-county's size (PERFORMANCE.md).
+county's size (README, "Performance").
 """
 
 from __future__ import annotations
