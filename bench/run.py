@@ -63,7 +63,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--sql-repeats", type=int, default=30)
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--output", default="/tmp/stars-bench-results.json")
-    p.add_argument("--import-rows", type=int, default=35_000, help="rows of the generated import file")
+    p.add_argument(
+        "--import-rows", type=int, default=35_000, help="rows of the generated import file"
+    )
     p.add_argument(
         "--import-only",
         action="store_true",
@@ -415,8 +417,22 @@ def time_import(n: int) -> dict:
         for i in range(n):
             v = villages[i % len(villages)]
             households = 5 + i % 180
-            out.append([f"BENCH-{i:06d}", f"{name}{i}", v.township.name, v.name, households, households * 4,
-                        i % 40, "2019-06-30", "", "", 26.5, 106.7])
+            out.append(
+                [
+                    f"BENCH-{i:06d}",
+                    f"{name}{i}",
+                    v.township.name,
+                    v.name,
+                    households,
+                    households * 4,
+                    i % 40,
+                    "2019-06-30",
+                    "",
+                    "",
+                    26.5,
+                    106.7,
+                ]
+            )
         return out
 
     figures: dict = {"rows": n}

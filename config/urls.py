@@ -23,7 +23,11 @@ settlement_patterns: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     path("", dashboard_views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="registration/login.html"),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("settlements/", include((settlement_patterns, settlement_urls.app_name))),

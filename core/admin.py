@@ -77,7 +77,9 @@ class ScopedAdminMixin:
                 kwargs["queryset"] = choices
         return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
 
-    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Any:
         obj = super().get_object(request, object_id, from_field)  # type: ignore[misc]
         if obj is None:
             # Django's admin would redirect with "does not exist"; the project's rule is a
@@ -92,7 +94,9 @@ class ScopedHistoryAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
         return True
 
-    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: Any = None
+    ) -> HttpResponse:
         self.get_object(request, object_id)  # 404 outside the user's scope
         return super().history_view(request, object_id, extra_context)
 
@@ -146,7 +150,9 @@ class VersionedAdminForm(forms.ModelForm):
         # What the save must write; the typed value is never written as is.
         cleaned[self.lock_field] = getattr(self.instance, self.lock_field)
         try:
-            self.next_version = check_current(type(self.instance), self.instance.pk, raw, field=self.lock_field)
+            self.next_version = check_current(
+                type(self.instance), self.instance.pk, raw, field=self.lock_field
+            )
         except EditConflict as exc:
             self.add_error(None, exc)
         return cleaned
@@ -159,7 +165,10 @@ class VersionedAdminForm(forms.ModelForm):
 
 
 def _refused_as_stale(form: Any) -> bool:
-    return any(isinstance(e, EditConflict) or e.code in set(Conflict) for e in form.errors.as_data().get("__all__", []))
+    return any(
+        isinstance(e, EditConflict) or e.code in set(Conflict)
+        for e in form.errors.as_data().get("__all__", [])
+    )
 
 
 class VersionedAdminMixin:
@@ -182,7 +191,9 @@ class VersionedAdminMixin:
             return fieldsets
         return [*fieldsets, (None, {"fields": [self.lock_field], "classes": ("hidden",)})]
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         # ``change`` is passed on by keyword: django.contrib.auth's UserAdmin takes it in **kwargs.
         form = super().get_form(request, obj, change=change, **kwargs)  # type: ignore[misc]
         if obj is None or self.lock_field not in form.base_fields:
@@ -198,14 +209,17 @@ class VersionedAdminMixin:
         return super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
 
     def changeform_view(
-        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: Any = None,
     ) -> HttpResponse:
         response = super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
         adminform = (getattr(response, "context_data", None) or {}).get("adminform")
         if request.method == "POST" and adminform is not None and _refused_as_stale(adminform.form):
             response.status_code = 409  # as the workflow pages answer a stale form
         return response
-
 
 
 class VersionedInlineMixin:

@@ -63,8 +63,12 @@ def xlsx_bytes(*, title: str, headers: Sequence[str], rows: Iterable[Sequence[An
     return neutralise_dataset(sheet).export("xlsx")
 
 
-def xlsx_response(*, filename: str, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> HttpResponse:
-    response = HttpResponse(xlsx_bytes(title=title, headers=headers, rows=rows), content_type=XLSX_CONTENT_TYPE)
+def xlsx_response(
+    *, filename: str, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> HttpResponse:
+    response = HttpResponse(
+        xlsx_bytes(title=title, headers=headers, rows=rows), content_type=XLSX_CONTENT_TYPE
+    )
     disposition = content_disposition_header(True, f"{filename}.xlsx")
     assert disposition is not None  # None only for an inline response without a file name
     response["Content-Disposition"] = disposition

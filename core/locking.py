@@ -18,7 +18,9 @@ from django.utils.translation import gettext_lazy as _
 STALE_MESSAGE = _("该记录已被他人修改，请刷新后重试（您的修改未保存）。")
 M = TypeVar("M", bound=models.Model)
 
-BAD_VERSION_MESSAGE = _("表单已失效（缺少或无效的版本号），请刷新页面后重新填写（您的修改未保存）。")
+BAD_VERSION_MESSAGE = _(
+    "表单已失效（缺少或无效的版本号），请刷新页面后重新填写（您的修改未保存）。"
+)
 
 
 class Conflict(enum.StrEnum):
@@ -32,7 +34,9 @@ class Conflict(enum.StrEnum):
 class EditConflict(ValidationError):
     """Someone saved the record since the form was opened; nothing was saved."""
 
-    def __init__(self, message: Any = STALE_MESSAGE, *, code: Conflict = Conflict.STALE_VERSION) -> None:
+    def __init__(
+        self, message: Any = STALE_MESSAGE, *, code: Conflict = Conflict.STALE_VERSION
+    ) -> None:
         super().__init__(message, code=code)
         self.code = code
 
@@ -51,9 +55,7 @@ def parse_version(raw: Any) -> int:
     return value
 
 
-def lock_current(
-    model: type[M], pk: Any, expected: Any, *, field: str = "version"
-) -> M:
+def lock_current(model: type[M], pk: Any, expected: Any, *, field: str = "version") -> M:
     """The stored row, locked for the rest of the transaction, if still at ``expected``.
 
     ``expected`` None skips the comparison (a service called by code, not by a form).
@@ -64,10 +66,15 @@ def lock_current(
     return row
 
 
-def check_current(model: type[models.Model], pk: Any, expected: Any, *, field: str = "version") -> int:
+def check_current(
+    model: type[models.Model], pk: Any, expected: Any, *, field: str = "version"
+) -> int:
     """Lock the row and check its version; return the version the save must write."""
     stored = (
-        model._default_manager.select_for_update().filter(pk=pk).values_list(field, flat=True).first()
+        model._default_manager.select_for_update()
+        .filter(pk=pk)
+        .values_list(field, flat=True)
+        .first()
     )
     if stored is None or stored != parse_version(expected):
         raise EditConflict()

@@ -28,7 +28,10 @@ def _target() -> FiveStarTarget:
 
 class CountySettingsForm(forms.ModelForm):
     target_share = forms.DecimalField(
-        label=_("五星占比目标"), min_value=Decimal("0.01"), max_value=Decimal("1"), decimal_places=2,
+        label=_("五星占比目标"),
+        min_value=Decimal("0.01"),
+        max_value=Decimal("1"),
+        decimal_places=2,
         help_text=_("0 到 1 之间的小数，0.40 即 40%。"),
     )
     target_deadline = forms.DateField(label=_("五星目标日期"))
@@ -36,8 +39,14 @@ class CountySettingsForm(forms.ModelForm):
     class Meta:
         model = CountySettings
         fields = [
-            "county_name", "self_assessment_days", "county_review_days", "notice_working_days",
-            "reminder_days", "item_gap_needs_reason", "total_gap_needs_reason", "photo_max_distance_km",
+            "county_name",
+            "self_assessment_days",
+            "county_review_days",
+            "notice_working_days",
+            "reminder_days",
+            "item_gap_needs_reason",
+            "total_gap_needs_reason",
+            "photo_max_distance_km",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -54,7 +63,17 @@ class CountySettingsAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     form = CountySettingsForm
     fieldsets = (
         (_("证书"), {"fields": ("county_name",)}),
-        (_("考评期限"), {"fields": ("self_assessment_days", "county_review_days", "notice_working_days", "reminder_days")}),
+        (
+            _("考评期限"),
+            {
+                "fields": (
+                    "self_assessment_days",
+                    "county_review_days",
+                    "notice_working_days",
+                    "reminder_days",
+                )
+            },
+        ),
         (_("差异说明"), {"fields": ("item_gap_needs_reason", "total_gap_needs_reason")}),
         (_("现场照片核查"), {"fields": ("photo_max_distance_km",)}),
         (_("五星目标"), {"fields": ("target_share", "target_deadline")}),
@@ -66,14 +85,22 @@ class CountySettingsAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    list_display = ("__str__", "county_name", "self_assessment_days", "county_review_days", "notice_working_days")
+    list_display = (
+        "__str__",
+        "county_name",
+        "self_assessment_days",
+        "county_review_days",
+        "notice_working_days",
+    )
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         if self.has_change_permission(request):
             CountySettings.objects.get_or_create(singleton=1)
         return super().changelist_view(request, extra_context)
 
-    def save_model(self, request: HttpRequest, obj: CountySettings, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: CountySettings, form: Any, change: bool
+    ) -> None:
         # The admin's change view is one transaction: the settings and the target save together.
         super().save_model(request, obj, form, change)
         target = _target()
@@ -82,6 +109,3 @@ class CountySettingsAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
             target.share, target.deadline = share, deadline
             target._change_reason = "全县设置页修改"  # type: ignore[attr-defined]
             target.save()
-
-
-

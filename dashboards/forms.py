@@ -17,7 +17,10 @@ CLASS_CHOICES = SettlementClass.choices
 class LeagueFilter(forms.Form):
     round = forms.IntegerField(label=_("轮次"), required=False, min_value=1)
     klass = forms.TypedChoiceField(
-        label=_("类别"), choices=CLASS_CHOICES, coerce=int, required=False,
+        label=_("类别"),
+        choices=CLASS_CHOICES,
+        coerce=int,
+        required=False,
         empty_value=1,  # type: ignore[arg-type]  # django-stubs says str; Django takes any value
     )
     township = forms.IntegerField(label=_("乡镇"), required=False, min_value=1)
@@ -35,7 +38,10 @@ class LeagueFilter(forms.Form):
 
 class HonourFilter(forms.Form):
     klass = forms.TypedChoiceField(
-        label=_("类别"), choices=CLASS_CHOICES, coerce=int, required=False,
+        label=_("类别"),
+        choices=CLASS_CHOICES,
+        coerce=int,
+        required=False,
         empty_value=1,  # type: ignore[arg-type]  # django-stubs says str; Django takes any value
     )
     after = forms.CharField(label=_("翻页位置"), required=False, max_length=60)

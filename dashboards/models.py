@@ -23,7 +23,9 @@ from settlements.models import Settlement, SettlementClass
 class RoundStat(models.Model):
     """Effective ratings of one round, counted per township, class and star."""
 
-    round = models.ForeignKey("ratings.Round", on_delete=models.CASCADE, related_name="+", verbose_name=_("轮次"))
+    round = models.ForeignKey(
+        "ratings.Round", on_delete=models.CASCADE, related_name="+", verbose_name=_("轮次")
+    )
     township = models.ForeignKey(
         "settlements.Township", on_delete=models.CASCADE, related_name="+", verbose_name=_("乡镇")
     )
@@ -39,7 +41,9 @@ class RoundStat(models.Model):
             models.UniqueConstraint(
                 fields=["round", "township", "settlement_class", "stars"], name="round_stat_unique"
             ),
-            models.CheckConstraint(condition=Q(stars__in=[0, 3, 4, 5]), name="round_stat_stars_valid"),
+            models.CheckConstraint(
+                condition=Q(stars__in=[0, 3, 4, 5]), name="round_stat_stars_valid"
+            ),
             models.CheckConstraint(condition=Q(count__gt=0), name="round_stat_count_positive"),
         ]
 
@@ -50,7 +54,9 @@ class RoundStat(models.Model):
 class CountyRoundStat(models.Model):
     """The county's totals of RoundStat per round, class and star: the trend reads these."""
 
-    round = models.ForeignKey("ratings.Round", on_delete=models.CASCADE, related_name="+", verbose_name=_("轮次"))
+    round = models.ForeignKey(
+        "ratings.Round", on_delete=models.CASCADE, related_name="+", verbose_name=_("轮次")
+    )
     settlement_class = models.PositiveSmallIntegerField(_("类别"), choices=SettlementClass.choices)
     stars = models.PositiveSmallIntegerField(_("星级"))
     count = models.PositiveIntegerField(_("数量"))
@@ -60,9 +66,15 @@ class CountyRoundStat(models.Model):
         verbose_name = _("轮次统计（全县）")
         verbose_name_plural = _("轮次统计（全县）")
         constraints = [
-            models.UniqueConstraint(fields=["round", "settlement_class", "stars"], name="county_round_stat_unique"),
-            models.CheckConstraint(condition=Q(stars__in=[0, 3, 4, 5]), name="county_round_stat_stars_valid"),
-            models.CheckConstraint(condition=Q(count__gt=0), name="county_round_stat_count_positive"),
+            models.UniqueConstraint(
+                fields=["round", "settlement_class", "stars"], name="county_round_stat_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(stars__in=[0, 3, 4, 5]), name="county_round_stat_stars_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(count__gt=0), name="county_round_stat_count_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -76,12 +88,17 @@ class AssessorRoundStat(models.Model):
     assessor's whole round.
     """
 
-    round = models.ForeignKey("ratings.Round", on_delete=models.CASCADE, related_name="+", verbose_name=_("轮次"))
+    round = models.ForeignKey(
+        "ratings.Round", on_delete=models.CASCADE, related_name="+", verbose_name=_("轮次")
+    )
     township = models.ForeignKey(
         "settlements.Township", on_delete=models.CASCADE, related_name="+", verbose_name=_("乡镇")
     )
     assessor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("考评人")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("考评人"),
     )
     reviews = models.PositiveIntegerField(_("考评数"))
     gap_sum = models.DecimalField(_("差值合计"), max_digits=14, decimal_places=1)
@@ -95,8 +112,12 @@ class AssessorRoundStat(models.Model):
             models.UniqueConstraint(
                 fields=["round", "township", "assessor"], name="assessor_round_stat_unique"
             ),
-            models.CheckConstraint(condition=Q(reviews__gt=0), name="assessor_round_stat_reviews_positive"),
-            models.CheckConstraint(condition=Q(gap_square_sum__gte=0), name="assessor_round_stat_squares"),
+            models.CheckConstraint(
+                condition=Q(reviews__gt=0), name="assessor_round_stat_reviews_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(gap_square_sum__gte=0), name="assessor_round_stat_squares"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -109,7 +130,10 @@ class FiveStarTarget(models.Model):
     scope = models.CharField(max_length=16, default="county", unique=True, editable=False)
     deadline = models.DateField(_("目标日期"), default=dt.date(2021, 6, 30))
     share = models.DecimalField(
-        _("五星占比目标"), max_digits=3, decimal_places=2, default=Decimal("0.40"),
+        _("五星占比目标"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.40"),
         help_text=_("0 到 1 之间的小数，0.40 即 40%。"),
     )
 
@@ -124,7 +148,9 @@ class FiveStarTarget(models.Model):
         verbose_name = _("五星目标")
         verbose_name_plural = _("五星目标")
         constraints = [
-            models.CheckConstraint(condition=Q(share__gt=0, share__lte=1), name="five_star_target_share_range"),
+            models.CheckConstraint(
+                condition=Q(share__gt=0, share__lte=1), name="five_star_target_share_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -139,9 +165,13 @@ class LeagueEntry(models.Model):
     ratings twice per request.
     """
 
-    round = models.ForeignKey("ratings.Round", on_delete=models.CASCADE, related_name="+", verbose_name=_("轮次"))
+    round = models.ForeignKey(
+        "ratings.Round", on_delete=models.CASCADE, related_name="+", verbose_name=_("轮次")
+    )
     settlement_class = models.PositiveSmallIntegerField(_("类别"), choices=SettlementClass.choices)
-    settlement = models.ForeignKey(Settlement, on_delete=models.CASCADE, related_name="+", verbose_name=_("聚居点"))
+    settlement = models.ForeignKey(
+        Settlement, on_delete=models.CASCADE, related_name="+", verbose_name=_("聚居点")
+    )
     township = models.ForeignKey(
         "settlements.Township", on_delete=models.CASCADE, related_name="+", verbose_name=_("乡镇")
     )
@@ -156,13 +186,18 @@ class LeagueEntry(models.Model):
         verbose_name = _("同档排名")
         verbose_name_plural = _("同档排名")
         constraints = [
-            models.UniqueConstraint(fields=["round", "settlement"], name="league_entry_one_per_round"),
+            models.UniqueConstraint(
+                fields=["round", "settlement"], name="league_entry_one_per_round"
+            ),
             models.CheckConstraint(condition=Q(rank__gte=1), name="league_entry_rank_positive"),
         ]
         indexes = [
-            models.Index(fields=["round", "settlement_class", "rank", "settlement"], name="league_class_rank"),
             models.Index(
-                fields=["round", "township", "settlement_class", "rank", "settlement"], name="league_township_rank"
+                fields=["round", "settlement_class", "rank", "settlement"], name="league_class_rank"
+            ),
+            models.Index(
+                fields=["round", "township", "settlement_class", "rank", "settlement"],
+                name="league_township_rank",
             ),
         ]
 
@@ -187,9 +222,10 @@ class LeagueBuild(models.Model):
         verbose_name = _("同档排名生成记录")
         verbose_name_plural = _("同档排名生成记录")
         constraints = [
-            models.UniqueConstraint(fields=["round", "settlement_class"], name="league_build_unique"),
+            models.UniqueConstraint(
+                fields=["round", "settlement_class"], name="league_build_unique"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.round_id}"
-

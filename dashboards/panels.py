@@ -48,7 +48,6 @@ class SummaryColumns:
     values: Mapping[int, tuple[Any, ...]]
 
 
-
 def _yuan(value: Decimal) -> str:
     return "¥" + format_yuan(value)
 
@@ -80,7 +79,9 @@ def rewards_panel(scope: Scope) -> Panel | None:
                 (_("已发放"), _yuan(figures["paid"])),
                 (_("预算余额"), _yuan(figures["remaining"])),
             ),
-            progress=rules.budget_share_percent(budget=figures["budget"], committed=figures["committed"]),
+            progress=rules.budget_share_percent(
+                budget=figures["budget"], committed=figures["committed"]
+            ),
             progress_label=_("已承诺占预算"),
             warning=warning,
         )
@@ -94,7 +95,9 @@ def rewards_panel(scope: Scope) -> Panel | None:
             (_("已审批"), _yuan(totals["approved"])),
             (_("已发放"), _yuan(totals["paid"])),
         ),
-        warning=_amounts_missing_text(scope.year) if selectors.amounts_missing(year=scope.year) else "",
+        warning=_amounts_missing_text(scope.year)
+        if selectors.amounts_missing(year=scope.year)
+        else "",
     )
 
 
@@ -102,7 +105,9 @@ def _amounts_missing_text(year: int) -> str:
     return _("%(year)s年度尚未设置奖励标准：生效的评定不会产生奖励建议。") % {"year": year}
 
 
-def rewards_summary_columns(user: Any, township_ids: Sequence[int], year: int) -> SummaryColumns | None:
+def rewards_summary_columns(
+    user: Any, township_ids: Sequence[int], year: int
+) -> SummaryColumns | None:
     """Reward money per township for the annual summary (乡镇年度目标考核), one query.
 
     Money is shown only to those who may see it: secretaries, and officials for their own

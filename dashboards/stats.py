@@ -275,7 +275,8 @@ def league_build(*, round: Round, settlement_class: int) -> int:
 def round_leagues_build(*, round: Round) -> int:
     """Build every class's league table of a round that is missing or stale. Returns rows written."""
     return sum(
-        league_build(round=round, settlement_class=klass) for klass, _label in SettlementClass.choices
+        league_build(round=round, settlement_class=klass)
+        for klass, _label in SettlementClass.choices
     )
 
 

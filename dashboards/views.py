@@ -119,9 +119,27 @@ def league(request: AuthenticatedHttpRequest) -> HttpResponse:
         return lists.xlsx_response(
             filename=_("同档比拼"),
             title=str(table.round or _("同档比拼")),
-            headers=[_("名次"), _("代码"), _("聚居点"), _("乡镇"), _("得分"), _("星级"), _("上轮名次"), _("升降")],
+            headers=[
+                _("名次"),
+                _("代码"),
+                _("聚居点"),
+                _("乡镇"),
+                _("得分"),
+                _("星级"),
+                _("上轮名次"),
+                _("升降"),
+            ],
             rows=(
-                [row.rank, row.code, row.name, row.township, row.score, row.stars, row.previous_rank, row.movement]
+                [
+                    row.rank,
+                    row.code,
+                    row.name,
+                    row.township,
+                    row.score,
+                    row.stars,
+                    row.previous_rank,
+                    row.movement,
+                ]
                 for row in table.rows
             ),
         )
@@ -135,7 +153,12 @@ def league(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "dashboards/league.html",
-        {"league": table, "classes": SettlementClass.choices, "query": query, "printing": lists.wants_print(request)},
+        {
+            "league": table,
+            "classes": SettlementClass.choices,
+            "query": query,
+            "printing": lists.wants_print(request),
+        },
     )
 
 
@@ -171,7 +194,11 @@ def summary(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     page = paginator.get_page(request.GET.get("page"))
     table = dashboard.township_summaries(
-        user=request.user, townships=list(page.object_list), year=year, years=years, today=timezone.localdate()
+        user=request.user,
+        townships=list(page.object_list),
+        year=year,
+        years=years,
+        today=timezone.localdate(),
     )
     return render(request, "dashboards/summary.html", {"table": table, "page": page})
 
@@ -238,7 +265,9 @@ def drift(request: AuthenticatedHttpRequest) -> HttpResponse:
         return _invalid(request, form)
     chosen = form.cleaned_data["year"]
     lines = dashboard.assessor_drift(user=request.user, year=chosen)
-    return render(request, "dashboards/drift.html", {"lines": lines, "year": chosen, "years": years})
+    return render(
+        request, "dashboards/drift.html", {"lines": lines, "year": chosen, "years": years}
+    )
 
 
 @require_GET

@@ -9,7 +9,16 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ("kind",)
     list_select_related = ("recipient",)
     search_fields = ("recipient__username",)
-    readonly_fields = ("recipient", "kind", "params", "link", "key", "created_at", "read_at", "emailed_at")
+    readonly_fields = (
+        "recipient",
+        "kind",
+        "params",
+        "link",
+        "key",
+        "created_at",
+        "read_at",
+        "emailed_at",
+    )
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -16,13 +16,23 @@ def text(kind: str, params: dict[str, Any]) -> str:
     if "outcome" in p:
         p["outcome"] = _outcome_words(kind, p["outcome"])
     templates = {
-        rules.SENT_BACK: _("%(settlement)s（%(round)s）的自评被县考评组退回修改，请于 %(deadline)s 前重新提交。"),
+        rules.SENT_BACK: _(
+            "%(settlement)s（%(round)s）的自评被县考评组退回修改，请于 %(deadline)s 前重新提交。"
+        ),
         rules.RECTIFICATION_ORDERED: _("%(settlement)s 被下达限期整改，整改期限 %(deadline)s。"),
-        rules.RECTIFICATION_DUE: _("%(settlement)s 的限期整改将于 %(deadline)s 到期（还剩 %(days)s 天），请及时提交整改情况。"),
+        rules.RECTIFICATION_DUE: _(
+            "%(settlement)s 的限期整改将于 %(deadline)s 到期（还剩 %(days)s 天），请及时提交整改情况。"
+        ),
         rules.RECTIFICATION_CHECKED: _("%(settlement)s 的限期整改已复查：%(outcome)s。"),
-        rules.DEADLINE_APPROACHING: _("%(settlement)s（%(round)s）的自评将于 %(deadline)s 截止（还剩 %(days)s 天），尚未提交。"),
-        rules.OBJECTION_FILED: _("%(settlement)s 的评定（%(round)s）收到异议，请由未参与现场考评的考评人员处理。"),
-        rules.OBJECTION_DECIDED: _("%(settlement)s 的评定（%(round)s）所收异议已处理：%(outcome)s。"),
+        rules.DEADLINE_APPROACHING: _(
+            "%(settlement)s（%(round)s）的自评将于 %(deadline)s 截止（还剩 %(days)s 天），尚未提交。"
+        ),
+        rules.OBJECTION_FILED: _(
+            "%(settlement)s 的评定（%(round)s）收到异议，请由未参与现场考评的考评人员处理。"
+        ),
+        rules.OBJECTION_DECIDED: _(
+            "%(settlement)s 的评定（%(round)s）所收异议已处理：%(outcome)s。"
+        ),
         rules.RATING_EFFECTIVE: _("%(settlement)s 的评定（%(round)s）公示期满已生效：%(stars)s。"),
         rules.REWARD_APPROVED: _("%(settlement)s 的奖励 %(voucher)s（%(amount)s 元）已审批。"),
         rules.REWARD_PAID: _("%(settlement)s 的奖励 %(voucher)s（%(amount)s 元）已发放。"),

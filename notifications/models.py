@@ -25,7 +25,10 @@ class Kind(models.TextChoices):
 
 class Notification(models.Model):
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("接收人")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("接收人"),
     )
     kind = models.CharField(_("类型"), max_length=32, choices=Kind.choices)
     params = models.JSONField(_("参数"), default=dict, blank=True)
@@ -42,12 +45,16 @@ class Notification(models.Model):
         verbose_name_plural = _("消息")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["recipient", "key"], name="notification_once_per_event"),
+            models.UniqueConstraint(
+                fields=["recipient", "key"], name="notification_once_per_event"
+            ),
         ]
         indexes = [
             # The bell: unread of one user (partial index where the database has them).
             models.Index(
-                fields=["recipient"], condition=models.Q(read_at__isnull=True), name="notification_unread"
+                fields=["recipient"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread",
             ),
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
         ]

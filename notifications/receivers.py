@@ -17,14 +17,22 @@ from . import recipients, rules, services
 
 
 def on_sent_back(sender: Any, assessment_id: int, **kwargs: Any) -> None:
-    sa = SelfAssessment.objects.select_related("settlement__village", "round").filter(pk=assessment_id).first()
+    sa = (
+        SelfAssessment.objects.select_related("settlement__village", "round")
+        .filter(pk=assessment_id)
+        .first()
+    )
     if sa is None:
         return
     services.notify(
         recipients=recipients.officials_of(sa.settlement.village.township_id),
         kind=rules.SENT_BACK,
         key=f"sent_back:{sa.pk}:{sa.version}",
-        params={"settlement": sa.settlement.name, "round": str(sa.round), "deadline": sa.deadline.isoformat()},
+        params={
+            "settlement": sa.settlement.name,
+            "round": str(sa.round),
+            "deadline": sa.deadline.isoformat(),
+        },
         link=recipients.self_assessment_link(sa.pk),
     )
 
@@ -61,7 +69,9 @@ def on_rectification_checked(sender: Any, rectification_id: int, **kwargs: Any) 
 
 def _objection(pk: int) -> Objection | None:
     return (
-        Objection.objects.select_related("rating__settlement__village", "rating__round").filter(pk=pk).first()
+        Objection.objects.select_related("rating__settlement__village", "rating__round")
+        .filter(pk=pk)
+        .first()
     )
 
 
@@ -84,38 +94,61 @@ def on_objection_decided(sender: Any, objection_id: int, **kwargs: Any) -> None:
     if objection is None:
         return
     rating = objection.rating
-    params = {"settlement": rating.settlement.name, "round": str(rating.round), "outcome": objection.outcome}
+    params = {
+        "settlement": rating.settlement.name,
+        "round": str(rating.round),
+        "outcome": objection.outcome,
+    }
     key = f"objection-decided:{objection.pk}"
     link = recipients.rating_link(rating.pk)
     services.notify(
-        recipients=[*recipients.officials_of(rating.settlement.village.township_id),
-                    *recipients.users(objection.recorded_by_id, objection.reviewed_by_id)],
-        kind=rules.OBJECTION_DECIDED, key=key, params=params, link=link,
+        recipients=[
+            *recipients.officials_of(rating.settlement.village.township_id),
+            *recipients.users(objection.recorded_by_id, objection.reviewed_by_id),
+        ],
+        kind=rules.OBJECTION_DECIDED,
+        key=key,
+        params=params,
+        link=link,
     )
 
 
 def on_rating_took_effect(sender: Any, rating_id: int, **kwargs: Any) -> None:
-    rating = Rating.objects.select_related("settlement__village", "round").filter(pk=rating_id).first()
+    rating = (
+        Rating.objects.select_related("settlement__village", "round").filter(pk=rating_id).first()
+    )
     if rating is None:
         return
     services.notify(
         recipients=recipients.officials_of(rating.settlement.village.township_id),
         kind=rules.RATING_EFFECTIVE,
         key=f"rating-effective:{rating.pk}",
-        params={"settlement": rating.settlement.name, "round": str(rating.round), "stars": rating.stars},
+        params={
+            "settlement": rating.settlement.name,
+            "round": str(rating.round),
+            "stars": rating.stars,
+        },
         link=recipients.rating_link(rating.pk),
     )
 
 
 def _on_disbursement(disbursement_id: int, kind: str) -> None:
-    row = Disbursement.objects.select_related("settlement__village").filter(pk=disbursement_id).first()
+    row = (
+        Disbursement.objects.select_related("settlement__village")
+        .filter(pk=disbursement_id)
+        .first()
+    )
     if row is None:
         return
     services.notify(
         recipients=recipients.officials_of(row.settlement.village.township_id),
         kind=kind,
         key=f"{kind}:{row.pk}",
-        params={"settlement": row.settlement.name, "voucher": row.voucher_number, "amount": f"{row.amount:,.2f}"},
+        params={
+            "settlement": row.settlement.name,
+            "voucher": row.voucher_number,
+            "amount": f"{row.amount:,.2f}",
+        },
         link=recipients.rewards_link(row.settlement_id),
     )
 

@@ -10,7 +10,9 @@ from settlements.roles import ASSESSOR, OFFICIAL
 
 
 def officials_of(township_id: int) -> QuerySet[User]:
-    return User.objects.filter(groups__name=OFFICIAL, township_id=township_id, is_active=True).distinct()
+    return User.objects.filter(
+        groups__name=OFFICIAL, township_id=township_id, is_active=True
+    ).distinct()
 
 
 def assessors() -> QuerySet[User]:

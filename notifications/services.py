@@ -28,7 +28,9 @@ from .models import Notification
 logger = logging.getLogger(__name__)
 
 
-def notify(*, recipients: Iterable[User], kind: str, key: str, params: dict[str, Any], link: str = "") -> list[Notification]:
+def notify(
+    *, recipients: Iterable[User], kind: str, key: str, params: dict[str, Any], link: str = ""
+) -> list[Notification]:
     """One notification per recipient for this event; returns those created now."""
     if kind not in rules.KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
@@ -37,7 +39,9 @@ def notify(*, recipients: Iterable[User], kind: str, key: str, params: dict[str,
     if not users:
         return created
     have = set(
-        Notification.objects.filter(recipient_id__in=users, key=key).values_list("recipient_id", flat=True)
+        Notification.objects.filter(recipient_id__in=users, key=key).values_list(
+            "recipient_id", flat=True
+        )
     )
     for pk, user in users.items():
         if pk in have:
@@ -45,7 +49,9 @@ def notify(*, recipients: Iterable[User], kind: str, key: str, params: dict[str,
         try:
             with transaction.atomic():
                 created.append(
-                    Notification.objects.create(recipient=user, kind=kind, key=key, params=params, link=link)
+                    Notification.objects.create(
+                        recipient=user, kind=kind, key=key, params=params, link=link
+                    )
                 )
         except IntegrityError:
             continue  # delivered by a concurrent run
@@ -74,7 +80,9 @@ def _email(rows: list[Notification], users: dict[int, User]) -> None:
     except OSError:
         logger.exception("notifications: mail to %d recipient(s) failed", len(emails))
         return
-    Notification.objects.filter(pk__in=[row.pk for row in outgoing]).update(emailed_at=timezone.now())
+    Notification.objects.filter(pk__in=[row.pk for row in outgoing]).update(
+        emailed_at=timezone.now()
+    )
 
 
 def notification_mark_read(*, notification_id: int, by: User) -> Notification:
@@ -87,7 +95,9 @@ def notification_mark_read(*, notification_id: int, by: User) -> Notification:
 
 
 def notifications_mark_all_read(*, by: User) -> int:
-    return selectors.notifications_of(by).filter(read_at__isnull=True).update(read_at=timezone.now())
+    return (
+        selectors.notifications_of(by).filter(read_at__isnull=True).update(read_at=timezone.now())
+    )
 
 
 # ------------------------------------------------------------------ daily reminders
@@ -100,7 +110,8 @@ def reminders_send(*, today: dt.date) -> int:
     sent = 0
     horizon = today + dt.timedelta(days=rules.REMIND_DAYS)
     open_self = (
-        SelfAssessment.objects.not_submitted().filter(deadline__gte=today, deadline__lte=horizon)
+        SelfAssessment.objects.not_submitted()
+        .filter(deadline__gte=today, deadline__lte=horizon)
         .select_related("settlement__village", "round")
         .order_by("pk")
     )
@@ -120,7 +131,8 @@ def reminders_send(*, today: dt.date) -> int:
             )
         )
     due = (
-        Rectification.objects.open_in_time(today).filter(deadline__lte=horizon)
+        Rectification.objects.open_in_time(today)
+        .filter(deadline__lte=horizon)
         .select_related("settlement__village")
         .order_by("pk")
     )

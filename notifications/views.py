@@ -24,9 +24,15 @@ def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     only_unread = request.GET.get("unread") == "1"
     if only_unread:
         rows = rows.filter(read_at__isnull=True)
-    page = Paginator(rows.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(rows.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     items = [(row, messages.title(row.kind), messages.text(row.kind, row.params)) for row in page]
-    return render(request, "notifications/inbox.html", {"page": page, "items": items, "only_unread": only_unread})
+    return render(
+        request,
+        "notifications/inbox.html",
+        {"page": page, "items": items, "only_unread": only_unread},
+    )
 
 
 @login_required
@@ -37,7 +43,11 @@ def mark_read(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         row = services.notification_mark_read(notification_id=pk, by=request.user)
     except Notification.DoesNotExist:
         raise Http404 from None
-    if request.POST.get("open") and row.link and url_has_allowed_host_and_scheme(row.link, allowed_hosts=None):
+    if (
+        request.POST.get("open")
+        and row.link
+        and url_has_allowed_host_and_scheme(row.link, allowed_hosts=None)
+    ):
         return HttpResponseRedirect(row.link)
     return redirect("notifications:inbox")
 

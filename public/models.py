@@ -43,15 +43,26 @@ class ResidentObjection(models.Model):
     # day an assessor gets to it.
     filed_on = models.DateField(_("提交日期"))
     status = models.CharField(
-        _("状态"), max_length=10, choices=ResidentObjectionStatus.choices, default=ResidentObjectionStatus.PENDING
+        _("状态"),
+        max_length=10,
+        choices=ResidentObjectionStatus.choices,
+        default=ResidentObjectionStatus.PENDING,
     )
     decline_reason = models.TextField(_("不予受理理由"), blank=True)
     objection = models.OneToOneField(
-        "ratings.Objection", on_delete=models.PROTECT, null=True, blank=True, related_name="resident_objection",
+        "ratings.Objection",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="resident_objection",
         verbose_name=_("正式异议"),
     )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("受理人"),
     )
     decided_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
@@ -64,18 +75,24 @@ class ResidentObjection(models.Model):
         ordering = ["filed_at", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "accepted", "declined"]), name="resident_objection_status_valid"
+                condition=Q(status__in=["pending", "accepted", "declined"]),
+                name="resident_objection_status_valid",
             ),
             # 待受理 has no decision; 已受理 points at its formal objection; 不予受理 says why.
             models.CheckConstraint(
                 condition=Q(status="pending", objection__isnull=True, decided_by__isnull=True)
                 | Q(status="accepted", objection__isnull=False, decided_by__isnull=False)
-                | (Q(status="declined", objection__isnull=True, decided_by__isnull=False) & ~Q(decline_reason="")),
+                | (
+                    Q(status="declined", objection__isnull=True, decided_by__isnull=False)
+                    & ~Q(decline_reason="")
+                ),
                 name="resident_objection_decision_consistent",
             ),
             models.CheckConstraint(condition=~Q(text=""), name="resident_objection_text_required"),
             models.CheckConstraint(condition=~Q(name=""), name="resident_objection_name_required"),
-            models.CheckConstraint(condition=~Q(phone=""), name="resident_objection_phone_required"),
+            models.CheckConstraint(
+                condition=~Q(phone=""), name="resident_objection_phone_required"
+            ),
         ]
         indexes = [models.Index(fields=["status", "filed_at"], name="resident_objection_queue")]
 

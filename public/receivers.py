@@ -25,7 +25,9 @@ def _resident_objection_hold(**kwargs: Any) -> Exists:
     from .models import ResidentObjection, ResidentObjectionStatus
 
     return Exists(
-        ResidentObjection.objects.filter(rating=OuterRef("pk"), status=ResidentObjectionStatus.PENDING)
+        ResidentObjection.objects.filter(
+            rating=OuterRef("pk"), status=ResidentObjectionStatus.PENDING
+        )
     )
 
 
@@ -36,4 +38,6 @@ def connect() -> None:
     post_save.connect(_bump_board, sender=Rating, dispatch_uid="public.board.rating_saved")
     rating_took_effect.connect(_bump_board, dispatch_uid="public.board.rating_took_effect")
     rating_stars_changed.connect(_bump_board, dispatch_uid="public.board.rating_stars_changed")
-    rating_effect_holds.connect(_resident_objection_hold, dispatch_uid="public.resident_objection_hold")
+    rating_effect_holds.connect(
+        _resident_objection_hold, dispatch_uid="public.resident_objection_hold"
+    )

@@ -87,9 +87,17 @@ def _rows(queryset: QuerySet[Rating], today: dt.date) -> list[NoticeRow]:
     status_labels = dict(RatingStatus.choices)
     rows = []
     for r in queryset.values(
-        "pk", "settlement__name", "settlement__village__name", "settlement__village__township_id",
-        "settlement__village__township__name", "settlement_class", "awarded_stars", "score",
-        "notice_ends_on", "round__notice_working_days", "status",
+        "pk",
+        "settlement__name",
+        "settlement__village__name",
+        "settlement__village__township_id",
+        "settlement__village__township__name",
+        "settlement_class",
+        "awarded_stars",
+        "score",
+        "notice_ends_on",
+        "round__notice_working_days",
+        "status",
     ):
         rows.append(
             NoticeRow(
@@ -106,7 +114,9 @@ def _rows(queryset: QuerySet[Rating], today: dt.date) -> list[NoticeRow]:
                 working_days=r["round__notice_working_days"],
                 status=r["status"],
                 status_label=str(status_labels.get(r["status"], r["status"])),
-                open_for_objection=rating_open_for_objection(r["status"], r["notice_ends_on"], today),
+                open_for_objection=rating_open_for_objection(
+                    r["status"], r["notice_ends_on"], today
+                ),
             )
         )
     return rows
@@ -114,17 +124,30 @@ def _rows(queryset: QuerySet[Rating], today: dt.date) -> list[NoticeRow]:
 
 def _group(rows: list[NoticeRow]) -> list[TownshipGroup]:
     groups = []
-    for (township_id, township), grouped in groupby(rows, key=lambda r: (r.township_id, r.township)):
+    for (township_id, township), grouped in groupby(
+        rows, key=lambda r: (r.township_id, r.township)
+    ):
         in_township = list(grouped)
         classes = [
             ClassGroup(label=label, rows=list(in_class))
-            for (_klass, label), in_class in groupby(in_township, key=lambda r: (r.settlement_class, r.class_label))
+            for (_klass, label), in_class in groupby(
+                in_township, key=lambda r: (r.settlement_class, r.class_label)
+            )
         ]
-        groups.append(TownshipGroup(township_id=township_id, name=township, classes=classes, count=len(in_township)))
+        groups.append(
+            TownshipGroup(
+                township_id=township_id, name=township, classes=classes, count=len(in_township)
+            )
+        )
     return groups
 
 
-_ORDER = ("settlement__village__township__name", "settlement__village__township_id", "settlement_class", "settlement__code")
+_ORDER = (
+    "settlement__village__township__name",
+    "settlement__village__township_id",
+    "settlement_class",
+    "settlement__code",
+)
 
 
 def board_now(*, today: dt.date, township_id: int | None = None) -> list[TownshipGroup]:
@@ -135,7 +158,9 @@ def board_now(*, today: dt.date, township_id: int | None = None) -> list[Townshi
     return _group(_rows(queryset.order_by(*_ORDER), today))
 
 
-def board_round(*, round_id: int, today: dt.date, township_id: int | None = None) -> list[TownshipGroup]:
+def board_round(
+    *, round_id: int, today: dt.date, township_id: int | None = None
+) -> list[TownshipGroup]:
     """Every rating noticed in a round (with what became of it), by township and class. One query."""
     queryset = Rating.objects.filter(round_id=round_id)
     if township_id is not None:
@@ -207,7 +232,9 @@ def resident_objections_visible_to(user: Any) -> QuerySet[ResidentObjection]:
 
 def resident_objection_by_reference(reference: str) -> ResidentObjection | None:
     return (
-        ResidentObjection.objects.select_related("rating__settlement__village__township", "rating__round", "objection")
+        ResidentObjection.objects.select_related(
+            "rating__settlement__village__township", "rating__round", "objection"
+        )
         .filter(reference=reference)
         .first()
     )

@@ -77,20 +77,31 @@ def _check_photo(photo: Any) -> tuple[str, str]:
         raise ResidentObjectionRefused(
             _("照片过大（%(size).1f MB），不能超过 %(max).0f MB。")
             % {"size": size / 1048576, "max": rules.MAX_PHOTO_BYTES / 1048576},
-            Refusal.PHOTO_TOO_LARGE, "photo",
+            Refusal.PHOTO_TOO_LARGE,
+            "photo",
         )
     photo.seek(0)
     head = photo.read(16)
     photo.seek(0)
     content_type = rating_rules.sniff_evidence_type(head)
-    if content_type not in rules.PHOTO_TYPES or not rating_rules.extension_matches(content_type, name):
-        raise ResidentObjectionRefused(_("照片须为 JPG 或 PNG 图片。"), Refusal.PHOTO_NOT_IMAGE, "photo")
+    if content_type not in rules.PHOTO_TYPES or not rating_rules.extension_matches(
+        content_type, name
+    ):
+        raise ResidentObjectionRefused(
+            _("照片须为 JPG 或 PNG 图片。"), Refusal.PHOTO_NOT_IMAGE, "photo"
+        )
     return content_type, ".jpg" if content_type == "image/jpeg" else ".png"
 
 
 @transaction.atomic
 def resident_objection_file(
-    *, rating: Rating, name: str, phone: str, text: str, photo: Any = None, today: dt.date | None = None
+    *,
+    rating: Rating,
+    name: str,
+    phone: str,
+    text: str,
+    photo: Any = None,
+    today: dt.date | None = None,
 ) -> ResidentObjection:
     """A resident objects to a rating in notice; it waits in the county's queue as 待受理.
 
@@ -105,7 +116,8 @@ def resident_objection_file(
         last_day=rating.notice_ends_on, today=today
     ):
         raise ResidentObjectionRefused(
-            _("公示期已于 %(date)s 结束，不能再提出异议。") % {"date": rating.notice_ends_on.isoformat()},
+            _("公示期已于 %(date)s 结束，不能再提出异议。")
+            % {"date": rating.notice_ends_on.isoformat()},
             Refusal.WINDOW_CLOSED,
         )
     body = str(text or "").strip()
@@ -113,14 +125,18 @@ def resident_objection_file(
         raise ResidentObjectionRefused(_("请写明异议内容。"), Refusal.TEXT_REQUIRED, "text")
     if len(body) > rules.MAX_OBJECTION_TEXT:
         raise ResidentObjectionRefused(
-            _("异议内容过长（不超过 %(n)d 字）。") % {"n": rules.MAX_OBJECTION_TEXT}, Refusal.TEXT_TOO_LONG, "text"
+            _("异议内容过长（不超过 %(n)d 字）。") % {"n": rules.MAX_OBJECTION_TEXT},
+            Refusal.TEXT_TOO_LONG,
+            "text",
         )
     person = str(name or "").strip()
     if not person:
         raise ResidentObjectionRefused(_("请填写姓名。"), Refusal.NAME_REQUIRED, "name")
     if len(person) > rules.MAX_NAME:
         raise ResidentObjectionRefused(
-            _("姓名过长（不超过 %(n)d 字）。") % {"n": rules.MAX_NAME}, Refusal.NAME_TOO_LONG, "name"
+            _("姓名过长（不超过 %(n)d 字）。") % {"n": rules.MAX_NAME},
+            Refusal.NAME_TOO_LONG,
+            "name",
         )
     number = rules.normalise_phone(str(phone or ""))
     if number is None:
@@ -133,7 +149,11 @@ def resident_objection_file(
     if same is not None:
         return same
     objection = ResidentObjection(
-        rating=rating, text=body, name=person, phone=number, filed_on=today,
+        rating=rating,
+        text=body,
+        name=person,
+        phone=number,
+        filed_on=today,
         reference=rules.make_reference(today),
     )
     while ResidentObjection.objects.filter(reference=objection.reference).exists():
@@ -156,7 +176,9 @@ def _require_county(by: User) -> None:
         )
 
 
-def _lock_pending(resident_objection: ResidentObjection, target: str) -> tuple[ResidentObjection, bool]:
+def _lock_pending(
+    resident_objection: ResidentObjection, target: str
+) -> tuple[ResidentObjection, bool]:
     """(locked row, True when it already reached ``target``: a repeated call)."""
     row = ResidentObjection.objects.select_for_update().get(pk=resident_objection.pk)
     if row.status == target:
@@ -170,7 +192,9 @@ def _lock_pending(resident_objection: ResidentObjection, target: str) -> tuple[R
 
 
 @transaction.atomic
-def resident_objection_accept(*, resident_objection: ResidentObjection, by: User) -> ResidentObjection:
+def resident_objection_accept(
+    *, resident_objection: ResidentObjection, by: User
+) -> ResidentObjection:
     """受理: it becomes a formal objection (ratings), heard by an assessor not involved in the review.
 
     The window is judged on the day the resident filed it. The formal objection names the
@@ -182,8 +206,11 @@ def resident_objection_accept(*, resident_objection: ResidentObjection, by: User
         return row
     try:
         formal = rating_services.objection_file(
-            rating=row.rating, by=by, filed_by_name=f"{rules.mask_name(row.name)}（{row.reference}）",
-            text=row.text, filed_on=row.filed_on,
+            rating=row.rating,
+            by=by,
+            filed_by_name=f"{rules.mask_name(row.name)}（{row.reference}）",
+            text=row.text,
+            filed_on=row.filed_on,
         )
     except rating_services.WorkflowError as exc:
         raise ResidentObjectionRefused("；".join(exc.messages), Refusal.NOT_IN_NOTICE) from exc
@@ -206,10 +233,14 @@ def resident_objection_decline(
         return row
     reason = str(reason or "").strip()
     if not reason:
-        raise ResidentObjectionRefused(_("请填写不予受理的理由。"), Refusal.REASON_REQUIRED, "reason")
+        raise ResidentObjectionRefused(
+            _("请填写不予受理的理由。"), Refusal.REASON_REQUIRED, "reason"
+        )
     if len(reason) > rules.MAX_OBJECTION_TEXT:
         raise ResidentObjectionRefused(
-            _("理由过长（不超过 %(n)d 字）。") % {"n": rules.MAX_OBJECTION_TEXT}, Refusal.TEXT_TOO_LONG, "reason"
+            _("理由过长（不超过 %(n)d 字）。") % {"n": rules.MAX_OBJECTION_TEXT},
+            Refusal.TEXT_TOO_LONG,
+            "reason",
         )
     row.status = ResidentObjectionStatus.DECLINED
     row.decline_reason = reason

@@ -35,7 +35,9 @@ from .models import ResidentObjectionStatus
 from .tokens import certificate_id_from_token, certificate_token
 
 
-def _public_page(template: str, context: dict[str, Any], *, status: int = 200, max_age: int = 60) -> HttpResponse:
+def _public_page(
+    template: str, context: dict[str, Any], *, status: int = 200, max_age: int = 60
+) -> HttpResponse:
     """Rendered without the request: no context processor reads the session or the user."""
     response = HttpResponse(render_to_string(template, context), status=status)
     patch_cache_control(response, public=True, max_age=max_age)
@@ -51,8 +53,11 @@ def _board_page(request: HttpRequest, *, round_id: int | None) -> HttpResponse:
     today = timezone.localdate()
     township_id = _township_filter(request)
     key = "public:board:{gen}:{lang}:{today}:{round}:{township}".format(
-        gen=selectors.board_generation(), lang=translation.get_language(), today=today.isoformat(),
-        round=round_id or "now", township=township_id or "all",
+        gen=selectors.board_generation(),
+        lang=translation.get_language(),
+        today=today.isoformat(),
+        round=round_id or "now",
+        township=township_id or "all",
     )
     html = cache.get(key)
     if html is None:
@@ -66,7 +71,11 @@ def _board_page(request: HttpRequest, *, round_id: int | None) -> HttpResponse:
 
 
 def _render_board(*, today: dt.date, round_id: int | None, township_id: int | None) -> str | None:
-    township = Township.objects.filter(pk=township_id).values_list("name", flat=True).first() if township_id else None
+    township = (
+        Township.objects.filter(pk=township_id).values_list("name", flat=True).first()
+        if township_id
+        else None
+    )
     if township_id and township is None:
         return None
     if round_id is None:
@@ -80,7 +89,11 @@ def _render_board(*, today: dt.date, round_id: int | None, township_id: int | No
     return render_to_string(
         "public/board.html",
         {
-            "round": rnd, "groups": groups, "township": township, "township_id": township_id, "today": today,
+            "round": rnd,
+            "groups": groups,
+            "township": township,
+            "township_id": township_id,
+            "today": today,
             "archive": selectors.archive_rounds(today=today) if township_id is None else [],
             "count": sum(g.count for g in groups),
         },
@@ -116,7 +129,9 @@ def objection_new(request: HttpRequest, rating_id: int) -> HttpResponse:
         raise Http404
     today = timezone.localdate()
     context: dict[str, Any] = {
-        "rating": rating, "settlement": rating.settlement, "today": today,
+        "rating": rating,
+        "settlement": rating.settlement,
+        "today": today,
         "window_open": rating_open_for_objection(rating.status, rating.notice_ends_on, today),
         "max_text": rules.MAX_OBJECTION_TEXT,
     }
@@ -126,14 +141,21 @@ def objection_new(request: HttpRequest, rating_id: int) -> HttpResponse:
             return _too_many(request)
         phone = rules.normalise_phone(request.POST.get("phone", "")) or ""
         if phone and _limited(
-            request, "public.objection.phone", settings.PUBLIC_OBJECTION_RATE_PHONE, key=lambda _g, _r: phone
+            request,
+            "public.objection.phone",
+            settings.PUBLIC_OBJECTION_RATE_PHONE,
+            key=lambda _g, _r: phone,
         ):
             return _too_many(request)
         if form.is_valid():
             try:
                 filed = services.resident_objection_file(
-                    rating=rating, name=form.cleaned_data["name"], phone=form.cleaned_data["phone"],
-                    text=form.cleaned_data["text"], photo=form.cleaned_data.get("photo"), today=today,
+                    rating=rating,
+                    name=form.cleaned_data["name"],
+                    phone=form.cleaned_data["phone"],
+                    text=form.cleaned_data["text"],
+                    photo=form.cleaned_data.get("photo"),
+                    today=today,
                 )
             except services.ResidentObjectionRefused as exc:
                 form.add_error(exc.field, exc.messages[0])
@@ -152,7 +174,11 @@ def objection_filed(request: HttpRequest, reference: str) -> HttpResponse:
         raise Http404
     return _public_page(
         "public/objection_filed.html",
-        {"reference": found.reference, "settlement": found.rating.settlement, "round": found.rating.round},
+        {
+            "reference": found.reference,
+            "settlement": found.rating.settlement,
+            "round": found.rating.round,
+        },
         max_age=0,
     )
 
@@ -168,12 +194,15 @@ def objection_status(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             reference = rules.normalise_reference(form.cleaned_data["reference"])
             found = selectors.resident_objection_by_reference(reference) if reference else None
-            if found is None or not rules.last_four_matches(found.phone, form.cleaned_data["last_four"]):
+            if found is None or not rules.last_four_matches(
+                found.phone, form.cleaned_data["last_four"]
+            ):
                 context["not_found"] = True
             else:
                 outcome = found.objection.outcome if found.objection else None
                 context.update(
-                    found=found, settlement=found.rating.settlement,
+                    found=found,
+                    settlement=found.rating.settlement,
                     state=rules.resident_status(status=found.status, objection_outcome=outcome),
                 )
     return render(request, "public/objection_status.html", context)
@@ -198,8 +227,12 @@ def certificate(request: HttpRequest, token: str) -> HttpResponse:
     return _public_page(
         "public/certificate.html",
         {
-            "certificate": cert, "settlement": cert.settlement, "state": state, "rating": cert.rating,
-            "newer": newer, "newer_token": certificate_token(newer.pk) if newer else "",
+            "certificate": cert,
+            "settlement": cert.settlement,
+            "state": state,
+            "rating": cert.rating,
+            "newer": newer,
+            "newer_token": certificate_token(newer.pk) if newer else "",
         },
     )
 
@@ -217,8 +250,12 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """待受理 residents' objections first, then the latest decided ones (names and phones masked)."""
     _require_county(request)
     visible = selectors.resident_objections_visible_to(request.user)
-    pending = list(visible.filter(status=ResidentObjectionStatus.PENDING).order_by("filed_at", "pk"))
-    decided = list(visible.exclude(status=ResidentObjectionStatus.PENDING).order_by("-decided_at", "-pk")[:50])
+    pending = list(
+        visible.filter(status=ResidentObjectionStatus.PENDING).order_by("filed_at", "pk")
+    )
+    decided = list(
+        visible.exclude(status=ResidentObjectionStatus.PENDING).order_by("-decided_at", "-pk")[:50]
+    )
     return render(request, "public/queue.html", {"pending": pending, "decided": decided})
 
 
@@ -236,7 +273,9 @@ def queue_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 return redirect("public:queue_detail", pk=row.pk)
             if request.POST.get("action") == "decline" and decline_form.is_valid():
                 services.resident_objection_decline(
-                    resident_objection=row, by=request.user, reason=decline_form.cleaned_data["reason"]
+                    resident_objection=row,
+                    by=request.user,
+                    reason=decline_form.cleaned_data["reason"],
                 )
                 return redirect("public:queue_detail", pk=row.pk)
         except services.ResidentObjectionRefused as exc:
@@ -247,8 +286,12 @@ def queue_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         request,
         "public/queue_detail.html",
         {
-            "row": row, "rating": row.rating, "settlement": row.rating.settlement, "decline_form": decline_form,
-            "error": error, "state": rules.resident_status(status=row.status, objection_outcome=outcome),
+            "row": row,
+            "rating": row.rating,
+            "settlement": row.rating.settlement,
+            "decline_form": decline_form,
+            "error": error,
+            "state": rules.resident_status(status=row.status, objection_outcome=outcome),
         },
         status=400 if error else 200,
     )
@@ -263,5 +306,3 @@ def queue_photo(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
-
-

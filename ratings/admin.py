@@ -73,10 +73,14 @@ from .selectors import (
 # ------------------------------------------------------------------------- rubric
 
 
-def _refuse_frozen_delete(modeladmin: Any, request: HttpRequest, queryset: QuerySet, frozen: QuerySet) -> Any:
+def _refuse_frozen_delete(
+    modeladmin: Any, request: HttpRequest, queryset: QuerySet, frozen: QuerySet
+) -> Any:
     if frozen.exists():
         modeladmin.message_user(
-            request, _("所选内容包含已被使用（冻结）的评分细则版本，不能删除；没有删除任何内容。"), messages.ERROR
+            request,
+            _("所选内容包含已被使用（冻结）的评分细则版本，不能删除；没有删除任何内容。"),
+            messages.ERROR,
         )
         return None
     return delete_selected(modeladmin, request, queryset)
@@ -93,10 +97,14 @@ class RubricItemInline(VersionedInlineMixin, admin.TabularInline):
         return not (obj is not None and obj.is_frozen) and super().has_add_permission(request, obj)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return not (obj is not None and obj.is_frozen) and super().has_change_permission(request, obj)
+        return not (obj is not None and obj.is_frozen) and super().has_change_permission(
+            request, obj
+        )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return not (obj is not None and obj.is_frozen) and super().has_delete_permission(request, obj)
+        return not (obj is not None and obj.is_frozen) and super().has_delete_permission(
+            request, obj
+        )
 
 
 class RubricForm(forms.ModelForm):
@@ -107,8 +115,13 @@ class RubricForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
-        if self.instance.pk and Rubric.objects.filter(pk=self.instance.pk, frozen_at__isnull=False).exists():
-            raise ValidationError(_("这个版本刚刚被考评轮次使用并已冻结，不能再修改；请“复制为新版本”。"))
+        if (
+            self.instance.pk
+            and Rubric.objects.filter(pk=self.instance.pk, frozen_at__isnull=False).exists()
+        ):
+            raise ValidationError(
+                _("这个版本刚刚被考评轮次使用并已冻结，不能再修改；请“复制为新版本”。")
+            )
         return cleaned
 
 
@@ -117,7 +130,15 @@ class RubricAdmin(VersionedAdminMixin, admin.ModelAdmin):
     form = RubricForm
     lock_field = "edit_version"  # ``version`` is the rubric's own number
     inlines = [RubricItemInline]
-    list_display = ("version", "name", "is_current", "is_frozen_display", "item_count", "bonus_cap", "created_at")
+    list_display = (
+        "version",
+        "name",
+        "is_current",
+        "is_frozen_display",
+        "item_count",
+        "bonus_cap",
+        "created_at",
+    )
     list_filter = ("is_current",)
     search_fields = ("name",)
     readonly_fields = ("is_current", "frozen_at", "created_at")
@@ -151,7 +172,9 @@ class RubricAdmin(VersionedAdminMixin, admin.ModelAdmin):
             new = rubric_new_version(rubric=rubric, by=acting_user(request))
             self.message_user(
                 request,
-                _("可编辑的新版本：%(new)s（复制自第%(old)s版，%(count)s 个条目）。修改完成后用“设为当前版本”启用。")
+                _(
+                    "可编辑的新版本：%(new)s（复制自第%(old)s版，%(count)s 个条目）。修改完成后用“设为当前版本”启用。"
+                )
                 % {"new": new, "old": rubric.version, "count": new.items.count()},
                 messages.SUCCESS,
             )
@@ -166,11 +189,16 @@ class RubricAdmin(VersionedAdminMixin, admin.ModelAdmin):
         except ValidationError as exc:
             self.message_user(request, str(_("；")).join(exc.messages), messages.ERROR)
             return
-        self.message_user(request, _("当前评分细则版本为：%(rubric)s。下一个考评轮次将使用它。") % {"rubric": rubric})
+        self.message_user(
+            request,
+            _("当前评分细则版本为：%(rubric)s。下一个考评轮次将使用它。") % {"rubric": rubric},
+        )
 
     @admin.action(description=_("删除所选的评分细则版本"), permissions=["delete"])
     def delete_selected(self, request: HttpRequest, queryset: QuerySet) -> Any:
-        return _refuse_frozen_delete(self, request, queryset, queryset.filter(frozen_at__isnull=False))
+        return _refuse_frozen_delete(
+            self, request, queryset, queryset.filter(frozen_at__isnull=False)
+        )
 
 
 class RubricItemUploadForm(SpreadsheetUploadForm):
@@ -187,7 +215,17 @@ class RubricItemAdmin(VersionedAdminMixin, SpreadsheetAdminMixin, admin.ModelAdm
     resource_classes = [RubricItemResource]
     import_kind = "rubric_items"  # ratings.importers.RubricItemImporter, as a background job
     upload_form_class = RubricItemUploadForm
-    list_display = ("code", "text", "area", "kind", "points", "cap", "flagged", "position", "rubric")
+    list_display = (
+        "code",
+        "text",
+        "area",
+        "kind",
+        "points",
+        "cap",
+        "flagged",
+        "position",
+        "rubric",
+    )
     list_filter = ("rubric", "area", "kind", "flagged")
     list_select_related = ("rubric",)
     search_fields = ("code", "text")
@@ -217,7 +255,9 @@ class RubricItemAdmin(VersionedAdminMixin, SpreadsheetAdminMixin, admin.ModelAdm
 
     @admin.action(description=_("删除所选的评分条目"), permissions=["delete"])
     def delete_selected(self, request: HttpRequest, queryset: QuerySet) -> Any:
-        return _refuse_frozen_delete(self, request, queryset, queryset.filter(rubric__frozen_at__isnull=False))
+        return _refuse_frozen_delete(
+            self, request, queryset, queryset.filter(rubric__frozen_at__isnull=False)
+        )
 
     # -- import into a chosen, unfrozen version ------------------------------------
 
@@ -243,15 +283,24 @@ class RoundOpenForm(forms.Form):
             for q, stage in rules.DEFAULT_STAGE_BY_QUARTER.items()
         ],
     )
-    self_deadline = forms.DateField(label=_("自评截止日期"), required=False, help_text=_("留空按全县设置的自评期限计算。"))
+    self_deadline = forms.DateField(
+        label=_("自评截止日期"), required=False, help_text=_("留空按全县设置的自评期限计算。")
+    )
     review_deadline = forms.DateField(
-        label=_("县级考评截止日期"), required=False, help_text=_("留空按全县设置的县级考评期限计算。")
+        label=_("县级考评截止日期"),
+        required=False,
+        help_text=_("留空按全县设置的县级考评期限计算。"),
     )
     notice_working_days = forms.IntegerField(
-        label=_("公示期（工作日）"), required=False, min_value=1, max_value=30, help_text=_("留空按全县设置。")
+        label=_("公示期（工作日）"),
+        required=False,
+        min_value=1,
+        max_value=30,
+        help_text=_("留空按全县设置。"),
     )
     confirm_early = forms.BooleanField(
-        label=_("确认在季度结束前提前开启"), required=False,
+        label=_("确认在季度结束前提前开启"),
+        required=False,
         help_text=_("该季度尚未结束时，须勾选此项才能开启。"),
     )
 
@@ -259,7 +308,9 @@ class RoundOpenForm(forms.Form):
 class RoundDeadlinesForm(forms.Form):
     self_deadline = forms.DateField(label=_("自评截止日期"))
     review_deadline = forms.DateField(label=_("县级考评截止日期"))
-    reason = forms.CharField(label=_("修改原因"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500)
+    reason = forms.CharField(
+        label=_("修改原因"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500
+    )
 
 
 @admin.register(Round)
@@ -289,13 +340,19 @@ class RoundAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
     def get_list_display(self, request: HttpRequest) -> Any:
         shown = super().get_list_display(request)
         # Only the secretary may move deadlines: others do not see the link.
-        return shown if self.has_open_permission(request) else [f for f in shown if f != "deadlines_link"]
+        return (
+            shown
+            if self.has_open_permission(request)
+            else [f for f in shown if f != "deadlines_link"]
+        )
 
     @admin.display(description=_("截止日期"))
     def deadlines_link(self, obj: Round) -> str:
         info = self.model._meta.app_label, self.model._meta.model_name
         return format_html(
-            '<a href="{}">{}</a>', reverse("admin:{}_{}_deadlines".format(*info), args=[obj.pk]), _("修改截止日期")
+            '<a href="{}">{}</a>',
+            reverse("admin:{}_{}_deadlines".format(*info), args=[obj.pk]),
+            _("修改截止日期"),
         )
 
     def deadlines_view(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -315,15 +372,21 @@ class RoundAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
             except ValidationError as exc:
                 form.add_error(None, exc.messages)
             else:
-                self.message_user(request, _("已修改%(round)s的截止日期。") % {"round": rnd}, messages.SUCCESS)
+                self.message_user(
+                    request, _("已修改%(round)s的截止日期。") % {"round": rnd}, messages.SUCCESS
+                )
                 info = self.model._meta.app_label, self.model._meta.model_name
-                return HttpResponseRedirect(reverse("admin:{}_{}_change".format(*info), args=[rnd.pk]))
+                return HttpResponseRedirect(
+                    reverse("admin:{}_{}_change".format(*info), args=[rnd.pk])
+                )
         context = {
             **self.admin_site.each_context(request),
             "title": _("修改截止日期：%(round)s") % {"round": rnd},
             "form": form,
             "opts": self.model._meta,
-            "intro": _("修改原因与修改前后的日期记入轮次的历史记录。仍按原截止日期的自评随之调整，退回修改的自评保留各自的截止日期。"),
+            "intro": _(
+                "修改原因与修改前后的日期记入轮次的历史记录。仍按原截止日期的自评随之调整，退回修改的自评保留各自的截止日期。"
+            ),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/ratings/round/open.html", context)
@@ -331,7 +394,11 @@ class RoundAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
     def get_urls(self) -> list[Any]:
         info = self.model._meta.app_label, self.model._meta.model_name
         return [
-            path("open/", self.admin_site.admin_view(self.open_round_view), name="{}_{}_open".format(*info)),
+            path(
+                "open/",
+                self.admin_site.admin_view(self.open_round_view),
+                name="{}_{}_open".format(*info),
+            ),
             path(
                 "<int:pk>/deadlines/",
                 self.admin_site.admin_view(self.deadlines_view),
@@ -341,7 +408,10 @@ class RoundAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
         ]
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-        extra_context = {**(extra_context or {}), "has_open_round_permission": self.has_open_permission(request)}
+        extra_context = {
+            **(extra_context or {}),
+            "has_open_round_permission": self.has_open_permission(request),
+        }
         return super().changelist_view(request, extra_context)
 
     def open_round_view(self, request: HttpRequest) -> HttpResponse:
@@ -356,9 +426,13 @@ class RoundAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
             try:
                 cd = form.cleaned_data
                 rnd, created = round_open(
-                    year=cd["year"], quarter=cd["quarter"], by=acting_user(request),
-                    self_deadline=cd["self_deadline"], review_deadline=cd["review_deadline"],
-                    notice_working_days=cd["notice_working_days"], allow_early=cd["confirm_early"],
+                    year=cd["year"],
+                    quarter=cd["quarter"],
+                    by=acting_user(request),
+                    self_deadline=cd["self_deadline"],
+                    review_deadline=cd["review_deadline"],
+                    notice_working_days=cd["notice_working_days"],
+                    allow_early=cd["confirm_early"],
                 )
             except ValidationError as exc:  # WorkflowError: a Chinese message for the user
                 form.add_error(None, exc.messages)
@@ -366,16 +440,26 @@ class RoundAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
                 if created:
                     self.message_user(
                         request,
-                        _("已开启%(round)s，使用评分细则“%(rubric)s”（已冻结），生成 %(count)s 份乡镇自评表。")
-                        % {"round": rnd, "rubric": rnd.rubric, "count": rnd.self_assessments.count()},
+                        _(
+                            "已开启%(round)s，使用评分细则“%(rubric)s”（已冻结），生成 %(count)s 份乡镇自评表。"
+                        )
+                        % {
+                            "round": rnd,
+                            "rubric": rnd.rubric,
+                            "count": rnd.self_assessments.count(),
+                        },
                         messages.SUCCESS,
                     )
                 else:
                     self.message_user(
-                        request, _("%(round)s 此前已经开启，没有重复创建。") % {"round": rnd}, messages.WARNING
+                        request,
+                        _("%(round)s 此前已经开启，没有重复创建。") % {"round": rnd},
+                        messages.WARNING,
                     )
                 info = self.model._meta.app_label, self.model._meta.model_name
-                return HttpResponseRedirect(reverse("admin:{}_{}_change".format(*info), args=[rnd.pk]))
+                return HttpResponseRedirect(
+                    reverse("admin:{}_{}_change".format(*info), args=[rnd.pk])
+                )
         context = {
             **self.admin_site.each_context(request),
             "title": _("开启考评轮次"),
@@ -442,7 +526,17 @@ class ReviewItemInline(ReadOnlyInline):
 @admin.register(Review)
 class ReviewAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
     inlines = [ReviewItemInline]
-    list_display = ("settlement", "township_name", "round", "assessor", "status", "score", "vetoed", "visit_date", "finalised_at")
+    list_display = (
+        "settlement",
+        "township_name",
+        "round",
+        "assessor",
+        "status",
+        "score",
+        "vetoed",
+        "visit_date",
+        "finalised_at",
+    )
     list_filter = (
         township_filter("self_assessment__settlement__village__township"),
         class_filter("self_assessment__settlement_class"),
@@ -528,7 +622,15 @@ class ObjectionAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
 
 @admin.register(Rectification)
 class RectificationAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
-    list_display = ("settlement", "rating_round", "status", "deadline", "issued_at", "answered_at", "checked_at")
+    list_display = (
+        "settlement",
+        "rating_round",
+        "status",
+        "deadline",
+        "issued_at",
+        "answered_at",
+        "checked_at",
+    )
     list_filter = (township_filter("settlement__village__township"), "status")
     search_fields = ("settlement__code", "settlement__name")
 
@@ -543,7 +645,15 @@ class RectificationAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
 @admin.register(Evidence)
 class EvidenceAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     # The file itself is served only by the permission-checked evidence view, never a media URL.
-    list_display = ("settlement", "side", "original_name", "content_type", "size", "uploaded_by", "uploaded_at")
+    list_display = (
+        "settlement",
+        "side",
+        "original_name",
+        "content_type",
+        "size",
+        "uploaded_by",
+        "uploaded_at",
+    )
     list_filter = (township_filter("settlement__village__township"), "side")
     search_fields = ("settlement__code", "settlement__name", "original_name")
     exclude = ("file",)

@@ -35,4 +35,6 @@ class RatingsConfig(AppConfig):
         from .importers import RubricItemImporter
 
         register_importer(RubricItemImporter)  # the admin's rubric import, as a background job
-        post_migrate.connect(ensure_default_rubric, sender=self, dispatch_uid="ratings.ensure_default_rubric")
+        post_migrate.connect(
+            ensure_default_rubric, sender=self, dispatch_uid="ratings.ensure_default_rubric"
+        )

@@ -396,7 +396,9 @@ def _build_round(
             if visit > today:
                 continue  # the county has not been yet: a review due
         else:
-            visit = min(review_deadline, plan["submitted_on"] + dt.timedelta(days=rng.randint(3, 15)))
+            visit = min(
+                review_deadline, plan["submitted_on"] + dt.timedelta(days=rng.randint(3, 15))
+            )
         if visit >= today and not live:
             continue  # the county has not been yet: a review due
         reviews.append(
@@ -427,7 +429,8 @@ def _build_round(
                 assessment=sa, item_id=item_id, occurrences=n, points=_points(index, item_id, n)
             )
             for plan, sa in zip(plans, assessments, strict=True)
-            if plan["own_items"] and sa.status in (AssessmentStatus.SUBMITTED, AssessmentStatus.RETURNED)
+            if plan["own_items"]
+            and sa.status in (AssessmentStatus.SUBMITTED, AssessmentStatus.RETURNED)
             for item_id, n in plan["own_items"].items()
         ]
         for row in own_rows:
@@ -469,7 +472,9 @@ def _build_round(
                 status=RatingStatus.EFFECTIVE if effective else RatingStatus.NOTICE,
                 notice_ends_on=notice_ends,
                 finalised_on=visit,
-                effective_at=_at(notice_ends + dt.timedelta(days=1), 9) if notice_ends and effective else None,
+                effective_at=_at(notice_ends + dt.timedelta(days=1), 9)
+                if notice_ends and effective
+                else None,
                 decided_by=plan["assessor"],
                 created_at=_at(visit, 17),
             )
@@ -516,7 +521,10 @@ def _build_round(
         state.star, state.score, state.rating = rating.stars, rating.score, rating
         if declined or rating.vetoed:
             order = _rectification(
-                rng, rating=rating, today=today, newest=newest,
+                rng,
+                rating=rating,
+                today=today,
+                newest=newest,
                 official=official_of.get(township_of[rating.settlement_id]),
             )
             orders.append(order)
@@ -571,7 +579,12 @@ def _points(index: dict[int, tuple[str, Decimal, Decimal]], item_id: int, n: int
 
 
 def _rectification(
-    rng: random.Random, *, rating: Rating, today: dt.date, newest: bool, official: User | None = None
+    rng: random.Random,
+    *,
+    rating: Rating,
+    today: dt.date,
+    newest: bool,
+    official: User | None = None,
 ) -> Rectification:
     assert rating.effective_at is not None  # orders follow ratings that took effect
     issued_on = rating.effective_at.astimezone(LOCAL).date()

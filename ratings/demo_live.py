@@ -72,7 +72,9 @@ def make_live(*, today: dt.date) -> LiveResult:
 def _order_for(township: Township, assessor: User, today: dt.date) -> bool:
     """A rectification order running in the township (deadline ahead), issued through the service."""
     running = Rectification.objects.filter(
-        settlement__village__township=township, status=RectificationStatus.ISSUED, deadline__gte=today
+        settlement__village__township=township,
+        status=RectificationStatus.ISSUED,
+        deadline__gte=today,
     )
     if running.exists():
         return False
@@ -110,18 +112,23 @@ def _objection(today: dt.date) -> bool:
     """
     if Objection.objects.filter(outcome=ObjectionOutcome.PENDING).exists():
         return False
-    ratings = Rating.objects.open_for_objection(today).select_related(
-        "settlement__village"
-    )
+    ratings = Rating.objects.open_for_objection(today).select_related("settlement__village")
     rating = ratings.order_by("settlement__village__township__code", "pk").first()
     if rating is None:
         return False
     township_id = rating.settlement.village.township_id
-    official = User.objects.filter(groups__name=OFFICIAL, township_id=township_id).order_by("username").first()
+    official = (
+        User.objects.filter(groups__name=OFFICIAL, township_id=township_id)
+        .order_by("username")
+        .first()
+    )
     if official is None:
         return False
     services.objection_file(
-        rating=rating, by=official, filed_by_name="居民 王某",
-        text="认为县级考评对环境卫生一项扣分偏少，评定星级偏高。", today=today,
+        rating=rating,
+        by=official,
+        filed_by_name="居民 王某",
+        text="认为县级考评对环境卫生一项扣分偏少，评定星级偏高。",
+        today=today,
     )
     return True

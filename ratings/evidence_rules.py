@@ -57,11 +57,16 @@ def hash_distance(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
-def is_near_duplicate(phash: str, others: Iterable[str], max_bits: int = NEAR_DUPLICATE_BITS) -> bool:
+def is_near_duplicate(
+    phash: str, others: Iterable[str], max_bits: int = NEAR_DUPLICATE_BITS
+) -> bool:
     """Whether any of ``others`` is the same or nearly the same picture as ``phash``."""
     if not phash:
         return False
-    return any(other and len(other) == len(phash) and hash_distance(phash, other) <= max_bits for other in others)
+    return any(
+        other and len(other) == len(phash) and hash_distance(phash, other) <= max_bits
+        for other in others
+    )
 
 
 def hash_bands(phash: str) -> list[int]:

@@ -46,7 +46,14 @@ STAR_CHOICES = [
 ]
 
 # Field names the county side uses; never accepted on a township's form.
-COUNTY_PREFIXES = ("county_occ_", "county_note_", "gap_reason_", "photos_", "total_gap_reason", "visit_date")
+COUNTY_PREFIXES = (
+    "county_occ_",
+    "county_note_",
+    "gap_reason_",
+    "photos_",
+    "total_gap_reason",
+    "visit_date",
+)
 
 
 class MultipleFileInput(forms.FileInput):
@@ -72,7 +79,9 @@ def date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def occurrence_field(item: RubricItem, *, label: StrOrPromise, disabled: bool) -> forms.IntegerField:
+def occurrence_field(
+    item: RubricItem, *, label: StrOrPromise, disabled: bool
+) -> forms.IntegerField:
     # A veto item either happened or not; other items count occurrences (the cap limits points).
     maximum = 1 if item.kind == ItemKind.VETO else MAX_OCCURRENCES
     return forms.IntegerField(
@@ -81,7 +90,9 @@ def occurrence_field(item: RubricItem, *, label: StrOrPromise, disabled: bool) -
         max_value=maximum,
         required=False,
         disabled=disabled,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "occ", "min": 0, "max": maximum}),
+        widget=forms.NumberInput(
+            attrs={"inputmode": "numeric", "class": "occ", "min": 0, "max": maximum}
+        ),
         error_messages={
             "min_value": _("次数不能小于 0。"),
             "max_value": _("次数不能大于 %(limit_value)s。"),
@@ -90,7 +101,9 @@ def occurrence_field(item: RubricItem, *, label: StrOrPromise, disabled: bool) -
     )
 
 
-def add_service_error(form: forms.Form, exc: ValidationError, *, field_for_key: Mapping[str, str] | None = None) -> None:
+def add_service_error(
+    form: forms.Form, exc: ValidationError, *, field_for_key: Mapping[str, str] | None = None
+) -> None:
     """Show a service's refusal on the form: next to its field when the service names one.
 
     A WorkflowError raised with a dict ({"total_gap_reason": …, "gap_reason_12": …} or
@@ -140,7 +153,10 @@ class SelfAssessmentForm(_ItemsForm):
     """The township's self-assessment: occurrences, note and evidence per item, the star applied."""
 
     star_applied = forms.TypedChoiceField(
-        label=_("申报星级"), choices=STAR_CHOICES, coerce=int, required=False,
+        label=_("申报星级"),
+        choices=STAR_CHOICES,
+        coerce=int,
+        required=False,
         empty_value=0,  # type: ignore[arg-type]  # django-stubs says str; Django takes any value
     )
 
@@ -160,10 +176,15 @@ class SelfAssessmentForm(_ItemsForm):
             locked = item.pk not in self.editable_ids
             self.fields[f"occ_{item.pk}"] = occurrence_field(item, label=_("次数"), disabled=locked)
             self.fields[f"note_{item.pk}"] = forms.CharField(
-                label=_("说明"), required=False, max_length=2000, disabled=locked,
+                label=_("说明"),
+                required=False,
+                max_length=2000,
+                disabled=locked,
                 widget=forms.Textarea(attrs={"rows": 1}),
             )
-            self.fields[f"evidence_{item.pk}"] = MultipleFileField(label=_("佐证材料"), disabled=locked)
+            self.fields[f"evidence_{item.pk}"] = MultipleFileField(
+                label=_("佐证材料"), disabled=locked
+            )
             self.initial.setdefault(f"occ_{item.pk}", row.occurrences if row else 0)
             self.initial.setdefault(f"note_{item.pk}", row.note if row else "")
 
@@ -181,14 +202,18 @@ class SelfAssessmentForm(_ItemsForm):
                 if name in self.data or name in self.files:
                     self.add_error(
                         name,
-                        _("条目 %(code)s 当前不可修改（已提交、已锁定或未被退回）。") % {"code": item.code},
+                        _("条目 %(code)s 当前不可修改（已提交、已锁定或未被退回）。")
+                        % {"code": item.code},
                     )
         return cleaned
 
     def items_payload(self) -> dict[int, tuple[int, str]]:
         """rubric item id -> (occurrences, note), for the items this user may edit."""
         return {
-            item.pk: (self.cleaned_data.get(f"occ_{item.pk}") or 0, self.cleaned_data.get(f"note_{item.pk}") or "")
+            item.pk: (
+                self.cleaned_data.get(f"occ_{item.pk}") or 0,
+                self.cleaned_data.get(f"note_{item.pk}") or "",
+            )
             for item in self.items
             if item.pk in self.editable_ids
         }
@@ -197,7 +222,8 @@ class SelfAssessmentForm(_ItemsForm):
         return [
             (item, f"evidence_{item.pk}", files)
             for item in self.items
-            if item.pk in self.editable_ids and (files := self.cleaned_data.get(f"evidence_{item.pk}"))
+            if item.pk in self.editable_ids
+            and (files := self.cleaned_data.get(f"evidence_{item.pk}"))
         ]
 
 
@@ -206,26 +232,45 @@ class ReviewForm(_ItemsForm):
 
     visit_date = forms.DateField(label=_("现场考评日期"), required=False, widget=date_input())
     team_members = forms.CharField(label=_("考评组成员"), required=False, max_length=200)
-    notes = forms.CharField(label=_("考评意见"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(
+        label=_("考评意见"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     total_gap_reason = forms.CharField(
-        label=_("总分差异说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("总分差异说明"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("县级得分与自评得分相差 10 分及以上时必须填写。"),
     )
 
-    def __init__(self, *args: Any, items: Iterable[RubricItem], stored: Mapping[int, Any], locked: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        items: Iterable[RubricItem],
+        stored: Mapping[int, Any],
+        locked: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, items=items, **kwargs)
         self.locked = locked
         for name in ("visit_date", "team_members", "notes", "total_gap_reason"):
             self.fields[name].disabled = locked
         for item in self.items:
             row = stored.get(item.pk)
-            self.fields[f"county_occ_{item.pk}"] = occurrence_field(item, label=_("县级次数"), disabled=locked)
+            self.fields[f"county_occ_{item.pk}"] = occurrence_field(
+                item, label=_("县级次数"), disabled=locked
+            )
             self.fields[f"county_note_{item.pk}"] = forms.CharField(
-                label=_("考评说明"), required=False, max_length=2000, disabled=locked,
+                label=_("考评说明"),
+                required=False,
+                max_length=2000,
+                disabled=locked,
                 widget=forms.Textarea(attrs={"rows": 1}),
             )
             self.fields[f"gap_reason_{item.pk}"] = forms.CharField(
-                label=_("差异说明"), required=False, max_length=2000, disabled=locked,
+                label=_("差异说明"),
+                required=False,
+                max_length=2000,
+                disabled=locked,
                 widget=forms.Textarea(attrs={"rows": 1}),
             )
             self.fields[f"photos_{item.pk}"] = MultipleFileField(
@@ -265,15 +310,19 @@ class ReviewForm(_ItemsForm):
 
 class SendBackForm(forms.Form):
     items = forms.MultipleChoiceField(
-        label=_("退回条目"), widget=forms.CheckboxSelectMultiple,
+        label=_("退回条目"),
+        widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("请至少选择一个退回条目。")},
     )
     reason = forms.CharField(
-        label=_("退回原因"), widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("退回原因"),
+        widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("请填写退回原因。")},
     )
     deadline = forms.DateField(
-        label=_("新的截止日期"), widget=date_input(), error_messages={"required": _("请填写新的截止日期。")}
+        label=_("新的截止日期"),
+        widget=date_input(),
+        error_messages={"required": _("请填写新的截止日期。")},
     )
 
     def __init__(self, *args: Any, items: Iterable[RubricItem], **kwargs: Any) -> None:
@@ -287,80 +336,140 @@ class SendBackForm(forms.Form):
 
 
 class ObjectionFileForm(forms.Form):
-    filed_by_name = forms.CharField(label=_("异议人"), max_length=64, error_messages={"required": _("请填写异议人。")})
-    text = forms.CharField(label=_("异议内容"), widget=forms.Textarea(attrs={"rows": 3}),
-                           error_messages={"required": _("请填写异议内容。")})
+    filed_by_name = forms.CharField(
+        label=_("异议人"), max_length=64, error_messages={"required": _("请填写异议人。")}
+    )
+    text = forms.CharField(
+        label=_("异议内容"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("请填写异议内容。")},
+    )
 
 
 class ObjectionDecideForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("处理结果"),
-        choices=[(ObjectionOutcome.REJECTED, ObjectionOutcome.REJECTED.label),
-                 (ObjectionOutcome.UPHELD, ObjectionOutcome.UPHELD.label)],
+        choices=[
+            (ObjectionOutcome.REJECTED, ObjectionOutcome.REJECTED.label),
+            (ObjectionOutcome.UPHELD, ObjectionOutcome.UPHELD.label),
+        ],
         widget=forms.RadioSelect,
     )
-    reasons = forms.CharField(label=_("处理理由"), widget=forms.Textarea(attrs={"rows": 3}),
-                              error_messages={"required": _("请填写处理理由。")})
+    reasons = forms.CharField(
+        label=_("处理理由"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("请填写处理理由。")},
+    )
 
 
 class RatingChangeForm(forms.Form):
     # The stars the user saw: a double-posted form is refused instead of downgrading twice.
-    expected_stars = forms.TypedChoiceField(choices=STAR_CHOICES, coerce=int, widget=forms.HiddenInput)
-    action = forms.ChoiceField(
-        label=_("处理"), choices=[("downgrade", _("降低一个星级")), ("revoke", _("取消星级"))], widget=forms.RadioSelect
+    expected_stars = forms.TypedChoiceField(
+        choices=STAR_CHOICES, coerce=int, widget=forms.HiddenInput
     )
-    reason = forms.CharField(label=_("原因"), widget=forms.Textarea(attrs={"rows": 3}),
-                             error_messages={"required": _("请填写原因。")})
+    action = forms.ChoiceField(
+        label=_("处理"),
+        choices=[("downgrade", _("降低一个星级")), ("revoke", _("取消星级"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("原因"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("请填写原因。")},
+    )
 
 
 class RectificationIssueForm(forms.Form):
-    deadline = forms.DateField(label=_("整改期限"), widget=date_input(), error_messages={"required": _("请填写整改期限。")})
-    requirements = forms.CharField(label=_("整改要求"), widget=forms.Textarea(attrs={"rows": 3}),
-                                   error_messages={"required": _("请填写整改要求。")})
+    deadline = forms.DateField(
+        label=_("整改期限"), widget=date_input(), error_messages={"required": _("请填写整改期限。")}
+    )
+    requirements = forms.CharField(
+        label=_("整改要求"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("请填写整改要求。")},
+    )
 
 
 class RectificationDismissForm(forms.Form):
-    reason = forms.CharField(label=_("不予下达的理由"), widget=forms.Textarea(attrs={"rows": 2}),
-                             error_messages={"required": _("请填写不予下达的理由。")})
+    reason = forms.CharField(
+        label=_("不予下达的理由"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("请填写不予下达的理由。")},
+    )
 
 
 class RectificationAnswerForm(forms.Form):
-    answer = forms.CharField(label=_("整改情况"), widget=forms.Textarea(attrs={"rows": 4}),
-                             error_messages={"required": _("请填写整改情况。")})
+    answer = forms.CharField(
+        label=_("整改情况"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("请填写整改情况。")},
+    )
     evidence = MultipleFileField(label=_("整改佐证"))
 
 
 class RectificationCheckForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("复查结果"),
-        choices=[("passed", _("复查通过")), ("downgraded", _("降低一个星级")), ("revoked", _("取消星级"))],
+        choices=[
+            ("passed", _("复查通过")),
+            ("downgraded", _("降低一个星级")),
+            ("revoked", _("取消星级")),
+        ],
         widget=forms.RadioSelect,
     )
-    notes = forms.CharField(label=_("复查意见"), widget=forms.Textarea(attrs={"rows": 3}),
-                            error_messages={"required": _("请填写复查意见。")})
+    notes = forms.CharField(
+        label=_("复查意见"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("请填写复查意见。")},
+    )
 
 
-STAR_FILTER = [("", _("全部星级")), (5, _("五星")), (4, _("四星")), (3, _("三星")), (0, _("未评星"))]
+STAR_FILTER = [
+    ("", _("全部星级")),
+    (5, _("五星")),
+    (4, _("四星")),
+    (3, _("三星")),
+    (0, _("未评星")),
+]
 
 
 def search_field() -> forms.CharField:
-    return forms.CharField(label=_("搜索"), required=False, max_length=100,
-                           widget=forms.TextInput(attrs={"placeholder": _("名称或代码"), "type": "search"}))
+    return forms.CharField(
+        label=_("搜索"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("名称或代码"), "type": "search"}),
+    )
 
 
 class QueueFilterForm(forms.Form):
     q = search_field()
-    township = forms.ModelChoiceField(label=_("乡镇"), queryset=Township.objects.none(), required=False,
-                                      empty_label=_("全部乡镇"))
-    klass = forms.TypedChoiceField(label=_("类别"), choices=[("", _("全部类别")), *SettlementClass.choices],
-                                   coerce=int, required=False, empty_value=None)
-    status = forms.ChoiceField(label=_("自评状态"), choices=[("", _("全部状态")), *AssessmentStatus.choices],
-                               required=False)
-    star = forms.TypedChoiceField(label=_("申报星级"), choices=STAR_FILTER, coerce=int, required=False,
-                                  empty_value=None)
+    township = forms.ModelChoiceField(
+        label=_("乡镇"), queryset=Township.objects.none(), required=False, empty_label=_("全部乡镇")
+    )
+    klass = forms.TypedChoiceField(
+        label=_("类别"),
+        choices=[("", _("全部类别")), *SettlementClass.choices],
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+    status = forms.ChoiceField(
+        label=_("自评状态"),
+        choices=[("", _("全部状态")), *AssessmentStatus.choices],
+        required=False,
+    )
+    star = forms.TypedChoiceField(
+        label=_("申报星级"), choices=STAR_FILTER, coerce=int, required=False, empty_value=None
+    )
     review = forms.ChoiceField(
         label=_("考评进度"),
-        choices=[("", _("全部考评进度")), ("todo", _("未考评")), ("draft", _("考评中")), ("final", _("已定分"))],
+        choices=[
+            ("", _("全部考评进度")),
+            ("todo", _("未考评")),
+            ("draft", _("考评中")),
+            ("final", _("已定分")),
+        ],
         required=False,
     )
 
@@ -383,12 +492,19 @@ RECTIFICATION_FILTERS = [
 
 class RectificationFilterForm(forms.Form):
     q = search_field()
-    township = forms.ModelChoiceField(label=_("乡镇"), queryset=Township.objects.none(), required=False,
-                                      empty_label=_("全部乡镇"))
-    klass = forms.TypedChoiceField(label=_("类别"), choices=[("", _("全部类别")), *SettlementClass.choices],
-                                   coerce=int, required=False, empty_value=None)
-    star = forms.TypedChoiceField(label=_("评定星级"), choices=STAR_FILTER, coerce=int, required=False,
-                                  empty_value=None)
+    township = forms.ModelChoiceField(
+        label=_("乡镇"), queryset=Township.objects.none(), required=False, empty_label=_("全部乡镇")
+    )
+    klass = forms.TypedChoiceField(
+        label=_("类别"),
+        choices=[("", _("全部类别")), *SettlementClass.choices],
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+    star = forms.TypedChoiceField(
+        label=_("评定星级"), choices=STAR_FILTER, coerce=int, required=False, empty_value=None
+    )
     status = forms.ChoiceField(label=_("状态"), choices=RECTIFICATION_FILTERS, required=False)
 
     def __init__(self, *args: Any, townships: Any = None, **kwargs: Any) -> None:
@@ -414,7 +530,9 @@ class RoundListForm(forms.Form):
     """The official's round list: search, status and an order."""
 
     q = search_field()
-    status = forms.ChoiceField(label=_("自评状态"), choices=[("", _("全部状态")), *AssessmentStatus.choices],
-                               required=False)
+    status = forms.ChoiceField(
+        label=_("自评状态"),
+        choices=[("", _("全部状态")), *AssessmentStatus.choices],
+        required=False,
+    )
     sort = forms.ChoiceField(label=_("排序"), choices=ROUND_SORTS, required=False)
-

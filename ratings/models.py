@@ -94,7 +94,9 @@ class Rubric(models.Model):
         verbose_name_plural = _("评分细则版本")
         ordering = ["-version"]
         constraints = [
-            models.CheckConstraint(condition=Q(bonus_cap__gte=0), name="rubric_bonus_cap_non_negative"),
+            models.CheckConstraint(
+                condition=Q(bonus_cap__gte=0), name="rubric_bonus_cap_non_negative"
+            ),
             models.UniqueConstraint(
                 fields=["is_current"], condition=Q(is_current=True), name="rubric_one_current"
             ),
@@ -117,7 +119,8 @@ class Rubric(models.Model):
             changed = [
                 f.name
                 for f in self._meta.concrete_fields
-                if f.name not in ("is_current",) and getattr(stored, f.attname) != getattr(self, f.attname)
+                if f.name not in ("is_current",)
+                and getattr(stored, f.attname) != getattr(self, f.attname)
             ]
             if changed:
                 raise RubricFrozen(_("评分细则版本已被使用，不能修改；请新建版本。"))
@@ -145,7 +148,9 @@ class RubricItemQuerySet(models.QuerySet["RubricItem"]):
 
 
 class RubricItem(models.Model):
-    rubric = models.ForeignKey(Rubric, on_delete=models.CASCADE, related_name="items", verbose_name=_("版本"))
+    rubric = models.ForeignKey(
+        Rubric, on_delete=models.CASCADE, related_name="items", verbose_name=_("版本")
+    )
     area = models.CharField(_("领域"), max_length=20, choices=Area.choices)
     code = models.CharField(_("条目编号"), max_length=16)
     text = models.CharField(_("内容"), max_length=300)
@@ -165,11 +170,18 @@ class RubricItem(models.Model):
         verbose_name = _("评分条目")
         verbose_name_plural = _("评分条目")
         ordering = ["rubric", "position", "code"]
-        permissions = [("import_rubricitem", _("可导入评分条目")), ("export_rubricitem", _("可导出评分条目"))]
+        permissions = [
+            ("import_rubricitem", _("可导入评分条目")),
+            ("export_rubricitem", _("可导出评分条目")),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["rubric", "code"], name="rubric_item_code_unique"),
-            models.CheckConstraint(condition=Q(points__gte=0), name="rubric_item_points_non_negative"),
-            models.CheckConstraint(condition=Q(cap__gte=F("points")), name="rubric_item_cap_at_least_points"),
+            models.CheckConstraint(
+                condition=Q(points__gte=0), name="rubric_item_points_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(cap__gte=F("points")), name="rubric_item_cap_at_least_points"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -182,8 +194,13 @@ class RubricItem(models.Model):
         if self._rubric_frozen():
             raise RubricFrozen(_("评分细则版本已被使用，其条目不能修改。"))
         if self.pk:
-            old_rubric = RubricItem.objects.filter(pk=self.pk).values_list("rubric_id", flat=True).first()
-            if old_rubric and Rubric.objects.filter(pk=old_rubric, frozen_at__isnull=False).exists():
+            old_rubric = (
+                RubricItem.objects.filter(pk=self.pk).values_list("rubric_id", flat=True).first()
+            )
+            if (
+                old_rubric
+                and Rubric.objects.filter(pk=old_rubric, frozen_at__isnull=False).exists()
+            ):
                 raise RubricFrozen(_("评分细则版本已被使用，其条目不能修改。"))
         super().save(*args, **kwargs)
 
@@ -203,15 +220,25 @@ class Round(models.Model):
     opened_on = models.DateField(_("开启日期"))
     self_deadline = models.DateField(_("自评截止日期"))
     review_deadline = models.DateField(_("县级考评截止日期"))
-    notice_working_days = models.PositiveSmallIntegerField(_("公示期（工作日）"), default=rules.NOTICE_WORKING_DAYS)
-    rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="rounds", verbose_name=_("评分细则"))
+    notice_working_days = models.PositiveSmallIntegerField(
+        _("公示期（工作日）"), default=rules.NOTICE_WORKING_DAYS
+    )
+    rubric = models.ForeignKey(
+        Rubric, on_delete=models.PROTECT, related_name="rounds", verbose_name=_("评分细则")
+    )
     opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("开启人"),
     )
     # Set once the daily job has locked the self-assessment step (idempotency guard).
     self_locked_at = models.DateTimeField(_("自评锁定时间"), null=True, blank=True, editable=False)
-    review_locked_at = models.DateTimeField(_("考评锁定时间"), null=True, blank=True, editable=False)
+    review_locked_at = models.DateTimeField(
+        _("考评锁定时间"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -222,10 +249,15 @@ class Round(models.Model):
         ordering = ["-year", "-quarter"]
         constraints = [
             models.UniqueConstraint(fields=["year", "quarter"], name="round_one_per_quarter"),
-            models.CheckConstraint(condition=Q(quarter__gte=1, quarter__lte=4), name="round_quarter_1_4"),
-            models.CheckConstraint(condition=Q(year__gte=2000, year__lte=2100), name="round_year_sane"),
             models.CheckConstraint(
-                condition=Q(self_deadline__gte=F("opened_on")) & Q(review_deadline__gte=F("self_deadline")),
+                condition=Q(quarter__gte=1, quarter__lte=4), name="round_quarter_1_4"
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=2000, year__lte=2100), name="round_year_sane"
+            ),
+            models.CheckConstraint(
+                condition=Q(self_deadline__gte=F("opened_on"))
+                & Q(review_deadline__gte=F("self_deadline")),
                 name="round_deadlines_ordered",
             ),
         ]
@@ -242,15 +274,25 @@ class Round(models.Model):
 
 
 class SelfAssessment(models.Model):
-    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="self_assessments", verbose_name=_("轮次"))
+    round = models.ForeignKey(
+        Round, on_delete=models.PROTECT, related_name="self_assessments", verbose_name=_("轮次")
+    )
     settlement = models.ForeignKey(
-        Settlement, on_delete=models.PROTECT, related_name="self_assessments", verbose_name=_("聚居点")
+        Settlement,
+        on_delete=models.PROTECT,
+        related_name="self_assessments",
+        verbose_name=_("聚居点"),
     )
     # Frozen when the round opens (SPEC §1, §3): later changes do not rewrite history.
     settlement_class = models.PositiveSmallIntegerField(_("类别"), choices=SettlementClass.choices)
-    rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="+", verbose_name=_("评分细则"))
+    rubric = models.ForeignKey(
+        Rubric, on_delete=models.PROTECT, related_name="+", verbose_name=_("评分细则")
+    )
     status = models.CharField(
-        _("状态"), max_length=12, choices=AssessmentStatus.choices, default=AssessmentStatus.NOT_STARTED
+        _("状态"),
+        max_length=12,
+        choices=AssessmentStatus.choices,
+        default=AssessmentStatus.NOT_STARTED,
     )
     score = models.DecimalField(_("自评得分"), null=True, blank=True, **SCORE)
     vetoed = models.BooleanField(_("触发一票否决"), default=False)
@@ -258,7 +300,11 @@ class SelfAssessment(models.Model):
     deadline = models.DateField(_("截止日期"))
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("提交人"),
     )
     return_reason = models.TextField(_("退回原因"), blank=True)
@@ -274,11 +320,16 @@ class SelfAssessment(models.Model):
         verbose_name_plural = _("乡镇自评")
         ordering = ["round", "settlement__code"]
         constraints = [
-            models.UniqueConstraint(fields=["round", "settlement"], name="self_assessment_one_per_round"),
-            models.CheckConstraint(
-                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=200), name="self_score_range"
+            models.UniqueConstraint(
+                fields=["round", "settlement"], name="self_assessment_one_per_round"
             ),
-            models.CheckConstraint(condition=Q(star_applied__in=[0, 3, 4, 5]), name="self_star_applied_valid"),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=200),
+                name="self_score_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(star_applied__in=[0, 3, 4, 5]), name="self_star_applied_valid"
+            ),
         ]
         indexes = [models.Index(fields=["round", "status"], name="self_round_status")]
 
@@ -291,7 +342,9 @@ class SelfAssessment(models.Model):
 
 class SelfAssessmentItem(models.Model):
     assessment = models.ForeignKey(SelfAssessment, on_delete=models.CASCADE, related_name="items")
-    item = models.ForeignKey(RubricItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("评分条目"))
+    item = models.ForeignKey(
+        RubricItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("评分条目")
+    )
     occurrences = models.PositiveSmallIntegerField(_("次数"), default=0)
     points = models.DecimalField(_("得分"), default=Decimal("0"), **SCORE)
     note = models.TextField(_("说明"), blank=True)
@@ -305,7 +358,9 @@ class SelfAssessmentItem(models.Model):
         verbose_name_plural = _("自评条目")
         constraints = [
             models.UniqueConstraint(fields=["assessment", "item"], name="self_item_unique"),
-            models.CheckConstraint(condition=Q(points__gte=0), name="self_item_points_non_negative"),
+            models.CheckConstraint(
+                condition=Q(points__gte=0), name="self_item_points_non_negative"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -325,13 +380,18 @@ class Review(models.Model):
         SelfAssessment, on_delete=models.PROTECT, related_name="review", verbose_name=_("自评")
     )
     assessor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("考评人")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="reviews",
+        verbose_name=_("考评人"),
     )
     visit_date = models.DateField(_("现场考评日期"), null=True, blank=True)
     team_members = models.CharField(_("考评组成员"), max_length=200, blank=True)
     notes = models.TextField(_("考评意见"), blank=True)
     total_gap_reason = models.TextField(_("总分差异说明"), blank=True)
-    status = models.CharField(_("状态"), max_length=8, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT)
+    status = models.CharField(
+        _("状态"), max_length=8, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
+    )
     score = models.DecimalField(_("县级得分"), null=True, blank=True, **SCORE)
     vetoed = models.BooleanField(_("触发一票否决"), default=False)
     finalised_at = models.DateTimeField(_("定分时间"), null=True, blank=True)
@@ -345,7 +405,8 @@ class Review(models.Model):
         verbose_name_plural = _("县级现场考评")
         constraints = [
             models.CheckConstraint(
-                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=200), name="review_score_range"
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=200),
+                name="review_score_range",
             ),
         ]
 
@@ -358,7 +419,9 @@ class Review(models.Model):
 
 class ReviewItem(models.Model):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="items")
-    item = models.ForeignKey(RubricItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("评分条目"))
+    item = models.ForeignKey(
+        RubricItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("评分条目")
+    )
     occurrences = models.PositiveSmallIntegerField(_("次数"), default=0)
     points = models.DecimalField(_("得分"), default=Decimal("0"), **SCORE)
     note = models.TextField(_("说明"), blank=True)
@@ -371,7 +434,9 @@ class ReviewItem(models.Model):
         verbose_name_plural = _("考评条目")
         constraints = [
             models.UniqueConstraint(fields=["review", "item"], name="review_item_unique"),
-            models.CheckConstraint(condition=Q(points__gte=0), name="review_item_points_non_negative"),
+            models.CheckConstraint(
+                condition=Q(points__gte=0), name="review_item_points_non_negative"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -382,11 +447,19 @@ class ReviewItem(models.Model):
 
 
 class Rating(models.Model):
-    settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="ratings", verbose_name=_("聚居点"))
-    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="ratings", verbose_name=_("轮次"))
-    review = models.OneToOneField(Review, on_delete=models.PROTECT, related_name="rating", verbose_name=_("考评"))
+    settlement = models.ForeignKey(
+        Settlement, on_delete=models.PROTECT, related_name="ratings", verbose_name=_("聚居点")
+    )
+    round = models.ForeignKey(
+        Round, on_delete=models.PROTECT, related_name="ratings", verbose_name=_("轮次")
+    )
+    review = models.OneToOneField(
+        Review, on_delete=models.PROTECT, related_name="rating", verbose_name=_("考评")
+    )
     stage = models.CharField(_("阶段"), max_length=10, choices=Stage.choices)
-    rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="+", verbose_name=_("评分细则"))
+    rubric = models.ForeignKey(
+        Rubric, on_delete=models.PROTECT, related_name="+", verbose_name=_("评分细则")
+    )
     settlement_class = models.PositiveSmallIntegerField(_("类别"), choices=SettlementClass.choices)
     score = models.DecimalField(_("得分"), **SCORE)
     vetoed = models.BooleanField(_("一票否决"), default=False)
@@ -394,7 +467,9 @@ class Rating(models.Model):
     # for this round (a downgrade or revocation lowers it; history keeps every step).
     awarded_stars = models.PositiveSmallIntegerField(_("评定星级"))
     stars = models.PositiveSmallIntegerField(_("星级"))
-    status = models.CharField(_("状态"), max_length=12, choices=RatingStatus.choices, default=RatingStatus.NOTICE)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=RatingStatus.choices, default=RatingStatus.NOTICE
+    )
     # None while the notice runs into a year the working-day calendar does not know yet:
     # the end is pending, never guessed (ratings.services.notice_end).
     notice_ends_on = models.DateField(_("公示截止日期"), null=True, blank=True)
@@ -402,7 +477,10 @@ class Rating(models.Model):
     finalised_on = models.DateField(_("定分日期"), null=True, blank=True)
     effective_at = models.DateTimeField(_("生效时间"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("定分人")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("定分人"),
     )
     created_at = models.DateTimeField(_("定分时间"), auto_now_add=True)
 
@@ -415,13 +493,23 @@ class Rating(models.Model):
         ordering = ["-round__year", "-round__quarter"]
         constraints = [
             models.UniqueConstraint(fields=["settlement", "round"], name="rating_one_per_round"),
-            models.CheckConstraint(condition=Q(score__gte=0, score__lte=200), name="rating_score_range"),
+            models.CheckConstraint(
+                condition=Q(score__gte=0, score__lte=200), name="rating_score_range"
+            ),
             models.CheckConstraint(condition=Q(stars__in=[0, 3, 4, 5]), name="rating_stars_valid"),
-            models.CheckConstraint(condition=Q(awarded_stars__in=[0, 3, 4, 5]), name="rating_awarded_valid"),
-            models.CheckConstraint(condition=Q(stars__lte=F("awarded_stars")), name="rating_stars_only_fall"),
-            models.CheckConstraint(condition=~Q(vetoed=True, awarded_stars__gt=0), name="rating_veto_no_star"),
+            models.CheckConstraint(
+                condition=Q(awarded_stars__in=[0, 3, 4, 5]), name="rating_awarded_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(stars__lte=F("awarded_stars")), name="rating_stars_only_fall"
+            ),
+            models.CheckConstraint(
+                condition=~Q(vetoed=True, awarded_stars__gt=0), name="rating_veto_no_star"
+            ),
         ]
-        indexes = [models.Index(fields=["round", "settlement_class", "status"], name="rating_round_class")]
+        indexes = [
+            models.Index(fields=["round", "settlement_class", "status"], name="rating_round_class")
+        ]
 
     def __str__(self) -> str:
         return f"{self.settlement} · {self.round} · {self.stars}★"
@@ -438,15 +526,21 @@ class StarChangeKind(models.TextChoices):
 class StarChange(models.Model):
     """The settlement's rating history: every step that set or changed its star."""
 
-    settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="star_changes")
-    rating = models.ForeignKey(Rating, on_delete=models.PROTECT, related_name="changes", null=True, blank=True)
+    settlement = models.ForeignKey(
+        Settlement, on_delete=models.PROTECT, related_name="star_changes"
+    )
+    rating = models.ForeignKey(
+        Rating, on_delete=models.PROTECT, related_name="changes", null=True, blank=True
+    )
     kind = models.CharField(_("事项"), max_length=12, choices=StarChangeKind.choices)
     from_stars = models.PositiveSmallIntegerField(_("原星级"))
     to_stars = models.PositiveSmallIntegerField(_("新星级"))
     reason = models.TextField(_("原因"), blank=True)
     # A reason the system wrote, as codes and data (ratings/reasons.py): shown translated.
     system_text = models.JSONField(default=dict, blank=True, editable=False)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     at = models.DateTimeField(_("时间"), auto_now_add=True)
 
     class Meta:
@@ -465,18 +559,33 @@ class ObjectionOutcome(models.TextChoices):
 
 
 class Objection(models.Model):
-    rating = models.ForeignKey(Rating, on_delete=models.PROTECT, related_name="objections", verbose_name=_("评定"))
+    rating = models.ForeignKey(
+        Rating, on_delete=models.PROTECT, related_name="objections", verbose_name=_("评定")
+    )
     filed_by_name = models.CharField(_("异议人"), max_length=64)
     text = models.TextField(_("异议内容"))
     filed_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     # Copied from the review so the database itself can refuse a self-hearing.
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     heard_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("处理人"),
     )
-    outcome = models.CharField(_("处理结果"), max_length=10, choices=ObjectionOutcome.choices, default=ObjectionOutcome.PENDING)
+    outcome = models.CharField(
+        _("处理结果"),
+        max_length=10,
+        choices=ObjectionOutcome.choices,
+        default=ObjectionOutcome.PENDING,
+    )
     reasons = models.TextField(_("处理理由"), blank=True)
     decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
 
@@ -497,21 +606,39 @@ class Objection(models.Model):
 
 
 class Rectification(models.Model):
-    settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="rectifications", verbose_name=_("聚居点"))
-    rating = models.ForeignKey(Rating, on_delete=models.PROTECT, related_name="rectifications", verbose_name=_("评定"))
+    settlement = models.ForeignKey(
+        Settlement,
+        on_delete=models.PROTECT,
+        related_name="rectifications",
+        verbose_name=_("聚居点"),
+    )
+    rating = models.ForeignKey(
+        Rating, on_delete=models.PROTECT, related_name="rectifications", verbose_name=_("评定")
+    )
     trigger = models.TextField(_("触发原因"))
     # Trigger or requirements the system wrote, as codes and data (ratings/reasons.py).
     system_text = models.JSONField(default=dict, blank=True, editable=False)
-    status = models.CharField(_("状态"), max_length=12, choices=RectificationStatus.choices, default=RectificationStatus.PROPOSED)
+    status = models.CharField(
+        _("状态"),
+        max_length=12,
+        choices=RectificationStatus.choices,
+        default=RectificationStatus.PROPOSED,
+    )
     requirements = models.TextField(_("整改要求"), blank=True)
     deadline = models.DateField(_("整改期限"), null=True, blank=True)
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     issued_at = models.DateTimeField(null=True, blank=True)
     answer = models.TextField(_("整改情况"), blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     answered_at = models.DateTimeField(null=True, blank=True)
     check_notes = models.TextField(_("复查意见"), blank=True)
-    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     checked_at = models.DateTimeField(null=True, blank=True)
     overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -529,7 +656,9 @@ class Rectification(models.Model):
         ordering = ["-created_at"]
         constraints = [
             # The automatic proposal for a rating is made once.
-            models.UniqueConstraint(fields=["rating"], condition=Q(status="proposed"), name="rectification_one_proposal"),
+            models.UniqueConstraint(
+                fields=["rating"], condition=Q(status="proposed"), name="rectification_one_proposal"
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=["proposed", "dismissed"]) | Q(deadline__isnull=False),
                 name="rectification_issued_has_deadline",

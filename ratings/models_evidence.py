@@ -1,6 +1,5 @@
 """Evidence files (self-assessment, review, rectification), the checks on photos, and sync receipts."""
 
-
 from __future__ import annotations
 
 from typing import Any
@@ -56,29 +55,47 @@ class Evidence(models.Model):
     SIDE_SELF = "self"
     SIDE_COUNTY = "county"
     SIDE_RECTIFICATION = "rectification"
-    SIDES = [(SIDE_SELF, _("自评佐证")), (SIDE_COUNTY, _("现场照片")), (SIDE_RECTIFICATION, _("整改佐证"))]
+    SIDES = [
+        (SIDE_SELF, _("自评佐证")),
+        (SIDE_COUNTY, _("现场照片")),
+        (SIDE_RECTIFICATION, _("整改佐证")),
+    ]
 
     settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="+")
-    assessment = models.ForeignKey(SelfAssessment, on_delete=models.CASCADE, null=True, blank=True, related_name="evidence")
-    rectification = models.ForeignKey(Rectification, on_delete=models.CASCADE, null=True, blank=True, related_name="evidence")
-    item = models.ForeignKey(RubricItem, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    assessment = models.ForeignKey(
+        SelfAssessment, on_delete=models.CASCADE, null=True, blank=True, related_name="evidence"
+    )
+    rectification = models.ForeignKey(
+        Rectification, on_delete=models.CASCADE, null=True, blank=True, related_name="evidence"
+    )
+    item = models.ForeignKey(
+        RubricItem, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     side = models.CharField(max_length=16, choices=SIDES)
     file = models.FileField(_("文件"), upload_to=evidence_path)
     original_name = models.CharField(_("原文件名"), max_length=200)
     content_type = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
     # What the photo itself says (EXIF) and its perceptual hash, read by the server on upload
     # (services.evidence_inspect); ``flags`` holds EvidenceFlag codes, empty when all is well.
     taken_at = models.DateTimeField(_("拍摄时间"), null=True, blank=True, editable=False)
-    taken_latitude = models.DecimalField(_("拍摄纬度"), max_digits=9, decimal_places=6, null=True, blank=True, editable=False)
-    taken_longitude = models.DecimalField(_("拍摄经度"), max_digits=9, decimal_places=6, null=True, blank=True, editable=False)
+    taken_latitude = models.DecimalField(
+        _("拍摄纬度"), max_digits=9, decimal_places=6, null=True, blank=True, editable=False
+    )
+    taken_longitude = models.DecimalField(
+        _("拍摄经度"), max_digits=9, decimal_places=6, null=True, blank=True, editable=False
+    )
     phash = models.CharField(_("感知哈希"), max_length=16, blank=True, default="", editable=False)
     flags = models.JSONField(_("核查提示"), default=list, blank=True, editable=False)
     flagged = models.BooleanField(_("有核查提示"), default=False, db_index=True, editable=False)
     # Made on the phone for an offline photo (field sync): a retried upload finds this row.
-    client_id = models.UUIDField(_("客户端标识"), null=True, blank=True, unique=True, editable=False)
+    client_id = models.UUIDField(
+        _("客户端标识"), null=True, blank=True, unique=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("佐证材料")
@@ -106,6 +123,7 @@ class Evidence(models.Model):
     def is_image(self) -> bool:
         return self.content_type in ("image/jpeg", "image/png")
 
+
 class EvidenceHashBand(models.Model):
     """One band of a photo's perceptual hash, indexed: how a near-duplicate is found at scale."""
 
@@ -114,7 +132,9 @@ class EvidenceHashBand(models.Model):
     value = models.PositiveIntegerField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["evidence", "band"], name="evidence_hash_band_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["evidence", "band"], name="evidence_hash_band_once")
+        ]
         indexes = [models.Index(fields=["band", "value"], name="evidence_hash_band_lookup")]
 
     def __str__(self) -> str:
@@ -142,7 +162,9 @@ class Certificate(models.Model):
     """命名授牌: one per star confirmed at a final rating."""
 
     rating = models.OneToOneField(Rating, on_delete=models.PROTECT, related_name="certificate")
-    settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="certificates")
+    settlement = models.ForeignKey(
+        Settlement, on_delete=models.PROTECT, related_name="certificates"
+    )
     year = models.PositiveSmallIntegerField(_("年度"))
     stars = models.PositiveSmallIntegerField(_("星级"))
     number = models.CharField(_("证书编号"), max_length=32, unique=True)
@@ -156,7 +178,9 @@ class Certificate(models.Model):
         verbose_name_plural = _("星级证书")
         constraints = [
             models.UniqueConstraint(fields=["settlement", "year"], name="certificate_one_per_year"),
-            models.CheckConstraint(condition=Q(stars__in=[3, 4, 5]), name="certificate_stars_valid"),
+            models.CheckConstraint(
+                condition=Q(stars__in=[3, 4, 5]), name="certificate_stars_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -165,10 +189,13 @@ class Certificate(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("ratings:certificate", args=[self.pk])
 
+
 class Notice(models.Model):
     """An in-app notice (reminders, deadlines); ``key`` makes each one sent once."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"
+    )
     key = models.CharField(max_length=120)
     text = models.CharField(_("内容"), max_length=300)
     url = models.CharField(max_length=200, blank=True)

@@ -68,6 +68,7 @@ MESSAGES: dict[Reason, str] = {
 
 def entry(code: Reason, **params: Any) -> Entry:
     """One reason, its data kept as plain JSON values (scores and dates as text)."""
+
     def plain(value: Any) -> Any:
         if isinstance(value, bool | int):
             return value
@@ -81,7 +82,11 @@ def entry(code: Reason, **params: Any) -> Entry:
 def _round_label(params: Mapping[str, Any]) -> str:
     from ratings.models import Round
 
-    return str(Round(year=params["round_year"], quarter=params["round_quarter"], stage=params["round_stage"]))
+    return str(
+        Round(
+            year=params["round_year"], quarter=params["round_quarter"], stage=params["round_stage"]
+        )
+    )
 
 
 def _render_one(item: Mapping[str, Any]) -> str:

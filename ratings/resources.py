@@ -35,7 +35,9 @@ class RubricItemResource(SpreadsheetResource):
     points = Field(attribute="points", column_name="每次分值", widget=DecimalNumberWidget())
     cap = Field(attribute="cap", column_name="条目上限", widget=DecimalNumberWidget())
     flagged = Field(attribute="flagged", column_name="重点关注", widget=YesNoWidget())
-    position = Field(attribute="position", column_name="排序", widget=CountWidget(required=False), default=0)
+    position = Field(
+        attribute="position", column_name="排序", widget=CountWidget(required=False), default=0
+    )
     # Export only: which version a row came from; an import goes to the version chosen.
     version = DerivedField(attribute="rubric__version", column_name="版本", widget=CountWidget())
 
@@ -89,7 +91,11 @@ class RubricItemResource(SpreadsheetResource):
             }
         if "points" not in failed and instance.points is not None and instance.points < 0:
             errors["points"] = gettext("每次分值不能为负数。")
-        if not failed & {"points", "cap"} and instance.points is not None and instance.cap is not None:
+        if (
+            not failed & {"points", "cap"}
+            and instance.points is not None
+            and instance.cap is not None
+        ):
             if instance.cap < instance.points:
                 errors["cap"] = gettext("条目上限（%(cap)s）不能小于每次分值（%(points)s）。") % {
                     "cap": instance.cap,

@@ -86,7 +86,11 @@ def rubric_new_version(*, rubric: Rubric, by: User) -> Rubric:
         raise PermissionDenied(_("只有党组织书记可以新建评分细则版本。"))
     # Serialise concurrent copies: version numbers are unique and computed here.
     list(Rubric.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
-    draft = Rubric.objects.filter(version__gt=rubric.version, frozen_at__isnull=True).order_by("-version").first()
+    draft = (
+        Rubric.objects.filter(version__gt=rubric.version, frozen_at__isnull=True)
+        .order_by("-version")
+        .first()
+    )
     if draft is not None:
         return draft
     latest = Rubric.objects.aggregate(latest=Max("version"))["latest"] or 0
@@ -96,8 +100,15 @@ def rubric_new_version(*, rubric: Rubric, by: User) -> Rubric:
     RubricItem.objects.bulk_create(
         [
             RubricItem(
-                rubric=new, area=item.area, code=item.code, text=item.text, kind=item.kind,
-                points=item.points, cap=item.cap, flagged=item.flagged, position=item.position,
+                rubric=new,
+                area=item.area,
+                code=item.code,
+                text=item.text,
+                kind=item.kind,
+                points=item.points,
+                cap=item.cap,
+                flagged=item.flagged,
+                position=item.position,
             )
             for item in rubric.items.order_by("position", "code")
         ]

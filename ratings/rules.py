@@ -93,7 +93,11 @@ def max_star_applicable(score: Decimal, *, vetoed: bool = False) -> int:
 
 
 def gap_needs_reason(
-    self_points: Decimal, county_points: Decimal, *, total: bool = False, limit: Decimal | None = None
+    self_points: Decimal,
+    county_points: Decimal,
+    *,
+    total: bool = False,
+    limit: Decimal | None = None,
 ) -> bool:
     """Whether self and county scores differ by ``limit`` or more (the county's setting; default 5 / 10)."""
     if limit is None:
@@ -118,7 +122,9 @@ def quarter_closed_before(day: dt.date) -> tuple[int, int]:
     return day.year, quarter
 
 
-def add_working_days(start: dt.date, days: int, *, is_working_day: Callable[[dt.date], bool]) -> dt.date:
+def add_working_days(
+    start: dt.date, days: int, *, is_working_day: Callable[[dt.date], bool]
+) -> dt.date:
     """The ``days``-th working day after ``start`` (``start`` itself never counts).
 
     ``is_working_day`` is the calendar (China's official one in the product: holidays
@@ -195,7 +201,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # xlsm) declare another one and are refused.
 OFFICE_TYPES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     DOCX: ("word/", DOCX + ".main+xml", (".docx",)),
-    XLSX: ("xl/", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml", (".xlsx",)),
+    XLSX: (
+        "xl/",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+        (".xlsx",),
+    ),
 }
 
 

@@ -108,9 +108,9 @@ def certificates_visible_to(user: Any) -> QuerySet[Certificate]:
 
 def evidence_visible_to(user: Any) -> QuerySet[Evidence]:
     return _scoped(
-        Evidence.objects.select_related("settlement__village__township", "item", "uploaded_by"), user
+        Evidence.objects.select_related("settlement__village__township", "item", "uploaded_by"),
+        user,
     )
-
 
 
 def flagged_evidence_visible_to(user: Any, *, flag: str | None = None) -> QuerySet[Evidence]:

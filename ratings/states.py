@@ -109,9 +109,13 @@ class RectificationQuerySet(models.QuerySet["Rectification"]):
     def with_overdue(self, today: dt.date) -> RectificationQuerySet:
         """Each row's ``is_overdue`` computed by the database, for lists."""
         return self.annotate(
-            is_overdue=ExpressionWrapper(overdue_rectification_q(today), output_field=BooleanField())
+            is_overdue=ExpressionWrapper(
+                overdue_rectification_q(today), output_field=BooleanField()
+            )
         )
 
     def open_in_time(self, today: dt.date) -> RectificationQuerySet:
         """Issued and not yet past its deadline."""
-        return self.filter(status=RectificationStatus.ISSUED).exclude(overdue_rectification_q(today))
+        return self.filter(status=RectificationStatus.ISSUED).exclude(
+            overdue_rectification_q(today)
+        )

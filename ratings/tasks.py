@@ -23,6 +23,7 @@ from .services import cycle
 
 logger = logging.getLogger(__name__)
 
+
 def _today(day: str | None) -> dt.date:
     # Beat sends no date: the job runs for today in the county's time (Asia/Shanghai),
     # so the 00:05 run on 1 April opens Q1 although it is still 31 March in UTC.
@@ -55,7 +56,9 @@ def daily_job(day: str | None = None) -> None:
 
 
 @shared_task(name="ratings.tasks.round_open_task", **RETRYING)
-def round_open_task(year: int, quarter: int, by_id: int | None = None, allow_early: bool = False) -> None:
+def round_open_task(
+    year: int, quarter: int, by_id: int | None = None, allow_early: bool = False
+) -> None:
     """Open a round queued from the admin (ratings.services.round_open_queue)."""
     by = User.objects.get(pk=by_id) if by_id is not None else None
     rnd, created = services.round_open(year=year, quarter=quarter, by=by, allow_early=allow_early)

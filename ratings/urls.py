@@ -19,8 +19,14 @@ urlpatterns = [
     path("rectifications/", views.rectification_list, name="rectification_list"),
     path("rectifications/<int:pk>/", views.rectification_detail, name="rectification"),
     path("rectifications/<int:pk>/issue/", views.rectification_issue, name="rectification_issue"),
-    path("rectifications/<int:pk>/dismiss/", views.rectification_dismiss, name="rectification_dismiss"),
-    path("rectifications/<int:pk>/answer/", views.rectification_answer, name="rectification_answer"),
+    path(
+        "rectifications/<int:pk>/dismiss/",
+        views.rectification_dismiss,
+        name="rectification_dismiss",
+    ),
+    path(
+        "rectifications/<int:pk>/answer/", views.rectification_answer, name="rectification_answer"
+    ),
     path("rectifications/<int:pk>/check/", views.rectification_check, name="rectification_check"),
     path("field/", views.field_home, name="field"),
     path("field/session.json", views.field_session, name="field_session"),

@@ -98,11 +98,17 @@ class RewardScheduleAdmin(VersionedAdminMixin, SecretaryOnlyAdmin):
         """The nightly job's work on demand: amounts just entered take effect now, not at 02:00."""
         created = services.disbursements_catch_up(today=timezone.localdate())
         if created:
-            self.message_user(request, _("已生成 %(n)d 笔奖励建议，请在奖励发放台账中审批。") % {"n": created}, messages.SUCCESS)
+            self.message_user(
+                request,
+                _("已生成 %(n)d 笔奖励建议，请在奖励发放台账中审批。") % {"n": created},
+                messages.SUCCESS,
+            )
         else:
             self.message_user(
                 request,
-                _("没有需要新生成的奖励建议（已生效的评定均已有奖励建议，或该年度奖励标准尚不完整）。"),
+                _(
+                    "没有需要新生成的奖励建议（已生效的评定均已有奖励建议，或该年度奖励标准尚不完整）。"
+                ),
                 messages.INFO,
             )
 
@@ -133,10 +139,14 @@ class YearBudgetAdmin(VersionedAdminMixin, SecretaryOnlyAdmin):
     list_display = ("year", "amount", "committed", "approved", "paid", "remaining")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[YearBudget]:
-        return super().get_queryset(request).annotate(
-            committed_sum=_year_sum(),
-            approved_sum=_year_sum(Q(status__in=selectors.APPROVED_OR_PAID)),
-            paid_sum=_year_sum(Q(status=DisbursementStatus.PAID)),
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                committed_sum=_year_sum(),
+                approved_sum=_year_sum(Q(status__in=selectors.APPROVED_OR_PAID)),
+                paid_sum=_year_sum(Q(status=DisbursementStatus.PAID)),
+            )
         )
 
     @admin.display(description=gettext_lazy("已承诺"))
@@ -155,7 +165,10 @@ class YearBudgetAdmin(VersionedAdminMixin, SecretaryOnlyAdmin):
     def remaining(self, obj: BudgetRow) -> str:
         left = obj.amount - obj.committed_sum
         if left < 0:
-            return format_html('<strong class="over-budget-text" style="color:#b42318">{}</strong>', format_yuan(left))
+            return format_html(
+                '<strong class="over-budget-text" style="color:#b42318">{}</strong>',
+                format_yuan(left),
+            )
         return format_yuan(left)
 
 
@@ -166,12 +179,25 @@ class YearBudgetAdmin(VersionedAdminMixin, SecretaryOnlyAdmin):
 class DisbursementAdmin(SecretaryOnlyAdmin):
     change_list_template = "rewards/admin/disbursement_change_list.html"
     list_display = (
-        "voucher", "year", "township", "settlement", "kind", "tops_up_voucher", "basis", "amount_display",
-        "status", "approved_by", "paid_by",
+        "voucher",
+        "year",
+        "township",
+        "settlement",
+        "kind",
+        "tops_up_voucher",
+        "basis",
+        "amount_display",
+        "status",
+        "approved_by",
+        "paid_by",
     )
     list_filter = ("year", "settlement__village__township", "status", "kind", "over_budget")
     list_select_related = (
-        "settlement__village__township", "rating__round", "tops_up", "approved_by", "paid_by",
+        "settlement__village__township",
+        "rating__round",
+        "tops_up",
+        "approved_by",
+        "paid_by",
     )
     search_fields = ("settlement__name", "settlement__code")
     list_per_page = 100
@@ -189,13 +215,17 @@ class DisbursementAdmin(SecretaryOnlyAdmin):
         return False
 
     def has_approve_permission(self, request: HttpRequest) -> bool:
-        return may_manage_money(request.user) and request.user.has_perm("rewards.approve_disbursement")
+        return may_manage_money(request.user) and request.user.has_perm(
+            "rewards.approve_disbursement"
+        )
 
     def has_pay_permission(self, request: HttpRequest) -> bool:
         return may_manage_money(request.user) and request.user.has_perm("rewards.pay_disbursement")
 
     def has_export_permission(self, request: HttpRequest) -> bool:
-        return may_manage_money(request.user) and request.user.has_perm("rewards.export_disbursement")
+        return may_manage_money(request.user) and request.user.has_perm(
+            "rewards.export_disbursement"
+        )
 
     # ---- columns
 
@@ -213,16 +243,24 @@ class DisbursementAdmin(SecretaryOnlyAdmin):
 
     @admin.display(description=gettext_lazy("依据评定"))
     def basis(self, obj: Disbursement) -> str:
-        text = _("%(y)s年Q%(q)s，%(s)s★") % {"y": obj.rating.round.year, "q": obj.quarter, "s": obj.star_basis}
+        text = _("%(y)s年Q%(q)s，%(s)s★") % {
+            "y": obj.rating.round.year,
+            "q": obj.quarter,
+            "s": obj.star_basis,
+        }
         if obj.basis_lowered:
-            return format_html('{} <span style="color:#9a6700">{}</span>', text, _("（评定已降级/取消）"))
+            return format_html(
+                '{} <span style="color:#9a6700">{}</span>', text, _("（评定已降级/取消）")
+            )
         return text
 
     @admin.display(description=gettext_lazy("金额（元）"), ordering="amount")
     def amount_display(self, obj: Disbursement) -> str:
         if obj.over_budget:
             return format_html(
-                '<strong class="over-budget" style="color:#b42318">{} {}</strong>', format_yuan(obj.amount), _("超预算")
+                '<strong class="over-budget" style="color:#b42318">{} {}</strong>',
+                format_yuan(obj.amount),
+                _("超预算"),
             )
         return format_yuan(obj.amount)
 
@@ -232,19 +270,26 @@ class DisbursementAdmin(SecretaryOnlyAdmin):
 
     # ---- budget summary above the list
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         year = request.GET.get("year__exact") or request.GET.get("year")
         if year and year.isdigit():
             years = [int(year)]
         else:
             years = selectors.years_with_disbursements(Disbursement.objects.all())[:3]
-        extra_context = {**(extra_context or {}), "budgets": [selectors.budget_figures(year=y) for y in years]}
+        extra_context = {
+            **(extra_context or {}),
+            "budgets": [selectors.budget_figures(year=y) for y in years],
+        }
         return super().changelist_view(request, extra_context)
 
     # ---- actions, each looping through one service
 
     @admin.action(description=gettext_lazy("审批所选奖励"), permissions=["approve"])
-    def approve_selected(self, request: HttpRequest, queryset: QuerySet[Disbursement]) -> HttpResponse | None:
+    def approve_selected(
+        self, request: HttpRequest, queryset: QuerySet[Disbursement]
+    ) -> HttpResponse | None:
         rows = list(queryset.select_related("settlement").order_by("year", "pk"))
         confirmed = request.POST.get("confirm_over_budget") == "yes"
         if not confirmed:
@@ -269,7 +314,9 @@ class DisbursementAdmin(SecretaryOnlyAdmin):
             if row.status != DisbursementStatus.PROPOSED:
                 continue
             try:
-                services.disbursement_approve(disbursement=row, by=acting_user(request), confirm_over_budget=confirmed)
+                services.disbursement_approve(
+                    disbursement=row, by=acting_user(request), confirm_over_budget=confirmed
+                )
                 done += 1
             except services.RewardsError as exc:
                 failures.append(f"{row.voucher_number}{_('：')}{' '.join(exc.messages)}")
@@ -292,14 +339,20 @@ class DisbursementAdmin(SecretaryOnlyAdmin):
     @admin.action(description=gettext_lazy("导出所选奖励台账（xlsx）"), permissions=["export"])
     def export_ledger(self, request: HttpRequest, queryset: QuerySet[Disbursement]) -> HttpResponse:
         rows = exports.ledger_rows(queryset)
-        response = HttpResponse(exports.ledger_workbook(rows), content_type=exports.XLSX_CONTENT_TYPE)
+        response = HttpResponse(
+            exports.ledger_workbook(rows), content_type=exports.XLSX_CONTENT_TYPE
+        )
         response["Content-Disposition"] = 'attachment; filename="rewards-ledger.xlsx"'
         return response
 
     @admin.action(description=gettext_lazy("打印所选奖励发放凭证"), permissions=["view"])
-    def print_vouchers(self, request: HttpRequest, queryset: QuerySet[Disbursement]) -> HttpResponse:
+    def print_vouchers(
+        self, request: HttpRequest, queryset: QuerySet[Disbursement]
+    ) -> HttpResponse:
         ids = list(queryset.order_by("pk").values_list("pk", flat=True))
-        return HttpResponseRedirect(reverse("rewards:vouchers") + "?" + urlencode({"id": ids}, doseq=True))
+        return HttpResponseRedirect(
+            reverse("rewards:vouchers") + "?" + urlencode({"id": ids}, doseq=True)
+        )
 
     def _report(self, request: HttpRequest, done: int, failures: list[str], template: str) -> None:
         if done:

@@ -15,4 +15,6 @@ class RewardsConfig(AppConfig):
         from .receivers import queue_proposal
 
         rating_took_effect.connect(queue_proposal, dispatch_uid="rewards.propose_on_took_effect")
-        rating_stars_changed.connect(queue_proposal, dispatch_uid="rewards.propose_on_stars_changed")
+        rating_stars_changed.connect(
+            queue_proposal, dispatch_uid="rewards.propose_on_stars_changed"
+        )

@@ -46,7 +46,9 @@ def seed_rewards(*, today: dt.date) -> RewardsDemoResult:
     for year in (today.year - 1, today.year):
         if not RewardSchedule.objects.filter(year=year).exists():
             for star, amount in DEMO_AMOUNTS.items():
-                RewardSchedule.objects.create(year=year, settlement_class=None, star=star, amount=amount)
+                RewardSchedule.objects.create(
+                    year=year, settlement_class=None, star=star, amount=amount
+                )
                 schedules += 1
     proposed = services.disbursements_catch_up(today=today)
     secretary = _secretary()
@@ -54,16 +56,22 @@ def seed_rewards(*, today: dt.date) -> RewardsDemoResult:
     if secretary is None:
         return RewardsDemoResult(schedules, proposed, 0, 0)
     last, this = today.year - 1, today.year
-    waiting = Disbursement.objects.filter(status=DisbursementStatus.PROPOSED, year__in=(last, this)).order_by("pk")
+    waiting = Disbursement.objects.filter(
+        status=DisbursementStatus.PROPOSED, year__in=(last, this)
+    ).order_by("pk")
     for row in waiting:
         # Last year: nine in ten approved; this year: one in three so far.
-        if (row.year == last and row.settlement_id % 10) or (row.year == this and row.settlement_id % 3 == 0):
+        if (row.year == last and row.settlement_id % 10) or (
+            row.year == this and row.settlement_id % 3 == 0
+        ):
             # The seeded past is not news: nobody's inbox fills with a year of approvals.
             services.disbursement_approve(
                 disbursement=row, by=secretary, confirm_over_budget=True, announce=False
             )
             approved += 1
-    for row in Disbursement.objects.filter(status=DisbursementStatus.APPROVED, year=last).order_by("pk"):
+    for row in Disbursement.objects.filter(status=DisbursementStatus.APPROVED, year=last).order_by(
+        "pk"
+    ):
         if row.settlement_id % 5 != 1:  # four in five of last year's approved rows paid
             services.disbursement_mark_paid(disbursement=row, by=secretary, announce=False)
             paid += 1

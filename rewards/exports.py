@@ -48,12 +48,25 @@ def ledger_rows(qs: Any) -> list[Disbursement]:
 
 
 COLUMNS: list[tuple[str, Any]] = [
-    ("voucher", _lazy("凭证号")), ("year", _lazy("年度")), ("township", _lazy("乡镇")), ("village", _lazy("村")),
-    ("code", _lazy("聚居点代码")), ("name", _lazy("聚居点名称")), ("class", _lazy("类别")),
-    ("kind", _lazy("款项")), ("tops_up", _lazy("补差对应凭证号")), ("round", _lazy("依据评定")),
-    ("star", _lazy("计发星级")), ("amount", _lazy("金额（元）")), ("capitals", _lazy("金额大写")),
-    ("status", _lazy("状态")), ("over_budget", _lazy("超出预算")), ("approved_by", _lazy("审批人")),
-    ("approved_at", _lazy("审批时间")), ("paid_by", _lazy("发放登记人")), ("paid_at", _lazy("发放时间")),
+    ("voucher", _lazy("凭证号")),
+    ("year", _lazy("年度")),
+    ("township", _lazy("乡镇")),
+    ("village", _lazy("村")),
+    ("code", _lazy("聚居点代码")),
+    ("name", _lazy("聚居点名称")),
+    ("class", _lazy("类别")),
+    ("kind", _lazy("款项")),
+    ("tops_up", _lazy("补差对应凭证号")),
+    ("round", _lazy("依据评定")),
+    ("star", _lazy("计发星级")),
+    ("amount", _lazy("金额（元）")),
+    ("capitals", _lazy("金额大写")),
+    ("status", _lazy("状态")),
+    ("over_budget", _lazy("超出预算")),
+    ("approved_by", _lazy("审批人")),
+    ("approved_at", _lazy("审批时间")),
+    ("paid_by", _lazy("发放登记人")),
+    ("paid_at", _lazy("发放时间")),
 ]
 KEYS = [key for key, _label in COLUMNS]
 AMOUNT_COLUMN = KEYS.index("amount") + 1
@@ -109,12 +122,20 @@ def ledger_workbook(rows: Iterable[Disbursement]) -> bytes:
     for row in rows:
         township = row.settlement.village.township.name
         if current is not None and township != current:
-            total_row(_("%(name)s 小计") % {"name": neutralise(current)}, per_township[current]["committed"])
+            total_row(
+                _("%(name)s 小计") % {"name": neutralise(current)},
+                per_township[current]["committed"],
+            )
         current = township
         ws.append(_row_values(row))
         figures = per_township.setdefault(
             township,
-            {"count": 0, "committed": Decimal("0.00"), "approved": Decimal("0.00"), "paid": Decimal("0.00")},
+            {
+                "count": 0,
+                "committed": Decimal("0.00"),
+                "approved": Decimal("0.00"),
+                "paid": Decimal("0.00"),
+            },
         )
         figures["count"] += 1
         figures["committed"] += row.amount
@@ -123,7 +144,9 @@ def ledger_workbook(rows: Iterable[Disbursement]) -> bytes:
         if row.status == DisbursementStatus.PAID:
             figures["paid"] += row.amount
     if current is not None:
-        total_row(_("%(name)s 小计") % {"name": neutralise(current)}, per_township[current]["committed"])
+        total_row(
+            _("%(name)s 小计") % {"name": neutralise(current)}, per_township[current]["committed"]
+        )
     total_row(_("合计"), sum((f["committed"] for f in per_township.values()), Decimal("0.00")))
 
     for cells in ws.iter_rows(min_row=2, min_col=AMOUNT_COLUMN, max_col=AMOUNT_COLUMN):
@@ -131,22 +154,49 @@ def ledger_workbook(rows: Iterable[Disbursement]) -> bytes:
     for column in (KEYS.index("approved_at") + 1, KEYS.index("paid_at") + 1):
         for cells in ws.iter_rows(min_row=2, min_col=column, max_col=column):
             cells[0].number_format = DATETIME_FORMAT
-    widths = {1: 16, 3: 12, 4: 12, 5: 14, 6: 18, 8: 16, 9: 16, 10: 16, 12: 16, 13: 30, 17: 18, 19: 18}
+    widths = {
+        1: 16,
+        3: 12,
+        4: 12,
+        5: 14,
+        6: 18,
+        8: 16,
+        9: 16,
+        10: 16,
+        12: 16,
+        13: 30,
+        17: 18,
+        19: 18,
+    }
     for column, width in widths.items():
         ws.column_dimensions[get_column_letter(column)].width = width
 
     summary = wb.create_sheet(_("乡镇汇总"))
-    summary.append([_("乡镇"), _("笔数"), _("承诺金额（元）"), _("已审批金额（元）"), _("已发放金额（元）")])
+    summary.append(
+        [_("乡镇"), _("笔数"), _("承诺金额（元）"), _("已审批金额（元）"), _("已发放金额（元）")]
+    )
     for cell in summary[1]:
         cell.font = bold
     for township, figures in per_township.items():
-        summary.append([neutralise(township), figures["count"], figures["committed"], figures["approved"],
-                        figures["paid"]])
-    summary.append([
-        _("合计"),
-        sum(f["count"] for f in per_township.values()),
-        *(sum((f[k] for f in per_township.values()), Decimal("0.00")) for k in ("committed", "approved", "paid")),
-    ])
+        summary.append(
+            [
+                neutralise(township),
+                figures["count"],
+                figures["committed"],
+                figures["approved"],
+                figures["paid"],
+            ]
+        )
+    summary.append(
+        [
+            _("合计"),
+            sum(f["count"] for f in per_township.values()),
+            *(
+                sum((f[k] for f in per_township.values()), Decimal("0.00"))
+                for k in ("committed", "approved", "paid")
+            ),
+        ]
+    )
     for cell in summary[summary.max_row]:
         cell.font = bold
     for cells in summary.iter_rows(min_row=2, min_col=3, max_col=5):

@@ -17,6 +17,8 @@ class LedgerFilterForm(forms.Form):
 
 class LedgerExportForm(forms.Form):
     year = forms.IntegerField(
-        label=_("年度"), min_value=2000, max_value=2100,
+        label=_("年度"),
+        min_value=2000,
+        max_value=2100,
         error_messages={"required": _("请指定要导出的年度。"), "invalid": _("年度须为数字。")},
     )

@@ -52,7 +52,10 @@ class RewardSchedule(models.Model):
 
     year = models.PositiveSmallIntegerField(_("年度"))
     settlement_class = models.PositiveSmallIntegerField(
-        _("类别"), choices=SettlementClass.choices, null=True, blank=True,
+        _("类别"),
+        choices=SettlementClass.choices,
+        null=True,
+        blank=True,
         help_text=_("留空表示适用于所有类别；填写类别的标准优先于通用标准。"),
     )
     star = models.PositiveSmallIntegerField(_("星级"), choices=StarLevel.choices)
@@ -70,17 +73,24 @@ class RewardSchedule(models.Model):
         constraints = [
             # NULL never equals NULL in a unique index, so the general row needs its own.
             models.UniqueConstraint(
-                fields=["year", "star"], condition=Q(settlement_class__isnull=True),
+                fields=["year", "star"],
+                condition=Q(settlement_class__isnull=True),
                 name="reward_schedule_general_unique",
             ),
             models.UniqueConstraint(
-                fields=["year", "settlement_class", "star"], condition=Q(settlement_class__isnull=False),
+                fields=["year", "settlement_class", "star"],
+                condition=Q(settlement_class__isnull=False),
                 name="reward_schedule_class_unique",
             ),
-            models.CheckConstraint(condition=Q(amount__gte=0), name="reward_schedule_amount_non_negative"),
-            models.CheckConstraint(condition=Q(star__in=rules.STARRED), name="reward_schedule_star_valid"),
             models.CheckConstraint(
-                condition=Q(settlement_class__isnull=True) | Q(settlement_class__in=SettlementClass.values),
+                condition=Q(amount__gte=0), name="reward_schedule_amount_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(star__in=rules.STARRED), name="reward_schedule_star_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(settlement_class__isnull=True)
+                | Q(settlement_class__in=SettlementClass.values),
                 name="reward_schedule_class_valid",
             ),
             models.CheckConstraint(condition=YEAR_RANGE, name="reward_schedule_year_sane"),
@@ -110,7 +120,9 @@ class RewardSchedule(models.Model):
     def _touched_years(self) -> set[int]:
         years = {self.year}
         if self.pk:
-            stored = RewardSchedule.objects.filter(pk=self.pk).values_list("year", flat=True).first()
+            stored = (
+                RewardSchedule.objects.filter(pk=self.pk).values_list("year", flat=True).first()
+            )
             if stored is not None:
                 years.add(stored)
         return years
@@ -130,7 +142,9 @@ class YearBudget(models.Model):
         verbose_name_plural = _("年度奖励预算")
         ordering = ["-year"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gte=0), name="year_budget_amount_non_negative"),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="year_budget_amount_non_negative"
+            ),
             models.CheckConstraint(condition=YEAR_RANGE, name="year_budget_year_sane"),
         ]
 
@@ -174,31 +188,49 @@ class Disbursement(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"))
     kind = models.CharField(_("款项"), max_length=10, choices=DisbursementKind.choices)
     tops_up = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="top_ups",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="top_ups",
         verbose_name=_("补差对应款项"),
     )
     rating = models.ForeignKey(
-        Rating, on_delete=models.PROTECT, related_name="disbursements", verbose_name=_("依据评定"),
+        Rating,
+        on_delete=models.PROTECT,
+        related_name="disbursements",
+        verbose_name=_("依据评定"),
     )
     star_basis = models.PositiveSmallIntegerField(_("计发星级"), choices=StarLevel.choices)
     # The class whose schedule priced the row (the class frozen on the year's first rating).
     settlement_class = models.PositiveSmallIntegerField(_("类别"), choices=SettlementClass.choices)
     amount = models.DecimalField(_("金额（元）"), **MONEY)
     status = models.CharField(
-        _("状态"), max_length=10, choices=DisbursementStatus.choices, default=DisbursementStatus.PROPOSED
+        _("状态"),
+        max_length=10,
+        choices=DisbursementStatus.choices,
+        default=DisbursementStatus.PROPOSED,
     )
     over_budget = models.BooleanField(
         _("超出预算"), default=False, help_text=_("提出时已承诺金额超过年度预算。")
     )
     proposed_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("审批人"),
     )
     approved_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     approved_over_budget = models.BooleanField(_("确认超预算审批"), default=False)
     paid_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("发放登记人"),
     )
     paid_at = models.DateTimeField(_("发放时间"), null=True, blank=True)
@@ -222,16 +254,22 @@ class Disbursement(models.Model):
         constraints = [
             # Paid exactly once: one row per tranche of a settlement's year ...
             models.UniqueConstraint(
-                fields=["settlement", "year", "kind"], condition=~Q(kind=rules.TOP_UP),
+                fields=["settlement", "year", "kind"],
+                condition=~Q(kind=rules.TOP_UP),
                 name="disbursement_one_per_tranche",
             ),
             # ... and one top-up of a tranche per rating that caused it.
             models.UniqueConstraint(
-                fields=["tops_up", "rating"], condition=Q(tops_up__isnull=False),
+                fields=["tops_up", "rating"],
+                condition=Q(tops_up__isnull=False),
                 name="disbursement_one_top_up_per_rating",
             ),
-            models.CheckConstraint(condition=Q(amount__gte=0), name="disbursement_amount_non_negative"),
-            models.CheckConstraint(condition=Q(star_basis__in=rules.STARRED), name="disbursement_star_valid"),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="disbursement_amount_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(star_basis__in=rules.STARRED), name="disbursement_star_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(kind=rules.TOP_UP, tops_up__isnull=False)
                 | (~Q(kind=rules.TOP_UP) & Q(tops_up__isnull=True)),
@@ -243,7 +281,8 @@ class Disbursement(models.Model):
                 name="disbursement_approved_has_approver",
             ),
             models.CheckConstraint(
-                condition=~Q(status=DisbursementStatus.PAID) | Q(paid_by__isnull=False, paid_at__isnull=False),
+                condition=~Q(status=DisbursementStatus.PAID)
+                | Q(paid_by__isnull=False, paid_at__isnull=False),
                 name="disbursement_paid_has_payer",
             ),
             models.CheckConstraint(condition=YEAR_RANGE, name="disbursement_year_sane"),
@@ -254,7 +293,9 @@ class Disbursement(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.voucher_number} {self.settlement} {self.get_kind_display()} ¥{self.amount:,.2f}"
+        return (
+            f"{self.voucher_number} {self.settlement} {self.get_kind_display()} ¥{self.amount:,.2f}"
+        )
 
     def get_absolute_url(self) -> str:
         return reverse("rewards:voucher", args=[self.pk])

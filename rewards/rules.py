@@ -198,7 +198,9 @@ def proposals(
             paid = Decimal(ledger_paid[tranche])
         else:
             first = rows[0]
-            out.append(Proposal(tranche, tranche, first.round_index, first.star_basis, first.amount))
+            out.append(
+                Proposal(tranche, tranche, first.round_index, first.star_basis, first.amount)
+            )
             paid = first.amount
         deficit = target - paid
         if deficit > 0:
@@ -213,7 +215,7 @@ def proposals(
 
 
 def budget_state(*, budget: Decimal, committed: Decimal) -> str:
-    """"over" past the budget, "near" from 90 % of it, else "ok" (a zero budget: any money is over)."""
+    """ "over" past the budget, "near" from 90 % of it, else "ok" (a zero budget: any money is over)."""
     budget, committed = Decimal(budget), Decimal(committed)
     if committed > budget:
         return BUDGET_OVER

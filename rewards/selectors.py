@@ -52,7 +52,8 @@ def budget_figures(*, year: int) -> dict[str, Any]:
     figures["over_committed"] = figures["committed"] > figures["budget"]
     figures["over_approved"] = figures["approved"] > figures["budget"]
     figures["near_budget"] = (
-        rules.budget_state(budget=figures["budget"], committed=figures["committed"]) == rules.BUDGET_NEAR
+        rules.budget_state(budget=figures["budget"], committed=figures["committed"])
+        == rules.BUDGET_NEAR
     )
     return figures
 
@@ -73,7 +74,9 @@ def years_with_data(qs: QuerySet[Disbursement]) -> list[int]:
     a year to choose (the page then says why it is empty). Queries: one.
     """
     years = (
-        qs.order_by().values_list("year", flat=True).distinct()
+        qs.order_by()
+        .values_list("year", flat=True)
+        .distinct()
         .union(RewardSchedule.objects.order_by().values_list("year", flat=True).distinct())
         .union(YearBudget.objects.order_by().values_list("year", flat=True).distinct())
     )
@@ -91,8 +94,14 @@ def approval_overruns(rows: Iterable[Disbursement]) -> list[dict[str, Any]]:
         figures = budget_figures(year=year)
         after = figures["approved"] + amount
         if after > figures["budget"]:
-            overruns.append({**figures, "selected": amount, "approved_after": after,
-                             "excess": after - figures["budget"]})
+            overruns.append(
+                {
+                    **figures,
+                    "selected": amount,
+                    "approved_after": after,
+                    "excess": after - figures["budget"],
+                }
+            )
     return overruns
 
 
@@ -110,7 +119,9 @@ def township_year_totals(*, township_id: int, year: int) -> dict[str, Decimal]:
 
     Unscoped: the caller decides who may see it (dashboards shows it on the township page).
     """
-    return totals(Disbursement.objects.filter(year=year, settlement__village__township_id=township_id))
+    return totals(
+        Disbursement.objects.filter(year=year, settlement__village__township_id=township_id)
+    )
 
 
 def committed_and_paid_by_township(

@@ -111,11 +111,15 @@ def plan(
             topped_up[row.tranche].add(row.round_index)
     try:
         return rules.proposals(
-            rules.payment_breakdown(amounts, path), ledger_paid=ledger_paid, topped_up_rounds=topped_up
+            rules.payment_breakdown(amounts, path),
+            ledger_paid=ledger_paid,
+            topped_up_rounds=topped_up,
         )
     except rules.LedgerConflict as exc:
         raise RewardsError(
-            _("账目冲突：同一评定已对该款项补差，但按现行标准仍有差额。请核对该年度奖励标准是否在发放后被修改。"),
+            _(
+                "账目冲突：同一评定已对该款项补差，但按现行标准仍有差额。请核对该年度奖励标准是否在发放后被修改。"
+            ),
             code=RewardRefusal.LEDGER_CONFLICT,
         ) from exc
 
@@ -129,10 +133,14 @@ class ScheduleCache:
     def amounts(self, year: int, settlement_class: int) -> dict[int, Decimal]:
         if year not in self._rows:
             self._rows[year] = list(
-                RewardSchedule.objects.filter(year=year).values_list("settlement_class", "star", "amount")
+                RewardSchedule.objects.filter(year=year).values_list(
+                    "settlement_class", "star", "amount"
+                )
             )
         general = {star: amount for klass, star, amount in self._rows[year] if klass is None}
-        specific = {star: amount for klass, star, amount in self._rows[year] if klass == settlement_class}
+        specific = {
+            star: amount for klass, star, amount in self._rows[year] if klass == settlement_class
+        }
         merged = {**general, **specific}
         missing = [star for star in rules.STARRED if star not in merged]
         if missing:
@@ -161,7 +169,9 @@ def reward_amounts(*, year: int, settlement_class: int) -> dict[int, Decimal]:
 
 def _year_ratings(settlement_id: int, year: int) -> list[YearRating]:
     rows = (
-        Rating.objects.filter(settlement_id=settlement_id, round__year=year, status=RatingStatus.EFFECTIVE)
+        Rating.objects.filter(
+            settlement_id=settlement_id, round__year=year, status=RatingStatus.EFFECTIVE
+        )
         .order_by("round__quarter")
         .values_list("pk", "round__quarter", "stars", "settlement_class")
     )
@@ -215,7 +225,9 @@ def disbursements_propose(*, settlement_id: int, year: int, rating_id: int) -> l
     Settlement.objects.select_for_update().only("pk").get(pk=settlement_id)
     rating = Rating.objects.select_related("round").get(pk=rating_id)
     if rating.settlement_id != settlement_id or rating.round.year != year:
-        raise RewardsError(_("评定与聚居点或年度不符，不能据此计算奖励。"), code=RewardRefusal.RATING_MISMATCH)
+        raise RewardsError(
+            _("评定与聚居点或年度不符，不能据此计算奖励。"), code=RewardRefusal.RATING_MISMATCH
+        )
 
     year_ratings = _year_ratings(settlement_id, year)
     ledger = _ledger(settlement_id, year)
@@ -253,19 +265,28 @@ def disbursements_propose(*, settlement_id: int, year: int, rating_id: int) -> l
         created.append(row)
     logger.info(
         "rewards: proposed %d row(s) for settlement %s, %s, after rating %s",
-        len(created), settlement_id, year, rating_id,
+        len(created),
+        settlement_id,
+        year,
+        rating_id,
     )
     return created
 
 
 def _require_secretary(by: User) -> None:
     if not may_manage_money(by):
-        raise RewardsError(_("只有党组织书记可以审批奖励或登记发放。"), code=RewardRefusal.NOT_SECRETARY)
+        raise RewardsError(
+            _("只有党组织书记可以审批奖励或登记发放。"), code=RewardRefusal.NOT_SECRETARY
+        )
 
 
 @transaction.atomic
 def disbursement_approve(
-    *, disbursement: Disbursement, by: User, confirm_over_budget: bool = False, announce: bool = True
+    *,
+    disbursement: Disbursement,
+    by: User,
+    confirm_over_budget: bool = False,
+    announce: bool = True,
 ) -> Disbursement:
     """待审批 → 已审批. Past the year's budget only with ``confirm_over_budget``.
 
@@ -302,7 +323,9 @@ def disbursement_approve(
     row._change_reason = "超预算确认审批" if exceeds else "审批"
     row.save(update_fields=["status", "approved_by", "approved_at", "approved_over_budget"])
     if announce:
-        transaction.on_commit(partial(signals.disbursement_approved.send, sender=Disbursement, disbursement_id=row.pk))
+        transaction.on_commit(
+            partial(signals.disbursement_approved.send, sender=Disbursement, disbursement_id=row.pk)
+        )
     return row
 
 
@@ -327,7 +350,9 @@ def disbursement_mark_paid(
     row._change_reason = "登记发放"
     row.save(update_fields=["status", "paid_by", "paid_at"])
     if announce:
-        transaction.on_commit(partial(signals.disbursement_paid.send, sender=Disbursement, disbursement_id=row.pk))
+        transaction.on_commit(
+            partial(signals.disbursement_paid.send, sender=Disbursement, disbursement_id=row.pk)
+        )
     return row
 
 
@@ -343,7 +368,9 @@ def disbursements_catch_up(*, today: dt.date) -> int:
     ratings: dict[tuple[int, int], list[YearRating]] = defaultdict(list)
     for pk, settlement_id, year, quarter, stars, klass in (
         Rating.objects.filter(status=RatingStatus.EFFECTIVE, round__year__in=years)
-        .values_list("pk", "settlement_id", "round__year", "round__quarter", "stars", "settlement_class")
+        .values_list(
+            "pk", "settlement_id", "round__year", "round__quarter", "stars", "settlement_class"
+        )
         .iterator(chunk_size=5000)
     ):
         ratings[(settlement_id, year)].append(YearRating(pk, quarter, stars, klass))
@@ -352,8 +379,15 @@ def disbursements_catch_up(*, today: dt.date) -> int:
     for settlement_id, year, kind, tops_up_kind, amount, quarter, klass in (
         Disbursement.objects.filter(year__in=years)
         .order_by("pk")
-        .values_list("settlement_id", "year", "kind", "tops_up__kind", "amount", "rating__round__quarter",
-                     "settlement_class")
+        .values_list(
+            "settlement_id",
+            "year",
+            "kind",
+            "tops_up__kind",
+            "amount",
+            "rating__round__quarter",
+            "settlement_class",
+        )
         .iterator(chunk_size=5000)
     ):
         ledger[(settlement_id, year)].append(
@@ -369,11 +403,15 @@ def disbursements_catch_up(*, today: dt.date) -> int:
             continue
         try:
             amounts = schedules.amounts(year, priced_as)
-            if not plan(path=stars_path(year_ratings), amounts=amounts, ledger=ledger[(settlement_id, year)]):
+            if not plan(
+                path=stars_path(year_ratings), amounts=amounts, ledger=ledger[(settlement_id, year)]
+            ):
                 continue
             latest = max(year_ratings, key=lambda r: r.quarter)
             created += len(
-                disbursements_propose(settlement_id=settlement_id, year=year, rating_id=latest.rating_id)
+                disbursements_propose(
+                    settlement_id=settlement_id, year=year, rating_id=latest.rating_id
+                )
             )
         except RewardsError as exc:
             message = " ".join(exc.messages)

@@ -21,6 +21,7 @@ from . import services
 
 logger = logging.getLogger(__name__)
 
+
 @shared_task(name="rewards.tasks.propose_for_rating", **RETRYING)
 def propose_for_rating(rating_id: int) -> int:
     """A rating took effect or its stars changed: propose what its settlement's year now owes."""
@@ -30,7 +31,9 @@ def propose_for_rating(rating_id: int) -> int:
         return 0
     settlement_id, year = found
     try:
-        rows = services.disbursements_propose(settlement_id=settlement_id, year=year, rating_id=rating_id)
+        rows = services.disbursements_propose(
+            settlement_id=settlement_id, year=year, rating_id=rating_id
+        )
     except services.RewardsError as exc:
         logger.warning("rewards: rating %s: %s", rating_id, " ".join(exc.messages))
         return 0

@@ -40,7 +40,11 @@ def reward_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_money_viewer(request.user)
     visible = selectors.disbursements_visible_to(request.user)
     form = LedgerFilterForm(request.GET or None)
-    context: dict[str, Any] = {"form": form, "page": None, "may_manage_money": may_manage_money(request.user)}
+    context: dict[str, Any] = {
+        "form": form,
+        "page": None,
+        "may_manage_money": may_manage_money(request.user),
+    }
     if form.is_bound and not form.is_valid():
         return render(request, "rewards/list.html", context, status=400)
     years = selectors.years_with_data(visible)
@@ -49,8 +53,9 @@ def reward_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = visible.filter(year=year)
     if filters.get("status"):
         rows = rows.filter(status=filters["status"])
-    page = Paginator(rows.order_by("settlement__village__township__code", "settlement__code", "pk"),
-                     PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(
+        rows.order_by("settlement__village__township__code", "settlement__code", "pk"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     context.update(
         years=years,
         year=year,
@@ -68,7 +73,9 @@ def settlement_rewards(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     _require_money_viewer(request.user)
     settlement = get_object_or_404(settlements_visible_to(request.user), pk=pk)
     rows = list(
-        selectors.disbursements_visible_to(request.user).filter(settlement=settlement).order_by("-year", "pk")
+        selectors.disbursements_visible_to(request.user)
+        .filter(settlement=settlement)
+        .order_by("-year", "pk")
     )
     years: dict[int, dict[str, Any]] = {}
     for row in rows:
@@ -78,13 +85,19 @@ def settlement_rewards(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     return render(
         request,
         "rewards/settlement.html",
-        {"settlement": settlement, "years": list(years.values()), "may_manage_money": may_manage_money(request.user)},
+        {
+            "settlement": settlement,
+            "years": list(years.values()),
+            "may_manage_money": may_manage_money(request.user),
+        },
     )
 
 
 def _voucher_rows(user: Any, ids: list[int]) -> list[Disbursement]:
     rows = list(
-        selectors.disbursements_visible_to(user).select_related("approved_by", "paid_by").filter(pk__in=ids)
+        selectors.disbursements_visible_to(user)
+        .select_related("approved_by", "paid_by")
+        .filter(pk__in=ids)
         .order_by("settlement__village__township__code", "settlement__code", "pk")
     )
     if not rows or len(rows) != len(set(ids)):
@@ -108,7 +121,9 @@ def vouchers(request: AuthenticatedHttpRequest) -> HttpResponse:
     except ValueError as exc:
         raise Http404 from exc
     rows = _voucher_rows(request.user, ids)
-    return render(request, "rewards/voucher.html", {"rows": rows, "total": sum(r.amount for r in rows)})
+    return render(
+        request, "rewards/voucher.html", {"rows": rows, "total": sum(r.amount for r in rows)}
+    )
 
 
 @login_required
@@ -117,7 +132,11 @@ def ledger_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_secretary(request.user)
     form = LedgerExportForm(request.GET)
     if not form.is_valid():
-        return HttpResponse(" ".join(map(str, form.errors.get("year", []))), status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            " ".join(map(str, form.errors.get("year", []))),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
     year = form.cleaned_data["year"]
     rows = exports.ledger_rows(selectors.disbursements_visible_to(request.user).filter(year=year))
     response = HttpResponse(exports.ledger_workbook(rows), content_type=exports.XLSX_CONTENT_TYPE)

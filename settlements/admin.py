@@ -87,7 +87,18 @@ class SettlementAdmin(VersionedAdminMixin, SpreadsheetAdminMixin, ScopedHistoryA
     readonly_fields = ("class_display", "gaps", "current_star", "current_score")
     fieldsets = (
         (None, {"fields": ("code", "name", "village")}),
-        (_("规模"), {"fields": ("households", "residents", "party_members", "moved_in_on", "class_display")}),
+        (
+            _("规模"),
+            {
+                "fields": (
+                    "households",
+                    "residents",
+                    "party_members",
+                    "moved_in_on",
+                    "class_display",
+                )
+            },
+        ),
         (_("组织覆盖"), {"fields": ("party_org", "self_management", "gaps")}),
         (_("位置"), {"fields": ("latitude", "longitude")}),
         (_("星级"), {"fields": ("current_star", "current_score")}),
@@ -132,7 +143,11 @@ class OfficialNeedsTownshipMixin:
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()  # type: ignore[misc]
         groups = cleaned.get("groups")
-        if groups is not None and any(g.name == OFFICIAL for g in groups) and not cleaned.get("township"):
+        if (
+            groups is not None
+            and any(g.name == OFFICIAL for g in groups)
+            and not cleaned.get("township")
+        ):
             self.add_error("township", _("乡镇干部必须指定所属乡镇。"))  # type: ignore[attr-defined]
         return cleaned
 
@@ -140,9 +155,14 @@ class OfficialNeedsTownshipMixin:
 class GroupFilter(admin.RelatedFieldListFilter):
     """The role filter in the reader's language."""
 
-    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[str, StrOrPromise]]:
+    def field_choices(
+        self, field: Any, request: HttpRequest, model_admin: Any
+    ) -> list[tuple[str, StrOrPromise]]:
         # The labels are the groups' names (str(group)).
-        return [(pk, group_label(str(name))) for pk, name in super().field_choices(field, request, model_admin)]
+        return [
+            (pk, group_label(str(name)))
+            for pk, name in super().field_choices(field, request, model_admin)
+        ]
 
 
 class GroupChoiceField(forms.ModelMultipleChoiceField):
@@ -167,14 +187,25 @@ class ProjectUserCreationForm(OfficialNeedsTownshipMixin, AdminUserCreationForm)
 class UserAdmin(VersionedAdminMixin, ScopedAdminMixin, BaseUserAdmin):
     form = ProjectUserChangeForm
     add_form = ProjectUserCreationForm
-    list_display = ("username", "display_name", "township", "roles", "is_staff", "is_active", "last_login")
+    list_display = (
+        "username",
+        "display_name",
+        "township",
+        "roles",
+        "is_staff",
+        "is_active",
+        "last_login",
+    )
     list_filter = (("groups", GroupFilter), township_filter("township"), "is_staff", "is_active")
     list_select_related = ("township",)
     search_fields = ("username", "display_name", "email")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("个人信息"), {"fields": ("display_name", "email")}),
-        (_("角色与范围"), {"fields": ("groups", "township", "is_active", "is_staff", "is_superuser")}),
+        (
+            _("角色与范围"),
+            {"fields": ("groups", "township", "is_active", "is_staff", "is_superuser")},
+        ),
         (_("单独授予的权限"), {"classes": ("collapse",), "fields": ("user_permissions",)}),
         (_("时间"), {"fields": ("last_login", "date_joined")}),
     )
@@ -204,4 +235,3 @@ class UserAdmin(VersionedAdminMixin, ScopedAdminMixin, BaseUserAdmin):
         if db_field.name == "groups":
             kwargs.setdefault("form_class", GroupChoiceField)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
-

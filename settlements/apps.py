@@ -29,4 +29,6 @@ class SettlementsConfig(AppConfig):
         register_importer(PointEntryImporter)
         register_import_supervisor(is_secretary)
 
-        post_migrate.connect(sync_role_permissions, dispatch_uid="settlements.sync_role_permissions")
+        post_migrate.connect(
+            sync_role_permissions, dispatch_uid="settlements.sync_role_permissions"
+        )

@@ -22,7 +22,13 @@ from . import rules
 from .models import CalendarDay
 from .rules import CalendarYearUnknown, WorkingCalendar
 
-__all__ = ["CalendarYearUnknown", "WorkingCalendar", "calendar_year_to_warn", "working_calendar", "year_known"]
+__all__ = [
+    "CalendarYearUnknown",
+    "WorkingCalendar",
+    "calendar_year_to_warn",
+    "working_calendar",
+    "year_known",
+]
 
 
 def _builtin(day: dt.date) -> bool:
@@ -56,5 +62,8 @@ def calendar_year_to_warn(today: dt.date) -> int | None:
     query count that does not depend on the day they are opened.
     """
     first, after = dt.date(today.year, 1, 1), dt.date(today.year + 2, 1, 1)
-    in_table = {day.year for day in CalendarDay.objects.filter(date__gte=first, date__lt=after).dates("date", "year")}
+    in_table = {
+        day.year
+        for day in CalendarDay.objects.filter(date__gte=first, date__lt=after).dates("date", "year")
+    }
     return rules.calendar_year_to_warn(today, lambda year: year in in_table or _builtin_knows(year))

@@ -46,22 +46,72 @@ BATCH_SIZE = 1000
 
 # The real townships of 屏山县 first; beyond them, generated names.
 PINGSHAN_TOWNSHIPS = (
-    "锦屏镇", "新市镇", "中都镇", "龙华镇", "大乘镇",
-    "富荣镇", "书楼镇", "清平彝族乡", "屏边彝族乡", "鸭池乡",
+    "锦屏镇",
+    "新市镇",
+    "中都镇",
+    "龙华镇",
+    "大乘镇",
+    "富荣镇",
+    "书楼镇",
+    "清平彝族乡",
+    "屏边彝族乡",
+    "鸭池乡",
 )
 _NAME_HEADS = "龙凤青石白金新太清安永兴福和平大高双宝长丰马黄云东南西北红绿柏桂桃竹花松"
 _NAME_TAILS = "溪坝山河池桥田林江岭口湾场坪关滩寨沟岗峰"
 _NAME_KINDS = ("镇", "乡")
 
 VILLAGE_NAMES = (
-    "新华村", "红岩村", "龙溪村", "石桥村", "柏树村", "青杠村", "桂花村", "金竹村",
-    "团结村", "民主村", "光明村", "胜利村", "和平村", "向阳村", "新民村", "建设村",
-    "高峰村", "河坝村", "黄桷村", "双河村", "田坝村", "白果村", "大坪村", "新桥村",
-    "龙泉村", "松林村", "凤凰村", "乐善村", "楠木村", "茶园村", "竹林村", "沙坝村",
-    "水井村", "枫香村", "学堂村", "龙门村", "三合村", "永兴村", "长岭村", "玉泉村",
+    "新华村",
+    "红岩村",
+    "龙溪村",
+    "石桥村",
+    "柏树村",
+    "青杠村",
+    "桂花村",
+    "金竹村",
+    "团结村",
+    "民主村",
+    "光明村",
+    "胜利村",
+    "和平村",
+    "向阳村",
+    "新民村",
+    "建设村",
+    "高峰村",
+    "河坝村",
+    "黄桷村",
+    "双河村",
+    "田坝村",
+    "白果村",
+    "大坪村",
+    "新桥村",
+    "龙泉村",
+    "松林村",
+    "凤凰村",
+    "乐善村",
+    "楠木村",
+    "茶园村",
+    "竹林村",
+    "沙坝村",
+    "水井村",
+    "枫香村",
+    "学堂村",
+    "龙门村",
+    "三合村",
+    "永兴村",
+    "长岭村",
+    "玉泉村",
 )
 SETTLEMENT_SUFFIXES = (
-    "安置点", "幸福苑", "新村", "安居小区", "聚居点", "移民新村", "和美家园", "新居",
+    "安置点",
+    "幸福苑",
+    "新村",
+    "安居小区",
+    "聚居点",
+    "移民新村",
+    "和美家园",
+    "新居",
 )
 ORDINALS = "一二三四五六七八九十"
 
@@ -117,7 +167,6 @@ def _rng(seed: str) -> random.Random:
     return random.Random(seed)  # noqa: S311
 
 
-
 def township_count(n: int) -> int:
     """About ten townships for a county the size of Pingshan; ~50 settlements each beyond."""
     if n < 1:
@@ -159,7 +208,9 @@ def allocate(total: int, weights: list[float]) -> list[int]:
     whole = sum(weights)
     shares = [rest * w / whole for w in weights]
     counts = [floor_each + math.floor(s) for s in shares]
-    by_remainder = sorted(range(len(weights)), key=lambda i: (-(shares[i] - math.floor(shares[i])), i))
+    by_remainder = sorted(
+        range(len(weights)), key=lambda i: (-(shares[i] - math.floor(shares[i])), i)
+    )
     for i in by_remainder[: total - sum(counts)]:
         counts[i] += 1
     return counts
@@ -181,14 +232,20 @@ def villages_for(township: TownshipPlan) -> list[VillagePlan]:
     names = list(VILLAGE_NAMES)
     _rng(f"villages:{township.code}").shuffle(names)
     return [
-        VillagePlan(code=f"{township.code}{201 + j:03d}", name=names[j], township_code=township.code)
+        VillagePlan(
+            code=f"{township.code}{201 + j:03d}", name=names[j], township_code=township.code
+        )
         for j in range(count)
     ]
 
 
-def settlement_codes_for(township: TownshipPlan, villages: list[VillagePlan]) -> list[tuple[VillagePlan, int]]:
+def settlement_codes_for(
+    township: TownshipPlan, villages: list[VillagePlan]
+) -> list[tuple[VillagePlan, int]]:
     """(village, ordinal within the village) for each of the township's settlements."""
-    return [(villages[k % len(villages)], k // len(villages) + 1) for k in range(township.settlements)]
+    return [
+        (villages[k % len(villages)], k // len(villages) + 1) for k in range(township.settlements)
+    ]
 
 
 def settlement_code(village: VillagePlan, ordinal: int) -> str:
@@ -284,18 +341,22 @@ def build_places(n: int = DEFAULT_SETTLEMENTS, *, batch_size: int = BATCH_SIZE) 
     """
     townships = plan_townships(n)
     existing_townships = dict(Township.objects.values_list("name", "code"))
-    clashes = [
-        t.name for t in townships if existing_townships.get(t.name) not in (None, t.code)
-    ]
+    clashes = [t.name for t in townships if existing_townships.get(t.name) not in (None, t.code)]
     if clashes:
         raise ValueError(f"乡镇名称已被其他代码占用，无法生成演示数据：{'、'.join(clashes[:5])}")
     have_codes = set(existing_townships.values())
-    new_townships = [Township(code=t.code, name=t.name) for t in townships if t.code not in have_codes]
+    new_townships = [
+        Township(code=t.code, name=t.name) for t in townships if t.code not in have_codes
+    ]
     Township.objects.bulk_create(new_townships, batch_size=batch_size)
-    township_ids = dict(Township.objects.filter(code__startswith=COUNTY_CODE).values_list("code", "id"))
+    township_ids = dict(
+        Township.objects.filter(code__startswith=COUNTY_CODE).values_list("code", "id")
+    )
 
     village_plans = {t.code: villages_for(t) for t in townships}
-    have_villages = set(Village.objects.filter(code__startswith=COUNTY_CODE).values_list("code", flat=True))
+    have_villages = set(
+        Village.objects.filter(code__startswith=COUNTY_CODE).values_list("code", flat=True)
+    )
     new_villages = [
         Village(code=v.code, name=v.name, township_id=township_ids[v.township_code])
         for plans in village_plans.values()
@@ -303,7 +364,9 @@ def build_places(n: int = DEFAULT_SETTLEMENTS, *, batch_size: int = BATCH_SIZE) 
         if v.code not in have_villages
     ]
     Village.objects.bulk_create(new_villages, batch_size=batch_size)
-    village_ids = dict(Village.objects.filter(code__startswith=COUNTY_CODE).values_list("code", "id"))
+    village_ids = dict(
+        Village.objects.filter(code__startswith=COUNTY_CODE).values_list("code", "id")
+    )
 
     have_settlements = set(
         Settlement.objects.filter(code__startswith=COUNTY_CODE).values_list("code", flat=True)
@@ -395,7 +458,9 @@ def ensure_users(*, password: str = DEMO_PASSWORD) -> list[DemoLogin]:
             user.groups.add(groups[role])
         for label in DEMO_USER_PERMISSIONS.get(username, ()):
             app_label, codename = label.split(".")
-            permission = Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            permission = Permission.objects.get(
+                content_type__app_label=app_label, codename=codename
+            )
             if not user.user_permissions.filter(pk=permission.pk).exists():
                 user.user_permissions.add(permission)
         note = f"{role} · {township.name}" if township else role
@@ -425,7 +490,9 @@ def ensure_township_officials() -> int:
     """An official for every demo township without one (no usable password); returns how many were made."""
     group = Group.objects.get(name=OFFICIAL)
     staffed = set(
-        User.objects.filter(groups=group, township__isnull=False).values_list("township_id", flat=True)
+        User.objects.filter(groups=group, township__isnull=False).values_list(
+            "township_id", flat=True
+        )
     )
     made = 0
     for township in Township.objects.filter(code__startswith=COUNTY_CODE).order_by("code"):
@@ -435,7 +502,8 @@ def ensure_township_officials() -> int:
         user = User.objects.filter(username=username).first()
         if user is None:
             user = User(
-                username=username, display_name=_person_name(_rng(f"official:{township.code}")),
+                username=username,
+                display_name=_person_name(_rng(f"official:{township.code}")),
                 township=township,
             )
             user.set_unusable_password()
@@ -454,7 +522,10 @@ LEADER_GAP_RATE = 0.02
 def plan_governance(code: str, *, party_org: str, self_management: str) -> dict:
     """Names for one settlement's organisation, committee and team: a function of its code."""
     rng = _rng(f"governance:{code}")
-    leader = party_org in (PartyOrg.BRANCH, PartyOrg.JOINT, PartyOrg.GROUP) and rng.random() >= LEADER_GAP_RATE
+    leader = (
+        party_org in (PartyOrg.BRANCH, PartyOrg.JOINT, PartyOrg.GROUP)
+        and rng.random() >= LEADER_GAP_RATE
+    )
     roles = [role for role, _label in TeamRole.choices]
     if rng.random() < TEAM_GAP_RATE:
         roles.remove(rng.choice(roles))
@@ -463,8 +534,11 @@ def plan_governance(code: str, *, party_org: str, self_management: str) -> dict:
         "dispatched_member_name": _person_name(rng) if party_org == PartyOrg.STATION else "",
         "executor_name": _person_name(rng) if self_management == SelfManagement.EXECUTOR else "",
         "committee": (
-            [(CommitteePost.DIRECTOR, _person_name(rng)), (CommitteePost.DEPUTY, _person_name(rng)),
-             (CommitteePost.MEMBER, _person_name(rng))]
+            [
+                (CommitteePost.DIRECTOR, _person_name(rng)),
+                (CommitteePost.DEPUTY, _person_name(rng)),
+                (CommitteePost.MEMBER, _person_name(rng)),
+            ]
             if self_management == SelfManagement.COMMITTEE
             else []
         ),
@@ -491,7 +565,10 @@ def build_governance(*, batch_size: int = BATCH_SIZE) -> int:
                 executor_name=plan["executor_name"],
             )
         )
-        committee += [CommitteeMember(settlement_id=pk, post=post, name=name) for post, name in plan["committee"]]
+        committee += [
+            CommitteeMember(settlement_id=pk, post=post, name=name)
+            for post, name in plan["committee"]
+        ]
         team += [TeamMember(settlement_id=pk, role=role, name=name) for role, name in plan["team"]]
     # Plain bulk_create like the places: generating the demo is not anyone's edit.
     SettlementOrganisation.objects.bulk_create(organisations, batch_size=batch_size)

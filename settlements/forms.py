@@ -9,17 +9,35 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import SettlementClass, Township
 
-STAR_FILTER = [("", _("全部星级")), (5, _("五星")), (4, _("四星")), (3, _("三星")), (0, _("未评星"))]
+STAR_FILTER = [
+    ("", _("全部星级")),
+    (5, _("五星")),
+    (4, _("四星")),
+    (3, _("三星")),
+    (0, _("未评星")),
+]
 
 
 class SettlementFilterForm(forms.Form):
-    q = forms.CharField(label=_("搜索"), required=False, max_length=100,
-                        widget=forms.TextInput(attrs={"placeholder": _("名称或代码"), "type": "search"}))
-    township = forms.ModelChoiceField(label=_("乡镇"), queryset=Township.objects.none(), required=False,
-                                      empty_label=_("全部乡镇"))
-    klass = forms.TypedChoiceField(label=_("类别"), choices=[("", _("全部类别")), *SettlementClass.choices],
-                                   coerce=int, required=False, empty_value=None)
-    star = forms.TypedChoiceField(label=_("星级"), choices=STAR_FILTER, coerce=int, required=False, empty_value=None)
+    q = forms.CharField(
+        label=_("搜索"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("名称或代码"), "type": "search"}),
+    )
+    township = forms.ModelChoiceField(
+        label=_("乡镇"), queryset=Township.objects.none(), required=False, empty_label=_("全部乡镇")
+    )
+    klass = forms.TypedChoiceField(
+        label=_("类别"),
+        choices=[("", _("全部类别")), *SettlementClass.choices],
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+    star = forms.TypedChoiceField(
+        label=_("星级"), choices=STAR_FILTER, coerce=int, required=False, empty_value=None
+    )
 
     def __init__(self, *args: Any, townships: Any = None, **kwargs: Any) -> None:
         """``townships``: the choices for the county roles; None for an official, who has one."""

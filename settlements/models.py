@@ -46,7 +46,9 @@ class Village(models.Model):
         verbose_name_plural = _("村")
         ordering = ["code"]
         constraints = [
-            models.UniqueConstraint(fields=["township", "name"], name="village_name_unique_in_township")
+            models.UniqueConstraint(
+                fields=["township", "name"], name="village_name_unique_in_township"
+            )
         ]
 
     def __str__(self) -> str:
@@ -80,7 +82,10 @@ class User(AbstractUser):
 def _class_expression() -> Case:
     # Built from the same thresholds as rules.settlement_class so the two cannot drift.
     return Case(
-        *[When(households__gte=minimum, then=Value(klass)) for minimum, klass in rules.CLASS_THRESHOLDS],
+        *[
+            When(households__gte=minimum, then=Value(klass))
+            for minimum, klass in rules.CLASS_THRESHOLDS
+        ],
         default=Value(rules.LOWEST_CLASS),
     )
 
@@ -130,12 +135,17 @@ class Settlement(models.Model):
     party_members = models.PositiveIntegerField(_("党员数"), default=0)
     moved_in_on = models.DateField(_("搬迁入住日期"), null=True, blank=True)
     latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(
+        _("经度"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
     party_org = models.CharField(
         _("党组织形式"), max_length=16, choices=PartyOrg.choices, default=PartyOrg.NONE
     )
     self_management = models.CharField(
-        _("自治组织形式"), max_length=16, choices=SelfManagement.choices, default=SelfManagement.NONE
+        _("自治组织形式"),
+        max_length=16,
+        choices=SelfManagement.choices,
+        default=SelfManagement.NONE,
     )
     klass = models.GeneratedField(
         expression=_class_expression(),
@@ -164,7 +174,10 @@ class Settlement(models.Model):
         verbose_name = _("聚居点")
         verbose_name_plural = _("聚居点")
         ordering = ["code"]
-        permissions = [("import_settlement", _("可导入聚居点")), ("export_settlement", _("可导出聚居点"))]
+        permissions = [
+            ("import_settlement", _("可导入聚居点")),
+            ("export_settlement", _("可导出聚居点")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(residents__gte=models.F("households")) | Q(households=0),
@@ -275,7 +288,9 @@ class SettlementOrganisation(models.Model):
         Settlement, on_delete=models.CASCADE, related_name="organisation", verbose_name=_("聚居点")
     )
     party_leader_name = models.CharField(
-        _("党组织书记（负责人、组长）"), max_length=32, blank=True,
+        _("党组织书记（负责人、组长）"),
+        max_length=32,
+        blank=True,
         help_text=_("党支部书记、联合党组织负责人或党小组组长。"),
     )
     party_leader_phone = models.CharField(
@@ -308,9 +323,14 @@ class SettlementOrganisation(models.Model):
 
 class CommitteeMember(models.Model):
     settlement = models.ForeignKey(
-        Settlement, on_delete=models.CASCADE, related_name="committee_members", verbose_name=_("聚居点")
+        Settlement,
+        on_delete=models.CASCADE,
+        related_name="committee_members",
+        verbose_name=_("聚居点"),
     )
-    post = models.CharField(_("职务"), max_length=16, choices=CommitteePost.choices, default=CommitteePost.MEMBER)
+    post = models.CharField(
+        _("职务"), max_length=16, choices=CommitteePost.choices, default=CommitteePost.MEMBER
+    )
     name = models.CharField(_("姓名"), max_length=32)
     phone = models.CharField(_("电话"), max_length=20, blank=True, validators=[phone_validator])
 
@@ -348,7 +368,10 @@ class TeamMember(models.Model):
         verbose_name_plural = _("“5员1长”队伍成员")
         ordering = ["settlement", "role", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(role__in=list(governance_rules.TEAM_ROLES)), name="team_member_role_valid"),
+            models.CheckConstraint(
+                condition=Q(role__in=list(governance_rules.TEAM_ROLES)),
+                name="team_member_role_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -359,7 +382,10 @@ class Household(models.Model):
     """A resident household of a settlement, holding points (积分制)."""
 
     settlement = models.ForeignKey(
-        Settlement, on_delete=models.PROTECT, related_name="resident_households", verbose_name=_("聚居点")
+        Settlement,
+        on_delete=models.PROTECT,
+        related_name="resident_households",
+        verbose_name=_("聚居点"),
     )
     head_name = models.CharField(_("户主姓名"), max_length=32)
     id_number = models.CharField(_("户主身份证号"), max_length=18)
@@ -386,9 +412,15 @@ class Household(models.Model):
         verbose_name_plural = _("居民户")
         ordering = ["settlement", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["settlement", "id_number"], name="household_id_number_unique_in_settlement"),
-            models.CheckConstraint(condition=Q(members__gte=1), name="household_members_at_least_one"),
-            models.CheckConstraint(condition=Q(base_score__gte=0), name="household_base_score_not_negative"),
+            models.UniqueConstraint(
+                fields=["settlement", "id_number"], name="household_id_number_unique_in_settlement"
+            ),
+            models.CheckConstraint(
+                condition=Q(members__gte=1), name="household_members_at_least_one"
+            ),
+            models.CheckConstraint(
+                condition=Q(base_score__gte=0), name="household_base_score_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -463,12 +495,19 @@ class PointEntry(ImmutableModel):
     reason = models.CharField(_("事由"), max_length=200)
     occurred_on = models.DateField(_("发生日期"))
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("记录人")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("记录人"),
     )
     recorded_at = models.DateTimeField(_("记录时间"), default=timezone.now)
     # One-to-one: the database lets an entry be reversed at most once.
     reverses = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
         verbose_name=_("冲正的记录"),
     )
 
@@ -479,7 +518,9 @@ class PointEntry(ImmutableModel):
         constraints = [
             models.CheckConstraint(condition=~Q(points=0), name="point_entry_points_not_zero"),
         ]
-        indexes = [models.Index(fields=["household", "occurred_on"], name="point_entry_household_date")]
+        indexes = [
+            models.Index(fields=["household", "occurred_on"], name="point_entry_household_date")
+        ]
 
     def __str__(self) -> str:
         return f"{self.household.head_name} {self.points:+}"
@@ -504,7 +545,10 @@ class HonourList(ImmutableModel):
     period_end = models.DateField(_("截止日期"))
     size = models.PositiveSmallIntegerField(_("每榜户数"))
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("发布人")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("发布人"),
     )
     published_at = models.DateTimeField(_("发布时间"), default=timezone.now)
 
@@ -514,10 +558,16 @@ class HonourList(ImmutableModel):
         ordering = ["-period_end", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["settlement", "period_start", "period_end"], name="honour_list_one_per_period"
+                fields=["settlement", "period_start", "period_end"],
+                name="honour_list_one_per_period",
             ),
-            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")), name="honour_list_period_order"),
-            models.CheckConstraint(condition=Q(size__gte=1, size__lte=50), name="honour_list_size_range"),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="honour_list_period_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(size__gte=1, size__lte=50), name="honour_list_size_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -542,8 +592,12 @@ class HonourListRow(ImmutableModel):
         verbose_name_plural = _("红黑榜名单")
         ordering = ["honour_list", "kind", "rank", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["honour_list", "household"], name="honour_row_household_once"),
-            models.CheckConstraint(condition=Q(kind__in=["red", "black"]), name="honour_row_kind_valid"),
+            models.UniqueConstraint(
+                fields=["honour_list", "household"], name="honour_row_household_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["red", "black"]), name="honour_row_kind_valid"
+            ),
             models.CheckConstraint(
                 condition=(Q(kind="red", points__gt=0) | Q(kind="black", points__lt=0)),
                 name="honour_row_points_match_kind",

@@ -31,7 +31,9 @@ class CalendarDay(models.Model):
 
     date = models.DateField(_("日期"), unique=True)
     kind = models.CharField(_("类型"), max_length=8, choices=CalendarDayKind.choices)
-    note = models.CharField(_("说明"), max_length=64, blank=True, help_text=_("例如：国庆节、春节调休。"))
+    note = models.CharField(
+        _("说明"), max_length=64, blank=True, help_text=_("例如：国庆节、春节调休。")
+    )
 
     # Optimistic lock: the version a form was opened at must still be stored when it is saved.
     version = models.PositiveIntegerField(_("版本"), default=0)
@@ -59,35 +61,56 @@ class CountySettings(models.Model):
     version = models.PositiveIntegerField(_("版本"), default=0)  # optimistic lock (admin)
     singleton = models.PositiveSmallIntegerField(default=1, unique=True, editable=False)
     county_name = models.CharField(
-        _("县名"), max_length=32, blank=True, default="",
+        _("县名"),
+        max_length=32,
+        blank=True,
+        default="",
         help_text=_("印在星级证书落款上，例如：屏山县。"),
     )
     self_assessment_days = models.PositiveSmallIntegerField(
-        _("自评期限（天）"), default=rules.DEFAULT_SELF_ASSESSMENT_DAYS,
-        validators=[MinValueValidator(1), MaxValueValidator(90)], help_text=_("轮次开启后多少天内乡镇完成自评。"),
+        _("自评期限（天）"),
+        default=rules.DEFAULT_SELF_ASSESSMENT_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text=_("轮次开启后多少天内乡镇完成自评。"),
     )
     county_review_days = models.PositiveSmallIntegerField(
-        _("县级考评期限（天）"), default=rules.DEFAULT_COUNTY_REVIEW_DAYS,
-        validators=[MinValueValidator(1), MaxValueValidator(180)], help_text=_("轮次开启后多少天内县考评组完成考评。"),
+        _("县级考评期限（天）"),
+        default=rules.DEFAULT_COUNTY_REVIEW_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(180)],
+        help_text=_("轮次开启后多少天内县考评组完成考评。"),
     )
     notice_working_days = models.PositiveSmallIntegerField(
-        _("公示期（工作日）"), default=rules.DEFAULT_NOTICE_WORKING_DAYS,
-        validators=[MinValueValidator(1), MaxValueValidator(30)], help_text=_("按国家法定工作日计算。"),
+        _("公示期（工作日）"),
+        default=rules.DEFAULT_NOTICE_WORKING_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_("按国家法定工作日计算。"),
     )
     reminder_days = models.PositiveSmallIntegerField(
-        _("截止提醒提前天数"), default=rules.DEFAULT_REMINDER_DAYS,
+        _("截止提醒提前天数"),
+        default=rules.DEFAULT_REMINDER_DAYS,
         validators=[MinValueValidator(0), MaxValueValidator(30)],
     )
     item_gap_needs_reason = models.DecimalField(
-        _("单项差异须说明（分）"), max_digits=4, decimal_places=1, default=rules.DEFAULT_ITEM_GAP_NEEDS_REASON,
-        validators=[MinValueValidator(Decimal("0.1"))], help_text=_("自评与县级单项相差达到此分数，须填写差异说明。"),
+        _("单项差异须说明（分）"),
+        max_digits=4,
+        decimal_places=1,
+        default=rules.DEFAULT_ITEM_GAP_NEEDS_REASON,
+        validators=[MinValueValidator(Decimal("0.1"))],
+        help_text=_("自评与县级单项相差达到此分数，须填写差异说明。"),
     )
     total_gap_needs_reason = models.DecimalField(
-        _("总分差异须说明（分）"), max_digits=4, decimal_places=1, default=rules.DEFAULT_TOTAL_GAP_NEEDS_REASON,
-        validators=[MinValueValidator(Decimal("0.1"))], help_text=_("自评与县级总分相差达到此分数，须填写总分差异说明。"),
+        _("总分差异须说明（分）"),
+        max_digits=4,
+        decimal_places=1,
+        default=rules.DEFAULT_TOTAL_GAP_NEEDS_REASON,
+        validators=[MinValueValidator(Decimal("0.1"))],
+        help_text=_("自评与县级总分相差达到此分数，须填写总分差异说明。"),
     )
     photo_max_distance_km = models.DecimalField(
-        _("照片位置允许偏差（公里）"), max_digits=5, decimal_places=1, default=Decimal("2.0"),
+        _("照片位置允许偏差（公里）"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("2.0"),
         validators=[MinValueValidator(Decimal("0.1"))],
         help_text=_("照片的拍摄位置离聚居点坐标超过此距离时，提示考评组核查（不拒收）。"),
     )
@@ -117,13 +140,19 @@ class CountySettings(models.Model):
         if self.county_review_days is not None and self.self_assessment_days is not None:
             if self.county_review_days < self.self_assessment_days:
                 raise ValidationError(
-                    {"county_review_days": ValidationError(_("县级考评期限不能短于自评期限。"), code="review_before_self")}
+                    {
+                        "county_review_days": ValidationError(
+                            _("县级考评期限不能短于自评期限。"), code="review_before_self"
+                        )
+                    }
                 )
 
     @property
     def certificate_issuer(self) -> str:
         """The certificate's signature line, e.g. 屏山县聚居点星级评定工作领导小组."""
         return _("%(county)s聚居点星级评定工作领导小组") % {"county": self.county_name or _("县")}
+
+
 class SettlementGaps(models.Model):
     """A settlement's governance gaps (governance.rules.governance_gaps), stored.
 
@@ -136,7 +165,10 @@ class SettlementGaps(models.Model):
     """
 
     settlement = models.OneToOneField(
-        Settlement, on_delete=models.CASCADE, primary_key=True, related_name="stored_gaps",
+        Settlement,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="stored_gaps",
         verbose_name=_("聚居点"),
     )
     # ",code,code," in GAP_ORDER ("" without gaps): the commas let a filter find one code.

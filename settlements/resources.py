@@ -100,13 +100,18 @@ class SettlementResource(SpreadsheetResource):
     name = Field(attribute="name", column_name="名称", widget=TextWidget())
     # Read with 村 by VillageWidget; exported from the village's township.
     township = Field(
-        attribute="village__township__name", column_name=TOWNSHIP_COLUMN, readonly=True, widget=TextWidget()
+        attribute="village__township__name",
+        column_name=TOWNSHIP_COLUMN,
+        readonly=True,
+        widget=TextWidget(),
     )
     village = Field(attribute="village", column_name=VILLAGE_COLUMN, widget=VillageWidget())
     households = Field(attribute="households", column_name="户数", widget=CountWidget())
     residents = Field(attribute="residents", column_name="人口数", widget=CountWidget())
     party_members = Field(attribute="party_members", column_name="党员数", widget=CountWidget())
-    moved_in_on = Field(attribute="moved_in_on", column_name="搬迁入住日期", widget=ChineseDateWidget())
+    moved_in_on = Field(
+        attribute="moved_in_on", column_name="搬迁入住日期", widget=ChineseDateWidget()
+    )
     # A blank cell means none has been set up yet (尚未建立), which the gaps then show.
     party_org = Field(
         attribute="party_org",
@@ -118,13 +123,23 @@ class SettlementResource(SpreadsheetResource):
         column_name="自治组织形式",
         widget=ChoiceLabelWidget(SelfManagement.choices, blank=SelfManagement.NONE),
     )
-    latitude = Field(attribute="latitude", column_name="纬度", widget=DecimalNumberWidget(required=False))
-    longitude = Field(attribute="longitude", column_name="经度", widget=DecimalNumberWidget(required=False))
+    latitude = Field(
+        attribute="latitude", column_name="纬度", widget=DecimalNumberWidget(required=False)
+    )
+    longitude = Field(
+        attribute="longitude", column_name="经度", widget=DecimalNumberWidget(required=False)
+    )
     # Export only (derived): shown in the preview from the imported households, never read.
     klass = DerivedField(attribute="class_label", column_name="类别", widget=TextWidget())
-    gaps = DerivedField(attribute="organisation_gap_labels", column_name="组织短板", widget=ListWidget())
-    current_star = DerivedField(attribute="current_star", column_name="当前星级", widget=CountWidget())
-    current_score = DerivedField(attribute="current_score", column_name="当前得分", widget=DecimalNumberWidget())
+    gaps = DerivedField(
+        attribute="organisation_gap_labels", column_name="组织短板", widget=ListWidget()
+    )
+    current_star = DerivedField(
+        attribute="current_star", column_name="当前星级", widget=CountWidget()
+    )
+    current_score = DerivedField(
+        attribute="current_score", column_name="当前得分", widget=DecimalNumberWidget()
+    )
 
     required_columns = ("代码", "名称", TOWNSHIP_COLUMN, VILLAGE_COLUMN, "户数", "人口数", "党员数")
 
@@ -136,6 +151,7 @@ class SettlementResource(SpreadsheetResource):
             if "village" in errors and self.fields["village"].widget.township_failed:
                 errors["township"] = errors.pop("village")
             raise ValidationError(errors) from exc
+
     resolved_fields = ("village",)
 
     class Meta(SpreadsheetResource.Meta):
@@ -187,22 +203,33 @@ class SettlementResource(SpreadsheetResource):
     def row_errors(self, instance: Settlement, failed: set[str]) -> dict[str, Any]:
         errors: dict[str, Any] = {}
         if instance.code in self._taken_elsewhere:
-            errors["code"] = gettext("代码“%(code)s”已被其他乡镇的聚居点使用，您无权修改该聚居点。") % {
-                "code": instance.code
-            }
+            errors["code"] = gettext(
+                "代码“%(code)s”已被其他乡镇的聚居点使用，您无权修改该聚居点。"
+            ) % {"code": instance.code}
         elif instance.code in self._duplicates:
             errors["code"] = gettext("代码“%(code)s”在文件中重复出现（第 %(rows)s 行）。") % {
                 "code": instance.code,
                 "rows": "、".join(str(n) for n in self._duplicates[instance.code]),
             }
         # The same invariants as the database constraints, with messages people can act on.
-        if not failed & {"households", "residents"} and instance.households and instance.residents < instance.households:
-            errors["residents"] = gettext("人口数（%(residents)s）不能少于户数（%(households)s）。") % {
+        if (
+            not failed & {"households", "residents"}
+            and instance.households
+            and instance.residents < instance.households
+        ):
+            errors["residents"] = gettext(
+                "人口数（%(residents)s）不能少于户数（%(households)s）。"
+            ) % {
                 "residents": instance.residents,
                 "households": instance.households,
             }
-        if not failed & {"party_members", "residents"} and instance.party_members > instance.residents:
-            errors["party_members"] = gettext("党员数（%(members)s）不能多于人口数（%(residents)s）。") % {
+        if (
+            not failed & {"party_members", "residents"}
+            and instance.party_members > instance.residents
+        ):
+            errors["party_members"] = gettext(
+                "党员数（%(members)s）不能多于人口数（%(residents)s）。"
+            ) % {
                 "members": instance.party_members,
                 "residents": instance.residents,
             }

@@ -23,12 +23,20 @@ def group_label(name: str) -> str:
     """A group's name in the reader's language: the three roles translated, others as named."""
     return gettext(name) if name in ROLE_GROUPS else name
 
+
 # app_label -> codenames, per role. "*" means every permission of that app.
 ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
     OFFICIAL: {
         # Officials keep their township's facts up to date, also by spreadsheet (scoped import).
-        "settlements": ["view_township", "view_village", "view_settlement", "change_settlement",
-                        "add_settlement", "import_settlement", "export_settlement"],
+        "settlements": [
+            "view_township",
+            "view_village",
+            "view_settlement",
+            "change_settlement",
+            "add_settlement",
+            "import_settlement",
+            "export_settlement",
+        ],
         "ratings": ["view_rubric", "view_rubricitem", "view_round"],
     },
     ASSESSOR: {
@@ -41,8 +49,12 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "rewards": ["*"],
         "dashboards": ["*"],  # the five-star target (its statistics are read-only in the admin)
         # Login lockouts (django-axes): see who is locked out, and lift a lock by deleting it.
-        "axes": ["view_accessattempt", "delete_accessattempt", "view_accessfailurelog",
-                 "view_accesslog"],
+        "axes": [
+            "view_accessattempt",
+            "delete_accessattempt",
+            "view_accessfailurelog",
+            "view_accesslog",
+        ],
     },
 }
 

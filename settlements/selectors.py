@@ -86,6 +86,8 @@ def settlement_page(
     ids = settlements_filtered(user, q=q, **filters)
     # A page of ids, then the same page holding the settlements.
     result: Page[Any] = Paginator(ids.values_list("pk", flat=True), per_page).get_page(page)
-    rows = {s.pk: s for s in Settlement.objects.with_places().filter(pk__in=list(result.object_list))}
+    rows = {
+        s.pk: s for s in Settlement.objects.with_places().filter(pk__in=list(result.object_list))
+    }
     result.object_list = [rows[pk] for pk in result.object_list if pk in rows]
     return result

@@ -22,16 +22,36 @@ def settlement_list(request: HttpRequest) -> HttpResponse:
         return lists.xlsx_response(
             filename=_("聚居点"),
             title=_("聚居点"),
-            headers=[_("代码"), _("名称"), _("乡镇"), _("村"), _("类别"), _("户数"), _("人口数"), _("当前星级")],
+            headers=[
+                _("代码"),
+                _("名称"),
+                _("乡镇"),
+                _("村"),
+                _("类别"),
+                _("户数"),
+                _("人口数"),
+                _("当前星级"),
+            ],
             rows=(
-                [s.code, s.name, s.village.township.name, s.village.name, s.class_label, s.households,
-                 s.residents, s.current_star]
+                [
+                    s.code,
+                    s.name,
+                    s.village.township.name,
+                    s.village.name,
+                    s.class_label,
+                    s.households,
+                    s.residents,
+                    s.current_star,
+                ]
                 for s in rows
             ),
         )
     per_page = lists.PRINT_MAX if lists.wants_print(request) else selectors.SETTLEMENTS_PER_PAGE
     page = selectors.settlement_page(
-        request.user, page=1 if lists.wants_print(request) else request.GET.get("page"), per_page=per_page, **wanted
+        request.user,
+        page=1 if lists.wants_print(request) else request.GET.get("page"),
+        per_page=per_page,
+        **wanted,
     )
     return render(
         request,

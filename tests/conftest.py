@@ -48,12 +48,16 @@ def village_b(township_b):
 
 @pytest.fixture
 def settlement_a(village_a):
-    return f.settlement(village_a, code="SA1", name="幸福苑", households=120, residents=400, party_members=5)
+    return f.settlement(
+        village_a, code="SA1", name="幸福苑", households=120, residents=400, party_members=5
+    )
 
 
 @pytest.fixture
 def settlement_b(village_b):
-    return f.settlement(village_b, code="SB1", name="安居园", households=30, residents=100, party_members=1)
+    return f.settlement(
+        village_b, code="SB1", name="安居园", households=30, residents=100, party_members=1
+    )
 
 
 @pytest.fixture
@@ -91,8 +95,13 @@ def cast(official_a, official_b, assessor, secretary):
     """Everyone a permission test asks about, the outsider (official_b) and nobody included."""
     from django.contrib.auth.models import AnonymousUser
 
-    return {"official_a": official_a, "official_b": official_b, "assessor": assessor,
-            "secretary": secretary, "anonymous": AnonymousUser()}
+    return {
+        "official_a": official_a,
+        "official_b": official_b,
+        "assessor": assessor,
+        "secretary": secretary,
+        "anonymous": AnonymousUser(),
+    }
 
 
 @pytest.fixture
@@ -169,8 +178,12 @@ def _county_calendar_for_story_years(request):
     from settlements.models import CalendarDay
 
     for year in sorted(_years_entered_for_tests()):
-        CalendarDay.objects.get_or_create(date=dt.date(year, 1, 1), defaults={"kind": "rest", "note": "元旦"})
+        CalendarDay.objects.get_or_create(
+            date=dt.date(year, 1, 1), defaults={"kind": "rest", "note": "元旦"}
+        )
     yield
+
+
 @pytest.fixture
 def tmp_media(settings, tmp_path):
     """Uploads (import jobs, evidence) under a directory of this test, not var/media."""

@@ -22,7 +22,9 @@ def township(name: str | None = None, **kw: Any) -> Township:
 
 def village(township_obj: Township, name: str | None = None, **kw: Any) -> Village:
     n = next(_seq)
-    return Village.objects.create(township=township_obj, code=kw.pop("code", f"V{n:04d}"), name=name or f"村{n}", **kw)
+    return Village.objects.create(
+        township=township_obj, code=kw.pop("code", f"V{n:04d}"), name=name or f"村{n}", **kw
+    )
 
 
 def settlement(village_obj: Village, **kw: Any) -> Settlement:
@@ -39,8 +41,12 @@ def settlement(village_obj: Village, **kw: Any) -> Settlement:
     return Settlement.objects.create(village=village_obj, **defaults)
 
 
-def user(username: str, *, role: str | None = None, township_obj: Township | None = None, **kw: Any) -> User:
-    u = User.objects.create_user(username=username, password="pw-Test-12345", township=township_obj, **kw)
+def user(
+    username: str, *, role: str | None = None, township_obj: Township | None = None, **kw: Any
+) -> User:
+    u = User.objects.create_user(
+        username=username, password="pw-Test-12345", township=township_obj, **kw
+    )
     if role:
         u.groups.add(Group.objects.get(name=role))
     if role == SECRETARY:

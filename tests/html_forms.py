@@ -13,7 +13,19 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
-TEXT_TYPES = {"text", "hidden", "number", "date", "email", "tel", "url", "password", "search", "datetime-local", "time"}
+TEXT_TYPES = {
+    "text",
+    "hidden",
+    "number",
+    "date",
+    "email",
+    "tel",
+    "url",
+    "password",
+    "search",
+    "datetime-local",
+    "time",
+}
 
 
 @dataclass
@@ -46,8 +58,11 @@ class Form:
     def visible_names(self) -> set[str]:
         """The controls a person sees and can change (not hidden, disabled, file or button)."""
         return {
-            c.name for c in self.controls
-            if not c.hidden and not c.disabled and c.kind not in ("file", "submit", "button", "reset", "image")
+            c.name
+            for c in self.controls
+            if not c.hidden
+            and not c.disabled
+            and c.kind not in ("file", "submit", "button", "reset", "image")
             and "__prefix__" not in c.name  # an inline's blank template, ignored by the server
         }
 
@@ -120,15 +135,23 @@ class _Parser(HTMLParser):
             kind = attrs.get("type", "text").lower()
             default = "on" if kind in ("checkbox", "radio") else ""
             self._form.controls.append(
-                Control(name, kind, attrs.get("value", default), "checked" in attrs, disabled=disabled)
+                Control(
+                    name, kind, attrs.get("value", default), "checked" in attrs, disabled=disabled
+                )
             )
         elif tag == "select" and name:
             kind = "select-multiple" if "multiple" in attrs else "select"
-            self._select = Control(name, kind, [] if kind == "select-multiple" else None, disabled=disabled)
+            self._select = Control(
+                name, kind, [] if kind == "select-multiple" else None, disabled=disabled
+            )
             self._selected_seen = False
             self._form.controls.append(self._select)
         elif tag == "option" and self._select is not None:
-            self._option = {"value": attrs.get("value"), "selected": "selected" in attrs, "text": ""}
+            self._option = {
+                "value": attrs.get("value"),
+                "selected": "selected" in attrs,
+                "text": "",
+            }
         elif tag == "textarea" and name:
             self._textarea = Control(name, "textarea", "", disabled=disabled)
             self._form.controls.append(self._textarea)
@@ -183,7 +206,8 @@ def parse_forms(html: str) -> list[Form]:
 def parse_form(html: str, *, has: str = "csrfmiddlewaretoken", form_id: str | None = None) -> Form:
     """The one POST form of the page that renders a control named ``has`` (or has ``form_id``)."""
     forms = [
-        f for f in parse_forms(html)
+        f
+        for f in parse_forms(html)
         if f.method == "post" and (f.attrs.get("id") == form_id if form_id else has in f.names())
     ]
     if len(forms) != 1:

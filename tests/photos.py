@@ -27,7 +27,9 @@ def picture(seed: int, size: tuple[int, int] = (320, 240)) -> Image.Image:
     for _ in range(12):
         x0, y0 = rng.randrange(w), rng.randrange(h)
         x1, y1 = x0 + rng.randrange(w // 6, w // 2), y0 + rng.randrange(h // 6, h // 2)
-        draw.rectangle((x0, y0, x1, y1), fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256)))
+        draw.rectangle(
+            (x0, y0, x1, y1), fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256))
+        )
     return img
 
 
@@ -46,7 +48,9 @@ def photo_bytes(
         img = img.resize(size)
     exif = Image.Exif()
     if taken is not None:
-        exif.get_ifd(ExifTags.IFD.Exif)[ExifTags.Base.DateTimeOriginal] = taken.strftime("%Y:%m:%d %H:%M:%S")
+        exif.get_ifd(ExifTags.IFD.Exif)[ExifTags.Base.DateTimeOriginal] = taken.strftime(
+            "%Y:%m:%d %H:%M:%S"
+        )
     if lat is not None and lon is not None:
         gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
         gps[ExifTags.GPS.GPSLatitudeRef] = "N" if lat >= 0 else "S"

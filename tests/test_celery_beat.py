@@ -22,12 +22,16 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 UTC = dt.UTC
 
 
-def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> dt.datetime:
+def at(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> dt.datetime:
     return dt.datetime(year, month, day, hour, minute, second, tzinfo=SHANGHAI)
 
 
 def entry(task: str) -> crontab:
-    [schedule] = [e["schedule"] for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == task]
+    [schedule] = [
+        e["schedule"] for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == task
+    ]
     return maybe_schedule(schedule, app=app)
 
 
@@ -115,7 +119,15 @@ def test_is_due_only_once_the_shanghai_day_has_begun():
 @pytest.mark.parametrize(
     ("task", "expected"),
     [
-        (QUARTERLY, [at(2026, 4, 1, 0, 5), at(2026, 10, 1, 0, 5), at(2027, 4, 1, 0, 5), at(2027, 10, 1, 0, 5)]),
+        (
+            QUARTERLY,
+            [
+                at(2026, 4, 1, 0, 5),
+                at(2026, 10, 1, 0, 5),
+                at(2027, 4, 1, 0, 5),
+                at(2027, 10, 1, 0, 5),
+            ],
+        ),
         (SEMIANNUAL, [at(2026, 7, 1, 0, 5), at(2027, 7, 1, 0, 5)]),
         (ANNUAL, [at(2027, 1, 1, 0, 5)]),
     ],
@@ -153,7 +165,9 @@ def test_beat_fire_at_shanghai_midnight_opens_the_ended_quarter(settlement_a, ru
     from ratings import tasks
 
     # 23:30 on 31 March (Shanghai) is still Q1: the job opens nothing that night.
-    with mock.patch("django.utils.timezone.now", return_value=at(2026, 3, 31, 23, 30).astimezone(UTC)):
+    with mock.patch(
+        "django.utils.timezone.now", return_value=at(2026, 3, 31, 23, 30).astimezone(UTC)
+    ):
         tasks.quarterly_job()
     assert not Round.objects.exists()
     # Beat fires at 00:05 on 1 April Shanghai time (still 31 March in UTC): Q1 opens.

@@ -55,7 +55,9 @@ def test_beat_task_with_a_date_runs_in_real_worker(celery_worker, wait_for, sett
 
 
 @pytest.mark.redis
-def test_round_open_goes_through_real_redis(redis_broker, empty_queue, wait_for, secretary, settlement_a, rubric):
+def test_round_open_goes_through_real_redis(
+    redis_broker, empty_queue, wait_for, secretary, settlement_a, rubric
+):
     assert celery_app.connection_for_write().transport.driver_type == "redis"
     year, quarter = ended_quarter()
     with transaction.atomic():

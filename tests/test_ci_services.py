@@ -27,7 +27,9 @@ def database_url() -> str:
 @pytest.mark.django_db
 def test_the_test_database_is_postgresql_when_configured():
     require_service(
-        "PostgreSQL", database_url().startswith(POSTGRES_SCHEMES), "DATABASE_URL does not point at PostgreSQL"
+        "PostgreSQL",
+        database_url().startswith(POSTGRES_SCHEMES),
+        "DATABASE_URL does not point at PostgreSQL",
     )
     assert connection.vendor == "postgresql"
     assert connection.pg_version >= 150000  # type: ignore[attr-defined]  # set by the PostgreSQL backend only
@@ -62,8 +64,12 @@ def test_redis_answers_and_is_the_celery_broker_when_configured():
 
 @pytest.mark.browser
 def test_chromium_is_installed():
-    require_service("Chromium", shutil.which("/usr/bin/chromium") is not None, "/usr/bin/chromium is missing")
-    result = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True, timeout=60)
+    require_service(
+        "Chromium", shutil.which("/usr/bin/chromium") is not None, "/usr/bin/chromium is missing"
+    )
+    result = subprocess.run(
+        ["/usr/bin/chromium", "--version"], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert "Chromium" in result.stdout
 
@@ -72,7 +78,9 @@ def test_chinese_pdf_stack_renders_and_reads_back(tmp_path):
     """WeasyPrint (Pango/HarfBuzz), a CJK font and pdftotext: what certificates need."""
     require_service("pdftotext (poppler-utils)", shutil.which("pdftotext") is not None)
     fonts = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True)
-    require_service("a Chinese font (fonts-noto-cjk)", fonts.returncode == 0 and "Noto" in fonts.stdout)
+    require_service(
+        "a Chinese font (fonts-noto-cjk)", fonts.returncode == 0 and "Noto" in fonts.stdout
+    )
     try:
         from weasyprint import HTML
     except OSError as exc:  # the Python package is installed; its system libraries may not be

@@ -48,7 +48,9 @@ def test_place_choices_are_scoped_to_the_official_and_other_models_are_not(
 
 def test_choice_filter_refuses_a_value_it_does_not_offer(rf, settlement_a):
     offered = str(settlement_a.klass)
-    filter_class = choice_filter(title="类别", parameter_name="class", path="klass", choices=lambda: [(offered, "x")])
+    filter_class = choice_filter(
+        title="类别", parameter_name="class", path="klass", choices=lambda: [(offered, "x")]
+    )
     model_admin = admin.site._registry[Settlement]
 
     def filtered(value: str) -> list:

@@ -56,11 +56,17 @@ def work_of_official(user: User, today: dt.date) -> dict[str, int]:
     mine = SelfAssessment.objects.filter(round=newest, settlement__village__township=user.township)
     return {
         "to_do": mine.filter(
-            status__in=[AssessmentStatus.NOT_STARTED, AssessmentStatus.DRAFT, AssessmentStatus.RETURNED],
+            status__in=[
+                AssessmentStatus.NOT_STARTED,
+                AssessmentStatus.DRAFT,
+                AssessmentStatus.RETURNED,
+            ],
             deadline__gte=today,
         ).count(),
         "orders": Rectification.objects.filter(
-            settlement__village__township=user.township, status=RectificationStatus.ISSUED, deadline__gte=today
+            settlement__village__township=user.township,
+            status=RectificationStatus.ISSUED,
+            deadline__gte=today,
         ).count(),
     }
 
@@ -68,7 +74,9 @@ def work_of_official(user: User, today: dt.date) -> dict[str, int]:
 def work_of_assessor(today: dt.date) -> dict[str, int]:
     newest = Round.objects.order_by("-year", "-quarter").first()
     return {
-        "reviews_due": SelfAssessment.objects.filter(round=newest, status=AssessmentStatus.SUBMITTED)
+        "reviews_due": SelfAssessment.objects.filter(
+            round=newest, status=AssessmentStatus.SUBMITTED
+        )
         .exclude(review__status="final")
         .count(),
         "objections": Objection.objects.filter(outcome=ObjectionOutcome.PENDING).count(),
@@ -82,7 +90,10 @@ def test_every_role_finds_work_on_any_date(today, client):
     assert (newest.year, newest.quarter) == rating_rules.quarter_closed_before(today)
     assert newest.opened_on <= today <= newest.self_deadline
 
-    official, official2 = User.objects.get(username="official"), User.objects.get(username="official2")
+    official, official2 = (
+        User.objects.get(username="official"),
+        User.objects.get(username="official2"),
+    )
     for user in (official, official2):
         work = work_of_official(user, today)
         assert work["to_do"] > 0 and work["orders"] > 0, (user, work)
@@ -98,9 +109,11 @@ def test_every_role_finds_work_on_any_date(today, client):
     # The secretary: last year's rewards proposed, approved and paid; this year's amounts set;
     # proposals waiting for approval.
     last = Disbursement.objects.filter(year=today.year - 1)
-    assert {DisbursementStatus.PROPOSED, DisbursementStatus.APPROVED, DisbursementStatus.PAID} <= set(
-        last.values_list("status", flat=True)
-    )
+    assert {
+        DisbursementStatus.PROPOSED,
+        DisbursementStatus.APPROVED,
+        DisbursementStatus.PAID,
+    } <= set(last.values_list("status", flat=True))
     assert RewardSchedule.objects.filter(year=today.year).exists()
     assert Disbursement.objects.filter(status=DisbursementStatus.PROPOSED).exists()
 
@@ -122,11 +135,15 @@ def test_history_is_real_work_and_a_later_run_moves_it_forward():
     # Every seeded submission has a submitter, every answered order an answerer.
     submitted = SelfAssessment.objects.filter(submitted_at__isnull=False)
     assert submitted.exists() and not submitted.filter(submitted_by__isnull=True).exists()
-    assert not Rectification.objects.filter(answered_at__isnull=False, answered_by__isnull=True).exists()
+    assert not Rectification.objects.filter(
+        answered_at__isnull=False, answered_by__isnull=True
+    ).exists()
     # Every rating's total is the sum of its county items, in every round (the rules' own sum).
     for rating in Rating.objects.select_related("review", "rubric").order_by("pk")[:400]:
         items = {i.pk: i for i in rating.rubric.items.all()}
-        occurrences = dict(ReviewItem.objects.filter(review=rating.review).values_list("item_id", "occurrences"))
+        occurrences = dict(
+            ReviewItem.objects.filter(review=rating.review).values_list("item_id", "occurrences")
+        )
         lines = [(i.kind, i.points, i.cap, occurrences.get(pk, 0)) for pk, i in items.items()]
         _points, score, vetoed = rating_rules.score_sheet(lines, bonus_cap=rating.rubric.bonus_cap)
         assert (score, vetoed) == (rating.score, rating.vetoed)
@@ -135,10 +152,19 @@ def test_history_is_real_work_and_a_later_run_moves_it_forward():
     report = governance_gap_report(User.objects.get(username="assessor"))
     assert len(report.rows) < 0.3 * Settlement.objects.count()
 
-    counts = (Round.objects.count(), Rating.objects.count(), Disbursement.objects.count(), Notification.objects.count())
+    counts = (
+        Round.objects.count(),
+        Rating.objects.count(),
+        Disbursement.objects.count(),
+        Notification.objects.count(),
+    )
     seed(DATES["mid-quarter"])  # the same day again: nothing new
-    assert (Round.objects.count(), Rating.objects.count(), Disbursement.objects.count(),
-            Notification.objects.count()) == counts
+    assert (
+        Round.objects.count(),
+        Rating.objects.count(),
+        Disbursement.objects.count(),
+        Notification.objects.count(),
+    ) == counts
 
     later = DATES["1 January"]
     seed(later)  # six weeks on: the Q4 round opens, the Q3 round's late ones are closed
@@ -147,11 +173,15 @@ def test_history_is_real_work_and_a_later_run_moves_it_forward():
     assert Round.objects.count() == counts[0] + 1
     q3 = Round.objects.get(year=2026, quarter=3)
     assert not SelfAssessment.objects.filter(
-        round=q3, status__in=[AssessmentStatus.NOT_STARTED, AssessmentStatus.DRAFT], deadline__lt=later
+        round=q3,
+        status__in=[AssessmentStatus.NOT_STARTED, AssessmentStatus.DRAFT],
+        deadline__lt=later,
     ).exists()
-    assert not Rating.objects.filter(status=RatingStatus.NOTICE, notice_ends_on__lt=later).exclude(
-        objections__outcome=ObjectionOutcome.PENDING
-    ).exists()
+    assert (
+        not Rating.objects.filter(status=RatingStatus.NOTICE, notice_ends_on__lt=later)
+        .exclude(objections__outcome=ObjectionOutcome.PENDING)
+        .exists()
+    )
     # No duplicates: one self-assessment per settlement and round, one rating per review.
     assert SelfAssessment.objects.count() == Round.objects.count() * Settlement.objects.count()
     for user in (User.objects.get(username="official"), User.objects.get(username="official2")):

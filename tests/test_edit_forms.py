@@ -59,7 +59,15 @@ pytest_plugins = ["tests.ratings.view_fixtures"]
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_APPS = {"settlements", "ratings", "rewards", "dashboards", "notifications", "public", "core"}
+PROJECT_APPS = {
+    "settlements",
+    "ratings",
+    "rewards",
+    "dashboards",
+    "notifications",
+    "public",
+    "core",
+}
 ID_1 = "11010519491231002X"
 
 
@@ -116,15 +124,25 @@ def admin_url(obj: models.Model) -> str:
 
 
 def _admin(model: type[models.Model], **kw: Any) -> dict[str, Any]:
-    return {"user": "secretary", "url": lambda w, o: admin_url(o), "form_id": f"{model._meta.model_name}_form", **kw}
+    return {
+        "user": "secretary",
+        "url": lambda w, o: admin_url(o),
+        "form_id": f"{model._meta.model_name}_form",
+        **kw,
+    }
 
 
 def _draft_rubric(w: World) -> Rubric:
     rubric = Rubric.objects.create(version=90, name="草稿细则", bonus_cap=Decimal("5"))
     RubricItem.objects.create(
-        rubric=rubric, area=RubricItem._meta.get_field("area").choices[0][0], code="T01", text="旧条目",
-        kind=RubricItem._meta.get_field("kind").choices[0][0], points=Decimal("1"),
-        cap=Decimal("2"), position=1,
+        rubric=rubric,
+        area=RubricItem._meta.get_field("area").choices[0][0],
+        code="T01",
+        text="旧条目",
+        kind=RubricItem._meta.get_field("kind").choices[0][0],
+        points=Decimal("1"),
+        cap=Decimal("2"),
+        position=1,
     )
     return rubric
 
@@ -143,10 +161,14 @@ def _item_choices() -> tuple[str, str]:
 ADMIN_CASES = [
     Case(
         id="admin-calendar-day",
-        make=lambda w: CalendarDay.objects.create(date=dt.date(2033, 10, 1), kind="rest", note="国庆节"),
+        make=lambda w: CalendarDay.objects.create(
+            date=dt.date(2033, 10, 1), kind="rest", note="国庆节"
+        ),
         changes=lambda w, o: {"date": "2033-10-08", "kind": "work", "note": "国庆调休上班"},
         stored=lambda o, w: {
-            "date": (o.date, dt.date(2033, 10, 8)), "kind": (o.kind, "work"), "note": (o.note, "国庆调休上班"),
+            "date": (o.date, dt.date(2033, 10, 8)),
+            "kind": (o.kind, "work"),
+            "note": (o.note, "国庆调休上班"),
         },
         **_admin(CalendarDay),
     ),
@@ -154,19 +176,31 @@ ADMIN_CASES = [
         id="admin-county-settings",
         make=lambda w: CountySettings.objects.get_or_create(singleton=1)[0],
         changes=lambda w, o: {
-            "county_name": "屏山县", "self_assessment_days": "12", "county_review_days": "40",
-            "notice_working_days": "7", "reminder_days": "4", "item_gap_needs_reason": "6.0",
-            "total_gap_needs_reason": "12.0", "photo_max_distance_km": "3.5",
-            "target_share": "0.55", "target_deadline": "2034-06-30",
+            "county_name": "屏山县",
+            "self_assessment_days": "12",
+            "county_review_days": "40",
+            "notice_working_days": "7",
+            "reminder_days": "4",
+            "item_gap_needs_reason": "6.0",
+            "total_gap_needs_reason": "12.0",
+            "photo_max_distance_km": "3.5",
+            "target_share": "0.55",
+            "target_deadline": "2034-06-30",
         },
         stored=lambda o, w: {
-            "county_name": (o.county_name, "屏山县"), "self_assessment_days": (o.self_assessment_days, 12),
-            "county_review_days": (o.county_review_days, 40), "notice_working_days": (o.notice_working_days, 7),
-            "reminder_days": (o.reminder_days, 4), "item_gap_needs_reason": (o.item_gap_needs_reason, Decimal("6.0")),
+            "county_name": (o.county_name, "屏山县"),
+            "self_assessment_days": (o.self_assessment_days, 12),
+            "county_review_days": (o.county_review_days, 40),
+            "notice_working_days": (o.notice_working_days, 7),
+            "reminder_days": (o.reminder_days, 4),
+            "item_gap_needs_reason": (o.item_gap_needs_reason, Decimal("6.0")),
             "total_gap_needs_reason": (o.total_gap_needs_reason, Decimal("12.0")),
             "photo_max_distance_km": (o.photo_max_distance_km, Decimal("3.5")),
             "target_share": (FiveStarTarget.objects.get(scope="county").share, Decimal("0.55")),
-            "target_deadline": (FiveStarTarget.objects.get(scope="county").deadline, dt.date(2034, 6, 30)),
+            "target_deadline": (
+                FiveStarTarget.objects.get(scope="county").deadline,
+                dt.date(2034, 6, 30),
+            ),
         },
         **_admin(CountySettings),
     ),
@@ -182,7 +216,9 @@ ADMIN_CASES = [
         make=lambda w: f.village(w.settlement.village.township, "旧村", code="VOLD"),
         changes=lambda w, o: {"township": w.township_b.pk, "code": "VNEW", "name": "新村"},
         stored=lambda o, w: {
-            "township": (o.township_id, w.township_b.pk), "code": (o.code, "VNEW"), "name": (o.name, "新村"),
+            "township": (o.township_id, w.township_b.pk),
+            "code": (o.code, "VNEW"),
+            "name": (o.name, "新村"),
         },
         **_admin(Village),
     ),
@@ -190,47 +226,87 @@ ADMIN_CASES = [
         id="admin-settlement",
         make=lambda w: w.settlement,
         changes=lambda w, o: {
-            "code": "SNEW", "name": "新名", "village": w.village_b.pk, "households": "150", "residents": "500",
-            "party_members": "12", "moved_in_on": "2020-05-01", "party_org": "joint", "self_management": "executor",
-            "latitude": "30.123456", "longitude": "104.654321",
+            "code": "SNEW",
+            "name": "新名",
+            "village": w.village_b.pk,
+            "households": "150",
+            "residents": "500",
+            "party_members": "12",
+            "moved_in_on": "2020-05-01",
+            "party_org": "joint",
+            "self_management": "executor",
+            "latitude": "30.123456",
+            "longitude": "104.654321",
         },
         stored=lambda o, w: {
-            "code": (o.code, "SNEW"), "name": (o.name, "新名"), "village": (o.village_id, w.village_b.pk),
-            "households": (o.households, 150), "residents": (o.residents, 500), "party_members": (o.party_members, 12),
-            "moved_in_on": (o.moved_in_on, dt.date(2020, 5, 1)), "party_org": (o.party_org, "joint"),
-            "self_management": (o.self_management, "executor"), "latitude": (o.latitude, Decimal("30.123456")),
+            "code": (o.code, "SNEW"),
+            "name": (o.name, "新名"),
+            "village": (o.village_id, w.village_b.pk),
+            "households": (o.households, 150),
+            "residents": (o.residents, 500),
+            "party_members": (o.party_members, 12),
+            "moved_in_on": (o.moved_in_on, dt.date(2020, 5, 1)),
+            "party_org": (o.party_org, "joint"),
+            "self_management": (o.self_management, "executor"),
+            "latitude": (o.latitude, Decimal("30.123456")),
             "longitude": (o.longitude, Decimal("104.654321")),
         },
         **_admin(Settlement),
     ),
     Case(
         id="admin-user",
-        make=lambda w: f.user("someone", role=OFFICIAL, township_obj=w.settlement.village.township, email="a@x.cn"),
+        make=lambda w: f.user(
+            "someone", role=OFFICIAL, township_obj=w.settlement.village.township, email="a@x.cn"
+        ),
         changes=lambda w, o: {
-            "username": "someone_else", "display_name": "新名字", "email": "b@x.cn",
-            "groups": [str(Group.objects.get(name=ASSESSOR).pk)], "township": "",
-            "is_active": False, "is_staff": True, "is_superuser": True,
+            "username": "someone_else",
+            "display_name": "新名字",
+            "email": "b@x.cn",
+            "groups": [str(Group.objects.get(name=ASSESSOR).pk)],
+            "township": "",
+            "is_active": False,
+            "is_staff": True,
+            "is_superuser": True,
             "user_permissions": [str(Permission.objects.get(codename="view_settlement").pk)],
-            "last_login_0": "2030-01-02", "last_login_1": "08:30:00",
-            "date_joined_0": "2029-12-31", "date_joined_1": "09:00:00",
+            "last_login_0": "2030-01-02",
+            "last_login_1": "08:30:00",
+            "date_joined_0": "2029-12-31",
+            "date_joined_1": "09:00:00",
         },
         stored=lambda o, w: {
-            "username": (o.username, "someone_else"), "display_name": (o.display_name, "新名字"),
-            "email": (o.email, "b@x.cn"), "groups": ([g.name for g in o.groups.all()], [ASSESSOR]),
-            "township": (o.township_id, None), "is_active": (o.is_active, False), "is_staff": (o.is_staff, True),
+            "username": (o.username, "someone_else"),
+            "display_name": (o.display_name, "新名字"),
+            "email": (o.email, "b@x.cn"),
+            "groups": ([g.name for g in o.groups.all()], [ASSESSOR]),
+            "township": (o.township_id, None),
+            "is_active": (o.is_active, False),
+            "is_staff": (o.is_staff, True),
             "is_superuser": (o.is_superuser, True),
-            "user_permissions": ([p.codename for p in o.user_permissions.all()], ["view_settlement"]),
+            "user_permissions": (
+                [p.codename for p in o.user_permissions.all()],
+                ["view_settlement"],
+            ),
             "last_login": (localtime(o.last_login).strftime("%Y-%m-%d %H:%M"), "2030-01-02 08:30"),
-            "date_joined": (localtime(o.date_joined).strftime("%Y-%m-%d %H:%M"), "2029-12-31 09:00"),
+            "date_joined": (
+                localtime(o.date_joined).strftime("%Y-%m-%d %H:%M"),
+                "2029-12-31 09:00",
+            ),
         },
         **_admin(User),
     ),
     Case(
         id="admin-point-category",
         make=lambda w: PointCategory.objects.create(name="旧类别", description="旧", position=1),
-        changes=lambda w, o: {"name": "新类别", "description": "新说明", "is_active": False, "position": "7"},
+        changes=lambda w, o: {
+            "name": "新类别",
+            "description": "新说明",
+            "is_active": False,
+            "position": "7",
+        },
         stored=lambda o, w: {
-            "name": (o.name, "新类别"), "description": (o.description, "新说明"), "is_active": (o.is_active, False),
+            "name": (o.name, "新类别"),
+            "description": (o.description, "新说明"),
+            "is_active": (o.is_active, False),
             "position": (o.position, 7),
         },
         **_admin(PointCategory),
@@ -238,9 +314,16 @@ ADMIN_CASES = [
     Case(
         id="admin-reward-schedule",
         make=lambda w: RewardSchedule.objects.create(year=2030, star=3, amount=Decimal("1000")),
-        changes=lambda w, o: {"year": "2031", "settlement_class": "2", "star": "5", "amount": "2500.50"},
+        changes=lambda w, o: {
+            "year": "2031",
+            "settlement_class": "2",
+            "star": "5",
+            "amount": "2500.50",
+        },
         stored=lambda o, w: {
-            "year": (o.year, 2031), "settlement_class": (o.settlement_class, 2), "star": (o.star, 5),
+            "year": (o.year, 2031),
+            "settlement_class": (o.settlement_class, 2),
+            "star": (o.star, 5),
             "amount": (o.amount, Decimal("2500.50")),
         },
         **_admin(RewardSchedule),
@@ -256,23 +339,50 @@ ADMIN_CASES = [
         id="admin-five-star-target",
         make=lambda w: FiveStarTarget.objects.get_or_create(scope="county")[0],
         changes=lambda w, o: {"deadline": "2033-12-31", "share": "0.55"},
-        stored=lambda o, w: {"deadline": (o.deadline, dt.date(2033, 12, 31)), "share": (o.share, Decimal("0.55"))},
+        stored=lambda o, w: {
+            "deadline": (o.deadline, dt.date(2033, 12, 31)),
+            "share": (o.share, Decimal("0.55")),
+        },
         **_admin(FiveStarTarget),
     ),
     Case(
         id="admin-rubric-draft",
         make=_draft_rubric,
         changes=lambda w, o: {
-            "version": "91", "name": "新草稿", "bonus_cap": "6.5",
-            "items-0-position": "3", "items-0-area": _item_choices()[0], "items-0-code": "T02",
-            "items-0-text": "新条目", "items-0-kind": _item_choices()[1], "items-0-points": "1.5",
-            "items-0-cap": "4.5", "items-0-flagged": True,
+            "version": "91",
+            "name": "新草稿",
+            "bonus_cap": "6.5",
+            "items-0-position": "3",
+            "items-0-area": _item_choices()[0],
+            "items-0-code": "T02",
+            "items-0-text": "新条目",
+            "items-0-kind": _item_choices()[1],
+            "items-0-points": "1.5",
+            "items-0-cap": "4.5",
+            "items-0-flagged": True,
         },
         stored=lambda o, w: {
-            "version": (o.version, 91), "name": (o.name, "新草稿"), "bonus_cap": (o.bonus_cap, Decimal("6.5")),
+            "version": (o.version, 91),
+            "name": (o.name, "新草稿"),
+            "bonus_cap": (o.bonus_cap, Decimal("6.5")),
             "item": (
-                list(o.items.values_list("position", "area", "code", "text", "kind", "points", "cap", "flagged")),
-                [(3, *_item_choices()[:1], "T02", "新条目", _item_choices()[1], Decimal("1.5"), Decimal("4.5"), True)],
+                list(
+                    o.items.values_list(
+                        "position", "area", "code", "text", "kind", "points", "cap", "flagged"
+                    )
+                ),
+                [
+                    (
+                        3,
+                        *_item_choices()[:1],
+                        "T02",
+                        "新条目",
+                        _item_choices()[1],
+                        Decimal("1.5"),
+                        Decimal("4.5"),
+                        True,
+                    )
+                ],
             ),
         },
         unchanged={"items-0-DELETE": "ticking it deletes the item: not an edit of a field"},
@@ -282,14 +392,26 @@ ADMIN_CASES = [
         id="admin-rubric-item",
         make=_rubric_item,
         changes=lambda w, o: {
-            "rubric": str(Rubric.objects.get(version=92).pk), "area": _item_choices()[0],
-            "code": "T03", "text": "改过的条目", "kind": _item_choices()[1], "points": "2", "cap": "6",
-            "flagged": True, "position": "9",
+            "rubric": str(Rubric.objects.get(version=92).pk),
+            "area": _item_choices()[0],
+            "code": "T03",
+            "text": "改过的条目",
+            "kind": _item_choices()[1],
+            "points": "2",
+            "cap": "6",
+            "flagged": True,
+            "position": "9",
         },
         stored=lambda o, w: {
-            "rubric": (o.rubric.version, 92), "area": (o.area, _item_choices()[0]), "code": (o.code, "T03"),
-            "text": (o.text, "改过的条目"), "kind": (o.kind, _item_choices()[1]), "points": (o.points, Decimal("2")),
-            "cap": (o.cap, Decimal("6")), "flagged": (o.flagged, True), "position": (o.position, 9),
+            "rubric": (o.rubric.version, 92),
+            "area": (o.area, _item_choices()[0]),
+            "code": (o.code, "T03"),
+            "text": (o.text, "改过的条目"),
+            "kind": (o.kind, _item_choices()[1]),
+            "points": (o.points, Decimal("2")),
+            "cap": (o.cap, Decimal("6")),
+            "flagged": (o.flagged, True),
+            "position": (o.position, 9),
         },
         **_admin(RubricItem),
     ),
@@ -304,19 +426,29 @@ PAGE_CASES = [
     Case(
         id="page-organisation",
         user="official",
-        make=lambda w: SettlementOrganisation.objects.create(settlement=w.settlement, party_leader_name="旧书记"),
+        make=lambda w: SettlementOrganisation.objects.create(
+            settlement=w.settlement, party_leader_name="旧书记"
+        ),
         url=lambda w, o: reverse("settlements:organisation_edit", args=[w.settlement.pk]),
         changes=lambda w, o: {
-            "party_org": "joint", "party_leader_name": "王书记", "party_leader_phone": "0817-1234567",
-            "dispatched_member_name": "李党员", "dispatched_member_phone": "13900000001",
-            "self_management": "executor", "executor_name": "赵执行", "executor_phone": "13900000002",
+            "party_org": "joint",
+            "party_leader_name": "王书记",
+            "party_leader_phone": "0817-1234567",
+            "dispatched_member_name": "李党员",
+            "dispatched_member_phone": "13900000001",
+            "self_management": "executor",
+            "executor_name": "赵执行",
+            "executor_phone": "13900000002",
         },
         stored=lambda o, w: {
-            "party_org": (o.settlement.party_org, "joint"), "self_management": (o.settlement.self_management, "executor"),
-            "party_leader_name": (o.party_leader_name, "王书记"), "party_leader_phone": (o.party_leader_phone, "0817-1234567"),
+            "party_org": (o.settlement.party_org, "joint"),
+            "self_management": (o.settlement.self_management, "executor"),
+            "party_leader_name": (o.party_leader_name, "王书记"),
+            "party_leader_phone": (o.party_leader_phone, "0817-1234567"),
             "dispatched_member_name": (o.dispatched_member_name, "李党员"),
             "dispatched_member_phone": (o.dispatched_member_phone, "13900000001"),
-            "executor_name": (o.executor_name, "赵执行"), "executor_phone": (o.executor_phone, "13900000002"),
+            "executor_name": (o.executor_name, "赵执行"),
+            "executor_phone": (o.executor_phone, "13900000002"),
         },
     ),
     Case(
@@ -325,7 +457,11 @@ PAGE_CASES = [
         make=_member(CommitteeMember, post="member", name="旧委员", phone="13900000003"),
         url=lambda w, o: reverse("settlements:committee_member_edit", args=[w.settlement.pk, o.pk]),
         changes=lambda w, o: {"post": "director", "name": "新主任", "phone": "13900000004"},
-        stored=lambda o, w: {"post": (o.post, "director"), "name": (o.name, "新主任"), "phone": (o.phone, "13900000004")},
+        stored=lambda o, w: {
+            "post": (o.post, "director"),
+            "name": (o.name, "新主任"),
+            "phone": (o.phone, "13900000004"),
+        },
     ),
     Case(
         id="page-team-member",
@@ -333,28 +469,42 @@ PAGE_CASES = [
         make=_member(TeamMember, role="grid", name="旧网格员", phone="13900000005"),
         url=lambda w, o: reverse("settlements:team_member_edit", args=[w.settlement.pk, o.pk]),
         changes=lambda w, o: {"role": "safety", "name": "新协管员", "phone": "13900000006"},
-        stored=lambda o, w: {"role": (o.role, "safety"), "name": (o.name, "新协管员"), "phone": (o.phone, "13900000006")},
+        stored=lambda o, w: {
+            "role": (o.role, "safety"),
+            "name": (o.name, "新协管员"),
+            "phone": (o.phone, "13900000006"),
+        },
     ),
     Case(
         id="page-household",
         user="official",
         make=_member(Household, head_name="张三", id_number=ID_1, phone="13900000007", members=3),
         url=lambda w, o: reverse("settlements:household_edit", args=[w.settlement.pk, o.pk]),
-        changes=lambda w, o: {"head_name": "张三丰", "id_number": ID_2, "phone": "13900000008", "members": "5"},
+        changes=lambda w, o: {
+            "head_name": "张三丰",
+            "id_number": ID_2,
+            "phone": "13900000008",
+            "members": "5",
+        },
         stored=lambda o, w: {
-            "head_name": (o.head_name, "张三丰"), "id_number": (o.id_number, ID_2), "phone": (o.phone, "13900000008"),
+            "head_name": (o.head_name, "张三丰"),
+            "id_number": (o.id_number, ID_2),
+            "phone": (o.phone, "13900000008"),
             "members": (o.members, 5),
         },
     ),
 ]
+
 
 def _fixture(w: World, name: str) -> Any:
     return w.request.getfixturevalue(name)
 
 
 def _rubric_items(o: Any) -> list[RubricItem]:
-    return list(o.rubric.items.order_by("pk")) if hasattr(o, "rubric") else list(
-        o.self_assessment.rubric.items.order_by("pk")
+    return (
+        list(o.rubric.items.order_by("pk"))
+        if hasattr(o, "rubric")
+        else list(o.self_assessment.rubric.items.order_by("pk"))
     )
 
 
@@ -368,7 +518,12 @@ def _self_assessment(w: World) -> SelfAssessment:
     sa = _fixture(w, "sa_a")
     items = {i.pk: (_stored_then_changed(i.kind)[0], "") for i in sa.rubric.items.all()}
     return ratings_services.self_assessment_save(
-        assessment=sa, by=w.official, items=items, star_applied=0, expected_version=sa.version, today=view_today()
+        assessment=sa,
+        by=w.official,
+        items=items,
+        star_applied=0,
+        expected_version=sa.version,
+        today=view_today(),
     )
 
 
@@ -377,15 +532,25 @@ def _review(w: World) -> Review:
     assessor = _fixture(w, "assessor")
     items = {i.pk: (_stored_then_changed(i.kind)[0], "", "旧说明") for i in sa.rubric.items.all()}
     return ratings_services.review_save(
-        assessment=sa, by=assessor, items=items, visit_date=view_today(), team_members="旧", notes="旧",
-        total_gap_reason="旧", expected_version=0, today=view_today(),
+        assessment=sa,
+        by=assessor,
+        items=items,
+        visit_date=view_today(),
+        team_members="旧",
+        notes="旧",
+        total_gap_reason="旧",
+        expected_version=0,
+        today=view_today(),
     )
 
 
 def _issued_rectification(w: World) -> Rectification:
     return ratings_services.rectification_issue(
-        rectification=_fixture(w, "rectification_a"), by=_fixture(w, "assessor"),
-        deadline=view_today() + dt.timedelta(days=30), requirements="更换线路", today=view_today(),
+        rectification=_fixture(w, "rectification_a"),
+        by=_fixture(w, "assessor"),
+        deadline=view_today() + dt.timedelta(days=30),
+        requirements="更换线路",
+        today=view_today(),
     )
 
 
@@ -404,7 +569,10 @@ WORKFLOW_CASES = [
             "star_applied": (o.star_applied, 5),
             "items": (
                 sorted(o.items.values_list("item_id", "occurrences", "note")),
-                [(i.pk, _stored_then_changed(i.kind)[1], f"说明{i.code}") for i in _rubric_items(o)],
+                [
+                    (i.pk, _stored_then_changed(i.kind)[1], f"说明{i.code}")
+                    for i in _rubric_items(o)
+                ],
             ),
         },
         locking=False,
@@ -415,18 +583,26 @@ WORKFLOW_CASES = [
         make=_review,
         url=lambda w, o: reverse("ratings:review", args=[o.self_assessment_id]),
         changes=lambda w, o: {
-            "visit_date": (view_today() - dt.timedelta(days=0)).isoformat(), "team_members": "张三、李四",
-            "notes": "现场查看", "total_gap_reason": "差异说明",
-            **{f"county_occ_{i.pk}": str(_stored_then_changed(i.kind)[1]) for i in _rubric_items(o)},
+            "visit_date": (view_today() - dt.timedelta(days=0)).isoformat(),
+            "team_members": "张三、李四",
+            "notes": "现场查看",
+            "total_gap_reason": "差异说明",
+            **{
+                f"county_occ_{i.pk}": str(_stored_then_changed(i.kind)[1]) for i in _rubric_items(o)
+            },
             **{f"county_note_{i.pk}": f"县{i.code}" for i in _rubric_items(o)},
             **{f"gap_reason_{i.pk}": f"差{i.code}" for i in _rubric_items(o)},
         },
         stored=lambda o, w: {
-            "team_members": (o.team_members, "张三、李四"), "notes": (o.notes, "现场查看"),
+            "team_members": (o.team_members, "张三、李四"),
+            "notes": (o.notes, "现场查看"),
             "total_gap_reason": (o.total_gap_reason, "差异说明"),
             "items": (
                 sorted(o.items.values_list("item_id", "occurrences", "note", "gap_reason")),
-                [(i.pk, _stored_then_changed(i.kind)[1], f"县{i.code}", f"差{i.code}") for i in _rubric_items(o)],
+                [
+                    (i.pk, _stored_then_changed(i.kind)[1], f"县{i.code}", f"差{i.code}")
+                    for i in _rubric_items(o)
+                ],
             ),
         },
         locking=False,
@@ -437,7 +613,10 @@ WORKFLOW_CASES = [
         make=_issued_rectification,
         url=lambda w, o: reverse("ratings:rectification", args=[o.pk]),
         changes=lambda w, o: {"answer": "已更换老化线路"},
-        stored=lambda o, w: {"answer": (o.answer, "已更换老化线路"), "status": (o.status, "answered")},
+        stored=lambda o, w: {
+            "answer": (o.answer, "已更换老化线路"),
+            "status": (o.status, "answered"),
+        },
         has="answer",
         locking=False,
     ),
@@ -448,12 +627,27 @@ CASES = ADMIN_CASES + PAGE_CASES + WORKFLOW_CASES
 # Registered in the admin, never changed there by anyone: the workflow's services, the
 # governance pages and the statistics jobs write them.
 READ_ONLY_IN_ADMIN = {
-    "settlements.SettlementOrganisation", "settlements.CommitteeMember", "settlements.TeamMember",
-    "settlements.Household", "settlements.PointEntry", "settlements.HonourList",
-    "ratings.Round", "ratings.SelfAssessment", "ratings.Review", "ratings.Rating", "ratings.StarChange",
-    "ratings.Objection", "ratings.Rectification", "ratings.Evidence", "ratings.Certificate", "ratings.Notice",
-    "rewards.Disbursement", "notifications.Notification",
-    "dashboards.CountyRoundStat", "dashboards.RoundStat", "dashboards.AssessorRoundStat",
+    "settlements.SettlementOrganisation",
+    "settlements.CommitteeMember",
+    "settlements.TeamMember",
+    "settlements.Household",
+    "settlements.PointEntry",
+    "settlements.HonourList",
+    "ratings.Round",
+    "ratings.SelfAssessment",
+    "ratings.Review",
+    "ratings.Rating",
+    "ratings.StarChange",
+    "ratings.Objection",
+    "ratings.Rectification",
+    "ratings.Evidence",
+    "ratings.Certificate",
+    "ratings.Notice",
+    "rewards.Disbursement",
+    "notifications.Notification",
+    "dashboards.CountyRoundStat",
+    "dashboards.RoundStat",
+    "dashboards.AssessorRoundStat",
 }
 
 
@@ -472,7 +666,9 @@ def _open(client: Client, url: str, case: Case) -> Form:
     response = client.get(url)
     assert response.status_code == 200, (case.id, response.status_code)
     html = response.content.decode()
-    return parse_form(html, form_id=case.form_id) if case.form_id else parse_form(html, has=case.has)
+    return (
+        parse_form(html, form_id=case.form_id) if case.form_id else parse_form(html, has=case.has)
+    )
 
 
 def _post(client: Client, url: str, form: Form) -> Any:
@@ -508,13 +704,19 @@ def test_every_admin_of_the_project_is_an_edit_case_or_read_only(secretary):
             missing.append(label)
         elif model_admin.has_change_permission(request) or model_admin.has_add_permission(request):
             not_read_only.append(label)
-    assert missing == [], f"admin models with no edit-form case in tests/test_edit_forms.py: {missing}"
+    assert missing == [], (
+        f"admin models with no edit-form case in tests/test_edit_forms.py: {missing}"
+    )
     assert not_read_only == [], f"listed as read-only but editable in the admin: {not_read_only}"
 
 
 def _case_model(case: Case) -> type[models.Model]:
     name = case.form_id.removesuffix("_form")
-    return next(m for m in admin.site._registry if m._meta.model_name == name and m._meta.app_label in PROJECT_APPS)
+    return next(
+        m
+        for m in admin.site._registry
+        if m._meta.model_name == name and m._meta.app_label in PROJECT_APPS
+    )
 
 
 # ---------------------------------------------------------------------------- round trip
@@ -562,7 +764,9 @@ def test_the_later_of_two_edits_is_refused_and_keeps_what_was_typed(case: Case, 
     for name, value in changes.items():
         first_form.set(name, value)
     # The second person makes the same edit but writes one text differently.
-    free_text = [n for n in changes if n in _texts(second_form) and n not in ("id_number", "username")]
+    free_text = [
+        n for n in changes if n in _texts(second_form) and n not in ("id_number", "username")
+    ]
     typed = {**changes, **({free_text[0]: "另一人填写"} if free_text else {"amount": "777.00"})}
     for name, value in typed.items():
         second_form.set(name, value)
@@ -574,8 +778,10 @@ def test_the_later_of_two_edits_is_refused_and_keeps_what_was_typed(case: Case, 
     errors = _non_field_errors(refused)
     assert [e.code for e in errors] == [Conflict.STALE_VERSION], (case.id, errors)
     assert str(STALE_MESSAGE) in refused.content.decode()
-    shown = parse_form(refused.content.decode(), form_id=case.form_id) if case.form_id else parse_form(
-        refused.content.decode(), has=case.has
+    shown = (
+        parse_form(refused.content.decode(), form_id=case.form_id)
+        if case.form_id
+        else parse_form(refused.content.decode(), has=case.has)
     )
     for name in typed:  # every control shows what the second person entered
         assert _shown(shown, name) == _shown(second_form, name), (case.id, name)
@@ -602,7 +808,9 @@ def _non_field_errors(response: Any) -> list[Any]:
 
 
 def test_a_tampered_version_is_refused_on_the_form(world: World):
-    household = Household.objects.create(settlement=world.settlement, head_name="张三", id_number=ID_1)
+    household = Household.objects.create(
+        settlement=world.settlement, head_name="张三", id_number=ID_1
+    )
     client = _client(world.official)
     url = reverse("settlements:household_edit", args=[world.settlement.pk, household.pk])
     form = parse_form(client.get(url).content.decode(), has="version")
@@ -617,20 +825,28 @@ def test_a_tampered_version_is_refused_on_the_form(world: World):
 
 def test_a_service_called_with_a_stale_version_saves_nothing(world: World):
     member = TeamMember.objects.create(settlement=world.settlement, role="grid", name="甲")
-    governance.team_member_update(member=member, by=world.official, role="grid", name="乙", expected_version=0)
+    governance.team_member_update(
+        member=member, by=world.official, role="grid", name="乙", expected_version=0
+    )
 
     with pytest.raises(EditConflict) as refused:
-        governance.team_member_update(member=member, by=world.official, role="grid", name="丙", expected_version=0)
+        governance.team_member_update(
+            member=member, by=world.official, role="grid", name="丙", expected_version=0
+        )
 
     assert refused.value.code == Conflict.STALE_VERSION
     assert TeamMember.objects.get(pk=member.pk).name == "乙"
 
 
-def test_a_rubric_item_changed_on_its_own_page_is_not_overwritten_from_the_rubric_page(world: World):
+def test_a_rubric_item_changed_on_its_own_page_is_not_overwritten_from_the_rubric_page(
+    world: World,
+):
     rubric = _draft_rubric(world)
     item = rubric.items.get()
     on_rubric, on_item = _client(world.secretary), _client(world.secretary)
-    rubric_form = parse_form(on_rubric.get(admin_url(rubric)).content.decode(), form_id="rubric_form")
+    rubric_form = parse_form(
+        on_rubric.get(admin_url(rubric)).content.decode(), form_id="rubric_form"
+    )
     item_form = parse_form(on_item.get(admin_url(item)).content.decode(), form_id="rubricitem_form")
     item_form.set("text", "条目页改的")
     assert _post(on_item, admin_url(item), item_form).status_code == 302
@@ -640,5 +856,7 @@ def test_a_rubric_item_changed_on_its_own_page_is_not_overwritten_from_the_rubri
 
     assert refused.status_code == 200  # an inline row's refusal is shown on its row
     formset = refused.context["inline_admin_formsets"][0].formset
-    assert [e.code for form in formset for e in form.non_field_errors().as_data()] == [Conflict.STALE_VERSION]
+    assert [e.code for form in formset for e in form.non_field_errors().as_data()] == [
+        Conflict.STALE_VERSION
+    ]
     assert RubricItem.objects.get(pk=item.pk).text == "条目页改的"

@@ -89,7 +89,9 @@ def deliver_twice(task, args, wait_for, *, follow_up: str | None = None) -> tupl
 # ---------------------------------------------------------------- delivered twice
 
 
-def test_round_opening_delivered_twice_changes_nothing(celery_worker, wait_for, secretary, settlement_a, settlement_b, rubric):
+def test_round_opening_delivered_twice_changes_nothing(
+    celery_worker, wait_for, secretary, settlement_a, settlement_b, rubric
+):
     # The secretary confirmed opening before the quarter ended (today is before 2031-04-01).
     first, second = deliver_twice(tasks.round_open_task, (2031, 1, secretary.pk, True), wait_for)
     assert Round.objects.filter(year=2031, quarter=1).count() == 1
@@ -97,7 +99,9 @@ def test_round_opening_delivered_twice_changes_nothing(celery_worker, wait_for, 
     assert second == first
 
 
-def test_taking_effect_delivered_twice_changes_nothing(celery_worker, wait_for, settlement_a, assessor, rubric):
+def test_taking_effect_delivered_twice_changes_nothing(
+    celery_worker, wait_for, settlement_a, assessor, rubric
+):
     rnd = cycle.quarterly_job(today=D(2031, 4, 1)).round
     rating = rated(settlement_a, rnd, assessor, score="92.0", notice_ends_on=D(2031, 4, 20))
     schedule(year=2031)
@@ -111,7 +115,9 @@ def test_taking_effect_delivered_twice_changes_nothing(celery_worker, wait_for, 
     assert second == first
 
 
-def test_reward_proposal_delivered_twice_changes_nothing(celery_worker, wait_for, settlement_a, rubric):
+def test_reward_proposal_delivered_twice_changes_nothing(
+    celery_worker, wait_for, settlement_a, rubric
+):
     schedule()
     rating = rate(settlement_a, 1, 4, rubric=rubric)
 
@@ -168,7 +174,9 @@ def test_redis_down_pages_work_and_the_daily_catch_up_does_the_missed_job(
 
     with broker_down():
         assert client.get(reverse("ratings:rating", args=[rating.pk])).status_code == 200
-        response = client.post(url, {"action": "downgrade", "reason": "发生安全事故", "expected_stars": 5}, follow=True)
+        response = client.post(
+            url, {"action": "downgrade", "reason": "发生安全事故", "expected_stars": 5}, follow=True
+        )
         assert response.status_code == 200
         page = response.content.decode()
         assert "星级已调整" in page  # what was saved is saved ...
@@ -195,9 +203,15 @@ def test_enqueue_outside_a_request_reports_failure_without_raising():
 
 @pytest.fixture
 def restart_postgres():
-    require_service("PostgreSQL", connection.vendor == "postgresql", "set DATABASE_URL to a PostgreSQL database")
+    require_service(
+        "PostgreSQL", connection.vendor == "postgresql", "set DATABASE_URL to a PostgreSQL database"
+    )
     command = os.environ.get("STARS_PG_RESTART", "")
-    require_service("a PostgreSQL restart command", bool(command), "STARS_PG_RESTART is not set (.ci/run sets it)")
+    require_service(
+        "a PostgreSQL restart command",
+        bool(command),
+        "STARS_PG_RESTART is not set (.ci/run sets it)",
+    )
 
     def _restart() -> None:
         result = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=120)
@@ -232,7 +246,9 @@ def wsgi_get(path: str, session_key: str) -> int:
     from django.test import RequestFactory
 
     environ = RequestFactory()._base_environ(  # type: ignore[attr-defined]  # the WSGI environ a browser sends
-        PATH_INFO=path, REQUEST_METHOD="GET", HTTP_COOKIE=f"{settings.SESSION_COOKIE_NAME}={session_key}"
+        PATH_INFO=path,
+        REQUEST_METHOD="GET",
+        HTTP_COOKIE=f"{settings.SESSION_COOKIE_NAME}={session_key}",
     )
     status: list[str] = []
     body = WSGIHandler()(environ, lambda s, headers, exc_info=None: status.append(s))
@@ -262,7 +278,14 @@ def test_postgres_restart_next_request_succeeds(restart_postgres, client, secret
 
 @pytest.mark.postgres
 def test_postgres_restart_mid_task_is_retried_and_applies_once(
-    restart_postgres, empty_queue, wait_for, monkeypatch, secretary, settlement_a, settlement_b, rubric
+    restart_postgres,
+    empty_queue,
+    wait_for,
+    monkeypatch,
+    secretary,
+    settlement_a,
+    settlement_b,
+    rubric,
 ):
     real_save = round_services._save  # type: ignore[attr-defined]  # patched where round_open uses it
     restarted: list[bool] = []

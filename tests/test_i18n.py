@@ -104,7 +104,9 @@ def msgids(po_entries) -> set[str]:
 
 def test_po_header_declares_english_plurals_and_is_not_fuzzy(po_entries):
     header = po_entries[0]
-    assert "fuzzy" not in header["flags"], "a fuzzy header is dropped by msgfmt (no charset, no plural rule)"
+    assert "fuzzy" not in header["flags"], (
+        "a fuzzy header is dropped by msgfmt (no charset, no plural rule)"
+    )
     assert "Language: en" in header["msgstr"][0]
     assert "charset=UTF-8" in header["msgstr"][0]
     assert "Plural-Forms: nplurals=2; plural=(n != 1);" in header["msgstr"][0]
@@ -115,7 +117,9 @@ def test_every_po_entry_is_translated_and_none_is_fuzzy(po_entries):
     assert len(entries) > 900, "the catalogue should hold the whole UI"
     fuzzy = [e["msgid"] for e in entries if "fuzzy" in e["flags"]]
     empty = [e["msgid"] for e in entries if not all(s.strip() for s in e["msgstr"].values())]
-    short_plural = [e["msgid"] for e in entries if "msgid_plural" in e and sorted(e["msgstr"]) != [0, 1]]
+    short_plural = [
+        e["msgid"] for e in entries if "msgid_plural" in e and sorted(e["msgstr"]) != [0, 1]
+    ]
     assert not fuzzy, f"fuzzy entries (check and clear the flag): {fuzzy}"
     assert not empty, f"untranslated entries: {empty}"
     assert not short_plural, f"plural entries need msgstr[0] and msgstr[1]: {short_plural}"
@@ -137,7 +141,9 @@ def test_translations_are_english_and_keep_every_placeholder(po_entries):
             expected = sorted(PLACEHOLDER.findall(source))
             got = sorted(PLACEHOLDER.findall(text))
             # English singular may drop the count ("1 day left" keeps it, but may say "one").
-            if got != expected and not (index == 0 and "msgid_plural" in e and set(got) <= set(expected)):
+            if got != expected and not (
+                index == 0 and "msgid_plural" in e and set(got) <= set(expected)
+            ):
                 wrong.append((e["msgid"], text))
     assert not wrong, f"placeholders differ between msgid and msgstr: {wrong}"
 
@@ -173,17 +179,27 @@ def _python_msgids(path: Path):
         if not isinstance(node, ast.Call):
             continue
         func = node.func
-        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+        name = (
+            func.id
+            if isinstance(func, ast.Name)
+            else func.attr
+            if isinstance(func, ast.Attribute)
+            else None
+        )
         if name not in GETTEXT_NAMES:
             continue
         args = node.args[1:] if name.startswith(("pgettext", "npgettext")) else node.args
-        literal = [a.value for a in args[:2] if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        literal = [
+            a.value for a in args[:2] if isinstance(a, ast.Constant) and isinstance(a.value, str)
+        ]
         plural = name.startswith(("ngettext", "npgettext"))
         for text in literal[: 2 if plural else 1]:
             yield node.lineno, text
 
 
-GETTEXT_CALL = re.compile(r"""\b(?:n?gettext|_)\(\s*((?:u|r|ur)?(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"))""")
+GETTEXT_CALL = re.compile(
+    r"""\b(?:n?gettext|_)\(\s*((?:u|r|ur)?(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"))"""
+)
 NGETTEXT_PLURAL = re.compile(
     r"""\bngettext\(\s*(?:u?'(?:[^'\\]|\\.)*'|u?"(?:[^"\\]|\\.)*")\s*,\s*(u?(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"))"""
 )
@@ -245,9 +261,16 @@ def chinese_left(html: str) -> list[str]:
 def ascii_county(db):
     township = f.township("Northtown", code="EN1")
     village = f.village(township, "Hillside", code="ENV1")
-    settlement = f.settlement(village, code="EN-S1", name="Sunrise Court", households=120, residents=400, party_members=5)
+    settlement = f.settlement(
+        village, code="EN-S1", name="Sunrise Court", households=120, residents=400, party_members=5
+    )
     official = f.official("en_official", township)
-    return {"township": township, "village": village, "settlement": settlement, "official": official}
+    return {
+        "township": township,
+        "village": village,
+        "settlement": settlement,
+        "official": official,
+    }
 
 
 def test_chinese_is_the_default(client, db):
@@ -288,7 +311,12 @@ def test_an_official_sees_english_pages(client, ascii_county):
     pages = {
         reverse("home"): ["Settlement"],
         reverse("settlements:list"): ["Settlement", "Name", "Code", "Search", "Sunrise Court"],
-        reverse("settlements:detail", args=[settlement.pk]): ["Households", "Residents", "Party members", "Class I"],
+        reverse("settlements:detail", args=[settlement.pk]): [
+            "Households",
+            "Residents",
+            "Party members",
+            "Class I",
+        ],
         reverse("settlements:governance", args=[settlement.pk]): [
             "Organisation and self-governance",
             "120 households · 5 Party members",
@@ -356,7 +384,12 @@ def test_the_admin_index_in_english(client, ascii_county):
     response = client.get(reverse("admin:index"))
     assert response.status_code == 200
     html = response.content.decode()
-    for word in ("Settlement star rating administration", "Administration home", "Settlement", "Rubric version"):
+    for word in (
+        "Settlement star rating administration",
+        "Administration home",
+        "Settlement",
+        "Rubric version",
+    ):
         assert word in html, word
     assert "聚居点星级评定管理" not in html and "管理首页" not in html
     assert not chinese_left(html), chinese_left(html)

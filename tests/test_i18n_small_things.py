@@ -26,7 +26,11 @@ def _msgstrs(entry: dict) -> list[str]:
     value = entry.get("msgstr")
     if isinstance(value, dict):
         return list(value.values())
-    return [value] if isinstance(value, str) else [v for k, v in entry.items() if k.startswith("msgstr[")]
+    return (
+        [value]
+        if isinstance(value, str)
+        else [v for k, v in entry.items() if k.startswith("msgstr[")]
+    )
 
 
 def test_english_catalogue_has_no_full_width_punctuation():
@@ -77,7 +81,9 @@ def test_admin_group_picker_reads_in_the_pages_language(client, official_a):
     admin = f.user("root", is_staff=True, is_superuser=True)
     client.force_login(admin)
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    page = client.get(reverse("admin:settlements_user_change", args=[official_a.pk])).content.decode()
+    page = client.get(
+        reverse("admin:settlements_user_change", args=[official_a.pk])
+    ).content.decode()
     picker = re.search(r'<select name="groups".*?</select>', page, re.S).group(0)
     assert "Township official" in picker and "County assessment team" in picker
     assert "乡镇干部" not in picker
@@ -92,7 +98,9 @@ def test_system_reason_is_stored_in_chinese_and_shown_in_the_readers_language():
     with translation.override("en"):  # an English-speaking assessor clicks
         stored = reasons.stored("reason", entry)
     assert stored["reason"] == "县级考评 61.5 分（触发一票否决），公示至 2031-04-22。"
-    assert stored["system_text"] == {"reason": [{"code": "rated_veto", "params": {"score": "61.5", "date": "2031-04-22"}}]}
+    assert stored["system_text"] == {
+        "reason": [{"code": "rated_veto", "params": {"score": "61.5", "date": "2031-04-22"}}]
+    }
 
     class Change:
         reason = stored["reason"]
@@ -117,21 +125,41 @@ def test_a_persons_text_is_shown_as_written():
 
 def test_every_reason_code_has_english():
     params = {
-        "score": "80.0", "previous": "90.0", "date": "2031-04-22", "reasons": "x", "notes": "y",
-        "round_year": 2031, "round_quarter": 1, "round_stage": "initial", "items_list": ["ZZ02 a", "HJ01 b"],
+        "score": "80.0",
+        "previous": "90.0",
+        "date": "2031-04-22",
+        "reasons": "x",
+        "notes": "y",
+        "round_year": 2031,
+        "round_quarter": 1,
+        "round_stage": "initial",
+        "items_list": ["ZZ02 a", "HJ01 b"],
     }
     with translation.override("en"):
         for code in Reason:
             text = reasons.render([{"code": code.value, "params": params}])
-            assert text and not re.search(r"[\u4e00-\u9fff]", text.replace("ZZ02 a", "").replace("HJ01 b", "")), text
+            assert text and not re.search(
+                r"[\u4e00-\u9fff]", text.replace("ZZ02 a", "").replace("HJ01 b", "")
+            ), text
 
 
 def test_menu_labels_read_as_one_set_in_english(client, official_a):
     client.force_login(official_a)
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    nav = re.search(r'<nav class="nav">.*?</nav>', client.get(reverse("settlements:list")).content.decode(), re.S).group(0)
+    nav = re.search(
+        r'<nav class="nav">.*?</nav>',
+        client.get(reverse("settlements:list")).content.decode(),
+        re.S,
+    ).group(0)
     labels = [label.strip() for label in re.findall(r">([^<>]+)</a>", nav) if label.strip()]
-    for label in ("My township", "Self-assessments", "Rectifications", "Settlements", "Organisation gaps", "Rewards"):
+    for label in (
+        "My township",
+        "Self-assessments",
+        "Rectifications",
+        "Settlements",
+        "Organisation gaps",
+        "Rewards",
+    ):
         assert label in labels, labels
     assert not any(label[0].islower() for label in labels), labels  # "your township" was
 
@@ -140,9 +168,9 @@ def test_migration_recognises_existing_system_wording_and_leaves_peoples_text():
     import importlib
 
     migration = importlib.import_module("ratings.migrations.0009_system_text")
-    assert migration._match("公示期满（2031-04-22）无异议或异议不成立，评定生效。", migration.REASONS) == {
-        "code": "effective", "params": {"date": "2031-04-22"}
-    }
+    assert migration._match(
+        "公示期满（2031-04-22）无异议或异议不成立，评定生效。", migration.REASONS
+    ) == {"code": "effective", "params": {"date": "2031-04-22"}}
     english = "County review score 61.5 (veto triggered); public notice until 2031-04-22."
     assert migration._match(english, migration.REASONS)["code"] == "rated_veto"
     assert migration._match("发生安全事故", migration.REASONS) is None  # a person's reason

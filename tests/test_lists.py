@@ -37,7 +37,10 @@ from tests.ratings.view_fixtures import (  # noqa: F401 - fixtures
 def sheet(response) -> list[list]:
     assert response.status_code == 200
     assert response["Content-Type"] == lists.XLSX_CONTENT_TYPE
-    assert "attachment" in response["Content-Disposition"] and ".xlsx" in response["Content-Disposition"]
+    assert (
+        "attachment" in response["Content-Disposition"]
+        and ".xlsx" in response["Content-Disposition"]
+    )
     book = load_workbook(io.BytesIO(response.content))
     return [list(row) for row in book.active.iter_rows(values_only=True)]
 
@@ -49,20 +52,22 @@ def test_xlsx_keeps_numbers_and_neutralises_formulas():
     data = lists.xlsx_bytes(
         title="聚居点[1]:*?/\\" + "长" * 40,
         headers=["名称", "户数"],
-        rows=[["=HYPERLINK(\"http://evil\")", 12], ["+1", Decimal("3.5")]],
+        rows=[['=HYPERLINK("http://evil")', 12], ["+1", Decimal("3.5")]],
     )
     book = load_workbook(io.BytesIO(data))
     ws = book.active
     assert len(ws.title) <= 31 and not set("[]:*?/\\") & set(ws.title)
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[1] == ("'=HYPERLINK(\"http://evil\")", 12)
+    assert rows[1] == ('\'=HYPERLINK("http://evil")', 12)
     assert rows[2][0] == "'+1" and rows[2][1] == 3.5
 
 
 # -------------------------------------------------------------- settlement list
 
 
-def test_settlement_list_filters_by_township_class_star_and_search(client, login, assessor, village_a, settlement_a, settlement_b):
+def test_settlement_list_filters_by_township_class_star_and_search(
+    client, login, assessor, village_a, settlement_a, settlement_b
+):
     starred = f.settlement(village_a, code="SA9", name="星光苑", households=300, residents=900)
     type(starred).objects.filter(pk=starred.pk).update(current_star=5)
     client = login(assessor)
@@ -77,7 +82,9 @@ def test_settlement_list_filters_by_township_class_star_and_search(client, login
     assert "星光苑" in html and settlement_b.name not in html
 
 
-def test_officials_settlement_export_holds_only_their_township(client, login, official_a, settlement_a, settlement_b):
+def test_officials_settlement_export_holds_only_their_township(
+    client, login, official_a, settlement_a, settlement_b
+):
     rows = sheet(login(official_a).get(reverse("settlements:list"), {"export": "xlsx"}))
     assert rows[0][:3] == ["代码", "名称", "乡镇"]
     codes = [row[0] for row in rows[1:]]
@@ -86,7 +93,9 @@ def test_officials_settlement_export_holds_only_their_township(client, login, of
 
 
 def test_settlement_export_follows_the_filters(client, login, assessor, settlement_a, settlement_b):
-    rows = sheet(login(assessor).get(reverse("settlements:list"), {"export": "xlsx", "q": settlement_b.code}))
+    rows = sheet(
+        login(assessor).get(reverse("settlements:list"), {"export": "xlsx", "q": settlement_b.code})
+    )
     assert [row[0] for row in rows[1:]] == [settlement_b.code]
 
 
@@ -112,7 +121,9 @@ def test_settlement_export_and_print_cost_the_same_queries_at_any_size(
 # ----------------------------------------------------------------- review queue
 
 
-def test_queue_search_star_filter_and_export(client, login, assessor, submitted_a, sa_b, settlement_a, settlement_b):
+def test_queue_search_star_filter_and_export(
+    client, login, assessor, submitted_a, sa_b, settlement_a, settlement_b
+):
     client = login(assessor)
     url = reverse("ratings:queue")
     html = client.get(url, {"q": settlement_b.code}).content.decode()
@@ -130,7 +141,16 @@ def test_official_cannot_export_the_queue(client, login, official_a, sa_a):
 
 @pytest.mark.parametrize("extra", [0, 30])
 def test_queue_export_costs_the_same_queries_at_any_size(
-    client, login, assessor, secretary, rubric, village_a, settlement_a, settlement_b, extra, django_assert_num_queries
+    client,
+    login,
+    assessor,
+    secretary,
+    rubric,
+    village_a,
+    settlement_a,
+    settlement_b,
+    extra,
+    django_assert_num_queries,
 ):
     for _ in range(extra):
         f.settlement(village_a)
@@ -168,7 +188,9 @@ def test_officials_round_list_sorts_searches_and_exports_only_their_township(
 # ------------------------------------------------------------ rectification list
 
 
-def test_rectification_list_filters_and_exports_only_the_users(client, login, official_a, official_b, assessor, rectification_a, settlement_a):
+def test_rectification_list_filters_and_exports_only_the_users(
+    client, login, official_a, official_b, assessor, rectification_a, settlement_a
+):
     url = reverse("ratings:rectification_list")
     rows = sheet(login(official_a).get(url, {"export": "xlsx"}))
     assert [row[0] for row in rows[1:]] == [settlement_a.code]
@@ -177,22 +199,34 @@ def test_rectification_list_filters_and_exports_only_the_users(client, login, of
     client = login(assessor)
     html = client.get(url, {"q": "no-such-code"}).content.decode()
     assert settlement_a.name not in html
-    html = client.get(url, {"township": settlement_a.village.township_id, "print": "1"}).content.decode()
+    html = client.get(
+        url, {"township": settlement_a.village.township_id, "print": "1"}
+    ).content.decode()
     assert settlement_a.name in html and "data-list-print" in html
 
 
 # ----------------------------------------------------------------- league table
 
 
-def test_league_export_is_a_workbook_scoped_to_the_official(client, login, official_a, effective_a, settlement_a, settlement_b):
+def test_league_export_is_a_workbook_scoped_to_the_official(
+    client, login, official_a, effective_a, settlement_a, settlement_b
+):
     from dashboards.stats import league_build
 
     league_build(round=effective_a.round, settlement_class=settlement_a.klass)
     url = reverse("dashboard:league")
-    rows = sheet(login(official_a).get(url, {"round": effective_a.round_id, "klass": settlement_a.klass, "export": "xlsx"}))
+    rows = sheet(
+        login(official_a).get(
+            url, {"round": effective_a.round_id, "klass": settlement_a.klass, "export": "xlsx"}
+        )
+    )
     assert rows[0][0] == "名次"
     assert [row[1] for row in rows[1:]] == [settlement_a.code]
-    html = login(official_a).get(url, {"round": effective_a.round_id, "klass": settlement_a.klass, "print": "1"}).content.decode()
+    html = (
+        login(official_a)
+        .get(url, {"round": effective_a.round_id, "klass": settlement_a.klass, "print": "1"})
+        .content.decode()
+    )
     assert settlement_a.name in html and "data-list-print" in html
 
 
@@ -230,7 +264,9 @@ def _upload_to(client, sa, item, name="错拍.png", content=None, content_type="
     return Evidence.objects.latest("pk")
 
 
-def test_official_removes_a_wrong_upload_from_the_page(client, login, official_a, sa_a, django_capture_on_commit_callbacks):
+def test_official_removes_a_wrong_upload_from_the_page(
+    client, login, official_a, sa_a, django_capture_on_commit_callbacks
+):
     client = login(official_a)
     item = items_by_code(sa_a.rubric)["HJ01"]
     evidence = _upload_to(client, sa_a, item)
@@ -252,14 +288,18 @@ def test_word_file_uploaded_on_the_page_is_kept(client, login, official_a, sa_a)
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
 
 
-def test_removal_is_refused_after_submission_and_404_for_the_outsider(client, login, official_a, official_b, sa_a):
+def test_removal_is_refused_after_submission_and_404_for_the_outsider(
+    client, login, official_a, official_b, sa_a
+):
     client = login(official_a)
     item = items_by_code(sa_a.rubric)["HJ01"]
     evidence = _upload_to(client, sa_a, item)
     remove_url = reverse("ratings:evidence_remove", args=[evidence.pk])
     assert login(official_b).post(remove_url).status_code == 404
     client = login(official_a)
-    services.self_assessment_submit(assessment=fresh(sa_a), by=official_a, expected_version=fresh(sa_a).version)
+    services.self_assessment_submit(
+        assessment=fresh(sa_a), by=official_a, expected_version=fresh(sa_a).version
+    )
     response = client.post(remove_url, follow=True)
     assert Evidence.objects.filter(pk=evidence.pk).exists()
     assert "已提交" in response.content.decode() or response.status_code == 200

@@ -59,7 +59,11 @@ def test_check_deploy_passes_with_production_settings():
     env = production_env()
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -67,8 +71,13 @@ def test_check_deploy_passes_with_production_settings():
 
 def test_production_settings_are_hardened():
     values = settings_as_json(
-        production_env(), "DEBUG", "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE",
-        "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS", "ALLOWED_HOSTS",
+        production_env(),
+        "DEBUG",
+        "SECURE_SSL_REDIRECT",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SECURE_HSTS_SECONDS",
+        "ALLOWED_HOSTS",
     )
     assert values == {
         "DEBUG": False,
@@ -94,8 +103,14 @@ def test_production_settings_are_hardened():
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
     ],
     ids=[
-        "no-secret-key", "short-secret-key", "dev-secret-key", "50-times-a", "four-distinct-characters",
-        "django-insecure", "no-allowed-hosts", "empty-allowed-hosts",
+        "no-secret-key",
+        "short-secret-key",
+        "dev-secret-key",
+        "50-times-a",
+        "four-distinct-characters",
+        "django-insecure",
+        "no-allowed-hosts",
+        "empty-allowed-hosts",
     ],
 )
 def test_missing_or_bad_production_value_refuses_to_start(overrides, mentions):
@@ -116,7 +131,9 @@ def test_debug_runs_without_production_values():
 def test_local_defaults_need_no_services():
     values = settings_as_json(
         production_env(DEBUG="true", DATABASE_URL=None, REDIS_URL=None),
-        "DATABASES", "CELERY_BROKER_URL", "CELERY_BROKER_TRANSPORT_OPTIONS",
+        "DATABASES",
+        "CELERY_BROKER_URL",
+        "CELERY_BROKER_TRANSPORT_OPTIONS",
     )
     assert values["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
     assert values["DATABASES"]["default"]["NAME"] == str(ROOT / "var" / "db.sqlite3")
@@ -128,13 +145,18 @@ def test_local_defaults_need_no_services():
 def test_services_come_from_the_environment():
     values = settings_as_json(
         production_env(
-            DATABASE_URL="postgres://stars:pw@db.internal:5432/stars", REDIS_URL="redis://cache:6379/0"
+            DATABASE_URL="postgres://stars:pw@db.internal:5432/stars",
+            REDIS_URL="redis://cache:6379/0",
         ),
-        "DATABASES", "CELERY_BROKER_URL",
+        "DATABASES",
+        "CELERY_BROKER_URL",
     )
     db = values["DATABASES"]["default"]
     assert (db["ENGINE"], db["HOST"], db["PORT"], db["NAME"]) == (
-        "django.db.backends.postgresql", "db.internal", 5432, "stars"
+        "django.db.backends.postgresql",
+        "db.internal",
+        5432,
+        "stars",
     )
     assert values["CELERY_BROKER_URL"] == "redis://cache:6379/0"
 
@@ -201,11 +223,19 @@ def test_compose_image_never_copies_secrets_or_local_state():
 
 def test_make_run_migrates_seeds_and_starts_web_worker_and_beat():
     result = subprocess.run(
-        ["make", "-n", "run", "-o", ".venv/.installed"], cwd=ROOT, capture_output=True, text=True, timeout=60
+        ["make", "-n", "run", "-o", ".venv/.installed"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     plan = result.stdout
-    assert plan.index("manage.py migrate") < plan.index("manage.py seed_demo") < plan.index("runserver")
+    assert (
+        plan.index("manage.py migrate")
+        < plan.index("manage.py seed_demo")
+        < plan.index("runserver")
+    )
     assert "runserver 127.0.0.1:8000" in plan
     assert "celery -A config worker -B" in plan
     assert "DEBUG=true" in plan
@@ -216,12 +246,24 @@ def test_ci_script_is_valid_bash_and_stops_on_errors():
     script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "set -euo pipefail" in script
     assert "trap cleanup EXIT" in script and "make test" in script
-    result = subprocess.run(["bash", "-n", str(ROOT / ".ci" / "run")], capture_output=True, text=True)
+    result = subprocess.run(
+        ["bash", "-n", str(ROOT / ".ci" / "run")], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
 
 
 def test_readme_gives_the_commands_and_the_demo_password():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for needed in ("make run", "make test", DEMO_PASSWORD, "official", "assessor", "secretary",
-                   "DATABASE_URL", "REDIS_URL", "docker-compose.yml", "python bench/run.py"):
+    for needed in (
+        "make run",
+        "make test",
+        DEMO_PASSWORD,
+        "official",
+        "assessor",
+        "secretary",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "docker-compose.yml",
+        "python bench/run.py",
+    ):
         assert needed in readme, needed

@@ -156,12 +156,16 @@ def test_short_rows_are_padded_and_trailing_empty_columns_ignored():
 # ------------------------------------------------------------------- neutralising
 
 
-@pytest.mark.parametrize("text", ["=1+2", "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", '=HYPERLINK("http://x")'])
+@pytest.mark.parametrize(
+    "text", ["=1+2", "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", '=HYPERLINK("http://x")']
+)
 def test_formula_like_text_gets_a_leading_quote(text):
     assert neutralise(text) == "'" + text
 
 
-@pytest.mark.parametrize("value", ["幸福苑", "", "a=b", "'=already", 12, Decimal("-103.5"), -7, date(2020, 1, 1), None])
+@pytest.mark.parametrize(
+    "value", ["幸福苑", "", "a=b", "'=already", 12, Decimal("-103.5"), -7, date(2020, 1, 1), None]
+)
 def test_other_values_pass_unchanged_and_keep_their_type(value):
     assert neutralise(value) == value
     assert type(neutralise(value)) is type(value)
@@ -207,7 +211,9 @@ def test_row_problems_name_the_excel_row_and_the_column():
     result = Result()
     result.columns = {"households": "户数"}
     result.diff_headers = []
-    result.append_invalid_row(2, {}, ValidationError({"households": ["不能为空。"], "__all__": ["整行有误"]}))
+    result.append_invalid_row(
+        2, {}, ValidationError({"households": ["不能为空。"], "__all__": ["整行有误"]})
+    )
     result.append_invalid_row(1, {}, ValidationError({"code": ["重复"]}))
 
     problems = [str(p) for p in row_problems(result)]

@@ -220,7 +220,9 @@ class Importer:
         if changed:
             bulk_update_rows(self.model, changed, fields)
             if hasattr(self.model, "history"):
-                self.model.history.bulk_history_create(changed, batch_size=1000, update=True, default_user=by)
+                self.model.history.bulk_history_create(
+                    changed, batch_size=1000, update=True, default_user=by
+                )
 
 
 def _column_field(model: type[Model], name: str) -> Field[Any, Any]:
@@ -232,7 +234,9 @@ def _column_field(model: type[Model], name: str) -> Field[Any, Any]:
     return field
 
 
-def bulk_update_rows(model: type[Model], objs: list[Model], fields: list[str], batch_size: int = 1000) -> None:
+def bulk_update_rows(
+    model: type[Model], objs: list[Model], fields: list[str], batch_size: int = 1000
+) -> None:
     """``bulk_update`` without its per-row ``CASE WHEN`` on PostgreSQL.
 
     Django's bulk_update writes ``SET f = CASE WHEN id = 1 THEN … WHEN id = 2 …`` for every
@@ -249,7 +253,9 @@ def bulk_update_rows(model: type[Model], objs: list[Model], fields: list[str], b
     assert pk is not None  # every concrete model has a primary key
     columns = [_column_field(model, name) for name in fields]
     quote = connection.ops.quote_name
-    sets = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}::{f.db_type(connection)}" for f in columns)
+    sets = ", ".join(
+        f"{quote(f.column)} = v.{quote(f.column)}::{f.db_type(connection)}" for f in columns
+    )
     names = ", ".join(quote(c) for c in [pk.column, *(f.column for f in columns)])
     width = 1 + len(columns)
     with connection.cursor() as cursor:
@@ -257,7 +263,9 @@ def bulk_update_rows(model: type[Model], objs: list[Model], fields: list[str], b
             params: list[Any] = []
             for obj in batch:
                 params.append(pk.get_db_prep_value(obj.pk, connection))
-                params.extend(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in columns)
+                params.extend(
+                    f.get_db_prep_save(getattr(obj, f.attname), connection) for f in columns
+                )
             values = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(batch))
             cursor.execute(
                 f"UPDATE {quote(opts.db_table)} AS t SET {sets} FROM (VALUES {values}) AS v({names}) "  # noqa: S608 - names are the model's own

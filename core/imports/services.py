@@ -259,9 +259,7 @@ def _preview(job: ImportJob, importer: Importer) -> None:
     _save_progress(job.pk, rows_read=read)
     if not checked and not problems:
         # Only a header (or blank rows): say so, rather than a preview of nothing to confirm.
-        raise ImportRefused(
-            "no_rows", gettext("没有可导入的数据：文件只有表头，没有数据行。")
-        )
+        raise ImportRefused("no_rows", gettext("没有可导入的数据：文件只有表头，没有数据行。"))
 
     for number, found in sorted(importer.file_checks(keys).items()):
         problems.extend(Problem(number, column, message) for column, message in found)

@@ -128,9 +128,11 @@ class SpreadsheetResource(resources.ModelResource):
             result = self.get_result_class()()
             result.total_rows = len(dataset)
             for problem in problems:
-                result.append_base_error(self.get_error_result_class()(
+                result.append_base_error(
+                    self.get_error_result_class()(
                         SpreadsheetError(problem, code=SpreadsheetRefusal.RESOURCE_REFUSED)
-                    ))
+                    )
+                )
             result.columns = self.column_names()
             return result
         return super().import_data(

@@ -331,5 +331,3 @@ def _from_stats(
         star_row(str(label), by_class_counts[value]) for value, label in SettlementClass.choices
     ]
     return latest, by_class, trend
-
-

@@ -154,5 +154,3 @@ def league_table(
     if len(fetched) > size:
         league.next_after = league.rows[-1].key
     return league
-
-

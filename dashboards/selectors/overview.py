@@ -172,5 +172,3 @@ def township_dashboard(*, user: Any, township: Township, today: dt.date) -> Dash
 
 def _year_of(rnd: Round | None, today: dt.date) -> int:
     return rnd.year if rnd is not None else today.year
-
-

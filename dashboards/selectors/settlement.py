@@ -149,8 +149,6 @@ def settlement_charts(*, settlement: Settlement) -> SettlementCharts:
     )
 
 
-
-
 # ================================================================== rating history
 
 

@@ -35,7 +35,9 @@ def certificate_qr(context: template.Context, certificate: Any) -> str:
     url = certificate_check_url(certificate.pk, context.get("request"))
     return format_html(
         '<img class="cert-qr" src="{}" alt="{}" data-check-url="{}">',
-        qr_data_uri(url), url, url,
+        qr_data_uri(url),
+        url,
+        url,
     )
 
 

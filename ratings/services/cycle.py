@@ -215,7 +215,8 @@ class DailyReport:
             )
         if self.notice_ends_set:
             lines.append(
-                _("节假日安排已录入，确定公示截止日期的评定：%(count)s 个。") % {"count": self.notice_ends_set}
+                _("节假日安排已录入，确定公示截止日期的评定：%(count)s 个。")
+                % {"count": self.notice_ends_set}
             )
         if self.took_effect:
             lines.append(_("公示期满生效的评定：%(count)s 个。") % {"count": self.took_effect})
@@ -331,7 +332,8 @@ def self_assessment_reminders_send(*, today: dt.date) -> tuple[int, int]:
     """
     start, end = _reminder_window(today)
     pending = (
-        SelfAssessment.objects.not_submitted().filter(deadline__gte=start, deadline__lte=end)
+        SelfAssessment.objects.not_submitted()
+        .filter(deadline__gte=start, deadline__lte=end)
         .values("round_id", "settlement__village__township_id", "deadline")
         .annotate(count=Count("pk"))
         .order_by("round_id", "settlement__village__township_id", "deadline")
@@ -396,7 +398,8 @@ def review_reminders_send(*, today: dt.date) -> tuple[int, int]:
 def rectifications_overdue_notify(*, today: dt.date) -> int:
     """Tell the assessors, once, of each issued rectification whose deadline passed unanswered."""
     overdue = (
-        Rectification.objects.overdue(today).filter(overdue_notified_at__isnull=True)
+        Rectification.objects.overdue(today)
+        .filter(overdue_notified_at__isnull=True)
         .select_related("settlement")
         .order_by("pk")
     )

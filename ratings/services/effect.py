@@ -113,7 +113,8 @@ def _propose_rectification(rating: Rating, by: User | None) -> Rectification | N
     if flagged:
         triggers.append(
             reasons.entry(
-                Reason.FLAGGED_ITEMS, items_list=[f"{row.item.code} {row.item.text}" for row in flagged]
+                Reason.FLAGGED_ITEMS,
+                items_list=[f"{row.item.code} {row.item.text}" for row in flagged],
             )
         )
     if not triggers or Rectification.objects.filter(rating=rating).exists():
@@ -131,7 +132,8 @@ def _propose_rectification(rating: Rating, by: User | None) -> Rectification | N
 def _take_effect(rating_id: int, by: User | None, today: dt.date) -> bool:
     now = timezone.now()
     updated = (
-        Rating.objects.notice_over(today).filter(pk=rating_id)
+        Rating.objects.notice_over(today)
+        .filter(pk=rating_id)
         .filter(~_pending_objection())
         .update(status=RatingStatus.EFFECTIVE, effective_at=now)
     )
@@ -147,7 +149,9 @@ def _take_effect(rating_id: int, by: User | None, today: dt.date) -> bool:
             )
         if current.notice_ends_on is None:
             raise WorkflowError(
-                _("公示截止日期待定：节假日安排尚未录入，录入后按工作日计算截止日期，期满后方可生效。"),
+                _(
+                    "公示截止日期待定：节假日安排尚未录入，录入后按工作日计算截止日期，期满后方可生效。"
+                ),
                 code=Refusal.NOTICE_END_PENDING,
             )
         if today <= current.notice_ends_on:
@@ -172,7 +176,13 @@ def _take_effect(rating_id: int, by: User | None, today: dt.date) -> bool:
         from_stars=old,
         to_stars=rating.stars,
         by=by,
-        **reasons.stored("reason", reasons.entry(Reason.EFFECTIVE, date=rating.notice_ends_on.isoformat() if rating.notice_ends_on else "—")),
+        **reasons.stored(
+            "reason",
+            reasons.entry(
+                Reason.EFFECTIVE,
+                date=rating.notice_ends_on.isoformat() if rating.notice_ends_on else "—",
+            ),
+        ),
     )
     _propose_rectification(rating, by)
     if (
@@ -188,7 +198,9 @@ def _take_effect(rating_id: int, by: User | None, today: dt.date) -> bool:
 
 
 @transaction.atomic
-def rating_take_effect(*, rating: Rating, by: User | None = None, today: dt.date | None = None) -> bool:
+def rating_take_effect(
+    *, rating: Rating, by: User | None = None, today: dt.date | None = None
+) -> bool:
     """The notice is over with no pending objection: the rating stands.
 
     Returns True when it took effect now, False when it already had (nothing changes).
@@ -266,7 +278,12 @@ def certificate_issue(*, rating: Rating) -> Certificate:
 
 
 def _change_stars(
-    rating: Rating, by: User, new_stars: int, kind: str, reason: str, system: reasons.Entry | None = None
+    rating: Rating,
+    by: User,
+    new_stars: int,
+    kind: str,
+    reason: str,
+    system: reasons.Entry | None = None,
 ) -> Rating:
     """Lower an effective rating's stars; history, settlement star, certificate, signal.
 

@@ -87,7 +87,6 @@ def removes_files_on_failure(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-
 def _sniff_upload(file: Any) -> tuple[str, str, int]:
     """(original name, content type, size) of an acceptable upload; WorkflowError otherwise."""
     name = PurePath(str(getattr(file, "name", "") or "")).name.strip()
@@ -114,7 +113,8 @@ def _sniff_upload(file: Any) -> tuple[str, str, int]:
         content_type = _office_type(file)
     if content_type is None:
         raise WorkflowError(
-            _("文件 %(name)s 不是 JPG、PNG、PDF、Word（docx）或 Excel（xlsx）文件。") % {"name": name},
+            _("文件 %(name)s 不是 JPG、PNG、PDF、Word（docx）或 Excel（xlsx）文件。")
+            % {"name": name},
             code=Refusal.FILE_TYPE,
         )
     if not rules.extension_matches(content_type, name):
@@ -261,7 +261,9 @@ def evidence_add_many(
     for _item, key, files in uploads:
         for file in files:
             try:
-                _sniff_upload(file if isinstance(file, File) else File(file, name=getattr(file, "name", None)))
+                _sniff_upload(
+                    file if isinstance(file, File) else File(file, name=getattr(file, "name", None))
+                )
             except WorkflowError as exc:
                 raise WorkflowError({key: exc.error_list}, code=exc.code) from exc
     added = []
@@ -304,14 +306,18 @@ def evidence_remove(*, evidence: Evidence, by: User, today: dt.date | None = Non
         _check_self_editable(sa, today)
         if sa.status == AssessmentStatus.RETURNED and (
             ev.item_id is None
-            or not self_assessment_editable_ids(assessment=sa, by=by, item_ids=[ev.item_id], today=today)
+            or not self_assessment_editable_ids(
+                assessment=sa, by=by, item_ids=[ev.item_id], today=today
+            )
         ):
             raise WorkflowError(
                 _("退回修改期间，只能删除被退回条目的佐证材料。"), code=Refusal.ITEM_NOT_RETURNED
             )
     elif ev.side == Evidence.SIDE_RECTIFICATION:
         assert ev.rectification_id is not None  # a rectification answer's file names its order
-        rect = Rectification.objects.select_related("settlement__village").get(pk=ev.rectification_id)
+        rect = Rectification.objects.select_related("settlement__village").get(
+            pk=ev.rectification_id
+        )
         _require_official_of(by, rect.settlement.village.township_id)
         _check_answerable(rect, today)
     else:

@@ -38,8 +38,12 @@ NO_FACTS = PhotoFacts(taken_at=None, position=None, phash="")
 
 def _position(gps: Any) -> tuple[float, float] | None:
     try:
-        lat = evidence_rules.gps_to_degrees(gps[ExifTags.GPS.GPSLatitude], str(gps.get(ExifTags.GPS.GPSLatitudeRef, "N")))
-        lon = evidence_rules.gps_to_degrees(gps[ExifTags.GPS.GPSLongitude], str(gps.get(ExifTags.GPS.GPSLongitudeRef, "E")))
+        lat = evidence_rules.gps_to_degrees(
+            gps[ExifTags.GPS.GPSLatitude], str(gps.get(ExifTags.GPS.GPSLatitudeRef, "N"))
+        )
+        lon = evidence_rules.gps_to_degrees(
+            gps[ExifTags.GPS.GPSLongitude], str(gps.get(ExifTags.GPS.GPSLongitudeRef, "E"))
+        )
     except (KeyError, TypeError, ValueError, ZeroDivisionError):
         return None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0):
@@ -90,10 +94,16 @@ def _reused(evidence: Evidence, phash: str) -> bool:
     same_band = Q()
     for band, value in enumerate(evidence_rules.hash_bands(phash)):
         same_band |= Q(band=band, value=value)
-    candidates = EvidenceHashBand.objects.filter(same_band).exclude(evidence_id=evidence.pk).values("evidence_id")
+    candidates = (
+        EvidenceHashBand.objects.filter(same_band)
+        .exclude(evidence_id=evidence.pk)
+        .values("evidence_id")
+    )
     others = (
         Evidence.objects.filter(pk__in=candidates)
-        .annotate(of_round=Coalesce(F("assessment__round_id"), F("rectification__rating__round_id")))
+        .annotate(
+            of_round=Coalesce(F("assessment__round_id"), F("rectification__rating__round_id"))
+        )
         .filter(~Q(settlement_id=evidence.settlement_id) | ~Q(of_round=round_id))
         .values_list("phash", flat=True)
     )
@@ -131,7 +141,9 @@ def evidence_inspect(*, evidence: Evidence, facts: PhotoFacts | None = None) -> 
         reused=_reused(evidence, facts.phash),
     )
     evidence.taken_at = (
-        timezone.make_aware(facts.taken_at, timezone.get_current_timezone()) if facts.taken_at else None
+        timezone.make_aware(facts.taken_at, timezone.get_current_timezone())
+        if facts.taken_at
+        else None
     )
     evidence.taken_latitude = _decimal(facts.position[0]) if facts.position else None
     evidence.taken_longitude = _decimal(facts.position[1]) if facts.position else None

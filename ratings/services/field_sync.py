@@ -36,7 +36,9 @@ class SyncResult:
 def _own_receipt(client_id: uuid.UUID, by: User) -> SyncReceipt | None:
     receipt = SyncReceipt.objects.select_related("review").filter(client_id=client_id).first()
     if receipt is not None and receipt.user_id != by.pk:
-        raise WorkflowPermissionDenied(_("该上传标识属于其他用户。"), code=Refusal.CLIENT_ID_OF_OTHER_USER)
+        raise WorkflowPermissionDenied(
+            _("该上传标识属于其他用户。"), code=Refusal.CLIENT_ID_OF_OTHER_USER
+        )
     return receipt
 
 
@@ -70,7 +72,9 @@ def review_draft_sync(
                 expected_version=base_version,
                 today=today,
             )
-            SyncReceipt.objects.create(client_id=client_id, user=by, review=saved, version=saved.version)
+            SyncReceipt.objects.create(
+                client_id=client_id, user=by, review=saved, version=saved.version
+            )
     except IntegrityError:
         # The same upload arrived twice at once: the other request stored it.
         receipt = _own_receipt(client_id, by)
@@ -101,13 +105,20 @@ def evidence_add_once(
     existing = Evidence.objects.filter(client_id=client_id).first()
     if existing is not None:
         if existing.uploaded_by_id != by.pk:
-            raise WorkflowPermissionDenied(_("该上传标识属于其他用户。"), code=Refusal.CLIENT_ID_OF_OTHER_USER)
+            raise WorkflowPermissionDenied(
+                _("该上传标识属于其他用户。"), code=Refusal.CLIENT_ID_OF_OTHER_USER
+            )
         return existing, False
     evidence: Evidence | None = None
     try:
         with transaction.atomic():
             evidence = evidence_add(
-                by=by, file=file, side=Evidence.SIDE_COUNTY, assessment=assessment, item=item, today=today
+                by=by,
+                file=file,
+                side=Evidence.SIDE_COUNTY,
+                assessment=assessment,
+                item=item,
+                today=today,
             )
             Evidence.objects.filter(pk=evidence.pk).update(client_id=client_id)
             evidence.client_id = client_id

@@ -169,7 +169,12 @@ def rectification_check(
         reason = reasons.render_chinese([system])
         if outcome == RectificationStatus.DOWNGRADED:
             _change_stars(
-                rating, by, rules.one_star_lower(rating.stars), StarChangeKind.DOWNGRADED, reason, system
+                rating,
+                by,
+                rules.one_star_lower(rating.stars),
+                StarChangeKind.DOWNGRADED,
+                reason,
+                system,
             )
         else:
             _change_stars(rating, by, 0, StarChangeKind.REVOKED, reason, system)

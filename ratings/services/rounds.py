@@ -85,9 +85,7 @@ def round_open(
             _("截止日期须依次为：开启日期 ≤ 自评截止 ≤ 县级考评截止。"),
             code=Refusal.BAD_ROUND_DEADLINES,
         )
-    notice_days = (
-        county.notice_working_days if notice_working_days is None else notice_working_days
-    )
+    notice_days = county.notice_working_days if notice_working_days is None else notice_working_days
     if not 1 <= notice_days <= 30:
         raise WorkflowError(_("公示期须为1至30个工作日。"), code=Refusal.BAD_NOTICE_DAYS)
 
@@ -175,9 +173,7 @@ def round_open_queue(*, year: int, quarter: int, by: User, allow_early: bool = F
             code=Refusal.ROUND_QUARTER_NOT_ENDED,
         )
     transaction.on_commit(
-        partial(
-            queue.round_open, year=year, quarter=quarter, by_id=by.pk, allow_early=allow_early
-        )
+        partial(queue.round_open, year=year, quarter=quarter, by_id=by.pk, allow_early=allow_early)
     )
     return True
 

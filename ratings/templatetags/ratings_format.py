@@ -61,7 +61,7 @@ def stars(value: int | None) -> str:
 
 @register.filter
 def star_label(value: int | None) -> str:
-    """"五星"-style label used on certificates and choices."""
+    """ "五星"-style label used on certificates and choices."""
     labels = {3: _("三星"), 4: _("四星"), 5: _("五星")}
     return labels.get(int(value or 0), _("无星级"))
 

@@ -9,7 +9,6 @@ predicates the services ask too (``ratings.permissions``: ``may_review``,
 the service would refuse.
 """
 
-
 from .assessments import result, round_page, self_assessment
 from .evidence import evidence_flagged
 from .field import (

@@ -106,10 +106,13 @@ class AreaGroup:
         return any(r.has_errors or (r.returned and r.editable) for r in self.rows)
 
 
-def score_of(items: Iterable[RubricItem], occurrences: Mapping[int, int], bonus_cap: Decimal) -> tuple[Decimal, bool]:
+def score_of(
+    items: Iterable[RubricItem], occurrences: Mapping[int, int], bonus_cap: Decimal
+) -> tuple[Decimal, bool]:
     """(score, vetoed) of occurrences per item, by the rule the services score with."""
     _points_each, total, vetoed = rules.score_sheet(
-        ((item.kind, item.points, item.cap, occurrences.get(item.pk, 0)) for item in items), bonus_cap=bonus_cap
+        ((item.kind, item.points, item.cap, occurrences.get(item.pk, 0)) for item in items),
+        bonus_cap=bonus_cap,
     )
     return total, vetoed
 
@@ -154,13 +157,19 @@ def build_rows(
             gap_limit=gap_limit,
         )
 
-    self_losses = rules.area_losses((r.item.area, r.item.kind, r.self_points) for r in rows.values())
+    self_losses = rules.area_losses(
+        (r.item.area, r.item.kind, r.self_points) for r in rows.values()
+    )
     county_losses = (
-        rules.area_losses((r.item.area, r.item.kind, r.county_points or Decimal(0)) for r in rows.values())
+        rules.area_losses(
+            (r.item.area, r.item.kind, r.county_points or Decimal(0)) for r in rows.values()
+        )
         if review
         else None
     )
-    by_area: OrderedDict[str, list[ItemRow]] = OrderedDict((code, []) for code, _label in Area.choices)
+    by_area: OrderedDict[str, list[ItemRow]] = OrderedDict(
+        (code, []) for code, _label in Area.choices
+    )
     for row in rows.values():
         by_area.setdefault(row.item.area, []).append(row)
     groups = [
@@ -169,7 +178,9 @@ def build_rows(
             label=str(Area(code).label) if code in Area.values else code,
             rows=area_rows,
             self_lost=self_losses.get(code, Decimal("0")),
-            county_lost=county_losses.get(code, Decimal("0")) if county_losses is not None else None,
+            county_lost=county_losses.get(code, Decimal("0"))
+            if county_losses is not None
+            else None,
         )
         for code, area_rows in by_area.items()
         if area_rows
@@ -227,10 +238,10 @@ def _lock_reason(assessment: SelfAssessment, editable: set[int]) -> str:
     if code == Refusal.SELF_OVERDUE:
         return _("已过截止日期，自评被标记为逾期未报，不能再填报。")
     if code == Refusal.SELF_DEADLINE_PASSED:
-        return _("已过截止日期（%(date)s），自评已锁定。") % {"date": assessment.deadline.isoformat()}
+        return _("已过截止日期（%(date)s），自评已锁定。") % {
+            "date": assessment.deadline.isoformat()
+        }
     return _("你只能查看这份自评。")
-
-
 
 
 def _refusal_status(form: Any) -> int:
@@ -251,9 +262,5 @@ def _has_final_review(assessment: SelfAssessment) -> bool:
     return bool(review and review.status == ReviewStatus.FINAL)
 
 
-
-
 def _days(n: int) -> dt.timedelta:
     return dt.timedelta(days=n)
-
-

@@ -58,17 +58,33 @@ def round_page(request: AuthenticatedHttpRequest, pk: int | None = None) -> Http
         return lists.xlsx_response(
             filename=_("本轮自评"),
             title=str(round_),
-            headers=[_("代码"), _("聚居点"), _("乡镇"), _("类别"), _("状态"), _("截止日期"), _("自评得分"),
-                     _("申报星级"), _("县级得分")],
+            headers=[
+                _("代码"),
+                _("聚居点"),
+                _("乡镇"),
+                _("类别"),
+                _("状态"),
+                _("截止日期"),
+                _("自评得分"),
+                _("申报星级"),
+                _("县级得分"),
+            ],
             rows=(_round_row(a) for a in qs[: lists.EXPORT_MAX]),
         )
     page = lists.page_of(request, qs, ROUND_PAGE_SIZE)
     return render(
         request,
         "ratings/round.html",
-        {"round": round_, "page": page, "today": timezone.localdate(), "is_official": is_official(request.user),
-         "filters": filters, "query": lists.list_query(request), "printing": lists.wants_print(request),
-         "sort": cd.get("sort") or "code"},
+        {
+            "round": round_,
+            "page": page,
+            "today": timezone.localdate(),
+            "is_official": is_official(request.user),
+            "filters": filters,
+            "query": lists.list_query(request),
+            "printing": lists.wants_print(request),
+            "sort": cd.get("sort") or "code",
+        },
     )
 
 
@@ -84,10 +100,18 @@ ROUND_ORDER = {
 
 def _round_row(a: Any) -> list[Any]:
     review = getattr(a, "review", None)
-    final_score = review.score if review is not None and review.status == ReviewStatus.FINAL else None
+    final_score = (
+        review.score if review is not None and review.status == ReviewStatus.FINAL else None
+    )
     return [
-        a.settlement.code, a.settlement.name, a.settlement.village.township.name,
-        a.get_settlement_class_display(), a.get_status_display(), a.deadline, a.score, a.star_applied or None,
+        a.settlement.code,
+        a.settlement.name,
+        a.settlement.village.township.name,
+        a.get_settlement_class_display(),
+        a.get_status_display(),
+        a.deadline,
+        a.score,
+        a.star_applied or None,
         final_score,
     ]
 
@@ -105,7 +129,11 @@ def self_assessment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
     if request.method == "POST":
         form = SelfAssessmentForm(
-            request.POST, request.FILES, items=items, stored=stored, editable_ids=editable,
+            request.POST,
+            request.FILES,
+            items=items,
+            stored=stored,
+            editable_ids=editable,
             initial={"version": assessment.version, "star_applied": assessment.star_applied},
         )
         if not editable:
@@ -123,16 +151,23 @@ def self_assessment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                     submit=submit,
                 )
             except services.WorkflowError as exc:
-                add_service_error(form, exc, field_for_key={str(i.pk): f"occ_{i.pk}" for i in items})
+                add_service_error(
+                    form, exc, field_for_key={str(i.pk): f"occ_{i.pk}" for i in items}
+                )
             else:
-                messages.success(request, _("自评已提交，等待县考评组现场考评。") if submit else _("草稿已保存。"))
+                messages.success(
+                    request,
+                    _("自评已提交，等待县考评组现场考评。") if submit else _("草稿已保存。"),
+                )
                 return redirect(assessment.get_absolute_url())
         status = _refusal_status(form)
         # Show what is stored now next to what the user typed.
         assessment = _prefetched_assessment(request.user, pk, with_review=False)
     else:
         form = SelfAssessmentForm(
-            items=items, stored=stored, editable_ids=editable,
+            items=items,
+            stored=stored,
+            editable_ids=editable,
             initial={"version": assessment.version, "star_applied": assessment.star_applied},
         )
 
@@ -158,8 +193,6 @@ def self_assessment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "has_result": _has_final_review(assessment),
     }
     return render(request, "ratings/self_assessment.html", context, status=status)
-
-
 
 
 # -------------------------------------------------------------------------- result page
@@ -201,5 +234,3 @@ def result(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             ),
         },
     )
-
-

@@ -28,5 +28,10 @@ def evidence_flagged(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "ratings/evidence_flagged.html",
-        {"page": page, "flag": flag, "flags": EvidenceFlag.choices, "query": f"flag={flag}" if flag else ""},
+        {
+            "page": page,
+            "flag": flag,
+            "flags": EvidenceFlag.choices,
+            "query": f"flag={flag}" if flag else "",
+        },
     )

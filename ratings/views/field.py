@@ -214,7 +214,9 @@ def field_sync_review(request: HttpRequest) -> JsonResponse:
     client_id = _client_id(body.get("client_id"))
     if client_id is None:
         return _error("bad_client_id", _("缺少上传标识。"), 400)
-    assessment = get_object_or_404(_assessment_queryset(request.user), pk=body.get("assessment") or 0)
+    assessment = get_object_or_404(
+        _assessment_queryset(request.user), pk=body.get("assessment") or 0
+    )
     raw_items = body.get("items") if isinstance(body.get("items"), dict) else {}
     items: dict[int, tuple[Any, str, str]] = {}
     for key, entry in raw_items.items():
@@ -243,7 +245,9 @@ def field_sync_review(request: HttpRequest) -> JsonResponse:
         repeated = services.review_draft_repeated(client_id=client_id, by=request.user)
         if repeated is not None:  # the same upload raced itself and the other one won
             return JsonResponse(_synced(repeated))
-        server = Review.objects.filter(self_assessment=assessment).select_related("assessor").first()
+        server = (
+            Review.objects.filter(self_assessment=assessment).select_related("assessor").first()
+        )
         return _error(str(exc.code), exc.messages[0], 409, server=_review_state(server))
     except services.WorkflowError as exc:
         return _error(str(exc.code or "refused"), "；".join(exc.messages), 400)
@@ -251,8 +255,14 @@ def field_sync_review(request: HttpRequest) -> JsonResponse:
 
 
 def _synced(result: services.SyncResult) -> dict[str, Any]:
-    review = Review.objects.select_related("assessor").prefetch_related("items").get(pk=result.review.pk)
-    return {"status": "repeated" if result.repeated else "saved", "version": result.version, "review": _review_state(review)}
+    review = (
+        Review.objects.select_related("assessor").prefetch_related("items").get(pk=result.review.pk)
+    )
+    return {
+        "status": "repeated" if result.repeated else "saved",
+        "version": result.version,
+        "review": _review_state(review),
+    }
 
 
 @login_required
@@ -265,10 +275,14 @@ def field_sync_photo(request: HttpRequest) -> JsonResponse:
     client_id = _client_id(request.POST.get("client_id"))
     if client_id is None:
         return _error("bad_client_id", _("缺少上传标识。"), 400)
-    assessment = get_object_or_404(_assessment_queryset(request.user), pk=request.POST.get("assessment") or 0)
+    assessment = get_object_or_404(
+        _assessment_queryset(request.user), pk=request.POST.get("assessment") or 0
+    )
     item = None
     if request.POST.get("item"):
-        item = RubricItem.objects.filter(pk=request.POST["item"], rubric_id=assessment.rubric_id).first()
+        item = RubricItem.objects.filter(
+            pk=request.POST["item"], rubric_id=assessment.rubric_id
+        ).first()
         if item is None:
             raise Http404
     upload = request.FILES.get("file")
@@ -290,7 +304,13 @@ def field_sync_photo(request: HttpRequest) -> JsonResponse:
 
 
 # What the phone keeps for offline use; the cache is renewed when any of them changes.
-SHELL_STATIC = ("css/app.css", "js/field.js", "js/pwa.js", "icons/icon-192.png", "icons/icon-512.png")
+SHELL_STATIC = (
+    "css/app.css",
+    "js/field.js",
+    "js/pwa.js",
+    "icons/icon-192.png",
+    "icons/icon-512.png",
+)
 
 
 @functools.cache
@@ -308,7 +328,8 @@ def shell_version() -> str:
 def service_worker(request: HttpRequest) -> HttpResponse:
     """From the site root so it may control every page; never cached, so updates reach phones."""
     response = HttpResponse(
-        render_to_string("pwa/sw.js", {"version": shell_version()}), content_type="application/javascript; charset=utf-8"
+        render_to_string("pwa/sw.js", {"version": shell_version()}),
+        content_type="application/javascript; charset=utf-8",
     )
     response["Service-Worker-Allowed"] = "/"
     response["Cache-Control"] = "no-cache"

@@ -28,7 +28,11 @@ def evidence_file(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
         handle = evidence.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404(_("文件不存在。")) from exc
-    content_type = evidence.content_type or mimetypes.guess_type(evidence.original_name)[0] or "application/octet-stream"
+    content_type = (
+        evidence.content_type
+        or mimetypes.guess_type(evidence.original_name)[0]
+        or "application/octet-stream"
+    )
     inline = content_type in ("image/jpeg", "image/png", "application/pdf")
     response = FileResponse(
         handle, content_type=content_type, as_attachment=not inline, filename=evidence.original_name
@@ -90,11 +94,9 @@ def certificate_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cert = get_object_or_404(_certificate_queryset(request.user), pk=pk)
     if cert.revoked_at is not None:
         # A voided plaque is not printed again; the page says why.
-        return render(
-            request, "ratings/certificate.html", _certificate_context(cert), status=410
-        )
-    response = HttpResponse(certificate_pdf_bytes(cert, request=request), content_type="application/pdf")
+        return render(request, "ratings/certificate.html", _certificate_context(cert), status=410)
+    response = HttpResponse(
+        certificate_pdf_bytes(cert, request=request), content_type="application/pdf"
+    )
     response["Content-Disposition"] = f'attachment; filename="certificate-{cert.number}.pdf"'
     return response
-
-

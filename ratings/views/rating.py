@@ -40,10 +40,18 @@ def rating_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _render_rating(request, rating)
 
 
-def _render_rating(request: AuthenticatedHttpRequest, rating: Any, *, forms_: Mapping[str, Any] | None = None, status: int = 200) -> HttpResponse:
+def _render_rating(
+    request: AuthenticatedHttpRequest,
+    rating: Any,
+    *,
+    forms_: Mapping[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
     forms_ = dict(forms_ or {})
     user = request.user
-    objections = list(rating.objections.select_related("heard_by", "recorded_by").order_by("filed_at"))
+    objections = list(
+        rating.objections.select_related("heard_by", "recorded_by").order_by("filed_at")
+    )
     county = may_review(user)
     pending = [o for o in objections if o.outcome == ObjectionOutcome.PENDING]
     # Whoever took part in the review never hears an objection to it: the service's predicate
@@ -54,7 +62,9 @@ def _render_rating(request: AuthenticatedHttpRequest, rating: Any, *, forms_: Ma
     decide_forms = {}
     for objection in objections:
         if may_hear.get(objection.pk):
-            decide_forms[objection.pk] = forms_.get(f"decide_{objection.pk}") or ObjectionDecideForm(prefix=f"o{objection.pk}")
+            decide_forms[objection.pk] = forms_.get(
+                f"decide_{objection.pk}"
+            ) or ObjectionDecideForm(prefix=f"o{objection.pk}")
     if county and rating.status == RatingStatus.EFFECTIVE and rating.stars > 0:
         forms_.setdefault("change", RatingChangeForm(initial={"expected_stars": rating.stars}))
     changes = list(rating.changes.select_related("by", "rating__round").order_by("-at", "-pk"))
@@ -88,8 +98,10 @@ def objection_file(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.objection_file(
-                rating=rating, by=request.user,
-                filed_by_name=form.cleaned_data["filed_by_name"], text=form.cleaned_data["text"],
+                rating=rating,
+                by=request.user,
+                filed_by_name=form.cleaned_data["filed_by_name"],
+                text=form.cleaned_data["text"],
             )
         except services.WorkflowError as exc:
             add_service_error(form, exc)
@@ -108,8 +120,10 @@ def objection_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     if form.is_valid():
         try:
             services.objection_decide(
-                objection=objection, by=request.user,
-                outcome=form.cleaned_data["outcome"], reasons=form.cleaned_data["reasons"],
+                objection=objection,
+                by=request.user,
+                outcome=form.cleaned_data["outcome"],
+                reasons=form.cleaned_data["reasons"],
             )
         except services.WorkflowError as exc:
             add_service_error(form, exc)
@@ -117,7 +131,9 @@ def objection_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             messages.success(request, _("异议处理结果已记录。"))
             return redirect("ratings:rating", pk=objection.rating_id)
     rating = get_object_or_404(_rating_queryset(request.user), pk=objection.rating_id)
-    return _render_rating(request, rating, forms_={f"decide_{objection.pk}": form}, status=_refusal_status(form))
+    return _render_rating(
+        request, rating, forms_={f"decide_{objection.pk}": form}, status=_refusal_status(form)
+    )
 
 
 @login_required
@@ -132,7 +148,10 @@ def rating_change(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         try:
             if form.cleaned_data["action"] == "downgrade":
                 services.rating_downgrade(
-                    rating=rating, by=request.user, reason=reason, expected_stars=form.cleaned_data["expected_stars"]
+                    rating=rating,
+                    by=request.user,
+                    reason=reason,
+                    expected_stars=form.cleaned_data["expected_stars"],
                 )
             else:
                 # Revoking twice ends in the same place (no star): nothing to guard.
@@ -143,5 +162,3 @@ def rating_change(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("星级已调整，变动已记入评定历史。"))
             return redirect("ratings:rating", pk=rating.pk)
     return _render_rating(request, rating, forms_={"change": form}, status=_refusal_status(form))
-
-

@@ -64,30 +64,57 @@ def rectification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     elif wanted == "issued":
         qs = qs.open_in_time(today)
     elif wanted == "closed":
-        qs = qs.filter(status__in=[RectificationStatus.PASSED, RectificationStatus.DOWNGRADED,
-                                   RectificationStatus.REVOKED, RectificationStatus.DISMISSED])
+        qs = qs.filter(
+            status__in=[
+                RectificationStatus.PASSED,
+                RectificationStatus.DOWNGRADED,
+                RectificationStatus.REVOKED,
+                RectificationStatus.DISMISSED,
+            ]
+        )
     elif wanted:
         qs = qs.filter(status=wanted)
     if lists.wants_xlsx(request):
         return lists.xlsx_response(
             filename=_("限期整改"),
             title=_("限期整改"),
-            headers=[_("代码"), _("聚居点"), _("乡镇"), _("评定轮次"), _("评定星级"), _("状态"), _("整改期限"),
-                     _("触发原因")],
+            headers=[
+                _("代码"),
+                _("聚居点"),
+                _("乡镇"),
+                _("评定轮次"),
+                _("评定星级"),
+                _("状态"),
+                _("整改期限"),
+                _("触发原因"),
+            ],
             rows=(
-                [r.settlement.code, r.settlement.name, r.settlement.village.township.name, str(r.rating.round),
-                 r.rating.stars,
-                 _("逾期未整改") if r.status == RectificationStatus.ISSUED and r.deadline and r.deadline < today
-                 else r.get_status_display(),
-                 r.deadline, reasons.shown(r, "trigger")]
+                [
+                    r.settlement.code,
+                    r.settlement.name,
+                    r.settlement.village.township.name,
+                    str(r.rating.round),
+                    r.rating.stars,
+                    _("逾期未整改")
+                    if r.status == RectificationStatus.ISSUED and r.deadline and r.deadline < today
+                    else r.get_status_display(),
+                    r.deadline,
+                    reasons.shown(r, "trigger"),
+                ]
                 for r in qs[: lists.EXPORT_MAX]
             ),
         )
     page = lists.page_of(request, qs, QUEUE_PAGE_SIZE)
     return render(
-        request, "ratings/rectification_list.html",
-        {"page": page, "filters": filters, "today": today, "query": lists.list_query(request),
-         "printing": lists.wants_print(request)},
+        request,
+        "ratings/rectification_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "today": today,
+            "query": lists.list_query(request),
+            "printing": lists.wants_print(request),
+        },
     )
 
 
@@ -97,7 +124,9 @@ def rectification_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
     return _render_rectification(request, rectification)
 
 
-def _render_rectification(request: AuthenticatedHttpRequest, rectification: Any, *, form: Any = None, status: int = 200) -> HttpResponse:
+def _render_rectification(
+    request: AuthenticatedHttpRequest, rectification: Any, *, form: Any = None, status: int = 200
+) -> HttpResponse:
     """Each party sees the form for the step that is theirs now; the services check it again."""
     user = request.user
     today = timezone.localdate()
@@ -110,14 +139,25 @@ def _render_rectification(request: AuthenticatedHttpRequest, rectification: Any,
 
     forms_: dict[str, Any] = {}
     if county and rectification.status == RectificationStatus.PROPOSED:
-        forms_["issue"] = pick(RectificationIssueForm, lambda: RectificationIssueForm(
-            initial={"deadline": today + _days(30), "requirements": reasons.shown(rectification, "trigger")}
-        ))
+        forms_["issue"] = pick(
+            RectificationIssueForm,
+            lambda: RectificationIssueForm(
+                initial={
+                    "deadline": today + _days(30),
+                    "requirements": reasons.shown(rectification, "trigger"),
+                }
+            ),
+        )
         forms_["dismiss"] = pick(RectificationDismissForm, RectificationDismissForm)
-    if own_township and rectification.status in (RectificationStatus.ISSUED, RectificationStatus.ANSWERED) and not overdue:
-        forms_["answer"] = pick(RectificationAnswerForm, lambda: RectificationAnswerForm(
-            initial={"answer": rectification.answer}
-        ))
+    if (
+        own_township
+        and rectification.status in (RectificationStatus.ISSUED, RectificationStatus.ANSWERED)
+        and not overdue
+    ):
+        forms_["answer"] = pick(
+            RectificationAnswerForm,
+            lambda: RectificationAnswerForm(initial={"answer": rectification.answer}),
+        )
     if county and (rectification.status == RectificationStatus.ANSWERED or overdue):
         forms_["check"] = pick(RectificationCheckForm, RectificationCheckForm)
     return render(
@@ -143,8 +183,10 @@ def rectification_issue(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     if form.is_valid():
         try:
             services.rectification_issue(
-                rectification=rectification, by=request.user,
-                deadline=form.cleaned_data["deadline"], requirements=form.cleaned_data["requirements"],
+                rectification=rectification,
+                by=request.user,
+                deadline=form.cleaned_data["deadline"],
+                requirements=form.cleaned_data["requirements"],
             )
         except services.WorkflowError as exc:
             add_service_error(form, exc)
@@ -183,7 +225,9 @@ def rectification_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
     if form.is_valid():
         try:
             services.rectification_answer(
-                rectification=rectification, by=request.user, answer=form.cleaned_data["answer"],
+                rectification=rectification,
+                by=request.user,
+                answer=form.cleaned_data["answer"],
                 evidence=form.cleaned_data["evidence"],
             )
         except services.WorkflowError as exc:
@@ -203,8 +247,10 @@ def rectification_check(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     if form.is_valid():
         try:
             services.rectification_check(
-                rectification=rectification, by=request.user,
-                outcome=form.cleaned_data["outcome"], notes=form.cleaned_data["notes"],
+                rectification=rectification,
+                by=request.user,
+                outcome=form.cleaned_data["outcome"],
+                notes=form.cleaned_data["notes"],
             )
         except services.WorkflowError as exc:
             add_service_error(form, exc)
@@ -212,5 +258,3 @@ def rectification_check(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
             messages.success(request, _("复查结果已记录。"))
             return redirect(rectification.get_absolute_url())
     return _render_rectification(request, rectification, form=form, status=_refusal_status(form))
-
-

@@ -48,7 +48,9 @@ def queue(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpRespo
     townships = townships_visible_to(request.user).order_by("code")
     filters = QueueFilterForm(request.GET or None, townships=townships)
     if round_ is None:
-        return render(request, "ratings/queue.html", {"round": None, "filters": filters, "page": None})
+        return render(
+            request, "ratings/queue.html", {"round": None, "filters": filters, "page": None}
+        )
     cd = filters.cleaned_data if filters.is_valid() else {}
     qs = selectors.review_queue(
         request.user,
@@ -68,24 +70,44 @@ def queue(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpRespo
         return lists.xlsx_response(
             filename=_("考评队列"),
             title=str(round_),
-            headers=[_("代码"), _("聚居点"), _("乡镇"), _("类别"), _("自评状态"), _("自评得分"), _("申报星级"),
-                     _("县级考评"), _("县级得分"), _("考评人")],
+            headers=[
+                _("代码"),
+                _("聚居点"),
+                _("乡镇"),
+                _("类别"),
+                _("自评状态"),
+                _("自评得分"),
+                _("申报星级"),
+                _("县级考评"),
+                _("县级得分"),
+                _("考评人"),
+            ],
             rows=(_queue_row(a) for a in qs[: lists.EXPORT_MAX]),
         )
     page = lists.page_of(request, qs, QUEUE_PAGE_SIZE)
     return render(
         request,
         "ratings/queue.html",
-        {"round": round_, "filters": filters, "page": page, "query": lists.list_query(request),
-         "printing": lists.wants_print(request)},
+        {
+            "round": round_,
+            "filters": filters,
+            "page": page,
+            "query": lists.list_query(request),
+            "printing": lists.wants_print(request),
+        },
     )
 
 
 def _queue_row(a: Any) -> list[Any]:
     review = getattr(a, "review", None)  # reverse one-to-one: AttributeError when there is none
     return [
-        a.settlement.code, a.settlement.name, a.settlement.village.township.name,
-        a.get_settlement_class_display(), a.get_status_display(), a.score, a.star_applied or None,
+        a.settlement.code,
+        a.settlement.name,
+        a.settlement.village.township.name,
+        a.get_settlement_class_display(),
+        a.get_status_display(),
+        a.score,
+        a.star_applied or None,
         review.get_status_display() if review else _("未考评"),
         review.score if review else None,
         str(review.assessor) if review and review.assessor_id else "",
@@ -118,7 +140,9 @@ def review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         _require_county(request.user)
-        form = ReviewForm(request.POST, request.FILES, items=items, stored=stored, locked=locked, initial=initial)
+        form = ReviewForm(
+            request.POST, request.FILES, items=items, stored=stored, locked=locked, initial=initial
+        )
         if locked:
             form.add_error(None, _review_lock_reason(assessment, final))
         if form.is_valid():
@@ -155,11 +179,19 @@ def review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         form = ReviewForm(items=items, stored=stored, locked=locked, initial=initial)
 
     groups, rows = build_rows(assessment, items, with_county=True)
-    attach_fields(rows, form, {"occ": "county_occ_", "note": "county_note_", "gap": "gap_reason_", "photos": "photos_"})
+    attach_fields(
+        rows,
+        form,
+        {"occ": "county_occ_", "note": "county_note_", "gap": "gap_reason_", "photos": "photos_"},
+    )
     existing = getattr(assessment, "review", None)
     county_occurrences = {item_id: (row.county_occurrences or 0) for item_id, row in rows.items()}
     preview, preview_veto = score_of(items, county_occurrences, assessment.rubric.bonus_cap)
-    rating = selectors.ratings_visible_to(request.user).filter(review=existing).first() if existing else None
+    rating = (
+        selectors.ratings_visible_to(request.user).filter(review=existing).first()
+        if existing
+        else None
+    )
     send_back = None
     if assessment.status == AssessmentStatus.SUBMITTED and not final:
         send_back = SendBackForm(items=items, initial={"deadline": timezone.localdate() + _days(5)})
@@ -187,8 +219,6 @@ def review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-
-
 @login_required
 @require_POST
 def send_back(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -208,11 +238,13 @@ def send_back(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         except services.WorkflowError as exc:
             add_service_error(form, exc)
         else:
-            messages.success(request, _("已退回 %(n)d 个条目，乡镇可在新的截止日期前修改。") % {"n": len(form.item_ids())})
+            messages.success(
+                request,
+                _("已退回 %(n)d 个条目，乡镇可在新的截止日期前修改。")
+                % {"n": len(form.item_ids())},
+            )
             return redirect("ratings:review", pk=assessment.pk)
     for error in form.errors.values():
         for message in error:
             messages.error(request, str(message))
     return redirect("ratings:review", pk=assessment.pk)
-
-

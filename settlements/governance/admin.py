@@ -37,7 +37,9 @@ from .selectors import settlements_editable_by
 
 def _own(queryset: QuerySet, user: Any, path: str = "settlement") -> QuerySet:
     """Rows of the settlements whose governance the user may edit (secretaries: all)."""
-    return restrict_to(queryset, path, None if is_secretary(user) else settlements_editable_by(user))
+    return restrict_to(
+        queryset, path, None if is_secretary(user) else settlements_editable_by(user)
+    )
 
 
 @admin.register(PointCategory)
@@ -61,7 +63,13 @@ class ReadOnlyGovernanceAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
 
 @admin.register(SettlementOrganisation)
 class SettlementOrganisationAdmin(ReadOnlyGovernanceAdmin):
-    list_display = ("settlement", "party_leader_name", "dispatched_member_name", "executor_name", "updated_at")
+    list_display = (
+        "settlement",
+        "party_leader_name",
+        "dispatched_member_name",
+        "executor_name",
+        "updated_at",
+    )
     list_select_related = ("settlement",)
     list_filter = (township_filter("settlement__village__township"),)
     search_fields = ("settlement__name", "settlement__code")
@@ -99,7 +107,16 @@ class HouseholdAdmin(ReadOnlyGovernanceAdmin):
 
 @admin.register(PointEntry)
 class PointEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("occurred_on", "household", "category", "points", "reason", "recorded_by", "recorded_at", "reverses")
+    list_display = (
+        "occurred_on",
+        "household",
+        "category",
+        "points",
+        "reason",
+        "recorded_by",
+        "recorded_at",
+        "reverses",
+    )
     list_select_related = ("household", "category", "recorded_by", "reverses")
     list_filter = ("category", township_filter("household__settlement__village__township"))
     search_fields = ("household__head_name", "reason")
@@ -117,7 +134,14 @@ class HonourListRowInline(ReadOnlyInline):
 
 @admin.register(HonourList)
 class HonourListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("settlement", "period_start", "period_end", "size", "published_by", "published_at")
+    list_display = (
+        "settlement",
+        "period_start",
+        "period_end",
+        "size",
+        "published_by",
+        "published_at",
+    )
     list_select_related = ("settlement", "published_by")
     list_filter = (township_filter("settlement__village__township"),)
     inlines = (HonourListRowInline,)

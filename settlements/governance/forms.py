@@ -54,11 +54,19 @@ class OrganisationForm(VersionedModelForm):
     class Meta:
         model = SettlementOrganisation
         fields = [
-            "party_org", "party_leader_name", "party_leader_phone", "dispatched_member_name",
-            "dispatched_member_phone", "self_management", "executor_name", "executor_phone",
+            "party_org",
+            "party_leader_name",
+            "party_leader_phone",
+            "dispatched_member_name",
+            "dispatched_member_phone",
+            "self_management",
+            "executor_name",
+            "executor_phone",
         ]
-        widgets = {f: forms.TextInput(attrs={"inputmode": "tel"}) for f in
-                   ("party_leader_phone", "dispatched_member_phone", "executor_phone")}
+        widgets = {
+            f: forms.TextInput(attrs={"inputmode": "tel"})
+            for f in ("party_leader_phone", "dispatched_member_phone", "executor_phone")
+        }
 
 
 class CommitteeMemberForm(VersionedModelForm):
@@ -104,7 +112,10 @@ class PointEntryForm(forms.Form):
         label=_("积分类别"), queryset=PointCategory.objects.filter(is_active=True), empty_label=None
     )
     points = forms.DecimalField(
-        label=_("分值"), max_digits=7, decimal_places=1, help_text=_("加分填正数，扣分填负数，如 -2。")
+        label=_("分值"),
+        max_digits=7,
+        decimal_places=1,
+        help_text=_("加分填正数，扣分填负数，如 -2。"),
     )
     reason = forms.CharField(label=_("事由"), max_length=200)
     occurred_on = forms.DateField(label=_("发生日期"), widget=DATE_INPUT)
@@ -121,7 +132,9 @@ class ReverseForm(forms.Form):
 class HonourPublishForm(forms.Form):
     period_start = forms.DateField(label=_("起始日期"), widget=DATE_INPUT)
     period_end = forms.DateField(label=_("截止日期"), widget=DATE_INPUT)
-    size = forms.IntegerField(label=_("每榜户数"), min_value=1, max_value=HONOUR_LIST_MAX_SIZE, initial=10)
+    size = forms.IntegerField(
+        label=_("每榜户数"), min_value=1, max_value=HONOUR_LIST_MAX_SIZE, initial=10
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

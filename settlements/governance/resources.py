@@ -102,8 +102,12 @@ class IdNumberWidget(TextWidget):
 
 
 class HouseholdResource(SpreadsheetResource):
-    settlement = Field(attribute="settlement", column_name=SETTLEMENT_COLUMN, widget=SettlementCodeWidget())
-    settlement_name = DerivedField(attribute="settlement__name", column_name="聚居点", widget=TextWidget())
+    settlement = Field(
+        attribute="settlement", column_name=SETTLEMENT_COLUMN, widget=SettlementCodeWidget()
+    )
+    settlement_name = DerivedField(
+        attribute="settlement__name", column_name="聚居点", widget=TextWidget()
+    )
     head_name = Field(attribute="head_name", column_name="户主姓名", widget=TextWidget())
     id_number = Field(attribute="id_number", column_name=ID_COLUMN, widget=IdNumberWidget())
     phone = Field(attribute="phone", column_name="联系电话", widget=TextWidget(required=False))
@@ -111,14 +115,25 @@ class HouseholdResource(SpreadsheetResource):
     base_score = Field(
         attribute="base_score", column_name="基础分", widget=DecimalNumberWidget(required=False)
     )
-    balance = DerivedField(attribute="balance", column_name="当前积分", widget=DecimalNumberWidget())
+    balance = DerivedField(
+        attribute="balance", column_name="当前积分", widget=DecimalNumberWidget()
+    )
 
     required_columns = (SETTLEMENT_COLUMN, "户主姓名", ID_COLUMN, "家庭人口")
 
     class Meta(SpreadsheetResource.Meta):
         model = Household
         name = "居民户"
-        fields = ("settlement", "settlement_name", "head_name", "id_number", "phone", "members", "base_score", "balance")
+        fields = (
+            "settlement",
+            "settlement_name",
+            "head_name",
+            "id_number",
+            "phone",
+            "members",
+            "base_score",
+            "balance",
+        )
         import_order = fields
         export_order = fields
         import_id_fields = ()
@@ -130,7 +145,9 @@ class HouseholdResource(SpreadsheetResource):
         self.fields["settlement"].widget.settlements = settlements
         # Full, valid keys only; a bad cell is reported by its widget.
         self._keys: dict[tuple[str, str], list[int]] = defaultdict(list)
-        for number, (code, raw_id) in enumerate(zip(dataset[SETTLEMENT_COLUMN], dataset[ID_COLUMN], strict=True), start=2):
+        for number, (code, raw_id) in enumerate(
+            zip(dataset[SETTLEMENT_COLUMN], dataset[ID_COLUMN], strict=True), start=2
+        ):
             try:
                 self._keys[(cell_text(code), clean_id_cell(raw_id))].append(number)
             except ValueError:
@@ -142,11 +159,15 @@ class HouseholdResource(SpreadsheetResource):
         self._existing: dict[tuple[int, str], Household] = {}
         for settlement_id, ids in ids_by_settlement.items():
             for start in range(0, len(ids), BATCH):
-                for h in Household.objects.filter(settlement_id=settlement_id, id_number__in=ids[start : start + BATCH]):
+                for h in Household.objects.filter(
+                    settlement_id=settlement_id, id_number__in=ids[start : start + BATCH]
+                ):
                     self._existing[(settlement_id, h.id_number)] = h
 
     def get_instance(self, instance_loader: Any, row: Any) -> Household | None:
-        settlement = self.fields["settlement"].widget.settlements.get(cell_text(row.get(SETTLEMENT_COLUMN)))
+        settlement = self.fields["settlement"].widget.settlements.get(
+            cell_text(row.get(SETTLEMENT_COLUMN))
+        )
         if settlement is None:
             return None
         try:
@@ -158,7 +179,9 @@ class HouseholdResource(SpreadsheetResource):
     def after_init_instance(self, instance: Household, new: bool, row: Any, **kwargs: Any) -> None:
         instance._fixed_base = None if new else instance.base_score
 
-    def import_field(self, field: Any, instance: Any, row: Any, is_m2m: bool = False, **kwargs: Any) -> None:
+    def import_field(
+        self, field: Any, instance: Any, row: Any, is_m2m: bool = False, **kwargs: Any
+    ) -> None:
         # A blank 基础分 means the default for a new household and "unchanged" for an existing one.
         if field.attribute == "base_score" and not cell_text(row.get(field.column_name)):
             if instance.pk is None:
@@ -171,9 +194,9 @@ class HouseholdResource(SpreadsheetResource):
         if not failed & {"settlement", "id_number"}:
             rows = self._keys.get((instance.settlement.code, instance.id_number), [])
             if len(rows) > 1:
-                errors["id_number"] = gettext("该聚居点的身份证号在文件中重复出现（第 %(rows)s 行）。") % {
-                    "rows": "、".join(str(n) for n in rows)
-                }
+                errors["id_number"] = gettext(
+                    "该聚居点的身份证号在文件中重复出现（第 %(rows)s 行）。"
+                ) % {"rows": "、".join(str(n) for n in rows)}
         fixed = getattr(instance, "_fixed_base", None)
         if "base_score" not in failed and fixed is not None and instance.base_score != fixed:
             errors["base_score"] = gettext(
@@ -181,7 +204,11 @@ class HouseholdResource(SpreadsheetResource):
             ) % {"old": fixed}
         if "members" not in failed and instance.members is not None and instance.members < 1:
             errors["members"] = gettext("家庭人口至少为1。")
-        if "base_score" not in failed and instance.base_score is not None and instance.base_score < 0:
+        if (
+            "base_score" not in failed
+            and instance.base_score is not None
+            and instance.base_score < 0
+        ):
             errors["base_score"] = gettext("基础分不能为负数。")
         return errors
 
@@ -227,7 +254,10 @@ class CategoryWidget(TextWidget):
         category = self.categories.get(name)
         if category is None:
             allowed = "、".join(self.categories)
-            raise ValueError(gettext("积分类别“%(name)s”不存在或已停用（可选：%(allowed)s）。") % {"name": name, "allowed": allowed})
+            raise ValueError(
+                gettext("积分类别“%(name)s”不存在或已停用（可选：%(allowed)s）。")
+                % {"name": name, "allowed": allowed}
+            )
         return category
 
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
@@ -237,13 +267,21 @@ class CategoryWidget(TextWidget):
 class PointEntryResource(SpreadsheetResource):
     """Point entries: imported as new entries only (the ledger is insert-only)."""
 
-    settlement = DerivedField(attribute="household__settlement__code", column_name=SETTLEMENT_COLUMN, widget=TextWidget())
-    household = Field(attribute="household", column_name=HEAD_ID_COLUMN, widget=HouseholdKeyWidget())
-    head_name = DerivedField(attribute="household__head_name", column_name="户主姓名", widget=TextWidget())
+    settlement = DerivedField(
+        attribute="household__settlement__code", column_name=SETTLEMENT_COLUMN, widget=TextWidget()
+    )
+    household = Field(
+        attribute="household", column_name=HEAD_ID_COLUMN, widget=HouseholdKeyWidget()
+    )
+    head_name = DerivedField(
+        attribute="household__head_name", column_name="户主姓名", widget=TextWidget()
+    )
     category = Field(attribute="category", column_name="积分类别", widget=CategoryWidget())
     points = Field(attribute="points", column_name="分值", widget=DecimalNumberWidget())
     reason = Field(attribute="reason", column_name="事由", widget=TextWidget())
-    occurred_on = Field(attribute="occurred_on", column_name="发生日期", widget=ChineseDateWidget(required=True))
+    occurred_on = Field(
+        attribute="occurred_on", column_name="发生日期", widget=ChineseDateWidget(required=True)
+    )
     recorded_by = DerivedField(attribute="recorded_by", column_name="记录人", widget=TextWidget())
     reversal = DerivedField(attribute="is_reversal", column_name="冲正", widget=TextWidget())
 
@@ -252,7 +290,17 @@ class PointEntryResource(SpreadsheetResource):
     class Meta(SpreadsheetResource.Meta):
         model = PointEntry
         name = "积分记录"
-        fields = ("settlement", "household", "head_name", "category", "points", "reason", "occurred_on", "recorded_by", "reversal")
+        fields = (
+            "settlement",
+            "household",
+            "head_name",
+            "category",
+            "points",
+            "reason",
+            "occurred_on",
+            "recorded_by",
+            "reversal",
+        )
         import_order = fields
         export_order = fields
         import_id_fields = ()
@@ -275,7 +323,9 @@ class PointEntryResource(SpreadsheetResource):
         for settlement_id, wanted in ids.items():
             keys = sorted(wanted)
             for start in range(0, len(keys), BATCH):
-                for h in Household.objects.filter(settlement_id=settlement_id, id_number__in=keys[start : start + BATCH]):
+                for h in Household.objects.filter(
+                    settlement_id=settlement_id, id_number__in=keys[start : start + BATCH]
+                ):
                     households[(settlement_id, h.id_number)] = h
         widget: HouseholdKeyWidget = self.fields["household"].widget
         widget.settlements = settlements
@@ -294,7 +344,11 @@ class PointEntryResource(SpreadsheetResource):
             problem = rules.point_value_problem(instance.points)
             if problem:
                 errors["points"] = str(POINTS_PROBLEM_MESSAGES[problem])
-        if "occurred_on" not in failed and instance.occurred_on and instance.occurred_on > self._today:
+        if (
+            "occurred_on" not in failed
+            and instance.occurred_on
+            and instance.occurred_on > self._today
+        ):
             errors["occurred_on"] = gettext("发生日期不能晚于今天。")
         return errors
 

@@ -143,7 +143,9 @@ def honour_ranking(earned: Iterable[tuple[Any, Decimal]], size: int) -> HonourRa
     pairs = list(earned)
     gained = sorted((p for p in pairs if p[1] > 0), key=lambda p: (-p[1], p[0]))
     lost = sorted((p for p in pairs if p[1] < 0), key=lambda p: (p[1], p[0]))
-    return HonourRanking(red=_competition_ranks(gained[:size]), black=_competition_ranks(lost[:size]))
+    return HonourRanking(
+        red=_competition_ranks(gained[:size]), black=_competition_ranks(lost[:size])
+    )
 
 
 def mask_id_number(value: str) -> str:
@@ -176,7 +178,11 @@ def id_number_problem(value: str) -> str | None:
     """
     if len(value) != 18:
         return ID_PROBLEM_LENGTH
-    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X") or not value.isascii():
+    if (
+        not value[:17].isdigit()
+        or not (value[17].isdigit() or value[17] == "X")
+        or not value.isascii()
+    ):
         return ID_PROBLEM_CHARACTERS
     total = sum(int(ch) * w for ch, w in zip(value[:17], _ID_WEIGHTS, strict=True))
     if _ID_CHECK[total % 11] != value[17]:

@@ -94,13 +94,24 @@ class _Labels:
     def missing_roles(self, roles: set[str]) -> str:
         key = frozenset(roles)
         if key not in self._details:
-            self._details[key] = self.list_sep.join(self.roles[r] for r in rules.team_role_gaps(roles))
+            self._details[key] = self.list_sep.join(
+                self.roles[r] for r in rules.team_role_gaps(roles)
+            )
         return self._details[key]
 
 
 def _gaps(
-    *, labels: _Labels, households: int, party_members: int, party_org: str, self_management: str,
-    party_leader: str, dispatched: str, executor: str, committee_members: int, roles: set[str],
+    *,
+    labels: _Labels,
+    households: int,
+    party_members: int,
+    party_org: str,
+    self_management: str,
+    party_leader: str,
+    dispatched: str,
+    executor: str,
+    committee_members: int,
+    roles: set[str],
 ) -> list[LabelledGap]:
     codes = rules.governance_gaps(
         households=households,
@@ -132,7 +143,9 @@ def organisation_gaps_for(settlement: Settlement) -> list[LabelledGap]:
     """
     org = organisation_of(settlement)
     committee = CommitteeMember.objects.filter(settlement=settlement).count()
-    roles = set(TeamMember.objects.filter(settlement=settlement).order_by().values_list("role", flat=True))
+    roles = set(
+        TeamMember.objects.filter(settlement=settlement).order_by().values_list("role", flat=True)
+    )
     return _gaps(
         labels=_Labels(),
         households=settlement.households,
@@ -171,10 +184,20 @@ class GapReport:
 
 GAPS_PER_PAGE = 100
 _FACT_FIELDS = (
-    "pk", "code", "name", "households", "party_members", "party_org", "self_management",
-    "village__name", "village__township__name", "village__township__code",
-    "organisation__party_leader_name", "organisation__dispatched_member_name",
-    "organisation__executor_name", "committee_count",
+    "pk",
+    "code",
+    "name",
+    "households",
+    "party_members",
+    "party_org",
+    "self_management",
+    "village__name",
+    "village__township__name",
+    "village__township__code",
+    "organisation__party_leader_name",
+    "organisation__dispatched_member_name",
+    "organisation__executor_name",
+    "committee_count",
 )
 
 
@@ -229,11 +252,18 @@ def gap_facts(settlements: QuerySet[Settlement]) -> list[GapFacts]:
             executor_named=bool(s["organisation__executor_name"]),
             team_roles=present,
         )
-        out.append(GapFacts(
-            pk=s["pk"], code=s["code"], name=s["name"], township=s["village__township__name"],
-            township_code=s["village__township__code"], village=s["village__name"], codes=codes,
-            missing_roles=rules.team_role_gaps(present),
-        ))
+        out.append(
+            GapFacts(
+                pk=s["pk"],
+                code=s["code"],
+                name=s["name"],
+                township=s["village__township__name"],
+                township_code=s["village__township__code"],
+                village=s["village__name"],
+                codes=codes,
+                missing_roles=rules.team_role_gaps(present),
+            )
+        )
     return out
 
 
@@ -265,11 +295,22 @@ class _CountedRows(Sequence):
         if not isinstance(index, slice):
             return self[index : index + 1][0]
         return [
-            GapRow(pk=pk, code=code, name=name, township=township, village=village,
-                   gaps=_labelled(self.labels, rules.unpack_codes(codes), rules.unpack_codes(roles)))
+            GapRow(
+                pk=pk,
+                code=code,
+                name=name,
+                township=township,
+                village=village,
+                gaps=_labelled(self.labels, rules.unpack_codes(codes), rules.unpack_codes(roles)),
+            )
             for pk, code, name, township, village, codes, roles in self.queryset[index].values_list(
-                "pk", "code", "name", "village__township__name", "village__name",
-                "stored_gaps__codes", "stored_gaps__missing_roles",
+                "pk",
+                "code",
+                "name",
+                "village__township__name",
+                "village__name",
+                "stored_gaps__codes",
+                "stored_gaps__missing_roles",
             )
         ]
 
@@ -293,9 +334,10 @@ def governance_gap_report(
     totals = {"checked": 0, "with_gaps": 0, "unstored": 0}
     counts = dict.fromkeys(rules.GAP_ORDER, 0)
     for packed, n in (
-        settlements.values("stored_gaps__codes").annotate(n=Count("pk")).values_list(
-            "stored_gaps__codes", "n"
-        ).order_by()
+        settlements.values("stored_gaps__codes")
+        .annotate(n=Count("pk"))
+        .values_list("stored_gaps__codes", "n")
+        .order_by()
     ):
         totals["checked"] += n
         if packed is None:
@@ -324,18 +366,33 @@ def governance_gap_report(
 
 
 def _merged_rows(
-    stored: QuerySet[Settlement], settlements: QuerySet[Settlement], labels: _Labels,
+    stored: QuerySet[Settlement],
+    settlements: QuerySet[Settlement],
+    labels: _Labels,
     counts: dict[str, int],
 ) -> tuple[list[GapRow], int]:
     """Stored rows plus the settlements not stored yet, checked now, in list order."""
     keyed = [
-        ((township_code, code), GapRow(
-            pk=pk, code=code, name=name, township=township, village=village,
-            gaps=_labelled(labels, rules.unpack_codes(codes), rules.unpack_codes(roles)),
-        ))
+        (
+            (township_code, code),
+            GapRow(
+                pk=pk,
+                code=code,
+                name=name,
+                township=township,
+                village=village,
+                gaps=_labelled(labels, rules.unpack_codes(codes), rules.unpack_codes(roles)),
+            ),
+        )
         for pk, code, name, township, township_code, village, codes, roles in stored.values_list(
-            "pk", "code", "name", "village__township__name", "village__township__code",
-            "village__name", "stored_gaps__codes", "stored_gaps__missing_roles",
+            "pk",
+            "code",
+            "name",
+            "village__township__name",
+            "village__township__code",
+            "village__name",
+            "stored_gaps__codes",
+            "stored_gaps__missing_roles",
         )
     ]
     for f in gap_facts(settlements.filter(stored_gaps__isnull=True)):
@@ -343,10 +400,19 @@ def _merged_rows(
             continue
         for code in f.codes:
             counts[code] += 1
-        keyed.append(((f.township_code, f.code), GapRow(
-            pk=f.pk, code=f.code, name=f.name, township=f.township, village=f.village,
-            gaps=_labelled(labels, f.codes, f.missing_roles),
-        )))
+        keyed.append(
+            (
+                (f.township_code, f.code),
+                GapRow(
+                    pk=f.pk,
+                    code=f.code,
+                    name=f.name,
+                    township=f.township,
+                    village=f.village,
+                    gaps=_labelled(labels, f.codes, f.missing_roles),
+                ),
+            )
+        )
     keyed.sort(key=lambda pair: pair[0])
     return [row for _key, row in keyed], len(keyed)
 
@@ -363,7 +429,9 @@ def team_by_role(settlement: Settlement) -> list[TeamSlot]:
     by_role: dict[str, list[TeamMember]] = defaultdict(list)
     for member in TeamMember.objects.filter(settlement=settlement).order_by("pk"):
         by_role[member.role].append(member)
-    return [TeamSlot(role=r, label=str(TeamRole(r).label), members=by_role[r]) for r in rules.TEAM_ROLES]
+    return [
+        TeamSlot(role=r, label=str(TeamRole(r).label), members=by_role[r]) for r in rules.TEAM_ROLES
+    ]
 
 
 def committee_of(settlement: Settlement) -> list[CommitteeMember]:
@@ -396,7 +464,9 @@ def households_with_balance(settlement: Settlement, *, q: str = "") -> QuerySet[
         .values("total")
     )
     qs = Household.objects.filter(settlement=settlement).annotate(
-        entry_total=Coalesce(Subquery(entry_total, output_field=_POINTS), Value(ZERO), output_field=_POINTS),
+        entry_total=Coalesce(
+            Subquery(entry_total, output_field=_POINTS), Value(ZERO), output_field=_POINTS
+        ),
         balance=F("base_score") + F("entry_total"),
     )
     if q:
@@ -418,7 +488,9 @@ def household_entries(household: Household) -> QuerySet[PointEntry]:
 
 def entry_of(settlement: Settlement, pk: int) -> PointEntry:
     entry: PointEntry = get_object_or_404(
-        PointEntry.objects.select_related("household", "category"), pk=pk, household__settlement=settlement
+        PointEntry.objects.select_related("household", "category"),
+        pk=pk,
+        household__settlement=settlement,
     )
     return entry
 
@@ -429,7 +501,9 @@ def period_earned(
     """(household id, net points of entries dated in the period) for every household with any."""
     rows = (
         PointEntry.objects.filter(
-            household__settlement=settlement, occurred_on__gte=period_start, occurred_on__lte=period_end
+            household__settlement=settlement,
+            occurred_on__gte=period_start,
+            occurred_on__lte=period_end,
         )
         .order_by()
         .values("household_id")
@@ -462,4 +536,7 @@ def honour_list_of(settlement: Settlement, pk: int) -> HonourList:
 def honour_rows(honour_list: HonourList) -> tuple[list[HonourListRow], list[HonourListRow]]:
     """(red rows, black rows) of a published list, with the households' masked IDs at hand."""
     rows = list(honour_list.rows.select_related("household").order_by("kind", "rank", "pk"))
-    return ([r for r in rows if r.kind == HonourKind.RED], [r for r in rows if r.kind == HonourKind.BLACK])
+    return (
+        [r for r in rows if r.kind == HonourKind.RED],
+        [r for r in rows if r.kind == HonourKind.BLACK],
+    )

@@ -42,8 +42,12 @@ from .selectors import can_edit_governance, gap_facts, period_earned
 
 HONOUR_LIST_MAX_SIZE = 50
 _ORGANISATION_PEOPLE = (
-    "party_leader_name", "party_leader_phone", "dispatched_member_name",
-    "dispatched_member_phone", "executor_name", "executor_phone",
+    "party_leader_name",
+    "party_leader_phone",
+    "dispatched_member_name",
+    "dispatched_member_phone",
+    "executor_name",
+    "executor_phone",
 )
 
 
@@ -64,13 +68,17 @@ def settlement_gaps_refresh(*, settlement_ids: Iterable[int]) -> int:
         chunk = ids[start : start + GAPS_BATCH]
         rows = [
             SettlementGaps(
-                settlement_id=f.pk, codes=rules.pack_codes(f.codes),
-                missing_roles=rules.pack_codes(f.missing_roles), counted_at=now,
+                settlement_id=f.pk,
+                codes=rules.pack_codes(f.codes),
+                missing_roles=rules.pack_codes(f.missing_roles),
+                counted_at=now,
             )
             for f in gap_facts(Settlement.objects.filter(pk__in=chunk))
         ]
         SettlementGaps.objects.bulk_create(
-            rows, update_conflicts=True, unique_fields=["settlement"],
+            rows,
+            update_conflicts=True,
+            unique_fields=["settlement"],
             update_fields=["codes", "missing_roles", "counted_at"],
         )
         written += len(rows)
@@ -102,8 +110,14 @@ def _delete_with_history(instance: Any, by: User) -> None:
 
 @transaction.atomic
 def settlement_organisation_update(
-    *, settlement: Settlement, by: User, party_org: str, self_management: str,
-    expected_version: int | None = None, expected_settlement_version: int | None = None, **people: str
+    *,
+    settlement: Settlement,
+    by: User,
+    party_org: str,
+    self_management: str,
+    expected_version: int | None = None,
+    expected_settlement_version: int | None = None,
+    **people: str,
 ) -> SettlementOrganisation:
     """Set the organisation forms and the people who hold them. Unchanged input writes nothing.
 
@@ -123,7 +137,9 @@ def settlement_organisation_update(
         settlement.party_org = party_org
         settlement.self_management = self_management
         if party_org not in PartyOrg.values or self_management not in SelfManagement.values:
-            raise ValidationError(_("党组织形式或自治组织形式无效。"), code=Refusal.BAD_ORGANISATION_FORM)
+            raise ValidationError(
+                _("党组织形式或自治组织形式无效。"), code=Refusal.BAD_ORGANISATION_FORM
+            )
         settlement.version += 1
         settlement._history_user = by
         settlement.save(update_fields=["party_org", "self_management", "version"])
@@ -144,7 +160,9 @@ def committee_member_add(
     *, settlement: Settlement, by: User, post: str, name: str, phone: str = ""
 ) -> CommitteeMember:
     _require_editor(by, settlement)
-    member = CommitteeMember(settlement=settlement, post=post, name=name.strip(), phone=phone.strip())
+    member = CommitteeMember(
+        settlement=settlement, post=post, name=name.strip(), phone=phone.strip()
+    )
     _save_with_history(member, by)
     settlement_gaps_refresh(settlement_ids=[settlement.pk])
     return member
@@ -152,7 +170,12 @@ def committee_member_add(
 
 @transaction.atomic
 def committee_member_update(
-    *, member: CommitteeMember, by: User, post: str, name: str, phone: str = "",
+    *,
+    member: CommitteeMember,
+    by: User,
+    post: str,
+    name: str,
+    phone: str = "",
     expected_version: int | None = None,
 ) -> CommitteeMember:
     """Correct a member. Compared with the stored row (a form may already have written
@@ -175,7 +198,9 @@ def committee_member_remove(*, member: CommitteeMember, by: User) -> None:
 
 
 @transaction.atomic
-def team_member_add(*, settlement: Settlement, by: User, role: str, name: str, phone: str = "") -> TeamMember:
+def team_member_add(
+    *, settlement: Settlement, by: User, role: str, name: str, phone: str = ""
+) -> TeamMember:
     _require_editor(by, settlement)
     member = TeamMember(settlement=settlement, role=role, name=name.strip(), phone=phone.strip())
     _save_with_history(member, by)
@@ -185,7 +210,13 @@ def team_member_add(*, settlement: Settlement, by: User, role: str, name: str, p
 
 @transaction.atomic
 def team_member_update(
-    *, member: TeamMember, by: User, role: str, name: str, phone: str = "", expected_version: int | None = None
+    *,
+    member: TeamMember,
+    by: User,
+    role: str,
+    name: str,
+    phone: str = "",
+    expected_version: int | None = None,
 ) -> TeamMember:
     """Correct a member, compared with the stored row; a stale version is an ``EditConflict``."""
     _require_editor(by, member.settlement)
@@ -229,16 +260,28 @@ def clean_id_number(value: str) -> str:
 
 @transaction.atomic
 def household_add(
-    *, settlement: Settlement, by: User, head_name: str, id_number: str, phone: str = "",
-    members: int = 1, base_score: Decimal | None = None,
+    *,
+    settlement: Settlement,
+    by: User,
+    head_name: str,
+    id_number: str,
+    phone: str = "",
+    members: int = 1,
+    base_score: Decimal | None = None,
 ) -> Household:
     _require_editor(by, settlement)
     id_number = clean_id_number(id_number)
     if Household.objects.filter(settlement=settlement, id_number=id_number).exists():
-        raise ValidationError(_("该聚居点已登记此身份证号的户主。"), code=Refusal.DUPLICATE_HOUSEHOLD)
+        raise ValidationError(
+            _("该聚居点已登记此身份证号的户主。"), code=Refusal.DUPLICATE_HOUSEHOLD
+        )
     household = Household(
-        settlement=settlement, head_name=head_name.strip(), id_number=id_number, phone=phone.strip(),
-        members=members, base_score=rules.DEFAULT_BASE_SCORE if base_score is None else base_score,
+        settlement=settlement,
+        head_name=head_name.strip(),
+        id_number=id_number,
+        phone=phone.strip(),
+        members=members,
+        base_score=rules.DEFAULT_BASE_SCORE if base_score is None else base_score,
     )
     _save_with_history(household, by)
     return household
@@ -246,7 +289,13 @@ def household_add(
 
 @transaction.atomic
 def household_update(
-    *, household: Household, by: User, head_name: str, id_number: str, phone: str = "", members: int = 1,
+    *,
+    household: Household,
+    by: User,
+    head_name: str,
+    id_number: str,
+    phone: str = "",
+    members: int = 1,
     expected_version: int | None = None,
 ) -> Household:
     """Correct a household's particulars. The base score is fixed: points change by entries.
@@ -259,7 +308,9 @@ def household_update(
     id_number = clean_id_number(id_number)
     clash = Household.objects.filter(settlement_id=household.settlement_id, id_number=id_number)
     if clash.exclude(pk=household.pk).exists():
-        raise ValidationError(_("该聚居点已登记此身份证号的户主。"), code=Refusal.DUPLICATE_HOUSEHOLD)
+        raise ValidationError(
+            _("该聚居点已登记此身份证号的户主。"), code=Refusal.DUPLICATE_HOUSEHOLD
+        )
     new = (head_name.strip(), id_number, phone.strip(), members)
     if (household.head_name, household.id_number, household.phone, household.members) != new:
         household.head_name, household.id_number, household.phone, household.members = new
@@ -283,20 +334,28 @@ POINTS_PROBLEM_CODES = {
 def _check_points(points: Decimal) -> Decimal:
     problem = rules.point_value_problem(points)
     if problem:
-        raise ValidationError(str(POINTS_PROBLEM_MESSAGES[problem]), code=POINTS_PROBLEM_CODES[problem])
+        raise ValidationError(
+            str(POINTS_PROBLEM_MESSAGES[problem]), code=POINTS_PROBLEM_CODES[problem]
+        )
     return points
 
 
 @transaction.atomic
 def point_entry_record(
-    *, household: Household, category: PointCategory, points: Decimal, reason: str,
-    occurred_on: datetime.date, by: User,
+    *,
+    household: Household,
+    category: PointCategory,
+    points: Decimal,
+    reason: str,
+    occurred_on: datetime.date,
+    by: User,
 ) -> PointEntry:
     """Add one plus or minus entry to a household's points."""
     _require_editor(by, household.settlement)
     if not category.is_active:
         raise ValidationError(
-            _("积分类别“%(name)s”已停用。") % {"name": category.name}, code=Refusal.CATEGORY_INACTIVE
+            _("积分类别“%(name)s”已停用。") % {"name": category.name},
+            code=Refusal.CATEGORY_INACTIVE,
         )
     if occurred_on > timezone.localdate():
         raise ValidationError(_("发生日期不能晚于今天。"), code=Refusal.OCCURRED_IN_FUTURE)
@@ -304,8 +363,12 @@ def point_entry_record(
     if not reason:
         raise ValidationError(_("请填写事由。"), code=Refusal.REASON_REQUIRED)
     return PointEntry.objects.create(
-        household=household, category=category, points=_check_points(points), reason=reason,
-        occurred_on=occurred_on, recorded_by=by,
+        household=household,
+        category=category,
+        points=_check_points(points),
+        reason=reason,
+        occurred_on=occurred_on,
+        recorded_by=by,
     )
 
 
@@ -331,8 +394,13 @@ def point_entry_reverse(*, entry: PointEntry, by: User, reason: str) -> PointEnt
     try:
         with transaction.atomic():
             return PointEntry.objects.create(
-                household_id=entry.household_id, category_id=entry.category_id, points=-entry.points,
-                reason=reason, occurred_on=entry.occurred_on, recorded_by=by, reverses=entry,
+                household_id=entry.household_id,
+                category_id=entry.category_id,
+                points=-entry.points,
+                reason=reason,
+                occurred_on=entry.occurred_on,
+                recorded_by=by,
+                reverses=entry,
             )
     except IntegrityError as exc:
         raise ValidationError(
@@ -342,7 +410,12 @@ def point_entry_reverse(*, entry: PointEntry, by: User, reason: str) -> PointEnt
 
 @transaction.atomic
 def honour_list_publish(
-    *, settlement: Settlement, period_start: datetime.date, period_end: datetime.date, size: int, by: User
+    *,
+    settlement: Settlement,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    size: int,
+    by: User,
 ) -> HonourList:
     """Freeze the red and black lists of a period. Publishing the same period again is a no-op."""
     _require_editor(by, settlement)
@@ -354,7 +427,8 @@ def honour_list_publish(
         )
     if not 1 <= size <= HONOUR_LIST_MAX_SIZE:
         raise ValidationError(
-            _("每榜户数应在1到%(max)d之间。") % {"max": HONOUR_LIST_MAX_SIZE}, code=Refusal.BAD_LIST_SIZE
+            _("每榜户数应在1到%(max)d之间。") % {"max": HONOUR_LIST_MAX_SIZE},
+            code=Refusal.BAD_LIST_SIZE,
         )
     # Lock the settlement so two publications of one period cannot interleave.
     Settlement.objects.select_for_update().filter(pk=settlement.pk).exists()
@@ -364,21 +438,34 @@ def honour_list_publish(
     if existing is not None:
         if existing.size != size:
             raise ValidationError(
-                _("该时段的红黑榜已经发布（每榜%(size)d户），已发布的榜单不能更改。") % {"size": existing.size},
+                _("该时段的红黑榜已经发布（每榜%(size)d户），已发布的榜单不能更改。")
+                % {"size": existing.size},
                 code=Refusal.LIST_ALREADY_PUBLISHED,
             )
         return existing
     ranking = rules.honour_ranking(period_earned(settlement, period_start, period_end), size)
     honour_list = HonourList.objects.create(
-        settlement=settlement, period_start=period_start, period_end=period_end, size=size, published_by=by
+        settlement=settlement,
+        period_start=period_start,
+        period_end=period_end,
+        size=size,
+        published_by=by,
     )
     names = dict(
-        Household.objects.filter(pk__in=[r.key for r in ranking.red + ranking.black]).values_list("pk", "head_name")
+        Household.objects.filter(pk__in=[r.key for r in ranking.red + ranking.black]).values_list(
+            "pk", "head_name"
+        )
     )
     HonourListRow.objects.bulk_create(
         [
-            HonourListRow(honour_list=honour_list, kind=kind, rank=row.rank, household_id=row.key,
-                          head_name=names[row.key], points=row.points)
+            HonourListRow(
+                honour_list=honour_list,
+                kind=kind,
+                rank=row.rank,
+                household_id=row.key,
+                head_name=names[row.key],
+                points=row.points,
+            )
             for kind, rows in ((HonourKind.RED, ranking.red), (HonourKind.BLACK, ranking.black))
             for row in rows
         ]

@@ -80,7 +80,9 @@ def _personal_settlement(request: HttpRequest, pk: int) -> Settlement:
 def _form_errors(form: Any, exc: ValidationError) -> int:
     """Put a refusal on the form; the status to answer with (409 when someone saved first)."""
     # The errors themselves, not their text: each keeps its code (tests and pages read it).
-    errors = [ValidationError(m) for m in exc.messages] if hasattr(exc, "error_dict") else exc.error_list
+    errors = (
+        [ValidationError(m) for m in exc.messages] if hasattr(exc, "error_dict") else exc.error_list
+    )
     for error in errors:
         form.add_error(None, error)
     return 409 if isinstance(exc, EditConflict) else 200
@@ -131,7 +133,8 @@ def organisation_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     settlement = _personal_settlement(request, pk)
     organisation = organisation_of(settlement)
     initial = {
-        "party_org": settlement.party_org, "self_management": settlement.self_management,
+        "party_org": settlement.party_org,
+        "self_management": settlement.self_management,
         "settlement_version": settlement.version,
     }
     form = OrganisationForm(request.POST or None, instance=organisation, initial=initial)
@@ -141,22 +144,39 @@ def organisation_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             data = dict(form.cleaned_data)
             try:
                 services.settlement_organisation_update(
-                    settlement=settlement, by=request.user, expected_version=data.pop("version"),
-                    expected_settlement_version=data.pop("settlement_version"), **data,
+                    settlement=settlement,
+                    by=request.user,
+                    expected_version=data.pop("version"),
+                    expected_settlement_version=data.pop("settlement_version"),
+                    **data,
                 )
             except ValidationError as exc:
                 status = _form_errors(form, exc)
             else:
                 messages.success(request, _("组织信息已保存。"))
                 return redirect(_governance_url(settlement))
-    return render(request, "settlements/governance/form.html", {
-        "settlement": settlement, "form": form, "title": _("编辑党组织和自治组织"),
-    }, status=status)
+    return render(
+        request,
+        "settlements/governance/form.html",
+        {
+            "settlement": settlement,
+            "form": form,
+            "title": _("编辑党组织和自治组织"),
+        },
+        status=status,
+    )
 
 
 def _member_form_view(
-    request: HttpRequest, pk: int, *, model: type, form_class: type, member_pk: int | None,
-    add: Any, update: Any, title: str,
+    request: HttpRequest,
+    pk: int,
+    *,
+    model: type,
+    form_class: type,
+    member_pk: int | None,
+    add: Any,
+    update: Any,
+    title: str,
 ) -> HttpResponse:
     settlement = _personal_settlement(request, pk)
     member = get_object_or_404(model, pk=member_pk, settlement=settlement) if member_pk else None
@@ -169,7 +189,9 @@ def _member_form_view(
                 if member is None:
                     add(settlement=settlement, by=request.user, **data)
                 else:
-                    update(member=member, by=request.user, expected_version=data.pop("version"), **data)
+                    update(
+                        member=member, by=request.user, expected_version=data.pop("version"), **data
+                    )
             except ValidationError as exc:
                 status = _form_errors(form, exc)
             else:
@@ -180,25 +202,42 @@ def _member_form_view(
 
 
 @login_required
-def committee_member_form(request: AuthenticatedHttpRequest, pk: int, member_pk: int | None = None) -> HttpResponse:
+def committee_member_form(
+    request: AuthenticatedHttpRequest, pk: int, member_pk: int | None = None
+) -> HttpResponse:
     return _member_form_view(
-        request, pk, model=CommitteeMember, form_class=CommitteeMemberForm, member_pk=member_pk,
-        add=services.committee_member_add, update=services.committee_member_update,
+        request,
+        pk,
+        model=CommitteeMember,
+        form_class=CommitteeMemberForm,
+        member_pk=member_pk,
+        add=services.committee_member_add,
+        update=services.committee_member_update,
         title=_("自主管理委员会成员"),
     )
 
 
 @login_required
-def team_member_form(request: AuthenticatedHttpRequest, pk: int, member_pk: int | None = None) -> HttpResponse:
+def team_member_form(
+    request: AuthenticatedHttpRequest, pk: int, member_pk: int | None = None
+) -> HttpResponse:
     return _member_form_view(
-        request, pk, model=TeamMember, form_class=TeamMemberForm, member_pk=member_pk,
-        add=services.team_member_add, update=services.team_member_update, title=_("“5员1长”队伍成员"),
+        request,
+        pk,
+        model=TeamMember,
+        form_class=TeamMemberForm,
+        member_pk=member_pk,
+        add=services.team_member_add,
+        update=services.team_member_update,
+        title=_("“5员1长”队伍成员"),
     )
 
 
 @login_required
 @require_POST
-def committee_member_remove(request: AuthenticatedHttpRequest, pk: int, member_pk: int) -> HttpResponse:
+def committee_member_remove(
+    request: AuthenticatedHttpRequest, pk: int, member_pk: int
+) -> HttpResponse:
     settlement = _personal_settlement(request, pk)
     member = get_object_or_404(CommitteeMember, pk=member_pk, settlement=settlement)
     services.committee_member_remove(member=member, by=request.user)
@@ -226,10 +265,19 @@ def gap_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         if not raw.isdigit() or int(raw) not in {t.pk for t in townships}:
             raise Http404(_("没有这个乡镇。"))
         township_id = int(raw)
-    report = governance_gap_report(request.user, township_id=township_id, page=request.GET.get("page"))
-    return render(request, "settlements/governance/gaps.html", {
-        "report": report, "page": report.page, "townships": townships, "township_id": township_id,
-    })
+    report = governance_gap_report(
+        request.user, township_id=township_id, page=request.GET.get("page")
+    )
+    return render(
+        request,
+        "settlements/governance/gaps.html",
+        {
+            "report": report,
+            "page": report.page,
+            "townships": townships,
+            "township_id": township_id,
+        },
+    )
 
 
 # ------------------------------------------------------------------ households and points
@@ -240,13 +288,23 @@ def household_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     settlement = _personal_settlement(request, pk)
     q = request.GET.get("q", "").strip()
     page = Paginator(households_with_balance(settlement, q=q), 50).get_page(request.GET.get("page"))
-    return render(request, "settlements/governance/households.html", {"settlement": settlement, "page": page, "q": q})
+    return render(
+        request,
+        "settlements/governance/households.html",
+        {"settlement": settlement, "page": page, "q": q},
+    )
 
 
 @login_required
-def household_form(request: AuthenticatedHttpRequest, pk: int, household_pk: int | None = None) -> HttpResponse:
+def household_form(
+    request: AuthenticatedHttpRequest, pk: int, household_pk: int | None = None
+) -> HttpResponse:
     settlement = _personal_settlement(request, pk)
-    household = get_object_or_404(Household, pk=household_pk, settlement=settlement) if household_pk else None
+    household = (
+        get_object_or_404(Household, pk=household_pk, settlement=settlement)
+        if household_pk
+        else None
+    )
     form = HouseholdForm(request.POST or None, instance=household)
     status = 200
     if request.method == "POST":
@@ -254,10 +312,15 @@ def household_form(request: AuthenticatedHttpRequest, pk: int, household_pk: int
             data = dict(form.cleaned_data)
             try:
                 if household is None:
-                    household = services.household_add(settlement=settlement, by=request.user, **data)
+                    household = services.household_add(
+                        settlement=settlement, by=request.user, **data
+                    )
                 else:
                     services.household_update(
-                        household=household, by=request.user, expected_version=data.pop("version"), **data
+                        household=household,
+                        by=request.user,
+                        expected_version=data.pop("version"),
+                        **data,
                     )
             except ValidationError as exc:
                 status = _form_errors(form, exc)
@@ -270,14 +333,29 @@ def household_form(request: AuthenticatedHttpRequest, pk: int, household_pk: int
 
 
 def _household_page(
-    request: HttpRequest, settlement: Settlement, household: Household, *, entry_form: PointEntryForm | None = None,
-    reverse_form: ReverseForm | None = None, reverse_pk: int | None = None, status: int = 200,
+    request: HttpRequest,
+    settlement: Settlement,
+    household: Household,
+    *,
+    entry_form: PointEntryForm | None = None,
+    reverse_form: ReverseForm | None = None,
+    reverse_pk: int | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     entries = list(household_entries(household))
-    return render(request, "settlements/governance/household.html", {
-        "settlement": settlement, "household": household, "entries": entries,
-        "entry_form": entry_form or PointEntryForm(), "reverse_form": reverse_form, "reverse_pk": reverse_pk,
-    }, status=status)
+    return render(
+        request,
+        "settlements/governance/household.html",
+        {
+            "settlement": settlement,
+            "household": household,
+            "entries": entries,
+            "entry_form": entry_form or PointEntryForm(),
+            "reverse_form": reverse_form,
+            "reverse_pk": reverse_pk,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -311,14 +389,18 @@ def point_entry_reverse(request: AuthenticatedHttpRequest, pk: int, entry_pk: in
     form = ReverseForm(request.POST)
     if form.is_valid():
         try:
-            services.point_entry_reverse(entry=entry, by=request.user, reason=form.cleaned_data["reason"])
+            services.point_entry_reverse(
+                entry=entry, by=request.user, reason=form.cleaned_data["reason"]
+            )
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
             messages.success(request, _("已冲正。"))
             return redirect("settlements:household", settlement.pk, entry.household_id)
     household = household_of(settlement, entry.household_id)
-    return _household_page(request, settlement, household, reverse_form=form, reverse_pk=entry.pk, status=400)
+    return _household_page(
+        request, settlement, household, reverse_form=form, reverse_pk=entry.pk, status=400
+    )
 
 
 def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
@@ -346,7 +428,9 @@ def entries_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         .select_related("household__settlement", "category", "recorded_by")
         .order_by("occurred_on", "pk")
     )
-    dataset = PointEntryResource(user=request.user).export(queryset=queryset, force_native_type=True)
+    dataset = PointEntryResource(user=request.user).export(
+        queryset=queryset, force_native_type=True
+    )
     dataset.title = _("积分记录")
     return _xlsx_response(XLSXExport().export_data(dataset), f"{settlement.code}-积分记录.xlsx")
 
@@ -362,7 +446,9 @@ def honour_lists(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         form = HonourPublishForm(request.POST)
         if form.is_valid():
             try:
-                published = services.honour_list_publish(settlement=settlement, by=request.user, **form.cleaned_data)
+                published = services.honour_list_publish(
+                    settlement=settlement, by=request.user, **form.cleaned_data
+                )
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
@@ -374,15 +460,26 @@ def honour_lists(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             preview = _preview(settlement, form.cleaned_data)
     else:
         form = HonourPublishForm()
-    return render(request, "settlements/governance/honour_lists.html", {
-        "settlement": settlement, "form": form, "preview": preview, "lists": honour_lists_of(settlement),
-    })
+    return render(
+        request,
+        "settlements/governance/honour_lists.html",
+        {
+            "settlement": settlement,
+            "form": form,
+            "preview": preview,
+            "lists": honour_lists_of(settlement),
+        },
+    )
 
 
 def _preview(settlement: Settlement, data: dict[str, Any]) -> dict[str, Any]:
-    ranking = rules.honour_ranking(period_earned(settlement, data["period_start"], data["period_end"]), data["size"])
+    ranking = rules.honour_ranking(
+        period_earned(settlement, data["period_start"], data["period_end"]), data["size"]
+    )
     names = dict(
-        Household.objects.filter(pk__in=[r.key for r in ranking.red + ranking.black]).values_list("pk", "head_name")
+        Household.objects.filter(pk__in=[r.key for r in ranking.red + ranking.black]).values_list(
+            "pk", "head_name"
+        )
     )
     return {
         "red": [(r.rank, names[r.key], r.points) for r in ranking.red],
@@ -395,9 +492,16 @@ def honour_list_detail(request: AuthenticatedHttpRequest, pk: int, list_pk: int)
     settlement = _personal_settlement(request, pk)
     honour_list = honour_list_of(settlement, list_pk)
     red, black = honour_rows(honour_list)
-    return render(request, "settlements/governance/honour_list.html", {
-        "settlement": settlement, "honour_list": honour_list, "red": red, "black": black,
-    })
+    return render(
+        request,
+        "settlements/governance/honour_list.html",
+        {
+            "settlement": settlement,
+            "honour_list": honour_list,
+            "red": red,
+            "black": black,
+        },
+    )
 
 
 @login_required
@@ -405,13 +509,20 @@ def honour_list_export(request: AuthenticatedHttpRequest, pk: int, list_pk: int)
     settlement = _personal_settlement(request, pk)
     honour_list = honour_list_of(settlement, list_pk)
     red, black = honour_rows(honour_list)
-    dataset = tablib.Dataset(headers=[_("榜别"), _("名次"), _("户主姓名"), _("身份证号"), _("期间积分")])
+    dataset = tablib.Dataset(
+        headers=[_("榜别"), _("名次"), _("户主姓名"), _("身份证号"), _("期间积分")]
+    )
     dataset.title = _("红黑榜")
     for row in red + black:
-        dataset.append([
-            str(HonourKind(row.kind).label), row.rank, row.head_name,
-            rules.mask_id_number(row.household.id_number), row.points,
-        ])
+        dataset.append(
+            [
+                str(HonourKind(row.kind).label),
+                row.rank,
+                row.head_name,
+                rules.mask_id_number(row.household.id_number),
+                row.points,
+            ]
+        )
     name = f"{settlement.code}-红黑榜-{honour_list.period_start:%Y%m%d}-{honour_list.period_end:%Y%m%d}.xlsx"
     return _xlsx_response(XLSXExport().export_data(dataset), name)
 
@@ -436,7 +547,9 @@ def spreadsheet_import(request: AuthenticatedHttpRequest, kind: str) -> HttpResp
     form = SpreadsheetUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            job = import_job_create(kind=importer.kind, upload=form.cleaned_data["file"], by=request.user)
+            job = import_job_create(
+                kind=importer.kind, upload=form.cleaned_data["file"], by=request.user
+            )
         except ImportRefused as exc:
             form.add_error("file", exc.message)
         else:
@@ -450,4 +563,3 @@ def spreadsheet_import(request: AuthenticatedHttpRequest, kind: str) -> HttpResp
         "recent_jobs": [(job, job_token(job)) for job in recent],
     }
     return render(request, "settlements/governance/import.html", context)
-

@@ -28,12 +28,19 @@ from tests.ratings.view_fixtures import (  # noqa: F401 - fixtures
     submitted_a,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def camera_photo(seed: int = 5) -> dict:
     taken = dt.datetime.now().replace(microsecond=0)  # noqa: DTZ005 - camera local time
-    return {"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes(seed=seed, taken=taken, lat=28.1, lon=104.6)}
+    return {
+        "name": "IMG_0001.jpg",
+        "mimeType": "image/jpeg",
+        "buffer": photo_bytes(seed=seed, taken=taken, lat=28.1, lon=104.6),
+    }
 
 
 def save_to_phone(page, live_server, pk: int) -> None:
@@ -44,7 +51,9 @@ def save_to_phone(page, live_server, pk: int) -> None:
 
 
 def no_horizontal_scroll(page) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
     assert overflow <= 1, f"page is {overflow}px wider than the phone"
 
 
@@ -65,7 +74,9 @@ def test_review_filled_offline_survives_a_reload_and_reaches_the_server_once(
     page.fill('[data-field="notes"]', "离线填写的考评意见")
     page.set_input_files(f'[data-photo="{zz02}"]', camera_photo())
     expect(page.locator("[data-status]")).to_have_text("仅保存在本机")
-    expect(page.locator("[data-count]")).to_have_attribute("data-count", "2")  # the draft and the photo
+    expect(page.locator("[data-count]")).to_have_attribute(
+        "data-count", "2"
+    )  # the draft and the photo
     expect(page.locator("[data-finalise-offline]")).to_be_visible()
     expect(page.locator("[data-finalise-why]")).to_contain_text("定分须联网")
     no_horizontal_scroll(page)
@@ -93,14 +104,21 @@ def test_review_filled_offline_survives_a_reload_and_reaches_the_server_once(
 def no_worker_page(browser):
     """A phone without the service worker, so Playwright can see (and cut) every upload."""
     context = browser.new_context(
-        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN",
-        timezone_id="Asia/Shanghai", service_workers="block",
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        service_workers="block",
     )
     yield context, context.new_page()
     context.close()
 
 
-def test_an_upload_whose_answer_is_lost_is_retried_and_stored_once(no_worker_page, live_server, assessor, submitted_a):
+def test_an_upload_whose_answer_is_lost_is_retried_and_stored_once(
+    no_worker_page, live_server, assessor, submitted_a
+):
     from tests.conftest import PASSWORD
 
     context, page = no_worker_page
@@ -142,7 +160,9 @@ def test_an_upload_whose_answer_is_lost_is_retried_and_stored_once(no_worker_pag
     assert Review.objects.get(self_assessment=submitted_a).version == 1
 
 
-def test_a_conflicting_draft_shows_both_versions(no_worker_page, live_server, assessor, assessor2, submitted_a):
+def test_a_conflicting_draft_shows_both_versions(
+    no_worker_page, live_server, assessor, assessor2, submitted_a
+):
     from tests.conftest import PASSWORD
 
     context, page = no_worker_page
@@ -158,8 +178,14 @@ def test_a_conflicting_draft_shows_both_versions(no_worker_page, live_server, as
     page.fill('[data-field="notes"]', "手机上的意见")
     # Meanwhile a colleague saves the same review on the server.
     services.review_save(
-        assessment=submitted_a, by=assessor2, items={}, visit_date=submitted_a.round.opened_on,
-        team_members="", notes="服务器上的意见", total_gap_reason="", expected_version=0,
+        assessment=submitted_a,
+        by=assessor2,
+        items={},
+        visit_date=submitted_a.round.opened_on,
+        team_members="",
+        notes="服务器上的意见",
+        total_gap_reason="",
+        expected_version=0,
     )
     context.set_offline(False)
     page.click("[data-sync-now]")
@@ -167,7 +193,9 @@ def test_a_conflicting_draft_shows_both_versions(no_worker_page, live_server, as
     expect(box).to_be_visible(timeout=10000)
     expect(box.locator("[data-mine]").first).to_have_text("手机上的意见")
     expect(box.locator("[data-theirs]").first).to_have_text("服务器上的意见")
-    assert Review.objects.get(self_assessment=submitted_a).notes == "服务器上的意见"  # nothing overwritten
+    assert (
+        Review.objects.get(self_assessment=submitted_a).notes == "服务器上的意见"
+    )  # nothing overwritten
     no_horizontal_scroll(page)
 
     page.click("[data-keep-mine]")

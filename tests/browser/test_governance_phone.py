@@ -24,7 +24,9 @@ def phone(page, live_server, official_a):
     logged in as the official through a session cookie."""
     client = Client()
     client.force_login(official_a)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
     return live_server.url, page
 
 
@@ -32,17 +34,43 @@ def phone(page, live_server, official_a):
 def governed(settlement_a, official_a):
     # live_server flushes the database between tests, data migrations included.
     services.settlement_organisation_update(
-        settlement=settlement_a, by=official_a, party_org=rules.PARTY_BRANCH, self_management=rules.SELF_EXECUTOR,
-        party_leader_name="李书记", party_leader_phone="13900000001",
+        settlement=settlement_a,
+        by=official_a,
+        party_org=rules.PARTY_BRANCH,
+        self_management=rules.SELF_EXECUTOR,
+        party_leader_name="李书记",
+        party_leader_phone="13900000001",
     )
-    services.team_member_add(settlement=settlement_a, by=official_a, role=governance_rules.TEAM_GRID, name="王网格", phone="13900000002")
-    household = services.household_add(settlement=settlement_a, by=official_a, head_name="张三", id_number=ID_1, phone="13800000000")
+    services.team_member_add(
+        settlement=settlement_a,
+        by=official_a,
+        role=governance_rules.TEAM_GRID,
+        name="王网格",
+        phone="13900000002",
+    )
+    household = services.household_add(
+        settlement=settlement_a,
+        by=official_a,
+        head_name="张三",
+        id_number=ID_1,
+        phone="13800000000",
+    )
     services.point_entry_record(
-        household=household, category=PointCategory.objects.get_or_create(name="爱护卫生")[0], points=Decimal("3"),
-        reason="主动清扫公共楼道和绿化带垃圾", occurred_on=timezone.localdate(), by=official_a,
+        household=household,
+        category=PointCategory.objects.get_or_create(name="爱护卫生")[0],
+        points=Decimal("3"),
+        reason="主动清扫公共楼道和绿化带垃圾",
+        occurred_on=timezone.localdate(),
+        by=official_a,
     )
     today = timezone.localdate()
-    honour = services.honour_list_publish(settlement=settlement_a, period_start=today - datetime.timedelta(days=30), period_end=today, size=10, by=official_a)
+    honour = services.honour_list_publish(
+        settlement=settlement_a,
+        period_start=today - datetime.timedelta(days=30),
+        period_end=today,
+        size=10,
+        by=official_a,
+    )
     return {"settlement": settlement_a, "household": household, "honour": honour}
 
 
@@ -70,7 +98,12 @@ def test_pages_fit_a_390px_phone(phone, governed):
 
 def test_honour_list_prints_without_navigation(phone, governed):
     base, page = phone
-    page.goto(base + reverse("settlements:honour_list", args=[governed["settlement"].pk, governed["honour"].pk]))
+    page.goto(
+        base
+        + reverse(
+            "settlements:honour_list", args=[governed["settlement"].pk, governed["honour"].pk]
+        )
+    )
     page.emulate_media(media="print")
     assert not page.is_visible("header.topbar")
     assert not page.is_visible("text=打印")

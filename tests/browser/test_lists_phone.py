@@ -18,7 +18,9 @@ def county_phone(page, live_server, assessor):
     call_command("stats_rebuild", verbosity=0)
     client = Client()
     client.force_login(assessor)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
     return live_server.url, page
 
 
@@ -57,7 +59,12 @@ def test_chart_keeps_its_axis_labels_at_390px(county_phone):
 
 def test_list_pages_fit_the_phone(county_phone):
     base, page = county_phone
-    for name in ("settlements:list", "ratings:queue", "ratings:rectification_list", "dashboard:league"):
+    for name in (
+        "settlements:list",
+        "ratings:queue",
+        "ratings:rectification_list",
+        "dashboard:league",
+    ):
         page.goto(base + reverse(name))
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
         assert page.locator("a[data-export]").count() == 1, name

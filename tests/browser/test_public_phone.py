@@ -23,7 +23,10 @@ from ratings import services
 from ratings.models import RatingStatus, SelfAssessment
 from tests.conftest import require_service
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 PHONE = "13712345678"
 
@@ -44,7 +47,9 @@ def png_photo() -> bytes:
 
 
 def no_horizontal_scroll(page: Page) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
     assert overflow <= 1, f"page is {overflow}px wider than the phone"
 
 
@@ -52,28 +57,53 @@ def rate(settlement, official, assessor, rnd, *, take_effect: bool = False):
     sa = SelfAssessment.objects.get(round=rnd, settlement=settlement)
     codes = {item.code: item.pk for item in sa.rubric.items.all()}
     saved = services.self_assessment_save(
-        assessment=sa, by=official, items={codes["HJ01"]: (1, "")}, star_applied=5, expected_version=0
+        assessment=sa,
+        by=official,
+        items={codes["HJ01"]: (1, "")},
+        star_applied=5,
+        expected_version=0,
     )
     services.self_assessment_submit(assessment=saved, by=official, expected_version=saved.version)
     review = services.review_save(
-        assessment=SelfAssessment.objects.get(pk=sa.pk), by=assessor, items={codes["HJ01"]: (1, "现场核查", "")},
-        visit_date=dt.date.today(), team_members="", notes="", total_gap_reason="", expected_version=0,
+        assessment=SelfAssessment.objects.get(pk=sa.pk),
+        by=assessor,
+        items={codes["HJ01"]: (1, "现场核查", "")},
+        visit_date=dt.date.today(),
+        team_members="",
+        notes="",
+        total_gap_reason="",
+        expected_version=0,
     )
     rating = services.review_finalise(review=review, by=assessor)
     if take_effect:
-        services.rating_take_effect(rating=rating, today=rating.notice_ends_on + dt.timedelta(days=1))
+        services.rating_take_effect(
+            rating=rating, today=rating.notice_ends_on + dt.timedelta(days=1)
+        )
         rating.refresh_from_db()
     return rating
 
 
 def test_resident_objects_from_the_board_and_follows_it(
-    page: Page, live_server, log_in, screenshot, settings, official_a, official_b, assessor, assessor2, secretary,
-    settlement_a, settlement_b, rubric,
+    page: Page,
+    live_server,
+    log_in,
+    screenshot,
+    settings,
+    official_a,
+    official_b,
+    assessor,
+    assessor2,
+    secretary,
+    settlement_a,
+    settlement_b,
+    rubric,
 ):
     page.set_default_timeout(30_000)
     settings.PUBLIC_OBJECTION_RATE_PHONE = "1/d"
     today = dt.date.today()
-    rnd, _created = services.round_open(year=today.year, quarter=1, by=secretary, today=today, allow_early=True)
+    rnd, _created = services.round_open(
+        year=today.year, quarter=1, by=secretary, today=today, allow_early=True
+    )
     in_notice = rate(settlement_a, official_a, assessor, rnd)
     effective = rate(settlement_b, official_b, assessor, rnd, take_effect=True)
     assert (in_notice.status, effective.status) == (RatingStatus.NOTICE, RatingStatus.EFFECTIVE)
@@ -94,7 +124,10 @@ def test_resident_objects_from_the_board_and_follows_it(
     page.get_by_role("link", name="提出异议").click()
     expect(page.locator("h1")).to_contain_text("提出异议")
     page.fill('textarea[name="text"]', "东侧垃圾点已经一周没有清运。")
-    page.set_input_files('input[name="photo"]', files=[FilePayload(name="垃圾点.png", mimeType="image/png", buffer=png_photo())])
+    page.set_input_files(
+        'input[name="photo"]',
+        files=[FilePayload(name="垃圾点.png", mimeType="image/png", buffer=png_photo())],
+    )
     page.fill('input[name="name"]', "孙小红")
     page.fill('input[name="phone"]', PHONE)
     no_horizontal_scroll(page)
@@ -147,7 +180,12 @@ def test_resident_objects_from_the_board_and_follows_it(
     assert filed.status == ResidentObjectionStatus.ACCEPTED
 
     # An assessor who did not review hears it; the resident reads the outcome.
-    services.objection_decide(objection=filed.objection, by=assessor2, outcome="rejected", reasons="现场复核，垃圾已按期清运。")
+    services.objection_decide(
+        objection=filed.objection,
+        by=assessor2,
+        outcome="rejected",
+        reasons="现场复核，垃圾已按期清运。",
+    )
     page.context.clear_cookies()
     page.goto(f"{live_server.url}/public/objections/status/?reference={reference}")
     page.fill('input[name="last_four"]', PHONE[-4:])
@@ -158,14 +196,25 @@ def test_resident_objects_from_the_board_and_follows_it(
 
 
 def test_certificate_qr_from_the_pdf_opens_its_live_page(
-    page: Page, live_server, log_in, screenshot, tmp_path, official_a, assessor, secretary, settlement_a, settlement_b,
+    page: Page,
+    live_server,
+    log_in,
+    screenshot,
+    tmp_path,
+    official_a,
+    assessor,
+    secretary,
+    settlement_a,
+    settlement_b,
     rubric,
 ):
     require_service("pdftoppm (poppler-utils)", shutil.which("pdftoppm") is not None)
     require_service("zbarimg (zbar-tools)", shutil.which("zbarimg") is not None)
     page.set_default_timeout(30_000)
     today = dt.date.today()
-    rnd, _created = services.round_open(year=today.year, quarter=4, by=secretary, today=today, allow_early=True)
+    rnd, _created = services.round_open(
+        year=today.year, quarter=4, by=secretary, today=today, allow_early=True
+    )
     rating = rate(settlement_a, official_a, assessor, rnd, take_effect=True)
     certificate = rating.certificate
 
@@ -173,9 +222,25 @@ def test_certificate_qr_from_the_pdf_opens_its_live_page(
     pdf = page.request.get(f"{live_server.url}/ratings/certificates/{certificate.pk}/pdf/")
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
     (tmp_path / "c.pdf").write_bytes(pdf.body())
-    subprocess.run(["pdftoppm", "-png", "-r", "200", "-f", "1", "-l", "1", str(tmp_path / "c.pdf"), str(tmp_path / "p")], check=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "200",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            str(tmp_path / "c.pdf"),
+            str(tmp_path / "p"),
+        ],
+        check=True,
+    )
     image = sorted(tmp_path.glob("p*.png"))[0]
-    decoded = subprocess.run(["zbarimg", "--quiet", "--raw", str(image)], capture_output=True, check=True)
+    decoded = subprocess.run(
+        ["zbarimg", "--quiet", "--raw", str(image)], capture_output=True, check=True
+    )
     url = decoded.stdout.decode().strip()
     assert url.startswith(f"{live_server.url}/public/certificates/")
 

@@ -20,7 +20,10 @@ from ratings.models import AssessmentStatus, Evidence, Rating, RatingStatus, Sel
 
 # live_server needs committed rows; serialized_rollback gives each test the migrated data
 # (rubric, role groups) even after another module's transactional test flushed them.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def png_photo() -> bytes:
@@ -53,12 +56,22 @@ def open_round(secretary):
 
 def no_horizontal_scroll(page: Page) -> None:
     """At 390px nothing may push the page wider than the screen."""
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
     assert overflow <= 1, f"page is {overflow}px wider than the phone"
 
 
 def test_official_fills_and_submits_a_self_assessment_with_a_photo(
-    page: Page, live_server, log_in, screenshot, official_a, secretary, settlement_a, settlement_b, rubric
+    page: Page,
+    live_server,
+    log_in,
+    screenshot,
+    official_a,
+    secretary,
+    settlement_a,
+    settlement_b,
+    rubric,
 ):
     page.set_default_timeout(30_000)
     rnd = open_round(secretary)
@@ -108,9 +121,17 @@ def test_official_fills_and_submits_a_self_assessment_with_a_photo(
     screenshot("official-04-submitted")
 
     sa = SelfAssessment.objects.get(pk=sa.pk)
-    assert (sa.status, sa.score, sa.star_applied) == (AssessmentStatus.SUBMITTED, Decimal("97.0"), 5)
+    assert (sa.status, sa.score, sa.star_applied) == (
+        AssessmentStatus.SUBMITTED,
+        Decimal("97.0"),
+        5,
+    )
     photo = Evidence.objects.get(assessment=sa)
-    assert (photo.original_name, photo.content_type, photo.item_id) == ("垃圾点.png", "image/png", hj01)
+    assert (photo.original_name, photo.content_type, photo.item_id) == (
+        "垃圾点.png",
+        "image/png",
+        hj01,
+    )
 
     # the photo opens through the permission-checked view
     page.locator("details.area summary", has_text="环境整治").click()
@@ -120,15 +141,27 @@ def test_official_fills_and_submits_a_self_assessment_with_a_photo(
 
 
 def test_assessor_reviews_finalises_and_the_star_shows_after_notice(
-    page: Page, live_server, log_in, screenshot, official_a, assessor, secretary, settlement_a, settlement_b, rubric
+    page: Page,
+    live_server,
+    log_in,
+    screenshot,
+    official_a,
+    assessor,
+    secretary,
+    settlement_a,
+    settlement_b,
+    rubric,
 ):
     page.set_default_timeout(30_000)
     rnd = open_round(secretary)
     sa = SelfAssessment.objects.get(round=rnd, settlement=settlement_a)
     codes = {item.code: item.pk for item in rubric.items.all()}
     saved = services.self_assessment_save(
-        assessment=sa, by=official_a, items={codes["ZZ02"]: (2, ""), codes["HJ01"]: (1, "")},
-        star_applied=5, expected_version=0,
+        assessment=sa,
+        by=official_a,
+        items={codes["ZZ02"]: (2, ""), codes["HJ01"]: (1, "")},
+        star_applied=5,
+        expected_version=0,
     )
     services.self_assessment_submit(assessment=saved, by=official_a, expected_version=saved.version)
 
@@ -165,11 +198,19 @@ def test_assessor_reviews_finalises_and_the_star_shows_after_notice(
     screenshot("assessor-03-rating-notice")
 
     rating = Rating.objects.get(settlement=settlement_a, round=rnd)
-    assert (rating.status, rating.score, rating.awarded_stars) == (RatingStatus.NOTICE, Decimal("96.0"), 5)
-    assert Evidence.objects.get(assessment=sa, side=Evidence.SIDE_COUNTY).original_name == "现场.jpg"
+    assert (rating.status, rating.score, rating.awarded_stars) == (
+        RatingStatus.NOTICE,
+        Decimal("96.0"),
+        5,
+    )
+    assert (
+        Evidence.objects.get(assessment=sa, side=Evidence.SIDE_COUNTY).original_name == "现场.jpg"
+    )
 
     # the notice period passes without objection
-    assert services.rating_take_effect(rating=rating, today=rating.notice_ends_on + dt.timedelta(days=1))
+    assert services.rating_take_effect(
+        rating=rating, today=rating.notice_ends_on + dt.timedelta(days=1)
+    )
 
     page.goto(f"{live_server.url}{settlement_a.get_absolute_url()}")
     expect(page.locator(".current-star")).to_contain_text("★★★★★")
@@ -187,28 +228,54 @@ def test_assessor_reviews_finalises_and_the_star_shows_after_notice(
 
 
 def test_rectification_and_certificate_pages_on_a_phone(
-    page: Page, live_server, log_in, screenshot, official_a, assessor, secretary, settlement_a, settlement_b, rubric
+    page: Page,
+    live_server,
+    log_in,
+    screenshot,
+    official_a,
+    assessor,
+    secretary,
+    settlement_a,
+    settlement_b,
+    rubric,
 ):
     """A final rating with a flagged item: the certificate prints, the township answers the order."""
     page.set_default_timeout(30_000)
     today = dt.date.today()
-    rnd, _created = services.round_open(year=today.year, quarter=4, by=secretary, today=today, allow_early=True)
+    rnd, _created = services.round_open(
+        year=today.year, quarter=4, by=secretary, today=today, allow_early=True
+    )
     sa = SelfAssessment.objects.get(round=rnd, settlement=settlement_a)
     codes = {item.code: item.pk for item in rubric.items.all()}
     saved = services.self_assessment_save(
-        assessment=sa, by=official_a, items={codes["HJ01"]: (1, "")}, star_applied=5, expected_version=0
+        assessment=sa,
+        by=official_a,
+        items={codes["HJ01"]: (1, "")},
+        star_applied=5,
+        expected_version=0,
     )
     services.self_assessment_submit(assessment=saved, by=official_a, expected_version=saved.version)
     review = services.review_save(
-        assessment=sa, by=assessor, items={codes["HJ01"]: (1, "", ""), codes["AQ01"]: (2, "电线老化", "")},
-        visit_date=today, team_members="张三", notes="", total_gap_reason="", expected_version=0,
+        assessment=sa,
+        by=assessor,
+        items={codes["HJ01"]: (1, "", ""), codes["AQ01"]: (2, "电线老化", "")},
+        visit_date=today,
+        team_members="张三",
+        notes="",
+        total_gap_reason="",
+        expected_version=0,
     )
     rating = services.review_finalise(review=review, by=assessor)
-    assert services.rating_take_effect(rating=rating, today=rating.notice_ends_on + dt.timedelta(days=1))
+    assert services.rating_take_effect(
+        rating=rating, today=rating.notice_ends_on + dt.timedelta(days=1)
+    )
     rating.refresh_from_db()
     rectification = rating.rectifications.get()
     services.rectification_issue(
-        rectification=rectification, by=assessor, deadline=today + dt.timedelta(days=15), requirements="更换老化电线"
+        rectification=rectification,
+        by=assessor,
+        deadline=today + dt.timedelta(days=15),
+        requirements="更换老化电线",
     )
 
     log_in(official_a)
@@ -221,7 +288,8 @@ def test_rectification_and_certificate_pages_on_a_phone(
     page.goto(f"{live_server.url}{rectification.get_absolute_url()}")
     page.fill('textarea[name="answer"]', "已更换全部老化电线")
     page.set_input_files(
-        'input[name="evidence"]', files=[FilePayload(name="电线.png", mimeType="image/png", buffer=png_photo())]
+        'input[name="evidence"]',
+        files=[FilePayload(name="电线.png", mimeType="image/png", buffer=png_photo())],
     )
     no_horizontal_scroll(page)
     screenshot("official-07-rectification-answer")

@@ -31,7 +31,8 @@ def test_assessors_and_officials_cannot_change_it(login, assessor, official_a):
     for user in (assessor, official_a):
         client = login(user)
         response = client.post(
-            reverse("admin:dashboards_fivestartarget_add"), {"deadline": "2027-06-30", "share": "0.9"}
+            reverse("admin:dashboards_fivestartarget_add"),
+            {"deadline": "2027-06-30", "share": "0.9"},
         )
         assert response.status_code in (302, 403)  # to the login page, or refused
     assert not FiveStarTarget.objects.exists()

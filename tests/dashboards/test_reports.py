@@ -148,7 +148,10 @@ def test_a_change_in_the_ratings_reranks_that_round_and_the_next_ones_movement(
     assert stale.rows
     assert len(queued) == 2
     run_queued_tasks(queued)
-    assert league_table(user=assessor, round_id=previous.pk, settlement_class=klass).built_at > built_at
+    assert (
+        league_table(user=assessor, round_id=previous.pk, settlement_class=klass).built_at
+        > built_at
+    )
     before = {
         row.settlement_id: row
         for row in league_table(
@@ -191,7 +194,9 @@ def test_a_league_get_writes_nothing_and_says_when_nothing_is_built_yet(
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(reverse("dashboard:league") + f"?round={rnd.pk}&klass=1")
     assert response.status_code == 200
-    writes = [q["sql"] for q in ctx.captured_queries if not q["sql"].lstrip().upper().startswith("SELECT")]
+    writes = [
+        q["sql"] for q in ctx.captured_queries if not q["sql"].lstrip().upper().startswith("SELECT")
+    ]
     assert writes == []
     assert not response.context["league"].built and response.context["league"].rows == []
     assert "尚未生成" in response.content.decode()

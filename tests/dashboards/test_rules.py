@@ -84,7 +84,11 @@ def test_movement_is_places_gained_and_none_when_new():
 
 def test_drift_matches_the_population_mean_and_standard_deviation():
     gaps = [Decimal("-3.5"), Decimal("1.0"), Decimal("-0.5"), Decimal("-6.0"), Decimal("2.5")]
-    d = r.drift(reviews=len(gaps), gap_sum=sum(gaps, Decimal(0)), gap_square_sum=sum((g * g for g in gaps), Decimal(0)))
+    d = r.drift(
+        reviews=len(gaps),
+        gap_sum=sum(gaps, Decimal(0)),
+        gap_square_sum=sum((g * g for g in gaps), Decimal(0)),
+    )
     assert d.mean == Decimal(str(statistics.fmean(gaps))).quantize(Decimal("0.01"))
     assert d.spread == Decimal(str(statistics.pstdev([float(g) for g in gaps]))).quantize(
         Decimal("0.01")

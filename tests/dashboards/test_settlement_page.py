@@ -12,9 +12,7 @@ from tests import factories as f
 
 
 def rated_settlement() -> Settlement:
-    return (
-        Rating.objects.filter(status=RatingStatus.EFFECTIVE).order_by("-pk").first().settlement
-    )
+    return Rating.objects.filter(status=RatingStatus.EFFECTIVE).order_by("-pk").first().settlement
 
 
 def test_the_page_gets_the_history_from_the_view(small_county, login):

@@ -187,7 +187,10 @@ def test_stats_rebuild_command_ranks_the_league_tables_too(small_county):
     LeagueBuild.objects.all().delete()
     LeagueEntry.objects.all().delete()
     call_command("stats_rebuild", stdout=io.StringIO())
-    assert set(LeagueBuild.objects.filter(stale=False).values_list("round_id", "settlement_class")) >= built
+    assert (
+        set(LeagueBuild.objects.filter(stale=False).values_list("round_id", "settlement_class"))
+        >= built
+    )
     assert LeagueEntry.objects.exists()
 
 

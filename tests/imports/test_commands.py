@@ -29,10 +29,14 @@ def test_export_then_import_unchanged_prints_one_summary_line(secretary, village
     f.settlement(village_a, code="SX1", name="=1+1", households=45, residents=150, party_members=2)
     path = tmp_path / "s.xlsx"
 
-    code, out, _err = run("export_spreadsheet", "settlements", "--output", str(path), "--user", "secretary")
+    code, out, _err = run(
+        "export_spreadsheet", "settlements", "--output", str(path), "--user", "secretary"
+    )
     assert (code, out.strip()) == (0, f"exported 1 rows to {path}")
 
-    code, out, _err = run("import_spreadsheet", "settlements", str(path), "--user", "secretary", "--apply")
+    code, out, _err = run(
+        "import_spreadsheet", "settlements", str(path), "--user", "secretary", "--apply"
+    )
     assert (code, out.strip()) == (0, "new 0, changed 0, unchanged 1, refused 0")
     assert Settlement.objects.get().name == "=1+1"
 
@@ -46,7 +50,9 @@ def test_preview_writes_nothing_and_apply_writes(secretary, village_a, tmp_path)
     assert not Settlement.objects.exists()
     assert ImportJob.objects.get().status == ImportStatus.PREVIEWED
 
-    code, out, _err = run("import_spreadsheet", "settlements", str(path), "--user", "secretary", "--apply")
+    code, out, _err = run(
+        "import_spreadsheet", "settlements", str(path), "--user", "secretary", "--apply"
+    )
     assert (code, out.strip()) == (0, "new 2, changed 0, unchanged 0, refused 0")
     assert sorted(Settlement.objects.values_list("code", flat=True)) == ["SN1", "SN2"]
     assert Settlement.history.filter(history_user=secretary).count() == 2
@@ -56,7 +62,9 @@ def test_refused_rows_stop_the_import_and_exit_non_zero(secretary, village_a, tm
     path = tmp_path / "s.csv"
     path.write_bytes(csv_bytes([row(), row(code="SN2", households="x")]))
 
-    code, out, err = run("import_spreadsheet", "settlements", str(path), "--user", "secretary", "--apply")
+    code, out, err = run(
+        "import_spreadsheet", "settlements", str(path), "--user", "secretary", "--apply"
+    )
 
     assert code == 1
     assert out.strip() == "new 1, changed 0, unchanged 0, refused 1"
@@ -68,7 +76,9 @@ def test_the_command_checks_the_users_permission_and_scope(official_a, settlemen
     path = tmp_path / "s.csv"
     path.write_bytes(csv_bytes([row(code="SB1", name="抢过来")]))
 
-    code, out, _err = run("import_spreadsheet", "settlements", str(path), "--user", "official_a", "--apply")
+    code, out, _err = run(
+        "import_spreadsheet", "settlements", str(path), "--user", "official_a", "--apply"
+    )
 
     assert (code, out.strip()) == (1, "new 0, changed 0, unchanged 0, refused 1")
     settlement_b.refresh_from_db()

@@ -394,7 +394,9 @@ def _import(user, n: int, village, django_assert_num_queries) -> None:
     rows = [row(code=f"SN{i:04}") for i in range(n)]
     # Half the rows exist already with other values: the import changes them.
     for i in range(0, n, 2):
-        f.settlement(village, code=f"SN{i:04}", name="旧名", households=60, residents=200, party_members=4)
+        f.settlement(
+            village, code=f"SN{i:04}", name="旧名", households=60, residents=200, party_members=4
+        )
     job = create(user, csv_bytes(rows))
     # job → previewing, job, user's permissions (2), groups, townships, villages,
     # rows read, existing settlements (one batch), rows checked, → previewed, job again
@@ -411,7 +413,9 @@ def _import(user, n: int, village, django_assert_num_queries) -> None:
 
 
 @pytest.mark.parametrize("rows", [10, 60])
-def test_query_count_of_an_import_does_not_grow_with_its_rows(secretary, village_a, rows, django_assert_num_queries):
+def test_query_count_of_an_import_does_not_grow_with_its_rows(
+    secretary, village_a, rows, django_assert_num_queries
+):
     # Lookups (townships, villages, existing codes) once per import; writes in bulk.
     _import(secretary, rows, village_a, django_assert_num_queries)
 

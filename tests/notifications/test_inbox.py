@@ -31,8 +31,12 @@ def test_sent_back_reaches_the_townships_officials_with_email(
     item = items_by_code(q1_submitted_a.rubric)["ZZ02"]
     with django_capture_on_commit_callbacks(execute=True):
         ratings_services.self_assessment_send_back(
-            assessment=q1_submitted_a, by=assessor, item_ids=[item.pk], reason="照片不清楚",
-            deadline=REVIEW_DAY, today=REVIEW_DAY - dt.timedelta(days=2),
+            assessment=q1_submitted_a,
+            by=assessor,
+            item_ids=[item.pk],
+            reason="照片不清楚",
+            deadline=REVIEW_DAY,
+            today=REVIEW_DAY - dt.timedelta(days=2),
         )
     assert kinds(official_a) == [rules.SENT_BACK]
     assert kinds(official_b) == [] and kinds(assessor) == []
@@ -45,8 +49,12 @@ def test_sent_back_reaches_the_townships_officials_with_email(
 
 def test_the_same_event_twice_is_one_notification(official_a, township_a):
     for _ in range(2):
-        services.notify(recipients=[official_a], kind=rules.RATING_EFFECTIVE, key="rating-effective:1",
-                        params={"settlement": "甲", "round": "2031年Q1", "stars": 5})
+        services.notify(
+            recipients=[official_a],
+            kind=rules.RATING_EFFECTIVE,
+            key="rating-effective:1",
+            params={"settlement": "甲", "round": "2031年Q1", "stars": 5},
+        )
     assert Notification.objects.filter(recipient=official_a).count() == 1
 
 
@@ -55,12 +63,20 @@ def test_objection_filed_tells_assessors_and_decided_tells_the_township(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         objection = ratings_services.objection_file(
-            rating=q1_notice_a, by=official_a, filed_by_name="居民甲", text="分数偏高", today=REVIEW_DAY
+            rating=q1_notice_a,
+            by=official_a,
+            filed_by_name="居民甲",
+            text="分数偏高",
+            today=REVIEW_DAY,
         )
-    assert kinds(assessor) == [rules.OBJECTION_FILED] and kinds(assessor2) == [rules.OBJECTION_FILED]
+    assert kinds(assessor) == [rules.OBJECTION_FILED] and kinds(assessor2) == [
+        rules.OBJECTION_FILED
+    ]
     assert kinds(official_a) == []
     with django_capture_on_commit_callbacks(execute=True):
-        ratings_services.objection_decide(objection=objection, by=assessor2, outcome="rejected", reasons="核实无误")
+        ratings_services.objection_decide(
+            objection=objection, by=assessor2, outcome="rejected", reasons="核实无误"
+        )
     assert rules.OBJECTION_DECIDED in kinds(official_a)
     assert rules.OBJECTION_DECIDED in kinds(assessor)  # the reviewer hears the outcome
 
@@ -71,16 +87,28 @@ def test_rating_effect_and_rectification_order_and_check_reach_the_township(
     with django_capture_on_commit_callbacks(execute=True):
         ratings_services.rating_take_effect(rating=q1_notice_a, today=AFTER_NOTICE)
     assert kinds(official_a) == [rules.RATING_EFFECTIVE]
-    rect = Rectification.objects.create(settlement=q1_notice_a.settlement, rating=q1_notice_a, trigger="测试")
+    rect = Rectification.objects.create(
+        settlement=q1_notice_a.settlement, rating=q1_notice_a, trigger="测试"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         ratings_services.rectification_issue(
-            rectification=rect, by=assessor, deadline=AFTER_NOTICE + dt.timedelta(days=30),
-            requirements="整改", today=AFTER_NOTICE,
+            rectification=rect,
+            by=assessor,
+            deadline=AFTER_NOTICE + dt.timedelta(days=30),
+            requirements="整改",
+            today=AFTER_NOTICE,
         )
-        ratings_services.rectification_answer(rectification=rect, by=official_a, answer="已整改", today=AFTER_NOTICE)
-        ratings_services.rectification_check(rectification=rect, by=assessor, outcome="passed", notes="合格",
-                                             today=AFTER_NOTICE)
-    assert set(kinds(official_a)) == {rules.RATING_EFFECTIVE, rules.RECTIFICATION_ORDERED, rules.RECTIFICATION_CHECKED}
+        ratings_services.rectification_answer(
+            rectification=rect, by=official_a, answer="已整改", today=AFTER_NOTICE
+        )
+        ratings_services.rectification_check(
+            rectification=rect, by=assessor, outcome="passed", notes="合格", today=AFTER_NOTICE
+        )
+    assert set(kinds(official_a)) == {
+        rules.RATING_EFFECTIVE,
+        rules.RECTIFICATION_ORDERED,
+        rules.RECTIFICATION_CHECKED,
+    }
 
 
 def test_daily_reminders_once_per_deadline(q1_sa_a, q1_sa_b, official_a, official_b):
@@ -95,8 +123,15 @@ def test_daily_reminders_once_per_deadline(q1_sa_a, q1_sa_b, official_a, officia
 def test_rectification_due_reminder(q1_notice_a, official_a, assessor):
     ratings_services.rating_take_effect(rating=q1_notice_a, today=AFTER_NOTICE)
     deadline = AFTER_NOTICE + dt.timedelta(days=10)
-    Rectification.objects.create(settlement=q1_notice_a.settlement, rating=q1_notice_a, trigger="t",
-                                 status="issued", deadline=deadline, requirements="r", issued_by=assessor)
+    Rectification.objects.create(
+        settlement=q1_notice_a.settlement,
+        rating=q1_notice_a,
+        trigger="t",
+        status="issued",
+        deadline=deadline,
+        requirements="r",
+        issued_by=assessor,
+    )
     services.reminders_send(today=deadline - dt.timedelta(days=3))
     assert rules.RECTIFICATION_DUE in kinds(official_a)
 
@@ -109,8 +144,9 @@ def test_reward_approved_and_paid_reach_the_township(
 
     schedule()
     rating = rate(settlement_a, 1, 4, rubric=rubric)
-    [row] = rewards_services.disbursements_propose(settlement_id=settlement_a.pk, year=rating.round.year,
-                                                   rating_id=rating.pk)
+    [row] = rewards_services.disbursements_propose(
+        settlement_id=settlement_a.pk, year=rating.round.year, rating_id=rating.pk
+    )
     with django_capture_on_commit_callbacks(execute=True):
         rewards_services.disbursement_approve(disbursement=row, by=secretary)
         rewards_services.disbursement_mark_paid(disbursement=row, by=secretary)
@@ -121,9 +157,13 @@ def test_reward_approved_and_paid_reach_the_township(
 
 
 def _note(user, key="k1"):
-    return services.notify(recipients=[user], kind=rules.SENT_BACK, key=key,
-                           params={"settlement": "幸福苑", "round": "2031年Q1", "deadline": "2031-04-15"},
-                           link=reverse("ratings:rectification_list"))[0]
+    return services.notify(
+        recipients=[user],
+        kind=rules.SENT_BACK,
+        key=key,
+        params={"settlement": "幸福苑", "round": "2031年Q1", "deadline": "2031-04-15"},
+        link=reverse("ratings:rectification_list"),
+    )[0]
 
 
 def test_bell_counts_unread_and_list_marks_read(login, official_a):

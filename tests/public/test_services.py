@@ -98,7 +98,11 @@ def test_photo_is_kept_under_a_random_name(q1_notice_a, settings, tmp_path):
     ("name", "content", "code"),
     [
         ("photo.png", b"not an image at all", Refusal.PHOTO_NOT_IMAGE),
-        ("scan.pdf", b"%PDF-1.4\n" + b"0" * 40, Refusal.PHOTO_NOT_IMAGE),  # evidence takes PDFs, a photo does not
+        (
+            "scan.pdf",
+            b"%PDF-1.4\n" + b"0" * 40,
+            Refusal.PHOTO_NOT_IMAGE,
+        ),  # evidence takes PDFs, a photo does not
         ("photo.jpg", None, Refusal.PHOTO_NOT_IMAGE),  # PNG bytes named .jpg
         ("empty.png", b"", Refusal.PHOTO_EMPTY),
     ],
@@ -117,7 +121,9 @@ def test_photo_over_the_size_limit_is_refused(q1_notice_a, settings, tmp_path, m
     assert refusal(lambda: file(q1_notice_a, photo=upload)).code == Refusal.PHOTO_TOO_LARGE
 
 
-def test_assessor_accepts_it_into_a_formal_objection_naming_the_resident_masked(q1_notice_a, assessor2):
+def test_assessor_accepts_it_into_a_formal_objection_naming_the_resident_masked(
+    q1_notice_a, assessor2
+):
     filed = file(q1_notice_a)
 
     accepted = services.resident_objection_accept(resident_objection=filed, by=assessor2)
@@ -130,23 +136,36 @@ def test_assessor_accepts_it_into_a_formal_objection_naming_the_resident_masked(
     assert formal.reviewed_by_id == q1_notice_a.review.assessor_id
     assert accepted.history.first().history_user == assessor2
     # Accepting twice changes nothing.
-    assert services.resident_objection_accept(resident_objection=filed, by=assessor2).objection == formal
+    assert (
+        services.resident_objection_accept(resident_objection=filed, by=assessor2).objection
+        == formal
+    )
     assert Objection.objects.count() == 1
 
 
-def test_formal_objection_is_heard_by_an_assessor_uninvolved_in_the_review(q1_notice_a, assessor, assessor2):
+def test_formal_objection_is_heard_by_an_assessor_uninvolved_in_the_review(
+    q1_notice_a, assessor, assessor2
+):
     filed = file(q1_notice_a)
     formal = services.resident_objection_accept(resident_objection=filed, by=assessor).objection
 
     with pytest.raises(rating_services.WorkflowPermissionDenied):
-        rating_services.objection_decide(objection=formal, by=assessor, outcome="rejected", reasons="核实无误")
-    rating_services.objection_decide(objection=formal, by=assessor2, outcome="rejected", reasons="核实无误")
+        rating_services.objection_decide(
+            objection=formal, by=assessor, outcome="rejected", reasons="核实无误"
+        )
+    rating_services.objection_decide(
+        objection=formal, by=assessor2, outcome="rejected", reasons="核实无误"
+    )
     assert fresh(formal).outcome == ObjectionOutcome.REJECTED
 
 
-def test_accepted_after_the_window_counts_from_the_day_it_was_filed(q1_notice_a, assessor2, monkeypatch):
+def test_accepted_after_the_window_counts_from_the_day_it_was_filed(
+    q1_notice_a, assessor2, monkeypatch
+):
     filed = file(q1_notice_a, today=NOTICE_ENDS)
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda: AFTER_NOTICE + dt.timedelta(days=3))
+    monkeypatch.setattr(
+        "django.utils.timezone.localdate", lambda: AFTER_NOTICE + dt.timedelta(days=3)
+    )
 
     accepted = services.resident_objection_accept(resident_objection=filed, by=assessor2)
 
@@ -161,36 +180,58 @@ def test_a_pending_resident_objection_holds_the_rating_back(q1_notice_a, assesso
         rating_services.rating_take_effect(rating=q1_notice_a, today=AFTER_NOTICE)
     assert fresh(q1_notice_a).status == RatingStatus.NOTICE
 
-    services.resident_objection_decline(resident_objection=filed, by=assessor2, reason="与本次评定无关。")
+    services.resident_objection_decline(
+        resident_objection=filed, by=assessor2, reason="与本次评定无关。"
+    )
     assert rating_services.ratings_take_effect_due(today=AFTER_NOTICE) == 1
     assert fresh(q1_notice_a).status == RatingStatus.EFFECTIVE
 
 
 def test_decline_needs_a_reason_and_is_recorded(q1_notice_a, assessor2):
     filed = file(q1_notice_a)
-    assert refusal(
-        lambda: services.resident_objection_decline(resident_objection=filed, by=assessor2, reason=" ")
-    ).code == Refusal.REASON_REQUIRED
+    assert (
+        refusal(
+            lambda: services.resident_objection_decline(
+                resident_objection=filed, by=assessor2, reason=" "
+            )
+        ).code
+        == Refusal.REASON_REQUIRED
+    )
 
-    declined = services.resident_objection_decline(resident_objection=filed, by=assessor2, reason="重复反映。")
+    declined = services.resident_objection_decline(
+        resident_objection=filed, by=assessor2, reason="重复反映。"
+    )
 
     assert (declined.status, declined.decline_reason, declined.decided_by) == (
-        ResidentObjectionStatus.DECLINED, "重复反映。", assessor2,
+        ResidentObjectionStatus.DECLINED,
+        "重复反映。",
+        assessor2,
     )
     assert declined.history.first().history_change_reason == "群众异议不予受理"
-    assert refusal(
-        lambda: services.resident_objection_accept(resident_objection=filed, by=assessor2)
-    ).code == Refusal.ALREADY_DECIDED
+    assert (
+        refusal(
+            lambda: services.resident_objection_accept(resident_objection=filed, by=assessor2)
+        ).code
+        == Refusal.ALREADY_DECIDED
+    )
 
 
 @pytest.mark.parametrize("who", ["official_a", "official_b", "outsider"])
 def test_only_the_county_accepts_or_declines(q1_notice_a, request, who):
     user = f.user("outsider") if who == "outsider" else request.getfixturevalue(who)
     filed = file(q1_notice_a)
-    assert refusal(lambda: services.resident_objection_accept(resident_objection=filed, by=user)).code == Refusal.NOT_COUNTY
-    assert refusal(
-        lambda: services.resident_objection_decline(resident_objection=filed, by=user, reason="x")
-    ).code == Refusal.NOT_COUNTY
+    assert (
+        refusal(lambda: services.resident_objection_accept(resident_objection=filed, by=user)).code
+        == Refusal.NOT_COUNTY
+    )
+    assert (
+        refusal(
+            lambda: services.resident_objection_decline(
+                resident_objection=filed, by=user, reason="x"
+            )
+        ).code
+        == Refusal.NOT_COUNTY
+    )
     assert fresh(filed).status == ResidentObjectionStatus.PENDING
 
 
@@ -199,4 +240,6 @@ def test_database_refuses_an_inconsistent_decision(q1_notice_a):
 
     filed = file(q1_notice_a)
     with pytest.raises(IntegrityError), transaction.atomic():
-        ResidentObjection.objects.filter(pk=filed.pk).update(status=ResidentObjectionStatus.DECLINED)
+        ResidentObjection.objects.filter(pk=filed.pk).update(
+            status=ResidentObjectionStatus.DECLINED
+        )

@@ -41,16 +41,23 @@ def effective_b(sa_b, official_b, assessor):
 
 @pytest.fixture
 def resident_objection(notice_a):
-    return services.resident_objection_file(rating=notice_a, name="赵铁柱", phone=PHONE, text="公共厕所长期上锁。")
+    return services.resident_objection_file(
+        rating=notice_a, name="赵铁柱", phone=PHONE, text="公共厕所长期上锁。"
+    )
 
 
 def more_settlements_in_notice(n: int, official, assessor, village) -> None:
     """n more settlements of the open round, each rated and in notice."""
     rnd = Round.objects.get(year=today().year, quarter=1)
     for i in range(n):
-        settlement = f.settlement(village, code=f"SX{i}", name=f"新苑{i}", households=60, residents=200)
+        settlement = f.settlement(
+            village, code=f"SX{i}", name=f"新苑{i}", households=60, residents=200
+        )
         sa = SelfAssessment.objects.create(
-            round=rnd, settlement=settlement, settlement_class=settlement.klass, rubric=rnd.rubric,
+            round=rnd,
+            settlement=settlement,
+            settlement_class=settlement.klass,
+            rubric=rnd.rubric,
             deadline=rnd.self_deadline,
         )
         self_submit(sa, official, {"HJ01": 1}, star=5)
@@ -74,7 +81,9 @@ def board_rating_ids(html: str) -> set[int]:
     return {int(x) for x in re.findall(r'data-rating="(\d+)"', html)}
 
 
-def test_board_lists_exactly_the_ratings_in_notice(client, notice_a, effective_b, settlement_a, settlement_b):
+def test_board_lists_exactly_the_ratings_in_notice(
+    client, notice_a, effective_b, settlement_a, settlement_b
+):
     response = client.get(BOARD)
 
     assert response.status_code == 200
@@ -93,31 +102,41 @@ def test_board_for_one_township_is_its_printable_sheet(client, notice_a, townshi
     assert board_rating_ids(html) == {notice_a.pk}
     assert "@media print" not in html  # print rules are in the stylesheet
     assert "css/public.css" in html and "打印公示" in html
-    assert board_rating_ids(client.get(BOARD, {"township": township_b.pk}).content.decode()) == set()
+    assert (
+        board_rating_ids(client.get(BOARD, {"township": township_b.pk}).content.decode()) == set()
+    )
     assert client.get(BOARD, {"township": 999999}).status_code == 404
 
 
-def test_board_sets_no_session_cookie_and_reads_no_session(client, notice_a, django_assert_num_queries):
-    with django_assert_num_queries(2):  # ratings in notice (joined), archive rounds; no session, no user
+def test_board_sets_no_session_cookie_and_reads_no_session(
+    client, notice_a, django_assert_num_queries
+):
+    with django_assert_num_queries(
+        2
+    ):  # ratings in notice (joined), archive rounds; no session, no user
         response = client.get(BOARD)
     assert "sessionid" not in response.cookies and "csrftoken" not in response.cookies
     assert "public" in response["Cache-Control"]
 
 
 @pytest.mark.parametrize("extra", [0, 3])
-def test_board_makes_a_fixed_number_of_queries(client, notice_a, official_a, assessor, village_a, extra,
-                                               django_assert_num_queries):
+def test_board_makes_a_fixed_number_of_queries(
+    client, notice_a, official_a, assessor, village_a, extra, django_assert_num_queries
+):
     more_settlements_in_notice(extra, official_a, assessor, village_a)
     cache.clear()
-    with django_assert_num_queries(2):  # ratings in notice with settlement/village/township, archive rounds
+    with django_assert_num_queries(
+        2
+    ):  # ratings in notice with settlement/village/township, archive rounds
         html = client.get(BOARD).content.decode()
     assert len(board_rating_ids(html)) == 1 + extra
     with django_assert_num_queries(0):  # cached
         client.get(BOARD)
 
 
-def test_board_cache_follows_a_notice_opening_and_closing(client, notice_a, sa_b, official_b, assessor,
-                                                          django_capture_on_commit_callbacks):
+def test_board_cache_follows_a_notice_opening_and_closing(
+    client, notice_a, sa_b, official_b, assessor, django_capture_on_commit_callbacks
+):
     assert board_rating_ids(client.get(BOARD).content.decode()) == {notice_a.pk}
 
     with django_capture_on_commit_callbacks(execute=True):  # a notice opens
@@ -165,7 +184,10 @@ def test_resident_files_an_objection_and_sees_its_status(client, notice_a):
     page = client.get(response["Location"]).content.decode()
     assert filed.reference in page and "赵铁柱" not in page and PHONE not in page
 
-    status = client.post(reverse("public:objection_status"), {"reference": filed.reference.lower(), "last_four": "4321"})
+    status = client.post(
+        reverse("public:objection_status"),
+        {"reference": filed.reference.lower(), "last_four": "4321"},
+    )
     html = status.content.decode()
     assert 'data-state="processing"' in html and "受理中" in html
     assert "赵铁柱" not in html and PHONE not in html
@@ -173,30 +195,40 @@ def test_resident_files_an_objection_and_sees_its_status(client, notice_a):
 
 def test_status_needs_the_right_last_four_digits(client, resident_objection):
     response = client.post(
-        reverse("public:objection_status"), {"reference": resident_objection.reference, "last_four": "0000"}
+        reverse("public:objection_status"),
+        {"reference": resident_objection.reference, "last_four": "0000"},
     )
     assert 'data-code="not_found"' in response.content.decode()
     assert "data-state" not in response.content.decode()
 
 
-def test_resident_sees_decline_with_its_reason_and_the_outcome_once_heard(client, resident_objection, assessor,
-                                                                          assessor2, notice_a):
+def test_resident_sees_decline_with_its_reason_and_the_outcome_once_heard(
+    client, resident_objection, assessor, assessor2, notice_a
+):
     def state() -> str:
         html = client.post(
-            reverse("public:objection_status"), {"reference": resident_objection.reference, "last_four": "4321"}
+            reverse("public:objection_status"),
+            {"reference": resident_objection.reference, "last_four": "4321"},
         ).content.decode()
         return html
 
     services.resident_objection_accept(resident_objection=resident_objection, by=assessor2)
     assert "受理中" in state()
     rating_services.objection_decide(
-        objection=fresh(resident_objection).objection, by=assessor2, outcome="rejected", reasons="现场核实，厕所正常开放。"
+        objection=fresh(resident_objection).objection,
+        by=assessor2,
+        outcome="rejected",
+        reasons="现场核实，厕所正常开放。",
     )
     html = state()
     assert 'data-state="done"' in html and "已处理" in html and "现场核实，厕所正常开放。" in html
 
-    other = services.resident_objection_file(rating=notice_a, name="钱多多", phone="13700001111", text="另一件事。")
-    services.resident_objection_decline(resident_objection=other, by=assessor2, reason="不属于评分内容。")
+    other = services.resident_objection_file(
+        rating=notice_a, name="钱多多", phone="13700001111", text="另一件事。"
+    )
+    services.resident_objection_decline(
+        resident_objection=other, by=assessor2, reason="不属于评分内容。"
+    )
     html = client.post(
         reverse("public:objection_status"), {"reference": other.reference, "last_four": "1111"}
     ).content.decode()
@@ -204,7 +236,9 @@ def test_resident_sees_decline_with_its_reason_and_the_outcome_once_heard(client
 
 
 def test_refused_objection_keeps_the_form_and_says_why(client, notice_a):
-    response = client.post(reverse("public:objection_new", args=[notice_a.pk]), objection_form(phone="123"))
+    response = client.post(
+        reverse("public:objection_new", args=[notice_a.pk]), objection_form(phone="123")
+    )
     assert response.status_code == 400
     assert "请填写正确的手机号码" in response.content.decode()
     assert not ResidentObjection.objects.exists()
@@ -230,7 +264,10 @@ def test_rate_limit_per_phone_answers_429_in_chinese(client, notice_a, settings)
     settings.PUBLIC_OBJECTION_RATE_PHONE = "2/d"
     url = reverse("public:objection_new", args=[notice_a.pk])
     for i in range(2):
-        assert client.post(url, objection_form(text=f"第{i}条"), REMOTE_ADDR=f"10.0.0.{i}").status_code == 302
+        assert (
+            client.post(url, objection_form(text=f"第{i}条"), REMOTE_ADDR=f"10.0.0.{i}").status_code
+            == 302
+        )
     response = client.post(url, objection_form(text="第三条"), REMOTE_ADDR="10.0.0.9")
     assert response.status_code == 429
     assert "提交次数过多" in response.content.decode()
@@ -249,15 +286,26 @@ def test_rate_limit_per_ip(client, notice_a, settings):
 def test_status_lookups_are_rate_limited(client, resident_objection, settings):
     settings.PUBLIC_STATUS_RATE_IP = "3/h"
     for _ in range(3):
-        client.post(reverse("public:objection_status"), {"reference": resident_objection.reference, "last_four": "0000"})
-    assert client.post(
-        reverse("public:objection_status"), {"reference": resident_objection.reference, "last_four": "4321"}
-    ).status_code == 429
+        client.post(
+            reverse("public:objection_status"),
+            {"reference": resident_objection.reference, "last_four": "0000"},
+        )
+    assert (
+        client.post(
+            reverse("public:objection_status"),
+            {"reference": resident_objection.reference, "last_four": "4321"},
+        ).status_code
+        == 429
+    )
 
 
 def test_overturned_rating_has_no_public_objection_page(client, notice_a, assessor2):
-    formal = rating_services.objection_file(rating=notice_a, by=assessor2, filed_by_name="某某", text="x")
-    rating_services.objection_decide(objection=formal, by=assessor2, outcome="upheld", reasons="属实")
+    formal = rating_services.objection_file(
+        rating=notice_a, by=assessor2, filed_by_name="某某", text="x"
+    )
+    rating_services.objection_decide(
+        objection=formal, by=assessor2, outcome="upheld", reasons="属实"
+    )
     assert fresh(notice_a).status == RatingStatus.OVERTURNED
     assert client.get(reverse("public:objection_new", args=[notice_a.pk])).status_code == 404
 
@@ -272,8 +320,14 @@ def test_queue_shows_pending_objections_masked(client, login, assessor, resident
     assert "赵铁柱" not in html and PHONE not in html
 
 
-def test_objections_own_page_shows_name_and_phone_to_the_county(client, login, assessor, resident_objection):
-    html = login(assessor).get(reverse("public:queue_detail", args=[resident_objection.pk])).content.decode()
+def test_objections_own_page_shows_name_and_phone_to_the_county(
+    client, login, assessor, resident_objection
+):
+    html = (
+        login(assessor)
+        .get(reverse("public:queue_detail", args=[resident_objection.pk]))
+        .content.decode()
+    )
     assert "赵铁柱" in html and PHONE in html
 
 
@@ -297,18 +351,29 @@ def test_assessor_declines_from_the_queue_round_trip(client, login, assessor, re
 
 
 @pytest.mark.parametrize("who", ["official_a", "official_b", "outsider"])
-def test_queue_is_closed_to_everyone_but_the_county(client, login, request, who, resident_objection):
+def test_queue_is_closed_to_everyone_but_the_county(
+    client, login, request, who, resident_objection
+):
     user = f.user("outsider") if who == "outsider" else request.getfixturevalue(who)
     login(user)
     assert client.get(reverse("public:queue")).status_code == 403
-    assert client.get(reverse("public:queue_detail", args=[resident_objection.pk])).status_code == 404
-    assert client.post(reverse("public:queue_detail", args=[resident_objection.pk]), {"action": "accept"}).status_code == 404
+    assert (
+        client.get(reverse("public:queue_detail", args=[resident_objection.pk])).status_code == 404
+    )
+    assert (
+        client.post(
+            reverse("public:queue_detail", args=[resident_objection.pk]), {"action": "accept"}
+        ).status_code
+        == 404
+    )
     assert fresh(resident_objection).status == ResidentObjectionStatus.PENDING
 
 
 def test_queue_needs_a_login(client, resident_objection):
     assert client.get(reverse("public:queue")).status_code == 302
-    assert client.get(reverse("public:queue_detail", args=[resident_objection.pk])).status_code == 302
+    assert (
+        client.get(reverse("public:queue_detail", args=[resident_objection.pk])).status_code == 302
+    )
 
 
 def test_queue_is_linked_from_the_county_navigation(client, login, assessor, official_a):
@@ -318,20 +383,29 @@ def test_queue_is_linked_from_the_county_navigation(client, login, assessor, off
 # ---------------------------------------------------------------------- certificates
 
 
-def test_certificate_page_shows_valid_with_current_star(client, certificate_a, settlement_a,
-                                                        django_assert_num_queries):
+def test_certificate_page_shows_valid_with_current_star(
+    client, certificate_a, settlement_a, django_assert_num_queries
+):
     url = reverse("public:certificate", args=[certificate_token(certificate_a.pk)])
-    with django_assert_num_queries(2):  # certificate with rating/settlement/village/township, newer certificate
+    with django_assert_num_queries(
+        2
+    ):  # certificate with rating/settlement/village/township, newer certificate
         response = client.get(url)
     html = response.content.decode()
     assert 'data-state="valid"' in html and "有效" in html
-    assert settlement_a.name in html and certificate_a.number in html and str(certificate_a.year) in html
+    assert (
+        settlement_a.name in html
+        and certificate_a.number in html
+        and str(certificate_a.year) in html
+    )
     assert "sessionid" not in response.cookies
 
 
 def test_certificate_page_follows_downgrade_and_revocation(client, certificate_a, assessor):
     url = reverse("public:certificate", args=[certificate_token(certificate_a.pk)])
-    rating_services.rating_downgrade(rating=certificate_a.rating, by=assessor, reason="发生安全事故")
+    rating_services.rating_downgrade(
+        rating=certificate_a.rating, by=assessor, reason="发生安全事故"
+    )
     html = client.get(url).content.decode()
     assert 'data-state="downgraded"' in html and "已降级" in html and "四星" in html
 
@@ -345,17 +419,29 @@ def test_a_forged_or_guessed_token_is_404(client, certificate_a):
     assert client.get(reverse("public:certificate", args=[certificate_a.number])).status_code == 404
     token = certificate_token(certificate_a.pk)
     assert client.get(reverse("public:certificate", args=[token[:-1] + "x"])).status_code == 404
-    assert client.get(reverse("public:certificate", args=[str(certificate_a.pk)])).status_code == 404
+    assert (
+        client.get(reverse("public:certificate", args=[str(certificate_a.pk)])).status_code == 404
+    )
 
 
-def test_certificate_html_carries_the_qr_code_of_its_check_page(client, login, official_a, certificate_a):
-    html = login(official_a).get(reverse("ratings:certificate", args=[certificate_a.pk])).content.decode()
-    check = "http://testserver" + reverse("public:certificate", args=[certificate_token(certificate_a.pk)])
+def test_certificate_html_carries_the_qr_code_of_its_check_page(
+    client, login, official_a, certificate_a
+):
+    html = (
+        login(official_a)
+        .get(reverse("ratings:certificate", args=[certificate_a.pk]))
+        .content.decode()
+    )
+    check = "http://testserver" + reverse(
+        "public:certificate", args=[certificate_token(certificate_a.pk)]
+    )
     assert 'class="cert-qr" src="data:image/png;base64,' in html
     assert f'data-check-url="{check}"' in html
 
 
-def test_honour_roll_links_each_settlement_to_its_certificate_page(client, certificate_a, settlement_a):
+def test_honour_roll_links_each_settlement_to_its_certificate_page(
+    client, certificate_a, settlement_a
+):
     html = client.get(reverse("honour_roll"), {"klass": settlement_a.klass}).content.decode()
     assert reverse("public:certificate", args=[certificate_token(certificate_a.pk)]) in html
 
@@ -363,8 +449,9 @@ def test_honour_roll_links_each_settlement_to_its_certificate_page(client, certi
 # ----------------------------------------------------------------- no personal data
 
 
-def test_public_pages_leak_no_personal_data(client, resident_objection, certificate_a, official_a, assessor,
-                                            notice_a, round_now):
+def test_public_pages_leak_no_personal_data(
+    client, resident_objection, certificate_a, official_a, assessor, notice_a, round_now
+):
     pages = [
         BOARD,
         reverse("public:board_round", args=[round_now.pk]),
@@ -382,7 +469,9 @@ def test_public_pages_leak_no_personal_data(client, resident_objection, certific
         assert "sessionid" not in response.cookies
 
 
-def test_certificate_token_survives_a_key_rotation_listed_in_fallbacks(client, certificate_a, settings):
+def test_certificate_token_survives_a_key_rotation_listed_in_fallbacks(
+    client, certificate_a, settings
+):
     token = certificate_token(certificate_a.pk)
     settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
     settings.SECRET_KEY = "rotated-" + "k" * 50
@@ -391,19 +480,30 @@ def test_certificate_token_survives_a_key_rotation_listed_in_fallbacks(client, c
     assert client.get(reverse("public:certificate", args=[token])).status_code == 404
 
 
-def test_objection_form_and_status_pages_make_fixed_queries(client, notice_a, resident_objection,
-                                                            django_assert_num_queries):
+def test_objection_form_and_status_pages_make_fixed_queries(
+    client, notice_a, resident_objection, django_assert_num_queries
+):
     with django_assert_num_queries(1):  # the rating with settlement, village, township and round
         client.get(reverse("public:objection_new", args=[notice_a.pk]))
-    with django_assert_num_queries(1):  # the objection with its rating, settlement, round, formal objection
-        client.post(reverse("public:objection_status"), {"reference": resident_objection.reference, "last_four": "4321"})
+    with django_assert_num_queries(
+        1
+    ):  # the objection with its rating, settlement, round, formal objection
+        client.post(
+            reverse("public:objection_status"),
+            {"reference": resident_objection.reference, "last_four": "4321"},
+        )
 
 
-def test_public_pages_in_english_have_no_chinese_left(client, certificate_a, notice_a, settlement_a, settlement_b,
-                                                      township_a, village_a):
+def test_public_pages_in_english_have_no_chinese_left(
+    client, certificate_a, notice_a, settlement_a, settlement_b, township_a, village_a
+):
     han = re.compile(r"[\u3400-\u9fff]+")
-    for obj, name in ((settlement_a, "Happy Court"), (settlement_b, "Peace Garden"), (township_a, "Town A"),
-                      (village_a, "Village A")):
+    for obj, name in (
+        (settlement_a, "Happy Court"),
+        (settlement_b, "Peace Garden"),
+        (township_a, "Town A"),
+        (village_a, "Village A"),
+    ):
         obj.name = name
         obj.save()
     filed = services.resident_objection_file(rating=notice_a, name="Zhao", phone=PHONE, text="x")
@@ -417,7 +517,8 @@ def test_public_pages_in_english_have_no_chinese_left(client, certificate_a, not
     for url in pages:
         assert not han.findall(client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()), url
     status = client.post(
-        reverse("public:objection_status"), {"reference": filed.reference, "last_four": PHONE[-4:]},
+        reverse("public:objection_status"),
+        {"reference": filed.reference, "last_four": PHONE[-4:]},
         HTTP_ACCEPT_LANGUAGE="en",
     ).content.decode()
     assert "Being handled" in status and not han.findall(status)

@@ -11,7 +11,9 @@ DOCM_MAIN = "application/vnd.ms-word.document.macroEnabled.main+xml"
 
 
 def office_zip(parts: dict[str, str], *, main_type: str | None, main_part: str = "") -> bytes:
-    overrides = f'<Override PartName="/{main_part}" ContentType="{main_type}"/>' if main_type else ""
+    overrides = (
+        f'<Override PartName="/{main_part}" ContentType="{main_type}"/>' if main_type else ""
+    )
     content_types = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
         '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -27,7 +29,9 @@ def office_zip(parts: dict[str, str], *, main_type: str | None, main_part: str =
 
 
 def docx_bytes() -> bytes:
-    return office_zip({"word/document.xml": "<w:document/>"}, main_type=DOCX_MAIN, main_part="word/document.xml")
+    return office_zip(
+        {"word/document.xml": "<w:document/>"}, main_type=DOCX_MAIN, main_part="word/document.xml"
+    )
 
 
 def xlsx_bytes() -> bytes:
@@ -42,7 +46,9 @@ def xlsx_bytes() -> bytes:
 
 
 def docm_bytes() -> bytes:
-    return office_zip({"word/document.xml": "<w:document/>"}, main_type=DOCM_MAIN, main_part="word/document.xml")
+    return office_zip(
+        {"word/document.xml": "<w:document/>"}, main_type=DOCM_MAIN, main_part="word/document.xml"
+    )
 
 
 def plain_zip() -> bytes:
@@ -54,4 +60,6 @@ def plain_zip() -> bytes:
 
 def docx_parts_with_xlsx_type() -> bytes:
     # Parts of a Word file, but the content types of none: refused.
-    return office_zip({"word/document.xml": "<w:document/>"}, main_type=XLSX_MAIN, main_part="xl/workbook.xml")
+    return office_zip(
+        {"word/document.xml": "<w:document/>"}, main_type=XLSX_MAIN, main_part="xl/workbook.xml"
+    )

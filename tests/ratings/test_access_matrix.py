@@ -63,10 +63,18 @@ def story(final_round, settlement_a, official_a, assessor):
     sa = assessment_of(final_round, settlement_a)
     codes = items_by_code(sa.rubric)
     saved = services.self_assessment_save(
-        assessment=sa, by=official_a, items={codes["HJ01"].pk: (1, "")}, star_applied=5, expected_version=0
+        assessment=sa,
+        by=official_a,
+        items={codes["HJ01"].pk: (1, "")},
+        star_applied=5,
+        expected_version=0,
     )
     evidence = services.evidence_add(
-        by=official_a, file=upload("现场.png"), side=Evidence.SIDE_SELF, assessment=saved, item=codes["HJ01"]
+        by=official_a,
+        file=upload("现场.png"),
+        side=Evidence.SIDE_SELF,
+        assessment=saved,
+        item=codes["HJ01"],
     )
     self_submit(saved, official_a, {"HJ01": 1}, star=5)
     rating = take_effect(finalise(sa, assessor, {"HJ01": 1, "AQ01": 2}))
@@ -139,11 +147,21 @@ def workflow_state() -> dict[str, list]:
     return {
         model.__name__: list(model.objects.order_by("pk").values())
         for model in (
-            SelfAssessment, SelfAssessmentItem, Review, ReviewItem, Rating, Objection,
-            Rectification, Evidence, StarChange, Certificate,
+            SelfAssessment,
+            SelfAssessmentItem,
+            Review,
+            ReviewItem,
+            Rating,
+            Objection,
+            Rectification,
+            Evidence,
+            StarChange,
+            Certificate,
         )
     } | {
-        f"history:{model.__name__}": list(model.history.order_by("history_id").values_list("history_id", flat=True))
+        f"history:{model.__name__}": list(
+            model.history.order_by("history_id").values_list("history_id", flat=True)
+        )
         for model in (SelfAssessment, Review, Rating, Rectification, Objection)
     }
 

@@ -22,17 +22,36 @@ def url(model, view: str, *args) -> str:
 def rated_round(rubric, settlement_a, settlement_b, assessor):
     """A round with a self-assessment, review and rating for each township (written directly)."""
     rnd = Round.objects.create(
-        year=2025, quarter=1, stage="initial", opened_on=date(2025, 4, 1), self_deadline=date(2025, 4, 11),
-        review_deadline=date(2025, 5, 1), rubric=rubric,
+        year=2025,
+        quarter=1,
+        stage="initial",
+        opened_on=date(2025, 4, 1),
+        self_deadline=date(2025, 4, 11),
+        review_deadline=date(2025, 5, 1),
+        rubric=rubric,
     )
     out = {}
     for s in (settlement_a, settlement_b):
-        sa = SelfAssessment.objects.create(round=rnd, settlement=s, settlement_class=s.klass, rubric=rubric,
-                                           deadline=rnd.self_deadline)
+        sa = SelfAssessment.objects.create(
+            round=rnd,
+            settlement=s,
+            settlement_class=s.klass,
+            rubric=rubric,
+            deadline=rnd.self_deadline,
+        )
         review = Review.objects.create(self_assessment=sa, assessor=assessor)
         rating = Rating.objects.create(
-            settlement=s, round=rnd, review=review, stage="initial", rubric=rubric, settlement_class=s.klass,
-            score=Decimal("85.0"), awarded_stars=4, stars=4, notice_ends_on=date(2025, 5, 10), decided_by=assessor,
+            settlement=s,
+            round=rnd,
+            review=review,
+            stage="initial",
+            rubric=rubric,
+            settlement_class=s.klass,
+            score=Decimal("85.0"),
+            awarded_stars=4,
+            stars=4,
+            notice_ends_on=date(2025, 5, 10),
+            decided_by=assessor,
         )
         out[s.code] = {SelfAssessment: sa, Review: review, Rating: rating}
     return out
@@ -44,7 +63,9 @@ def viewing_official_a(official_a):
     official_a.is_staff = True
     official_a.save()
     official_a.user_permissions.add(
-        *Permission.objects.filter(codename__in=["view_selfassessment", "view_review", "view_rating"])
+        *Permission.objects.filter(
+            codename__in=["view_selfassessment", "view_review", "view_rating"]
+        )
     )
     return official_a
 
@@ -54,7 +75,9 @@ def viewing_official_b(official_b):
     official_b.is_staff = True
     official_b.save()
     official_b.user_permissions.add(
-        *Permission.objects.filter(codename__in=["view_selfassessment", "view_review", "view_rating"])
+        *Permission.objects.filter(
+            codename__in=["view_selfassessment", "view_review", "view_rating"]
+        )
     )
     return official_b
 
@@ -62,7 +85,9 @@ def viewing_official_b(official_b):
 # ------------------------------------------------------------------------ rounds
 
 
-def test_secretary_opens_a_round_from_the_admin(login, secretary, rubric, settlement_a, settlement_b):
+def test_secretary_opens_a_round_from_the_admin(
+    login, secretary, rubric, settlement_a, settlement_b
+):
     client = login(secretary)
     assert "开启考评轮次" in client.get(url(Round, "changelist")).content.decode()
 
@@ -139,7 +164,9 @@ def test_workflow_records_are_read_only_in_admin(login, secretary, rated_round, 
 
 
 @pytest.mark.parametrize("model", [SelfAssessment, Review, Rating])
-def test_official_sees_only_their_townships_workflow_records(login, viewing_official_a, rated_round, model):
+def test_official_sees_only_their_townships_workflow_records(
+    login, viewing_official_a, rated_round, model
+):
     response = login(viewing_official_a).get(url(model, "changelist"))
 
     assert response.status_code == 200
@@ -148,7 +175,9 @@ def test_official_sees_only_their_townships_workflow_records(login, viewing_offi
 
 
 @pytest.mark.parametrize("model", [SelfAssessment, Review, Rating])
-def test_outsider_gets_404_for_another_townships_workflow_record(login, viewing_official_b, rated_round, model):
+def test_outsider_gets_404_for_another_townships_workflow_record(
+    login, viewing_official_b, rated_round, model
+):
     obj = rated_round["SA1"][model]
     client = login(viewing_official_b)
 
@@ -157,7 +186,9 @@ def test_outsider_gets_404_for_another_townships_workflow_record(login, viewing_
     assert client.get(url(model, "change", rated_round["SB1"][model].pk)).status_code == 200
 
 
-def test_workflow_changelist_query_count_does_not_grow_per_row(login, secretary, rated_round, django_assert_num_queries):
+def test_workflow_changelist_query_count_does_not_grow_per_row(
+    login, secretary, rated_round, django_assert_num_queries
+):
     client = login(secretary)
     client.get(url(Rating, "changelist"))
 

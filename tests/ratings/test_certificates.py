@@ -29,17 +29,27 @@ def pdf_text(pdf: bytes, tmp_path) -> str:
     require_service("pdftotext (poppler-utils)", shutil.which("pdftotext") is not None)
     path = tmp_path / "certificate.pdf"
     path.write_bytes(pdf)
-    result = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True)
+    result = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True
+    )
     return result.stdout.decode("utf-8")
 
 
 def test_final_rating_that_takes_effect_issues_a_certificate(certificate_a, settlement_a):
-    assert (certificate_a.settlement, certificate_a.stars, certificate_a.year) == (settlement_a, 5, today().year)
+    assert (certificate_a.settlement, certificate_a.stars, certificate_a.year) == (
+        settlement_a,
+        5,
+        today().year,
+    )
     assert certificate_a.number
 
 
 def test_certificate_page_is_print_friendly(client, login, official_a, certificate_a, settlement_a):
-    html = login(official_a).get(reverse("ratings:certificate", args=[certificate_a.pk])).content.decode()
+    html = (
+        login(official_a)
+        .get(reverse("ratings:certificate", args=[certificate_a.pk]))
+        .content.decode()
+    )
     assert settlement_a.name in html
     assert "五星" in html and f"{certificate_a.year} 年度" in html
     assert certificate_a.number in html
@@ -47,7 +57,9 @@ def test_certificate_page_is_print_friendly(client, login, official_a, certifica
     assert 'class="no-print cert-actions"' in html  # buttons are hidden when printed
 
 
-def test_certificate_pdf_names_settlement_star_and_year_in_chinese(client, login, official_a, certificate_a, settlement_a, tmp_path):
+def test_certificate_pdf_names_settlement_star_and_year_in_chinese(
+    client, login, official_a, certificate_a, settlement_a, tmp_path
+):
     response = login(official_a).get(reverse("ratings:certificate_pdf", args=[certificate_a.pk]))
 
     assert response.status_code == 200
@@ -79,7 +91,9 @@ def test_certificate_pdf_embeds_the_noto_cjk_font(client, login, assessor, certi
 def test_outsider_gets_404_for_certificate_and_pdf(client, login, official_b, certificate_a):
     client = login(official_b)
     assert client.get(reverse("ratings:certificate", args=[certificate_a.pk])).status_code == 404
-    assert client.get(reverse("ratings:certificate_pdf", args=[certificate_a.pk])).status_code == 404
+    assert (
+        client.get(reverse("ratings:certificate_pdf", args=[certificate_a.pk])).status_code == 404
+    )
 
 
 def test_revoked_rating_voids_the_certificate(client, login, assessor, certificate_a):
@@ -89,10 +103,14 @@ def test_revoked_rating_voids_the_certificate(client, login, assessor, certifica
     page = client.get(reverse("ratings:certificate", args=[certificate_a.pk])).content.decode()
     assert "此证书已于" in page and "作废" in page and "发生重大安全事故" in page
     assert reverse("ratings:certificate_pdf", args=[certificate_a.pk]) not in page
-    assert client.get(reverse("ratings:certificate_pdf", args=[certificate_a.pk])).status_code == 410
+    assert (
+        client.get(reverse("ratings:certificate_pdf", args=[certificate_a.pk])).status_code == 410
+    )
 
 
-def test_settlement_page_links_the_certificate(client, login, official_a, certificate_a, settlement_a):
+def test_settlement_page_links_the_certificate(
+    client, login, official_a, certificate_a, settlement_a
+):
     html = login(official_a).get(settlement_a.get_absolute_url()).content.decode()
     assert certificate_a.get_absolute_url() in html
     assert "年度五星聚居点" in html
@@ -102,7 +120,8 @@ def test_settlement_page_links_the_certificate(client, login, official_a, certif
 
 
 @pytest.mark.parametrize(
-    "value,text", [(None, "—"), ("97", "97.0"), ("89.95", "90.0"), ("0", "0.0"), ("100.04", "100.0")]
+    "value,text",
+    [(None, "—"), ("97", "97.0"), ("89.95", "90.0"), ("0", "0.0"), ("100.04", "100.0")],
 )
 def test_format_score(value, text):
     from decimal import Decimal
@@ -113,7 +132,11 @@ def test_format_score(value, text):
 def test_format_signed_uses_a_minus_sign():
     from decimal import Decimal
 
-    assert (format_signed(Decimal("2")), format_signed(Decimal("-3.25")), format_signed(Decimal(0))) == ("+2.0", "−3.3", "0.0")
+    assert (
+        format_signed(Decimal("2")),
+        format_signed(Decimal("-3.25")),
+        format_signed(Decimal(0)),
+    ) == ("+2.0", "−3.3", "0.0")
 
 
 def test_format_stars_and_days():
@@ -121,13 +144,23 @@ def test_format_stars_and_days():
 
     assert (format_stars(5), format_stars(0), format_stars(None)) == ("★★★★★", "", "")
     day = dt.date(2031, 4, 11)
-    assert (days_between(day, dt.date(2031, 4, 1)), days_between(day, day), days_between(day, dt.date(2031, 4, 12))) == (10, 0, -1)
+    assert (
+        days_between(day, dt.date(2031, 4, 1)),
+        days_between(day, day),
+        days_between(day, dt.date(2031, 4, 12)),
+    ) == (10, 0, -1)
 
 
 def test_certificate_is_signed_in_the_countys_name(login, official_a, certificate_a):
     from settlements.models import CountySettings
 
     url = reverse("ratings:certificate", args=[certificate_a.pk])
-    assert "<div class=\"cert-issuer\">县聚居点星级评定工作领导小组</div>" in login(official_a).get(url).content.decode()
+    assert (
+        '<div class="cert-issuer">县聚居点星级评定工作领导小组</div>'
+        in login(official_a).get(url).content.decode()
+    )
     CountySettings.objects.create(county_name="屏山县")
-    assert "<div class=\"cert-issuer\">屏山县聚居点星级评定工作领导小组</div>" in login(official_a).get(url).content.decode()
+    assert (
+        '<div class="cert-issuer">屏山县聚居点星级评定工作领导小组</div>'
+        in login(official_a).get(url).content.decode()
+    )

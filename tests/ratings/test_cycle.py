@@ -87,13 +87,24 @@ def rated(settlement, rnd: Round, assessor, *, score: str, notice_ends_on: dt.da
     submit(settlement, rnd)
     assessment = SelfAssessment.objects.get(round=rnd, settlement=settlement)
     review = Review.objects.create(
-        self_assessment=assessment, assessor=assessor, status=ReviewStatus.FINAL, score=Decimal(score)
+        self_assessment=assessment,
+        assessor=assessor,
+        status=ReviewStatus.FINAL,
+        score=Decimal(score),
     )
     stars = rules.star_level(Decimal(score))
     return Rating.objects.create(
-        settlement=settlement, round=rnd, review=review, stage=rnd.stage, rubric=rnd.rubric,
-        settlement_class=assessment.settlement_class, score=Decimal(score), awarded_stars=stars,
-        stars=stars, notice_ends_on=notice_ends_on, decided_by=assessor,
+        settlement=settlement,
+        round=rnd,
+        review=review,
+        stage=rnd.stage,
+        rubric=rnd.rubric,
+        settlement_class=assessment.settlement_class,
+        score=Decimal(score),
+        awarded_stars=stars,
+        stars=stars,
+        notice_ends_on=notice_ends_on,
+        decided_by=assessor,
     )
 
 
@@ -164,7 +175,9 @@ def test_late_run_in_the_same_quarter_still_opens_its_round(cast):
     assert (report.round.year, report.round.quarter, report.created) == (2031, 1, True)
 
 
-@pytest.mark.parametrize("bad", ["2031-13-01", "2031-02-30", "20310401", "yesterday", "1999-04-01", "2101-01-01"])
+@pytest.mark.parametrize(
+    "bad", ["2031-13-01", "2031-02-30", "20310401", "yesterday", "1999-04-01", "2101-01-01"]
+)
 def test_bad_date_is_a_chinese_command_error(cast, bad):
     with pytest.raises(CommandError, match="日期"):
         run("quarterly", bad)
@@ -173,7 +186,13 @@ def test_bad_date_is_a_chinese_command_error(cast, bad):
 
 def test_opening_refused_by_the_service_is_a_command_error(cast):
     # No current rubric: the service refuses with its own Chinese message.
-    with mock.patch.object(cycle, "round_open", side_effect=services.WorkflowError("没有当前使用的评分细则。", code=Refusal.NO_CURRENT_RUBRIC)):
+    with mock.patch.object(
+        cycle,
+        "round_open",
+        side_effect=services.WorkflowError(
+            "没有当前使用的评分细则。", code=Refusal.NO_CURRENT_RUBRIC
+        ),
+    ):
         with pytest.raises(CommandError, match="没有当前使用的评分细则"):
             run("quarterly", "2031-04-01")
 
@@ -184,7 +203,10 @@ def test_opening_refused_by_the_service_is_a_command_error(cast):
 def test_daily_job_opens_rounds_a_missed_beat_left_unopened(cast):
     report = cycle.daily_job(today=D(2031, 7, 15))
 
-    assert [(r.year, r.quarter, r.stage) for r in report.opened] == [(2031, 1, "initial"), (2031, 2, "re")]
+    assert [(r.year, r.quarter, r.stage) for r in report.opened] == [
+        (2031, 1, "initial"),
+        (2031, 2, "re"),
+    ]
     assert Round.objects.count() == 2
     before = snapshot()
     again = cycle.daily_job(today=D(2031, 7, 15))
@@ -257,7 +279,9 @@ def test_review_reminder_goes_once_to_every_assessor(
     review_notices = Notice.objects.filter(key__startswith="review-due:")
     assert sorted(n.user_id for n in review_notices) == [assessor.pk, assessor2.pk]
     assert "1 份已提交的自评未完成县级考评" in review_notices[0].text
-    assert [m.to for m in mail.outbox if "县级考评截止提醒" in m.subject] == [["assessor@example.com"]]
+    assert [m.to for m in mail.outbox if "县级考评截止提醒" in m.subject] == [
+        ["assessor@example.com"]
+    ]
 
 
 def test_a_rolled_back_job_sends_no_e_mail(q1_2031, django_capture_on_commit_callbacks):
@@ -287,7 +311,10 @@ def test_after_the_self_deadline_late_assessments_are_marked_and_the_step_locked
     assert report.self_locked == [q1_2031]
     assert report.marked_overdue == 1
     statuses = dict(SelfAssessment.objects.values_list("settlement_id", "status"))
-    assert statuses == {settlement_a.pk: AssessmentStatus.OVERDUE, settlement_b.pk: AssessmentStatus.SUBMITTED}
+    assert statuses == {
+        settlement_a.pk: AssessmentStatus.OVERDUE,
+        settlement_b.pk: AssessmentStatus.SUBMITTED,
+    }
     locked_at = Round.objects.get().self_locked_at
     assert locked_at is not None
 
@@ -319,7 +346,9 @@ def test_after_the_review_deadline_the_review_step_is_locked_once(q1_2031):
 # ------------------------------------------------------------ notices and orders
 
 
-def test_daily_job_makes_ratings_take_effect_when_the_notice_period_ends(q1_2031, settlement_a, assessor):
+def test_daily_job_makes_ratings_take_effect_when_the_notice_period_ends(
+    q1_2031, settlement_a, assessor
+):
     rating = rated(settlement_a, q1_2031, assessor, score="92.0", notice_ends_on=D(2031, 4, 20))
 
     cycle.daily_job(today=D(2031, 4, 20))
@@ -344,12 +373,23 @@ def test_overdue_rectification_is_reported_to_assessors_once(
 ):
     rating = rated(settlement_a, q1_2031, assessor, score="85.0", notice_ends_on=D(2031, 4, 20))
     order = Rectification.objects.create(
-        settlement=settlement_a, rating=rating, trigger="得分下降", status=RectificationStatus.ISSUED,
-        requirements="整改环境卫生", deadline=D(2031, 6, 30), issued_by=assessor,
+        settlement=settlement_a,
+        rating=rating,
+        trigger="得分下降",
+        status=RectificationStatus.ISSUED,
+        requirements="整改环境卫生",
+        deadline=D(2031, 6, 30),
+        issued_by=assessor,
     )
     answered = Rectification.objects.create(
-        settlement=settlement_a, rating=rating, trigger="得分下降", status=RectificationStatus.ANSWERED,
-        requirements="整改", deadline=D(2031, 6, 1), issued_by=assessor, answer="已整改",
+        settlement=settlement_a,
+        rating=rating,
+        trigger="得分下降",
+        status=RectificationStatus.ANSWERED,
+        requirements="整改",
+        deadline=D(2031, 6, 1),
+        issued_by=assessor,
+        answer="已整改",
     )
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -413,17 +453,24 @@ def test_task_retries_a_transient_database_error(cast):
 # --------------------------------------------------------- opening from the admin
 
 
-def test_round_open_queue_sends_the_task_only_after_commit(secretary, rubric, django_capture_on_commit_callbacks):
+def test_round_open_queue_sends_the_task_only_after_commit(
+    secretary, rubric, django_capture_on_commit_callbacks
+):
     with mock.patch.object(queue, "round_open") as delay:
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             with transaction.atomic():
-                assert services.round_open_queue(year=2031, quarter=1, by=secretary, allow_early=True) is True
+                assert (
+                    services.round_open_queue(year=2031, quarter=1, by=secretary, allow_early=True)
+                    is True
+                )
                 delay.assert_not_called()
     assert len(callbacks) == 1
     delay.assert_called_once_with(year=2031, quarter=1, by_id=secretary.pk, allow_early=True)
 
 
-def test_a_rolled_back_transaction_queues_nothing(secretary, rubric, django_capture_on_commit_callbacks):
+def test_a_rolled_back_transaction_queues_nothing(
+    secretary, rubric, django_capture_on_commit_callbacks
+):
     with mock.patch.object(queue, "round_open") as delay:
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             with pytest.raises(RuntimeError), transaction.atomic():
@@ -433,7 +480,9 @@ def test_a_rolled_back_transaction_queues_nothing(secretary, rubric, django_capt
     delay.assert_not_called()
 
 
-def test_round_open_queue_is_a_no_op_for_an_open_round(q1_2031, secretary, django_capture_on_commit_callbacks):
+def test_round_open_queue_is_a_no_op_for_an_open_round(
+    q1_2031, secretary, django_capture_on_commit_callbacks
+):
     with mock.patch.object(queue, "round_open") as delay:
         with django_capture_on_commit_callbacks(execute=True):
             assert services.round_open_queue(year=2031, quarter=1, by=secretary) is False
@@ -441,7 +490,9 @@ def test_round_open_queue_is_a_no_op_for_an_open_round(q1_2031, secretary, djang
 
 
 @pytest.mark.parametrize("who", ["official_a", "assessor"])
-def test_only_the_secretary_may_queue_a_round(request, who, rubric, django_capture_on_commit_callbacks):
+def test_only_the_secretary_may_queue_a_round(
+    request, who, rubric, django_capture_on_commit_callbacks
+):
     user = request.getfixturevalue(who)
     with mock.patch.object(queue, "round_open") as delay:
         with django_capture_on_commit_callbacks(execute=True):
@@ -511,12 +562,16 @@ def race(calls):
 
 @pytest.fixture
 def on_postgres():
-    require_service("PostgreSQL", connection.vendor == "postgresql", "set DATABASE_URL to a PostgreSQL database")
+    require_service(
+        "PostgreSQL", connection.vendor == "postgresql", "set DATABASE_URL to a PostgreSQL database"
+    )
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_workers_running_the_daily_job_at_once_lock_and_remind_once(on_postgres, cast, monkeypatch):
+def test_two_workers_running_the_daily_job_at_once_lock_and_remind_once(
+    on_postgres, cast, monkeypatch
+):
     rnd = cycle.quarterly_job(today=D(2031, 4, 1)).round
     real_mark = services.self_assessments_mark_overdue
 

@@ -40,15 +40,23 @@ def stored_files(root: Path) -> list[Path]:
 def update(sa, by, uploads, *, submit=False):
     sa = fresh(sa)
     return services.self_assessment_update(
-        assessment=sa, by=by, items=self_items(sa.rubric, {"ZZ02": 2, "HJ01": 1}), star_applied=5,
-        expected_version=sa.version, uploads=uploads, submit=submit, today=OPENED,
+        assessment=sa,
+        by=by,
+        items=self_items(sa.rubric, {"ZZ02": 2, "HJ01": 1}),
+        star_applied=5,
+        expected_version=sa.version,
+        uploads=uploads,
+        submit=submit,
+        today=OPENED,
     )
 
 
 # ------------------------------------------------------------------ all or nothing
 
 
-def test_a_refused_file_among_several_leaves_no_file_on_disk(q1_sa_a, official_a, settings, tmp_path):
+def test_a_refused_file_among_several_leaves_no_file_on_disk(
+    q1_sa_a, official_a, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     first, second = items_by_code(q1_sa_a.rubric)["ZZ02"], items_by_code(q1_sa_a.rubric)["HJ01"]
     uploads = [
@@ -63,7 +71,9 @@ def test_a_refused_file_among_several_leaves_no_file_on_disk(q1_sa_a, official_a
     assert stored_files(tmp_path) == []
 
 
-def test_files_stored_before_a_later_refusal_are_removed(q1_submitted_a, assessor, settings, tmp_path):
+def test_files_stored_before_a_later_refusal_are_removed(
+    q1_submitted_a, assessor, settings, tmp_path
+):
     """The photos are written, then finalising is refused: rows rolled back, files deleted."""
     settings.MEDIA_ROOT = tmp_path
     item = items_by_code(q1_submitted_a.rubric)["ZZ01"]  # self 0, county 5 points: needs a reason
@@ -71,9 +81,17 @@ def test_files_stored_before_a_later_refusal_are_removed(q1_submitted_a, assesso
 
     with refused(services.WorkflowError, Refusal.GAP_REASON_MISSING, field=item.pk):
         services.review_record(
-            assessment=sa, by=assessor, items=county_items(sa.rubric, {"ZZ02": 2, "HJ01": 1, "ZZ01": 1}),
-            visit_date=REVIEW_DAY, team_members="张三", notes="", total_gap_reason="", expected_version=0,
-            uploads=[(item, "photos", [png("甲.png"), png("乙.png")])], finalise=True, today=REVIEW_DAY,
+            assessment=sa,
+            by=assessor,
+            items=county_items(sa.rubric, {"ZZ02": 2, "HJ01": 1, "ZZ01": 1}),
+            visit_date=REVIEW_DAY,
+            team_members="张三",
+            notes="",
+            total_gap_reason="",
+            expected_version=0,
+            uploads=[(item, "photos", [png("甲.png"), png("乙.png")])],
+            finalise=True,
+            today=REVIEW_DAY,
         )
 
     assert not Review.objects.exists()

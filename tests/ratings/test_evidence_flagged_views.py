@@ -14,9 +14,18 @@ pytest_plugins = ["tests.ratings.workflow_fixtures"]
 def stored(sa, by, *, flags, item_code="ZZ02", side=Evidence.SIDE_SELF, name="现场.jpg"):
     """An evidence row as the upload leaves it (the checks themselves are tested in test_evidence_checks)."""
     return Evidence.objects.create(
-        settlement=sa.settlement, assessment=sa, item=items_by_code(sa.rubric)[item_code], side=side,
-        file=f"evidence/{sa.settlement_id}/x.jpg", original_name=name, content_type="image/jpeg", size=1,
-        uploaded_by=by, flags=flags, flagged=bool(flags), phash="0" * 16,
+        settlement=sa.settlement,
+        assessment=sa,
+        item=items_by_code(sa.rubric)[item_code],
+        side=side,
+        file=f"evidence/{sa.settlement_id}/x.jpg",
+        original_name=name,
+        content_type="image/jpeg",
+        size=1,
+        uploaded_by=by,
+        flags=flags,
+        flagged=bool(flags),
+        phash="0" * 16,
     )
 
 
@@ -44,7 +53,11 @@ def test_filter_by_flag(login, secretary, flagged):
 
 
 def test_unknown_flag_filter_lists_all(login, assessor, flagged):
-    html = login(assessor).get(reverse("ratings:evidence_flagged"), {"flag": "nonsense"}).content.decode()
+    html = (
+        login(assessor)
+        .get(reverse("ratings:evidence_flagged"), {"flag": "nonsense"})
+        .content.decode()
+    )
     assert "重复.jpg" in html and "远处.jpg" in html
 
 
@@ -60,7 +73,9 @@ def test_anonymous_is_sent_to_login(client, flagged):
 
 
 @pytest.mark.parametrize("extra", [0, 6])
-def test_flagged_list_query_count_is_fixed(login, assessor, q1_submitted_a, official_a, flagged, extra, django_assert_num_queries):
+def test_flagged_list_query_count_is_fixed(
+    login, assessor, q1_submitted_a, official_a, flagged, extra, django_assert_num_queries
+):
     for n in range(extra):
         stored(q1_submitted_a, official_a, flags=[er.NO_TIME, er.NO_PLACE], name=f"p{n}.jpg")
     client = login(assessor)
@@ -86,5 +101,9 @@ def test_review_photo_inputs_open_the_camera(login, assessor, q1_submitted_a):
 
 
 def test_official_sees_flags_in_own_evidence_list(login, official_a, flagged, q1_submitted_a):
-    html = login(official_a).get(reverse("ratings:self_assessment", args=[q1_submitted_a.pk])).content.decode()
+    html = (
+        login(official_a)
+        .get(reverse("ratings:self_assessment", args=[q1_submitted_a.pk]))
+        .content.decode()
+    )
     assert "远处.jpg" in html and "拍摄地点远离聚居点" in html

@@ -27,7 +27,12 @@ def upload(name: str, content: bytes):
 
 def add(sa, by, name="a.png", content=PNG, *, item=None, today=OPENED):
     return services.evidence_add(
-        by=by, file=upload(name, content), side=Evidence.SIDE_SELF, assessment=sa, item=item, today=today
+        by=by,
+        file=upload(name, content),
+        side=Evidence.SIDE_SELF,
+        assessment=sa,
+        item=item,
+        today=today,
     )
 
 
@@ -37,10 +42,23 @@ def add(sa, by, name="a.png", content=PNG, *, item=None, today=OPENED):
 def test_office_type_rule_reads_parts_and_content_types():
     xml = '<Override PartName="/word/document.xml" ContentType="%s"/>'
     docx_main = rules.OFFICE_TYPES[rules.DOCX][1]
-    assert rules.office_type(names=["[Content_Types].xml", "word/document.xml"], content_types_xml=xml % docx_main) == rules.DOCX
+    assert (
+        rules.office_type(
+            names=["[Content_Types].xml", "word/document.xml"], content_types_xml=xml % docx_main
+        )
+        == rules.DOCX
+    )
     # the type without the parts, the parts without the type, or no [Content_Types].xml: not Office
-    assert rules.office_type(names=["[Content_Types].xml", "xl/workbook.xml"], content_types_xml=xml % docx_main) is None
-    assert rules.office_type(names=["[Content_Types].xml", "word/document.xml"], content_types_xml="") is None
+    assert (
+        rules.office_type(
+            names=["[Content_Types].xml", "xl/workbook.xml"], content_types_xml=xml % docx_main
+        )
+        is None
+    )
+    assert (
+        rules.office_type(names=["[Content_Types].xml", "word/document.xml"], content_types_xml="")
+        is None
+    )
     assert rules.office_type(names=["word/document.xml"], content_types_xml=xml % docx_main) is None
 
 
@@ -51,7 +69,9 @@ def test_office_type_rule_reads_parts_and_content_types():
         ("户数统计.XLSX", xlsx_bytes(), rules.XLSX),
     ],
 )
-def test_word_and_excel_files_are_accepted_by_their_content(q1_sa_a, official_a, name, content, content_type, settings, tmp_path):
+def test_word_and_excel_files_are_accepted_by_their_content(
+    q1_sa_a, official_a, name, content, content_type, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     evidence = add(q1_sa_a, official_a, name, content)
     assert (evidence.content_type, evidence.size) == (content_type, len(content))
@@ -70,7 +90,9 @@ def test_word_and_excel_files_are_accepted_by_their_content(q1_sa_a, official_a,
         ("photo.docx", PNG, Refusal.FILE_EXTENSION_MISMATCH),
     ],
 )
-def test_zip_that_is_not_the_office_file_it_claims_is_refused(q1_sa_a, official_a, name, content, code, settings, tmp_path):
+def test_zip_that_is_not_the_office_file_it_claims_is_refused(
+    q1_sa_a, official_a, name, content, code, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     with refused(services.WorkflowError, code):
         add(q1_sa_a, official_a, name, content)
@@ -105,25 +127,35 @@ def test_removal_refused_after_submission_past_deadline_and_for_others(
     with refused(services.WorkflowPermissionDenied, Refusal.NOT_OWN_TOWNSHIP):
         services.evidence_remove(evidence=evidence, by=assessor, today=OPENED)
     with refused(services.WorkflowError, Refusal.SELF_DEADLINE_PASSED):
-        services.evidence_remove(evidence=evidence, by=official_a, today=SELF_DEADLINE + dt.timedelta(days=1))
+        services.evidence_remove(
+            evidence=evidence, by=official_a, today=SELF_DEADLINE + dt.timedelta(days=1)
+        )
     submitted = self_submit(q1_sa_a, official_a)
     with refused(services.WorkflowError, Refusal.SELF_SUBMITTED):
         services.evidence_remove(evidence=evidence, by=official_a, today=OPENED)
-    photo = services.evidence_add(by=assessor, file=upload("site.png", PNG), side=Evidence.SIDE_COUNTY, assessment=submitted)
+    photo = services.evidence_add(
+        by=assessor, file=upload("site.png", PNG), side=Evidence.SIDE_COUNTY, assessment=submitted
+    )
     with refused(services.WorkflowError, Refusal.EVIDENCE_NOT_REMOVABLE):
         services.evidence_remove(evidence=photo, by=official_a, today=OPENED)
     assert Evidence.objects.count() == 2
 
 
-def test_while_returned_only_returned_items_files_may_be_removed(q1_sa_a, official_a, assessor, settings, tmp_path):
+def test_while_returned_only_returned_items_files_may_be_removed(
+    q1_sa_a, official_a, assessor, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     items = items_by_code(q1_sa_a.rubric)
     on_returned = add(q1_sa_a, official_a, item=items["ZZ02"])
     on_other = add(q1_sa_a, official_a, item=items["HJ01"])
     submitted = self_submit(q1_sa_a, official_a)
     services.self_assessment_send_back(
-        assessment=submitted, by=assessor, item_ids=[items["ZZ02"].pk], reason="照片拍错了",
-        deadline=dt.date(2031, 4, 20), today=dt.date(2031, 4, 12),
+        assessment=submitted,
+        by=assessor,
+        item_ids=[items["ZZ02"].pk],
+        reason="照片拍错了",
+        deadline=dt.date(2031, 4, 20),
+        today=dt.date(2031, 4, 12),
     )
     day = dt.date(2031, 4, 13)
     with refused(services.WorkflowError, Refusal.ITEM_NOT_RETURNED):

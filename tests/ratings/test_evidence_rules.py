@@ -20,7 +20,12 @@ def test_haversine_known_distances():
 
 @pytest.mark.parametrize(
     ("taken", "inside"),
-    [(D(2031, 3, 31), False), (D(2031, 4, 1), True), (D(2031, 4, 30), True), (D(2031, 5, 1), False)],
+    [
+        (D(2031, 3, 31), False),
+        (D(2031, 4, 1), True),
+        (D(2031, 4, 30), True),
+        (D(2031, 5, 1), False),
+    ],
 )
 def test_window_includes_both_ends(taken, inside):
     assert er.taken_within(taken, D(2031, 4, 1), D(2031, 4, 30)) is inside
@@ -72,7 +77,9 @@ def test_near_duplicates_always_share_a_band():
 
 
 def test_gps_to_degrees_signs_by_reference():
-    assert er.gps_to_degrees((Fraction(28), Fraction(30), Fraction(36)), "N") == pytest.approx(28.51)
+    assert er.gps_to_degrees((Fraction(28), Fraction(30), Fraction(36)), "N") == pytest.approx(
+        28.51
+    )
     assert er.gps_to_degrees((28.0, 30.0, 36.0), "S") == pytest.approx(-28.51)
     assert er.gps_to_degrees((104.0, 15.0, 0.0), "W") == pytest.approx(-104.25)
 
@@ -90,8 +97,12 @@ HERE = (28.0, 104.0)
 
 def flags(**kw):
     base = {
-        "taken_on": D(2031, 4, 10), "position": HERE, "window": WINDOW, "reference": HERE,
-        "max_distance_km": 2.0, "reused": False,
+        "taken_on": D(2031, 4, 10),
+        "position": HERE,
+        "window": WINDOW,
+        "reference": HERE,
+        "max_distance_km": 2.0,
+        "reused": False,
     }
     base.update(kw)
     return er.photo_flags(**base)

@@ -35,7 +35,10 @@ def draft_body(sa, *, client_id=None, base_version=0, counts=None, notes="现场
         "team_members": "张三、李四",
         "notes": notes,
         "total_gap_reason": "",
-        "items": {str(items[code].pk): {"occ": n, "note": "", "gap": ""} for code, n in (counts or {"ZZ02": 2}).items()},
+        "items": {
+            str(items[code].pk): {"occ": n, "note": "", "gap": ""}
+            for code, n in (counts or {"ZZ02": 2}).items()
+        },
     }
 
 
@@ -69,7 +72,9 @@ def test_manifest_names_the_app_and_its_icons(client):
 
 def test_every_page_links_the_manifest_and_registers_the_worker_from_a_file(login, assessor):
     html = login(assessor).get(reverse("ratings:field")).content.decode()
-    assert 'rel="manifest"' in html and "/static/js/pwa.js" in html and "/static/js/field.js" in html
+    assert (
+        'rel="manifest"' in html and "/static/js/pwa.js" in html and "/static/js/field.js" in html
+    )
     assert "<script>" not in html  # no inline script (a CSP without inline scripts is coming)
 
 
@@ -97,7 +102,9 @@ def test_anonymous_is_sent_to_login(client, submitted_a):
 
 def test_candidates_list_the_reviewable_settlements(login, assessor, submitted_a, sa_b):
     data = login(assessor).get(reverse("ratings:field_candidates")).json()
-    assert [row["assessment"] for row in data["settlements"]] == [submitted_a.pk]  # B has not submitted
+    assert [row["assessment"] for row in data["settlements"]] == [
+        submitted_a.pk
+    ]  # B has not submitted
 
 
 def test_pack_holds_rubric_self_entries_and_photos(login, assessor, submitted_a, official_a):
@@ -117,7 +124,9 @@ def test_pack_of_unknown_assessment_is_404(login, assessor, round_now):
 
 
 def test_draft_upload_saves_the_review(login, assessor, submitted_a):
-    response = post_json(login(assessor), reverse("ratings:field_sync_review"), draft_body(submitted_a))
+    response = post_json(
+        login(assessor), reverse("ratings:field_sync_review"), draft_body(submitted_a)
+    )
     assert response.status_code == 200 and response.json()["status"] == "saved"
     review = Review.objects.get(self_assessment=submitted_a)
     assert review.version == 1 and review.notes == "现场看过" and review.status == "draft"
@@ -135,19 +144,39 @@ def test_a_retried_draft_upload_stores_once(login, assessor, submitted_a):
     assert Review.objects.get(self_assessment=submitted_a).version == 1
 
 
-def test_a_stale_draft_is_a_conflict_with_the_servers_version(login, assessor, assessor2, submitted_a):
-    post_json(login(assessor2), reverse("ratings:field_sync_review"), draft_body(submitted_a, notes="服务器上的意见"))
-    response = post_json(login(assessor), reverse("ratings:field_sync_review"), draft_body(submitted_a, notes="手机上的意见"))
+def test_a_stale_draft_is_a_conflict_with_the_servers_version(
+    login, assessor, assessor2, submitted_a
+):
+    post_json(
+        login(assessor2),
+        reverse("ratings:field_sync_review"),
+        draft_body(submitted_a, notes="服务器上的意见"),
+    )
+    response = post_json(
+        login(assessor),
+        reverse("ratings:field_sync_review"),
+        draft_body(submitted_a, notes="手机上的意见"),
+    )
     assert response.status_code == 409
     data = response.json()
     assert data["code"] == "stale_version"
     assert data["server"]["notes"] == "服务器上的意见" and data["server"]["version"] == 1
-    assert Review.objects.get(self_assessment=submitted_a).notes == "服务器上的意见"  # not overwritten
+    assert (
+        Review.objects.get(self_assessment=submitted_a).notes == "服务器上的意见"
+    )  # not overwritten
 
 
 def test_keeping_the_phones_version_after_a_conflict(login, assessor, assessor2, submitted_a):
-    post_json(login(assessor2), reverse("ratings:field_sync_review"), draft_body(submitted_a, notes="服务器上的意见"))
-    response = post_json(login(assessor), reverse("ratings:field_sync_review"), draft_body(submitted_a, base_version=1, notes="手机上的意见"))
+    post_json(
+        login(assessor2),
+        reverse("ratings:field_sync_review"),
+        draft_body(submitted_a, notes="服务器上的意见"),
+    )
+    response = post_json(
+        login(assessor),
+        reverse("ratings:field_sync_review"),
+        draft_body(submitted_a, base_version=1, notes="手机上的意见"),
+    )
     assert response.status_code == 200
     assert Review.objects.get(self_assessment=submitted_a).notes == "手机上的意见"
 
@@ -161,18 +190,25 @@ def test_another_users_client_id_is_refused(login, assessor, assessor2, submitte
 
 @pytest.mark.parametrize(
     ("change", "code"),
-    [({"client_id": "nope"}, "bad_client_id"), ({"visit_date": "2031-13-40"}, "bad_visit_date"),
-     ({"items": {"x": {}}}, "bad_item_entry")],
+    [
+        ({"client_id": "nope"}, "bad_client_id"),
+        ({"visit_date": "2031-13-40"}, "bad_visit_date"),
+        ({"items": {"x": {}}}, "bad_item_entry"),
+    ],
 )
 def test_bad_draft_uploads_are_refused_with_a_code(login, assessor, submitted_a, change, code):
-    response = post_json(login(assessor), reverse("ratings:field_sync_review"), {**draft_body(submitted_a), **change})
+    response = post_json(
+        login(assessor), reverse("ratings:field_sync_review"), {**draft_body(submitted_a), **change}
+    )
     assert response.status_code == 400 and response.json()["code"] == code
     assert not Review.objects.exists()
 
 
 def test_a_refused_draft_says_why(login, assessor, submitted_a):
     body = draft_body(submitted_a)
-    body["items"] = {str(items_by_code(submitted_a.rubric)["ZZ02"].pk): {"occ": 5000, "note": "", "gap": ""}}
+    body["items"] = {
+        str(items_by_code(submitted_a.rubric)["ZZ02"].pk): {"occ": 5000, "note": "", "gap": ""}
+    }
     response = post_json(login(assessor), reverse("ratings:field_sync_review"), body)
     assert response.status_code == 400, response.json()
     assert response.json()["code"] == "bad_occurrences"
@@ -199,7 +235,12 @@ def test_a_retried_photo_upload_stores_one_row(login, assessor, submitted_a):
 def test_photo_for_an_item_of_another_rubric_is_404(login, assessor, submitted_a):
     response = login(assessor).post(
         reverse("ratings:field_sync_photo"),
-        {"client_id": str(uuid.uuid4()), "assessment": submitted_a.pk, "item": 999999, "file": photo_upload()},
+        {
+            "client_id": str(uuid.uuid4()),
+            "assessment": submitted_a.pk,
+            "item": 999999,
+            "file": photo_upload(),
+        },
     )
     assert response.status_code == 404 and not Evidence.objects.exists()
 
@@ -215,21 +256,39 @@ def test_a_refused_photo_says_why(login, assessor, sa_a):
 
 def test_evidence_add_once_service_returns_the_first_row(assessor, submitted_a):
     client_id = uuid.uuid4()
-    first, created = services.evidence_add_once(client_id=client_id, by=assessor, file=photo_upload(seed=1), assessment=submitted_a, item=None)
-    second, created_again = services.evidence_add_once(client_id=client_id, by=assessor, file=photo_upload(seed=1), assessment=submitted_a, item=None)
+    first, created = services.evidence_add_once(
+        client_id=client_id,
+        by=assessor,
+        file=photo_upload(seed=1),
+        assessment=submitted_a,
+        item=None,
+    )
+    second, created_again = services.evidence_add_once(
+        client_id=client_id,
+        by=assessor,
+        file=photo_upload(seed=1),
+        assessment=submitted_a,
+        item=None,
+    )
     assert (created, created_again) == (True, False) and first.pk == second.pk
     assert Evidence.objects.count() == 1
 
 
 @pytest.mark.parametrize("extra", [0, 5])
-def test_candidates_query_count_does_not_grow(login, assessor, official_a, submitted_a, village_a, round_now, extra, django_assert_num_queries):
+def test_candidates_query_count_does_not_grow(
+    login, assessor, official_a, submitted_a, village_a, round_now, extra, django_assert_num_queries
+):
     from ratings.models import SelfAssessment
 
     for n in range(extra):
         place = f.settlement(village_a, code=f"X{n}")
         sa = SelfAssessment.objects.create(
-            round=round_now, settlement=place, settlement_class=place.klass, rubric=round_now.rubric,
-            deadline=submitted_a.deadline, status="submitted",
+            round=round_now,
+            settlement=place,
+            settlement_class=place.klass,
+            rubric=round_now.rubric,
+            deadline=submitted_a.deadline,
+            status="submitted",
         )
         assert sa.pk
     client = login(assessor)
@@ -241,9 +300,17 @@ def test_candidates_query_count_does_not_grow(login, assessor, official_a, submi
 
 
 @pytest.mark.parametrize("photos", [0, 4])
-def test_pack_query_count_does_not_grow_with_photos(login, assessor, submitted_a, photos, django_assert_num_queries):
+def test_pack_query_count_does_not_grow_with_photos(
+    login, assessor, submitted_a, photos, django_assert_num_queries
+):
     for n in range(photos):
-        services.evidence_add(by=assessor, file=photo_upload(seed=n + 20), side=Evidence.SIDE_COUNTY, assessment=submitted_a, item=None)
+        services.evidence_add(
+            by=assessor,
+            file=photo_upload(seed=n + 20),
+            side=Evidence.SIDE_COUNTY,
+            assessment=submitted_a,
+            item=None,
+        )
     client = login(assessor)
     # session, user, groups (role), the assessment (joined settlement, village, township,
     # round, rubric, review, assessor), its items, its evidence (with item), the rubric's

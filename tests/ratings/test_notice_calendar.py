@@ -29,18 +29,28 @@ def test_notice_inside_a_known_year_gets_its_end(q1_submitted_a, assessor):
 
 def test_notice_into_an_unknown_year_is_pending_not_guessed(q1_submitted_a, assessor):
     rating = finalise(q1_submitted_a, assessor, {"ZZ02": 2, "HJ01": 1}, today=RUNS_INTO_2033)
-    assert (rating.status, rating.notice_ends_on, rating.finalised_on) == (RatingStatus.NOTICE, None, RUNS_INTO_2033)
+    assert (rating.status, rating.notice_ends_on, rating.finalised_on) == (
+        RatingStatus.NOTICE,
+        None,
+        RUNS_INTO_2033,
+    )
     assert "待定" in rating.changes.get().reason
 
 
-def test_pending_notice_takes_objections_and_does_not_take_effect(q1_submitted_a, assessor, official_a):
+def test_pending_notice_takes_objections_and_does_not_take_effect(
+    q1_submitted_a, assessor, official_a
+):
     rating = finalise(q1_submitted_a, assessor, {"ZZ02": 2, "HJ01": 1}, today=RUNS_INTO_2033)
     with pytest.raises(services.WorkflowError) as refused:
         services.rating_take_effect(rating=rating, today=dt.date(2033, 3, 1))
     assert refused.value.error_list[0].code == "notice_end_pending"
     assert services.ratings_take_effect_due(today=dt.date(2033, 3, 1)) == 0
     objection = services.objection_file(
-        rating=rating, by=official_a, filed_by_name="王五", text="有遗漏", today=dt.date(2033, 1, 20)
+        rating=rating,
+        by=official_a,
+        filed_by_name="王五",
+        text="有遗漏",
+        today=dt.date(2033, 1, 20),
     )
     assert objection.outcome == "pending"
 
@@ -53,8 +63,12 @@ def test_daily_job_sets_the_end_once_the_county_enters_the_year(q1_submitted_a, 
     report = cycle.daily_job(today=dt.date(2033, 1, 4))
     # 29, 30, 31 December, (3 January off), 4 and 5 January.
     assert report.notice_ends_set == 1 and fresh(rating).notice_ends_on == dt.date(2033, 1, 5)
-    assert fresh(rating).history.first().history_change_reason == "节假日安排已录入，确定公示截止日期"
-    assert cycle.daily_job(today=dt.date(2033, 1, 4)).notice_ends_set == 0  # a second run changes nothing
+    assert (
+        fresh(rating).history.first().history_change_reason == "节假日安排已录入，确定公示截止日期"
+    )
+    assert (
+        cycle.daily_job(today=dt.date(2033, 1, 4)).notice_ends_set == 0
+    )  # a second run changes nothing
     assert cycle.daily_job(today=dt.date(2033, 1, 6)).took_effect == 1
 
 

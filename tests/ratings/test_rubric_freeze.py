@@ -27,17 +27,30 @@ def frozen(rubric):
 def rubric_form_data(rubric: Rubric, **changes) -> dict:
     items = list(rubric.items.order_by("position", "code"))
     data = {
-        "version": rubric.version, "edit_version": rubric.edit_version, "name": rubric.name, "bonus_cap": rubric.bonus_cap,
-        "items-TOTAL_FORMS": len(items), "items-INITIAL_FORMS": len(items),
-        "items-MIN_NUM_FORMS": 0, "items-MAX_NUM_FORMS": 1000,
+        "version": rubric.version,
+        "edit_version": rubric.edit_version,
+        "name": rubric.name,
+        "bonus_cap": rubric.bonus_cap,
+        "items-TOTAL_FORMS": len(items),
+        "items-INITIAL_FORMS": len(items),
+        "items-MIN_NUM_FORMS": 0,
+        "items-MAX_NUM_FORMS": 1000,
     }
     for i, item in enumerate(items):
-        data.update({
-            f"items-{i}-id": item.pk, f"items-{i}-rubric": rubric.pk, f"items-{i}-position": item.position,
-            f"items-{i}-area": item.area, f"items-{i}-code": item.code, f"items-{i}-text": item.text,
-            f"items-{i}-kind": item.kind, f"items-{i}-points": item.points, f"items-{i}-cap": item.cap,
-            f"items-{i}-version": item.version,
-        })
+        data.update(
+            {
+                f"items-{i}-id": item.pk,
+                f"items-{i}-rubric": rubric.pk,
+                f"items-{i}-position": item.position,
+                f"items-{i}-area": item.area,
+                f"items-{i}-code": item.code,
+                f"items-{i}-text": item.text,
+                f"items-{i}-kind": item.kind,
+                f"items-{i}-points": item.points,
+                f"items-{i}-cap": item.cap,
+                f"items-{i}-version": item.version,
+            }
+        )
         if item.flagged:
             data[f"items-{i}-flagged"] = "on"
     data.update(changes)
@@ -72,7 +85,9 @@ def test_frozen_rubric_items_refuse_changes_additions_and_deletion(frozen):
     with pytest.raises(RubricFrozen):
         frozen.items.all().delete()
     with pytest.raises(RubricFrozen):
-        RubricItem(rubric=frozen, area="safety", code="NEW", text="新", kind="deduction", points=1, cap=1).save()
+        RubricItem(
+            rubric=frozen, area="safety", code="NEW", text="新", kind="deduction", points=1, cap=1
+        ).save()
     assert frozen.items.count() == 31
 
 
@@ -91,9 +106,22 @@ def test_unfrozen_rubric_can_still_be_edited(rubric):
 def test_new_version_copies_a_frozen_version_into_an_editable_one(frozen, secretary):
     new = rubric_new_version(rubric=frozen, by=secretary)
 
-    assert (new.version, new.frozen_at, new.is_current, new.bonus_cap) == (2, None, False, frozen.bonus_cap)
-    copied = list(new.items.order_by("position").values_list("code", "area", "kind", "points", "cap", "flagged"))
-    original = list(frozen.items.order_by("position").values_list("code", "area", "kind", "points", "cap", "flagged"))
+    assert (new.version, new.frozen_at, new.is_current, new.bonus_cap) == (
+        2,
+        None,
+        False,
+        frozen.bonus_cap,
+    )
+    copied = list(
+        new.items.order_by("position").values_list(
+            "code", "area", "kind", "points", "cap", "flagged"
+        )
+    )
+    original = list(
+        frozen.items.order_by("position").values_list(
+            "code", "area", "kind", "points", "cap", "flagged"
+        )
+    )
     assert copied == original
     item = new.items.get(code="ZZ01")
     item.points = Decimal("6")
@@ -146,9 +174,18 @@ def test_frozen_rubric_is_read_only_in_admin(login, secretary, frozen):
     assert page.context["has_change_permission"] is False
     assert not page.context["adminform"].form.fields  # every field shown read-only
     inline = page.context["inline_admin_formsets"][0]
-    assert not inline.has_add_permission and not inline.has_change_permission and not inline.has_delete_permission
+    assert (
+        not inline.has_add_permission
+        and not inline.has_change_permission
+        and not inline.has_delete_permission
+    )
     assert client.post(change_url, rubric_form_data(frozen, bonus_cap="20")).status_code == 403
-    assert client.post(reverse("admin:ratings_rubric_delete", args=[frozen.pk]), {"post": "yes"}).status_code == 403
+    assert (
+        client.post(
+            reverse("admin:ratings_rubric_delete", args=[frozen.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
     frozen.refresh_from_db()
     assert frozen.bonus_cap == Decimal("10")
 
@@ -157,12 +194,25 @@ def test_frozen_rubric_items_are_read_only_in_admin(login, secretary, frozen):
     client = login(secretary)
     item = frozen.items.get(code="ZZ01")
     change_url = reverse("admin:ratings_rubricitem_change", args=[item.pk])
-    data = {"rubric": frozen.pk, "area": item.area, "code": item.code, "text": "改", "kind": item.kind,
-            "points": "9", "cap": "9", "position": item.position}
+    data = {
+        "rubric": frozen.pk,
+        "area": item.area,
+        "code": item.code,
+        "text": "改",
+        "kind": item.kind,
+        "points": "9",
+        "cap": "9",
+        "position": item.position,
+    }
 
     assert client.get(change_url).context["has_change_permission"] is False
     assert client.post(change_url, data).status_code == 403
-    assert client.post(reverse("admin:ratings_rubricitem_delete", args=[item.pk]), {"post": "yes"}).status_code == 403
+    assert (
+        client.post(
+            reverse("admin:ratings_rubricitem_delete", args=[item.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
     response = client.post(
         reverse("admin:ratings_rubricitem_changelist"),
         {"action": "delete_selected", "_selected_action": [item.pk], "post": "yes"},
@@ -184,7 +234,9 @@ def test_unfrozen_rubric_and_items_are_editable_in_admin(login, secretary, rubri
 
     response = client.post(reverse("admin:ratings_rubric_change", args=[rubric.pk]), data)
 
-    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    assert response.status_code == 302, (
+        response.context and response.context["adminform"].form.errors
+    )
     rubric.refresh_from_db()
     assert rubric.name == "试行细则"
     assert rubric.items.order_by("position", "code").first().points == Decimal("3")
@@ -198,13 +250,19 @@ def test_copy_as_new_version_action(login, secretary, frozen):
     new = Rubric.objects.get(version=2)
     assert "可编辑的新版本" in response.content.decode()
     assert new.items.count() == 31 and new.frozen_at is None
-    assert login(secretary).get(reverse("admin:ratings_rubric_change", args=[new.pk])).context["has_change_permission"]
+    assert (
+        login(secretary)
+        .get(reverse("admin:ratings_rubric_change", args=[new.pk]))
+        .context["has_change_permission"]
+    )
 
 
 def test_make_current_action(login, secretary, frozen):
     new = rubric_new_version(rubric=frozen, by=secretary)
 
-    response = login(secretary).post(CHANGELIST, {"action": "make_current", "_selected_action": [new.pk]}, follow=True)
+    response = login(secretary).post(
+        CHANGELIST, {"action": "make_current", "_selected_action": [new.pk]}, follow=True
+    )
 
     assert "当前评分细则版本为" in response.content.decode()
     assert Rubric.objects.get(is_current=True) == new
@@ -212,7 +270,9 @@ def test_make_current_action(login, secretary, frozen):
 
 def test_deleting_a_frozen_version_by_action_is_refused(login, secretary, frozen):
     response = login(secretary).post(
-        CHANGELIST, {"action": "delete_selected", "_selected_action": [frozen.pk], "post": "yes"}, follow=True
+        CHANGELIST,
+        {"action": "delete_selected", "_selected_action": [frozen.pk], "post": "yes"},
+        follow=True,
     )
 
     assert "不能删除" in response.content.decode()

@@ -46,7 +46,9 @@ def jobs_run_here(tmp_media, eager_celery):
 def preview(client, rubric, data: bytes, filename="rubric.csv"):
     """Upload (the preview job runs on commit) and open the job's page."""
     with TestCase.captureOnCommitCallbacks(execute=True):
-        response = client.post(IMPORT_URL, {"rubric": rubric.pk, "file": SimpleUploadedFile(filename, data)})
+        response = client.post(
+            IMPORT_URL, {"rubric": rubric.pk, "file": SimpleUploadedFile(filename, data)}
+        )
     return client.get(response.url) if response.status_code == 302 else response
 
 
@@ -74,7 +76,10 @@ def test_default_rubric_csv_imports_into_a_new_version(login, secretary, rubric,
     assert not draft.items.exists()  # the preview wrote nothing
     assert confirm(client, response).context["job"].status == "applied"
     assert items_of(draft) == items_of(rubric)  # the same 31 items as the migration installed
-    assert items_of(draft) == [tuple(r[k] for k in FIELDS) for r in sorted(read_rubric_rows(), key=lambda r: (r["position"], r["code"]))]
+    assert items_of(draft) == [
+        tuple(r[k] for k in FIELDS)
+        for r in sorted(read_rubric_rows(), key=lambda r: (r["position"], r["code"]))
+    ]
 
 
 def test_importing_the_same_file_again_changes_nothing(login, secretary, draft):
@@ -135,7 +140,15 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(login, secretary, draf
     response = preview(login(secretary), draft, data)
 
     listed = problems(response)
-    assert [p.split("：")[0] for p in listed] == ["第 2 行", "第 3 行", "第 4 行", "第 5 行", "第 6 行", "第 6 行", "第 7 行"]
+    assert [p.split("：")[0] for p in listed] == [
+        "第 2 行",
+        "第 3 行",
+        "第 4 行",
+        "第 5 行",
+        "第 6 行",
+        "第 6 行",
+        "第 7 行",
+    ]
     assert "条目编号“X01”在文件中重复出现（第 2、7 行）" in listed[0]
     assert "条目上限（3）不能小于每次分值（5）" in listed[1]
     assert "“宣传教育”不是可选值" in listed[2] and "组织建设" in listed[2]
@@ -148,12 +161,18 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(login, secretary, draf
 
 def test_rubric_item_import_and_export_need_their_own_permissions(login, draft):
     clerk = f.user("clerk", is_staff=True)
-    clerk.user_permissions.add(*Permission.objects.filter(codename__in=["view_rubricitem", "add_rubricitem", "change_rubricitem"]))
+    clerk.user_permissions.add(
+        *Permission.objects.filter(
+            codename__in=["view_rubricitem", "add_rubricitem", "change_rubricitem"]
+        )
+    )
     client = login(clerk)
 
     assert client.get(IMPORT_URL).status_code == 403
     assert client.get(EXPORT_URL).status_code == 403
-    clerk.user_permissions.add(*Permission.objects.filter(codename__in=["import_rubricitem", "export_rubricitem"]))
+    clerk.user_permissions.add(
+        *Permission.objects.filter(codename__in=["import_rubricitem", "export_rubricitem"])
+    )
     assert client.get(IMPORT_URL).status_code == 200
     assert client.get(EXPORT_URL).status_code == 200
 
@@ -161,15 +180,29 @@ def test_rubric_item_import_and_export_need_their_own_permissions(login, draft):
 def test_export_uses_the_default_rubric_headers_and_imports_back(login, secretary, rubric, draft):
     client = login(secretary)
     form = client.get(EXPORT_URL).context["form"]
-    fields = {n: "on" for n, fld in form.fields.items() if getattr(fld, "is_selectable_field", False)}
+    fields = {
+        n: "on" for n, fld in form.fields.items() if getattr(fld, "is_selectable_field", False)
+    }
 
-    response = client.post(EXPORT_URL + f"?rubric__id__exact={rubric.pk}", {**fields, "format": "0", "resource": "0"})
+    response = client.post(
+        EXPORT_URL + f"?rubric__id__exact={rubric.pk}", {**fields, "format": "0", "resource": "0"}
+    )
 
-    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)
+    )
     assert list(rows[0]) == [*HEADER, "版本"]
     assert len(rows) == 32
     zz01 = next(r for r in rows if r[1] == "ZZ01")
-    assert (zz01[0], zz01[3], zz01[4], zz01[5], zz01[6], zz01[7], zz01[8]) == ("组织建设", "扣分", 5, 10, "是", 1, 1)
+    assert (zz01[0], zz01[3], zz01[4], zz01[5], zz01[6], zz01[7], zz01[8]) == (
+        "组织建设",
+        "扣分",
+        5,
+        10,
+        "是",
+        1,
+        1,
+    )
     assert isinstance(zz01[4], int | float)  # numbers stay numbers in xlsx
 
     confirm(client, preview(client, draft, response.content, "export.xlsx"))

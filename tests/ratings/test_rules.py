@@ -8,7 +8,17 @@ from ratings import rules
 
 @pytest.mark.parametrize(
     ("score", "stars"),
-    [("0", 0), ("69.9", 0), ("70", 3), ("70.0", 3), ("79.9", 3), ("80", 4), ("89.9", 4), ("90", 5), ("110", 5)],
+    [
+        ("0", 0),
+        ("69.9", 0),
+        ("70", 3),
+        ("70.0", 3),
+        ("79.9", 3),
+        ("80", 4),
+        ("89.9", 4),
+        ("90", 5),
+        ("110", 5),
+    ],
 )
 def test_star_bands_on_both_sides(score, stars):
     assert rules.star_level(D(score)) == stars
@@ -20,7 +30,9 @@ def test_total_score_base_bonus_and_deductions():
 
 def test_bonus_cap_limits_the_sum_of_bonuses():
     assert rules.total_score(bonuses=[D("6"), D("6")], deductions=[]) == D("110.0")
-    assert rules.total_score(bonuses=[D("6"), D("6")], deductions=[], bonus_cap=D("5")) == D("105.0")
+    assert rules.total_score(bonuses=[D("6"), D("6")], deductions=[], bonus_cap=D("5")) == D(
+        "105.0"
+    )
 
 
 def test_score_never_below_zero():
@@ -78,7 +90,9 @@ def _weekdays(day: dt.date) -> bool:
 
 def test_working_days_skip_weekends():
     # 2026-11-27 is a Friday: five working days later is the next Friday.
-    assert rules.add_working_days(dt.date(2026, 11, 27), 5, is_working_day=_weekdays) == dt.date(2026, 12, 4)
+    assert rules.add_working_days(dt.date(2026, 11, 27), 5, is_working_day=_weekdays) == dt.date(
+        2026, 12, 4
+    )
 
 
 # A small table in the shape of 2026's National Day holiday: 1–7 October off, Saturday 10th worked.
@@ -91,10 +105,16 @@ def _small_table(day: dt.date) -> bool:
 
 def test_working_days_follow_the_calendar_given():
     # Counting starts the day after finalising: 8th, 9th, Saturday 10th, 12th, 13th.
-    assert rules.add_working_days(dt.date(2026, 9, 30), 5, is_working_day=_small_table) == dt.date(2026, 10, 13)
+    assert rules.add_working_days(dt.date(2026, 9, 30), 5, is_working_day=_small_table) == dt.date(
+        2026, 10, 13
+    )
     # The day before the holiday table starts, the count is still weekday-only.
-    assert rules.add_working_days(dt.date(2026, 9, 22), 5, is_working_day=_small_table) == dt.date(2026, 9, 29)
-    assert rules.add_working_days(dt.date(2026, 9, 30), 0, is_working_day=_small_table) == dt.date(2026, 9, 30)
+    assert rules.add_working_days(dt.date(2026, 9, 22), 5, is_working_day=_small_table) == dt.date(
+        2026, 9, 29
+    )
+    assert rules.add_working_days(dt.date(2026, 9, 30), 0, is_working_day=_small_table) == dt.date(
+        2026, 9, 30
+    )
 
 
 def test_working_days_propagate_an_unknown_year():
@@ -104,13 +124,21 @@ def test_working_days_propagate_an_unknown_year():
         return day.weekday() < 5
 
     # 2026-12-24 + 5 ends on Thursday 31 December: no 2027 day is asked.
-    assert rules.add_working_days(dt.date(2026, 12, 24), 5, is_working_day=refuses_2027) == dt.date(2026, 12, 31)
+    assert rules.add_working_days(dt.date(2026, 12, 24), 5, is_working_day=refuses_2027) == dt.date(
+        2026, 12, 31
+    )
     with pytest.raises(LookupError):
         rules.add_working_days(dt.date(2026, 12, 25), 5, is_working_day=refuses_2027)
 
 
 def test_area_losses_count_only_deductions():
-    losses = rules.area_losses([("safety", "deduction", D("4")), ("safety", "bonus", D("2")), ("environment", "deduction", D("1.5"))])
+    losses = rules.area_losses(
+        [
+            ("safety", "deduction", D("4")),
+            ("safety", "bonus", D("2")),
+            ("environment", "deduction", D("1.5")),
+        ]
+    )
     assert losses == {"safety": D("4.0"), "environment": D("1.5")}
 
 

@@ -14,12 +14,17 @@ from ratings.models import Rating, Round, SelfAssessment, StarChange
 from tests.conftest import require_service
 from tests.ratings.workflow import AFTER_NOTICE, OPENED, fresh, self_items
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture(autouse=True)
 def _postgres_only():
-    require_service("PostgreSQL", connection.vendor == "postgresql", "DATABASE_URL is not PostgreSQL")
+    require_service(
+        "PostgreSQL", connection.vendor == "postgresql", "DATABASE_URL is not PostgreSQL"
+    )
 
 
 def race(*calls):
@@ -58,8 +63,12 @@ def test_two_workers_open_the_same_round_once(rubric, settlement_a, settlement_b
 def test_two_people_saving_the_same_version_one_is_refused(q1_sa_a, official_a):
     def save(counts):
         return lambda: services.self_assessment_save(
-            assessment=q1_sa_a, by=official_a, items=self_items(q1_sa_a.rubric, counts), star_applied=0,
-            expected_version=0, today=OPENED,
+            assessment=q1_sa_a,
+            by=official_a,
+            items=self_items(q1_sa_a.rubric, counts),
+            star_applied=0,
+            expected_version=0,
+            today=OPENED,
         )
 
     results = race(save({"ZZ02": 1}), save({"ZZ02": 3}))
@@ -68,7 +77,10 @@ def test_two_people_saving_the_same_version_one_is_refused(q1_sa_a, official_a):
     assert (len(saved), len(refused)) == (1, 1)
     stored = fresh(q1_sa_a)
     assert stored.version == 1
-    assert stored.items.get(item__code="ZZ02").occurrences == saved[0].items.get(item__code="ZZ02").occurrences
+    assert (
+        stored.items.get(item__code="ZZ02").occurrences
+        == saved[0].items.get(item__code="ZZ02").occurrences
+    )
 
 
 def test_two_workers_make_a_rating_take_effect_once(q1_notice_a):

@@ -24,7 +24,9 @@ from tests.refusals import refused
 
 
 def file_objection(rating, by, today=REVIEW_DAY, text="卫生检查时有垃圾堆放未计入"):
-    return services.objection_file(rating=rating, by=by, filed_by_name="王五", text=text, today=today)
+    return services.objection_file(
+        rating=rating, by=by, filed_by_name="王五", text=text, today=today
+    )
 
 
 @pytest.fixture
@@ -48,7 +50,9 @@ def test_objection_recorded_during_notice(request, q1_notice_a, who):
     by = request.getfixturevalue(who)
     objection = file_objection(q1_notice_a, by, today=NOTICE_ENDS)  # the last day still counts
     assert (objection.outcome, objection.recorded_by, objection.reviewed_by) == (
-        "pending", by, q1_notice_a.review.assessor,
+        "pending",
+        by,
+        q1_notice_a.review.assessor,
     )
     assert objection.history.first().history_user == by
 
@@ -71,9 +75,13 @@ def test_objection_on_an_effective_rating_is_refused(q1_effective_a, assessor2):
 
 def test_objection_needs_a_name_and_text(q1_notice_a, assessor2):
     with refused(services.WorkflowError, Refusal.REQUIRED, field="filed_by_name"):
-        services.objection_file(rating=q1_notice_a, by=assessor2, filed_by_name=" ", text="x", today=REVIEW_DAY)
+        services.objection_file(
+            rating=q1_notice_a, by=assessor2, filed_by_name=" ", text="x", today=REVIEW_DAY
+        )
     with refused(services.WorkflowError, Refusal.REQUIRED, field="text"):
-        services.objection_file(rating=q1_notice_a, by=assessor2, filed_by_name="王五", text="", today=REVIEW_DAY)
+        services.objection_file(
+            rating=q1_notice_a, by=assessor2, filed_by_name="王五", text="", today=REVIEW_DAY
+        )
 
 
 def test_the_same_objection_posted_twice_is_recorded_once(q1_notice_a, assessor2):
@@ -85,7 +93,9 @@ def test_the_same_objection_posted_twice_is_recorded_once(q1_notice_a, assessor2
 def test_reviewing_assessor_cannot_hear_the_objection(q1_notice_a, assessor, assessor2):
     objection = file_objection(q1_notice_a, assessor2)
     with refused(services.WorkflowPermissionDenied, Refusal.REVIEWER_MAY_NOT_HEAR):
-        services.objection_decide(objection=objection, by=assessor, outcome="rejected", reasons="维持")
+        services.objection_decide(
+            objection=objection, by=assessor, outcome="rejected", reasons="维持"
+        )
     assert fresh(objection).outcome == "pending"
 
 
@@ -95,14 +105,22 @@ def test_database_also_refuses_a_self_hearing(q1_notice_a, assessor, assessor2):
         Objection.objects.filter(pk=objection.pk).update(heard_by=assessor)
 
 
-def test_anyone_who_edited_the_review_cannot_hear_it(q1_submitted_a, assessor, assessor2, secretary):
+def test_anyone_who_edited_the_review_cannot_hear_it(
+    q1_submitted_a, assessor, assessor2, secretary
+):
     review(q1_submitted_a, assessor, {"ZZ02": 2, "HJ01": 1})
-    rating = finalise(q1_submitted_a, assessor2, {"ZZ02": 2, "HJ01": 1})  # assessor2 edits and finalises
+    rating = finalise(
+        q1_submitted_a, assessor2, {"ZZ02": 2, "HJ01": 1}
+    )  # assessor2 edits and finalises
     objection = file_objection(rating, secretary)
     for participant in (assessor, assessor2):
         with pytest.raises(services.WorkflowPermissionDenied):
-            services.objection_decide(objection=objection, by=participant, outcome="rejected", reasons="维持")
-    decided = services.objection_decide(objection=objection, by=secretary, outcome="rejected", reasons="维持")
+            services.objection_decide(
+                objection=objection, by=participant, outcome="rejected", reasons="维持"
+            )
+    decided = services.objection_decide(
+        objection=objection, by=secretary, outcome="rejected", reasons="维持"
+    )
     assert decided.heard_by == secretary
 
 
@@ -110,16 +128,26 @@ def test_anyone_who_edited_the_review_cannot_hear_it(q1_submitted_a, assessor, a
 def test_officials_cannot_hear_objections(request, q1_notice_a, assessor2, who):
     objection = file_objection(q1_notice_a, assessor2)
     with pytest.raises(services.WorkflowPermissionDenied):
-        services.objection_decide(objection=objection, by=request.getfixturevalue(who), outcome="rejected", reasons="x")
+        services.objection_decide(
+            objection=objection, by=request.getfixturevalue(who), outcome="rejected", reasons="x"
+        )
 
 
-def test_rejected_objection_keeps_the_rating_and_it_takes_effect(q1_notice_a, assessor2, settlement_a):
+def test_rejected_objection_keeps_the_rating_and_it_takes_effect(
+    q1_notice_a, assessor2, settlement_a
+):
     objection = file_objection(q1_notice_a, assessor2)
     with refused(services.WorkflowError, Refusal.OBJECTION_PENDING):
         services.rating_take_effect(rating=q1_notice_a, today=AFTER_NOTICE)
 
-    decided = services.objection_decide(objection=objection, by=assessor2, outcome="rejected", reasons="经核实，扣分无误")
-    assert (decided.outcome, decided.heard_by, decided.reasons) == ("rejected", assessor2, "经核实，扣分无误")
+    decided = services.objection_decide(
+        objection=objection, by=assessor2, outcome="rejected", reasons="经核实，扣分无误"
+    )
+    assert (decided.outcome, decided.heard_by, decided.reasons) == (
+        "rejected",
+        assessor2,
+        "经核实，扣分无误",
+    )
     assert decided.decided_at is not None
     assert decided.history.first().history_user == assessor2
     assert fresh(q1_notice_a).status == "notice"
@@ -132,7 +160,9 @@ def test_rejected_objection_keeps_the_rating_and_it_takes_effect(q1_notice_a, as
 def test_decision_needs_reasons_and_a_valid_outcome(q1_notice_a, assessor2):
     objection = file_objection(q1_notice_a, assessor2)
     with refused(services.WorkflowError, Refusal.REQUIRED, field="reasons"):
-        services.objection_decide(objection=objection, by=assessor2, outcome="rejected", reasons=" ")
+        services.objection_decide(
+            objection=objection, by=assessor2, outcome="rejected", reasons=" "
+        )
     with refused(services.WorkflowError, Refusal.BAD_OUTCOME):
         services.objection_decide(objection=objection, by=assessor2, outcome="pending", reasons="x")
 
@@ -140,17 +170,23 @@ def test_decision_needs_reasons_and_a_valid_outcome(q1_notice_a, assessor2):
 def test_decided_objection_cannot_change_outcome(q1_notice_a, assessor2):
     objection = file_objection(q1_notice_a, assessor2)
     services.objection_decide(objection=objection, by=assessor2, outcome="rejected", reasons="维持")
-    again = services.objection_decide(objection=objection, by=assessor2, outcome="rejected", reasons="维持")
+    again = services.objection_decide(
+        objection=objection, by=assessor2, outcome="rejected", reasons="维持"
+    )
     assert again.outcome == "rejected"
     with refused(services.WorkflowError, Refusal.ALREADY_DECIDED):
-        services.objection_decide(objection=objection, by=assessor2, outcome="upheld", reasons="改判")
+        services.objection_decide(
+            objection=objection, by=assessor2, outcome="upheld", reasons="改判"
+        )
 
 
 def test_upheld_objection_overturns_the_rating_and_reopens_the_review(
     q1_notice_a, assessor, assessor2, secretary, settlement_a
 ):
     objection = file_objection(q1_notice_a, assessor2)
-    services.objection_decide(objection=objection, by=assessor2, outcome="upheld", reasons="垃圾堆放属实，应扣分")
+    services.objection_decide(
+        objection=objection, by=assessor2, outcome="upheld", reasons="垃圾堆放属实，应扣分"
+    )
 
     rating = fresh(q1_notice_a)
     assert rating.status == "overturned"
@@ -168,15 +204,26 @@ def test_upheld_objection_overturns_the_rating_and_reopens_the_review(
     sa = reopened.self_assessment
     again = finalise(sa, assessor2, {"ZZ02": 2, "HJ01": 4}, today=dt.date(2031, 4, 24))
     assert again.pk == rating.pk
-    assert (again.status, again.score, again.stars, again.decided_by) == ("notice", Decimal("94.0"), 5, assessor2)
+    assert (again.status, again.score, again.stars, again.decided_by) == (
+        "notice",
+        Decimal("94.0"),
+        5,
+        assessor2,
+    )
     assert again.notice_ends_on == dt.date(2031, 5, 1)
     # Everyone who did either review is now excluded from hearing a new objection.
     new_objection = file_objection(again, secretary, today=dt.date(2031, 4, 25), text="仍有异议")
     with pytest.raises(services.WorkflowPermissionDenied):
-        services.objection_decide(objection=new_objection, by=assessor2, outcome="rejected", reasons="x")
+        services.objection_decide(
+            objection=new_objection, by=assessor2, outcome="rejected", reasons="x"
+        )
     with pytest.raises(services.WorkflowPermissionDenied):
-        services.objection_decide(objection=new_objection, by=assessor, outcome="rejected", reasons="x")
-    services.objection_decide(objection=new_objection, by=secretary, outcome="rejected", reasons="维持复核结果")
+        services.objection_decide(
+            objection=new_objection, by=assessor, outcome="rejected", reasons="x"
+        )
+    services.objection_decide(
+        objection=new_objection, by=secretary, outcome="rejected", reasons="维持复核结果"
+    )
     assert services.rating_take_effect(rating=again, today=dt.date(2031, 5, 2)) is True
 
 
@@ -197,7 +244,11 @@ def test_take_effect_updates_the_settlement_and_history(q1_notice_a, settlement_
     assert rating.status == "effective"
     assert rating.effective_at is not None
     latest = rating.history.first()
-    assert (latest.status, latest.history_user, latest.history_change_reason) == ("effective", assessor, "公示期满生效")
+    assert (latest.status, latest.history_user, latest.history_change_reason) == (
+        "effective",
+        assessor,
+        "公示期满生效",
+    )
     settlement_a.refresh_from_db()
     assert (settlement_a.current_star, settlement_a.current_score) == (5, Decimal("97.0"))
     assert settlement_a.history.first().history_user == assessor
@@ -209,18 +260,29 @@ def test_take_effect_is_idempotent(q1_notice_a, settlement_a):
     assert services.rating_take_effect(rating=q1_notice_a, today=AFTER_NOTICE) is True
     counts = (StarChange.objects.count(), Rating.history.count(), settlement_a.history.count())
 
-    assert services.rating_take_effect(rating=q1_notice_a, today=AFTER_NOTICE + dt.timedelta(days=1)) is False
+    assert (
+        services.rating_take_effect(rating=q1_notice_a, today=AFTER_NOTICE + dt.timedelta(days=1))
+        is False
+    )
 
-    assert (StarChange.objects.count(), Rating.history.count(), settlement_a.history.count()) == counts
+    assert (
+        StarChange.objects.count(),
+        Rating.history.count(),
+        settlement_a.history.count(),
+    ) == counts
 
 
 @pytest.mark.parametrize("who", ["official_a", "official_b"])
 def test_officials_cannot_make_a_rating_take_effect(request, q1_notice_a, who):
     with pytest.raises(services.WorkflowPermissionDenied):
-        services.rating_take_effect(rating=q1_notice_a, by=request.getfixturevalue(who), today=AFTER_NOTICE)
+        services.rating_take_effect(
+            rating=q1_notice_a, by=request.getfixturevalue(who), today=AFTER_NOTICE
+        )
 
 
-def test_took_effect_signal_is_sent_on_commit_only(q1_notice_a, received, django_capture_on_commit_callbacks):
+def test_took_effect_signal_is_sent_on_commit_only(
+    q1_notice_a, received, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.rating_take_effect(rating=q1_notice_a, today=AFTER_NOTICE)
     assert received == []  # not before the commit
@@ -229,7 +291,9 @@ def test_took_effect_signal_is_sent_on_commit_only(q1_notice_a, received, django
     assert received == [q1_notice_a.pk]
 
 
-def test_no_signal_when_take_effect_is_refused_or_repeated(q1_notice_a, received, django_capture_on_commit_callbacks):
+def test_no_signal_when_take_effect_is_refused_or_repeated(
+    q1_notice_a, received, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(services.WorkflowError):
         services.rating_take_effect(rating=q1_notice_a, today=NOTICE_ENDS)
     assert received == []
@@ -241,7 +305,9 @@ def test_no_signal_when_take_effect_is_refused_or_repeated(q1_notice_a, received
     assert received == [q1_notice_a.pk]
 
 
-def test_take_effect_due_handles_every_ended_notice_once(q1_sa_a, q1_sa_b, official_a, official_b, assessor, assessor2):
+def test_take_effect_due_handles_every_ended_notice_once(
+    q1_sa_a, q1_sa_b, official_a, official_b, assessor, assessor2
+):
     rating_a = finalise(self_submit(q1_sa_a, official_a), assessor)
     rating_b = finalise(self_submit(q1_sa_b, official_b), assessor)
     file_objection(rating_b, assessor2)
@@ -261,7 +327,9 @@ def _rate_in_round(rnd, settlement, official, assessor, counts=None):
     day = rnd.opened_on
     submitted = self_submit(sa, official, counts or {}, today=day)
     rating = finalise(submitted, assessor, counts or {}, today=day)
-    assert services.rating_take_effect(rating=rating, today=rating.notice_ends_on + dt.timedelta(days=1))
+    assert services.rating_take_effect(
+        rating=rating, today=rating.notice_ends_on + dt.timedelta(days=1)
+    )
     return fresh(rating)
 
 
@@ -270,23 +338,36 @@ def q4(secretary, rubric, settlement_a, settlement_b):
     return services.round_open(year=2031, quarter=4, by=secretary, today=dt.date(2032, 1, 1))[0]
 
 
-def test_final_rating_with_stars_gets_a_numbered_certificate(q4, settlement_a, settlement_b, official_a, official_b, assessor):
+def test_final_rating_with_stars_gets_a_numbered_certificate(
+    q4, settlement_a, settlement_b, official_a, official_b, assessor
+):
     rating_a = _rate_in_round(q4, settlement_a, official_a, assessor)  # 100 → 5★
-    rating_b = _rate_in_round(q4, settlement_b, official_b, assessor, {"ZZ01": 2, "HJ01": 5})  # 85 → 4★
+    rating_b = _rate_in_round(
+        q4, settlement_b, official_b, assessor, {"ZZ01": 2, "HJ01": 5}
+    )  # 85 → 4★
 
     cert_a = Certificate.objects.get(rating=rating_a)
-    assert (cert_a.number, cert_a.year, cert_a.stars, cert_a.settlement) == ("PS-2031-5-0001", 2031, 5, settlement_a)
+    assert (cert_a.number, cert_a.year, cert_a.stars, cert_a.settlement) == (
+        "PS-2031-5-0001",
+        2031,
+        5,
+        settlement_a,
+    )
     assert Certificate.objects.get(rating=rating_b).number == "PS-2031-4-0001"
     assert services.certificate_issue(rating=rating_a).pk == cert_a.pk  # once
 
 
-def test_second_certificate_of_the_same_star_takes_the_next_serial(q4, settlement_a, settlement_b, official_a, official_b, assessor):
+def test_second_certificate_of_the_same_star_takes_the_next_serial(
+    q4, settlement_a, settlement_b, official_a, official_b, assessor
+):
     _rate_in_round(q4, settlement_a, official_a, assessor)
     rating_b = _rate_in_round(q4, settlement_b, official_b, assessor)
     assert Certificate.objects.get(rating=rating_b).number == "PS-2031-5-0002"
 
 
-def test_no_certificate_without_a_star_or_before_the_final_stage(q4, q1_effective_a, settlement_b, official_b, assessor):
+def test_no_certificate_without_a_star_or_before_the_final_stage(
+    q4, q1_effective_a, settlement_b, official_b, assessor
+):
     assert not Certificate.objects.filter(rating=q1_effective_a).exists()
     with refused(services.WorkflowError, Refusal.NOT_FINAL_STAGE):
         services.certificate_issue(rating=q1_effective_a)

@@ -41,8 +41,14 @@ def gif(name="x.png"):
 def update(sa, by, uploads, *, submit=False):
     sa = fresh(sa)
     return services.self_assessment_update(
-        assessment=sa, by=by, items=self_items(sa.rubric, {"ZZ02": 2, "HJ01": 1}), star_applied=5,
-        expected_version=sa.version, uploads=uploads, submit=submit, today=OPENED,
+        assessment=sa,
+        by=by,
+        items=self_items(sa.rubric, {"ZZ02": 2, "HJ01": 1}),
+        star_applied=5,
+        expected_version=sa.version,
+        uploads=uploads,
+        submit=submit,
+        today=OPENED,
     )
 
 
@@ -52,11 +58,17 @@ def test_update_saves_attaches_and_submits_in_one_call(q1_sa_a, official_a, sett
 
     saved = update(q1_sa_a, official_a, [(item, f"evidence_{item.pk}", [png()])], submit=True)
 
-    assert (saved.status, str(saved.score), saved.star_applied) == (AssessmentStatus.SUBMITTED, "97.0", 5)
+    assert (saved.status, str(saved.score), saved.star_applied) == (
+        AssessmentStatus.SUBMITTED,
+        "97.0",
+        5,
+    )
     assert list(Evidence.objects.values_list("item_id", "side")) == [(item.pk, Evidence.SIDE_SELF)]
 
 
-def test_a_refused_file_leaves_the_scores_unsaved_and_names_its_field(q1_sa_a, official_a, settings, tmp_path):
+def test_a_refused_file_leaves_the_scores_unsaved_and_names_its_field(
+    q1_sa_a, official_a, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     item = items_by_code(q1_sa_a.rubric)["ZZ02"]
 
@@ -81,9 +93,17 @@ def test_an_outsider_official_cannot_update(q1_sa_a, official_b):
 def record(sa, by, counts, *, uploads=(), finalise_=True):
     sa = fresh(sa)
     return services.review_record(
-        assessment=sa, by=by, items=county_items(sa.rubric, counts), visit_date=REVIEW_DAY,
-        team_members="张三", notes="现场查看", total_gap_reason="", expected_version=0,
-        uploads=uploads, finalise=finalise_, today=REVIEW_DAY,
+        assessment=sa,
+        by=by,
+        items=county_items(sa.rubric, counts),
+        visit_date=REVIEW_DAY,
+        team_members="张三",
+        notes="现场查看",
+        total_gap_reason="",
+        expected_version=0,
+        uploads=uploads,
+        finalise=finalise_,
+        today=REVIEW_DAY,
     )
 
 
@@ -91,18 +111,27 @@ def test_record_saves_attaches_photos_and_finalises(q1_submitted_a, assessor, se
     settings.MEDIA_ROOT = tmp_path
     item = items_by_code(q1_submitted_a.rubric)["HJ01"]
 
-    saved, rating = record(q1_submitted_a, assessor, {"ZZ02": 2, "HJ01": 1}, uploads=[(item, "photos", [png()])])
+    saved, rating = record(
+        q1_submitted_a, assessor, {"ZZ02": 2, "HJ01": 1}, uploads=[(item, "photos", [png()])]
+    )
 
     assert (saved.status, rating.status, str(rating.score)) == ("final", "notice", "97.0")
     assert list(Evidence.objects.values_list("side", flat=True)) == [Evidence.SIDE_COUNTY]
 
 
-def test_a_refused_finalisation_leaves_no_review_and_no_photo(q1_submitted_a, assessor, settings, tmp_path):
+def test_a_refused_finalisation_leaves_no_review_and_no_photo(
+    q1_submitted_a, assessor, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     item = items_by_code(q1_submitted_a.rubric)["ZZ01"]  # self 0, county 5 points: needs a reason
 
     with refused(services.WorkflowError, Refusal.GAP_REASON_MISSING, field=item.pk):
-        record(q1_submitted_a, assessor, {"ZZ02": 2, "HJ01": 1, "ZZ01": 1}, uploads=[(item, "photos", [png()])])
+        record(
+            q1_submitted_a,
+            assessor,
+            {"ZZ02": 2, "HJ01": 1, "ZZ01": 1},
+            uploads=[(item, "photos", [png()])],
+        )
 
     assert not Review.objects.exists()
     assert not Evidence.objects.exists()
@@ -124,18 +153,27 @@ def test_officials_cannot_record_a_review(q1_submitted_a, official_a):
 
 @pytest.fixture
 def issued_a(q1_submitted_a, assessor):
-    rating = finalise(q1_submitted_a, assessor, {"ZZ02": 2, "HJ01": 1, "AQ01": 1})  # AQ01 is flagged
+    rating = finalise(
+        q1_submitted_a, assessor, {"ZZ02": 2, "HJ01": 1, "AQ01": 1}
+    )  # AQ01 is flagged
     services.rating_take_effect(rating=rating, today=AFTER_NOTICE)
     return services.rectification_issue(
-        rectification=Rectification.objects.get(rating=rating), by=assessor, deadline=dt.date(2031, 5, 20),
-        requirements="更换老化线路", today=dt.date(2031, 4, 24),
+        rectification=Rectification.objects.get(rating=rating),
+        by=assessor,
+        deadline=dt.date(2031, 5, 20),
+        requirements="更换老化线路",
+        today=dt.date(2031, 4, 24),
     )
 
 
 def test_answer_with_photos_in_one_call(issued_a, official_a, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     answered = services.rectification_answer(
-        rectification=issued_a, by=official_a, answer="已更换", evidence=[png()], today=dt.date(2031, 5, 10)
+        rectification=issued_a,
+        by=official_a,
+        answer="已更换",
+        evidence=[png()],
+        today=dt.date(2031, 5, 10),
     )
     assert answered.status == "answered"
     assert list(Evidence.objects.values_list("rectification_id", "side")) == [
@@ -143,7 +181,11 @@ def test_answer_with_photos_in_one_call(issued_a, official_a, settings, tmp_path
     ]
     # The same answer again with another photo adds the photo and changes nothing else.
     again = services.rectification_answer(
-        rectification=issued_a, by=official_a, answer="已更换", evidence=[png("二.png")], today=dt.date(2031, 5, 10)
+        rectification=issued_a,
+        by=official_a,
+        answer="已更换",
+        evidence=[png("二.png")],
+        today=dt.date(2031, 5, 10),
     )
     assert again.answered_at == answered.answered_at
     assert Evidence.objects.count() == 2
@@ -153,7 +195,10 @@ def test_a_refused_photo_leaves_the_answer_unsaved(issued_a, official_a, setting
     settings.MEDIA_ROOT = tmp_path
     with refused(services.WorkflowError, Refusal.FILE_TYPE, field="evidence"):
         services.rectification_answer(
-            rectification=issued_a, by=official_a, answer="已更换", evidence=[png(), gif()],
+            rectification=issued_a,
+            by=official_a,
+            answer="已更换",
+            evidence=[png(), gif()],
             today=dt.date(2031, 5, 10),
         )
     rect = fresh(issued_a)
@@ -183,8 +228,12 @@ def test_only_returned_items_are_editable_while_returned(q1_submitted_a, officia
     zz02 = items_by_code(q1_submitted_a.rubric)["ZZ02"]
     assert editable(q1_submitted_a, official_a) == set()  # submitted: locked
     returned = services.self_assessment_send_back(
-        assessment=q1_submitted_a, by=assessor, item_ids=[zz02.pk], reason="请补充材料",
-        deadline=dt.date(2031, 4, 20), today=dt.date(2031, 4, 10),
+        assessment=q1_submitted_a,
+        by=assessor,
+        item_ids=[zz02.pk],
+        reason="请补充材料",
+        deadline=dt.date(2031, 4, 20),
+        today=dt.date(2031, 4, 10),
     )
     assert editable(returned, official_a, today=dt.date(2031, 4, 18)) == {zz02.pk}
 
@@ -200,6 +249,8 @@ def test_whoever_saved_or_finalised_the_review_may_not_hear_but_others_may(
     excluded = services.objection_excluded_hearers(rating)
 
     assert {assessor.pk, assessor2.pk} <= excluded
-    hearers = {u: services.may_hear_objection(u, objection)
-               for u in (assessor, assessor2, secretary, official_a)}
+    hearers = {
+        u: services.may_hear_objection(u, objection)
+        for u in (assessor, assessor2, secretary, official_a)
+    }
     assert hearers == {assessor: False, assessor2: False, secretary: True, official_a: False}

@@ -29,7 +29,9 @@ def rate(rnd, settlement, official, assessor, counts=None, **kw):
     sa = assessment_of(rnd, settlement)
     submitted = self_submit(sa, official, counts or {}, today=day)
     rating = finalise(submitted, assessor, counts or {}, today=day, **kw)
-    assert services.rating_take_effect(rating=rating, today=rating.notice_ends_on + dt.timedelta(days=1))
+    assert services.rating_take_effect(
+        rating=rating, today=rating.notice_ends_on + dt.timedelta(days=1)
+    )
     return fresh(rating)
 
 
@@ -60,7 +62,11 @@ def flagged_a(q1_submitted_a, assessor):
 
 def issue(rect, by, deadline=RECT_DEADLINE):
     return services.rectification_issue(
-        rectification=rect, by=by, deadline=deadline, requirements="一个月内整改消防隐患", today=ISSUE_DAY
+        rectification=rect,
+        by=by,
+        deadline=deadline,
+        requirements="一个月内整改消防隐患",
+        today=ISSUE_DAY,
     )
 
 
@@ -73,7 +79,9 @@ def test_flagged_item_in_the_county_review_proposes_a_rectification(flagged_a):
     assert flagged_a.settlement_id == flagged_a.rating.settlement_id
 
 
-def test_score_below_the_last_rating_proposes_a_rectification(q2, settlement_a, official_a, assessor):
+def test_score_below_the_last_rating_proposes_a_rectification(
+    q2, settlement_a, official_a, assessor
+):
     # Q1 stood at 97.0; Q2 finds 92.0 (still five stars, but lower).
     rating = rate(q2, settlement_a, official_a, assessor, {"HJ01": 5, "ZZ02": 3})
     rect = Rectification.objects.get(rating=rating)
@@ -83,7 +91,9 @@ def test_score_below_the_last_rating_proposes_a_rectification(q2, settlement_a, 
     assert (settlement_a.current_star, settlement_a.current_score) == (5, Decimal("92.0"))
 
 
-def test_no_proposal_when_the_score_holds_and_no_flagged_item(q2, settlement_a, official_a, assessor):
+def test_no_proposal_when_the_score_holds_and_no_flagged_item(
+    q2, settlement_a, official_a, assessor
+):
     rating = rate(q2, settlement_a, official_a, assessor, {"ZZ02": 3})  # 97.0, equal to Q1
     assert not Rectification.objects.filter(rating=rating).exists()
     assert not Rectification.objects.exists()
@@ -104,14 +114,25 @@ def test_issue_then_answer(flagged_a, assessor, official_a, settings, tmp_path):
     assert issue(flagged_a, assessor).pk == issued.pk  # a repeat changes nothing
 
     answered = services.rectification_answer(
-        rectification=issued, by=official_a, answer="已更换老化线路，配置灭火器", today=dt.date(2031, 5, 10)
+        rectification=issued,
+        by=official_a,
+        answer="已更换老化线路，配置灭火器",
+        today=dt.date(2031, 5, 10),
     )
     assert (answered.status, answered.answered_by) == ("answered", official_a)
     assert answered.history.first().history_user == official_a
     evidence = services.evidence_add(
-        by=official_a, file=_png("整改.png"), side="rectification", rectification=answered, today=dt.date(2031, 5, 10)
+        by=official_a,
+        file=_png("整改.png"),
+        side="rectification",
+        rectification=answered,
+        today=dt.date(2031, 5, 10),
     )
-    assert (evidence.rectification_id, evidence.assessment_id, evidence.side) == (answered.pk, None, "rectification")
+    assert (evidence.rectification_id, evidence.assessment_id, evidence.side) == (
+        answered.pk,
+        None,
+        "rectification",
+    )
 
 
 def _png(name):
@@ -135,7 +156,11 @@ def test_issue_needs_a_future_deadline_and_requirements(flagged_a, assessor):
         issue(flagged_a, assessor, deadline=ISSUE_DAY)
     with refused(services.WorkflowError, Refusal.REQUIRED, field="requirements"):
         services.rectification_issue(
-            rectification=flagged_a, by=assessor, deadline=RECT_DEADLINE, requirements="", today=ISSUE_DAY
+            rectification=flagged_a,
+            by=assessor,
+            deadline=RECT_DEADLINE,
+            requirements="",
+            today=ISSUE_DAY,
         )
     assert fresh(flagged_a).status == "proposed"
 
@@ -145,25 +170,41 @@ def test_only_the_townships_official_answers(request, flagged_a, assessor, who):
     issued = issue(flagged_a, assessor)
     with pytest.raises(services.WorkflowPermissionDenied):
         services.rectification_answer(
-            rectification=issued, by=request.getfixturevalue(who), answer="x", today=dt.date(2031, 5, 1)
+            rectification=issued,
+            by=request.getfixturevalue(who),
+            answer="x",
+            today=dt.date(2031, 5, 1),
         )
 
 
 def test_answer_refused_before_issue_and_after_the_deadline(flagged_a, assessor, official_a):
     with refused(services.WorkflowError, Refusal.RECTIFICATION_NOT_OPEN):
-        services.rectification_answer(rectification=flagged_a, by=official_a, answer="x", today=ISSUE_DAY)
+        services.rectification_answer(
+            rectification=flagged_a, by=official_a, answer="x", today=ISSUE_DAY
+        )
     issued = issue(flagged_a, assessor)
     with refused(services.WorkflowError, Refusal.RECTIFICATION_DEADLINE_PASSED):
         services.rectification_answer(
-            rectification=issued, by=official_a, answer="x", today=RECT_DEADLINE + dt.timedelta(days=1)
+            rectification=issued,
+            by=official_a,
+            answer="x",
+            today=RECT_DEADLINE + dt.timedelta(days=1),
         )
     with refused(services.WorkflowError, Refusal.REQUIRED, field="answer"):
-        services.rectification_answer(rectification=issued, by=official_a, answer="  ", today=RECT_DEADLINE)
+        services.rectification_answer(
+            rectification=issued, by=official_a, answer="  ", today=RECT_DEADLINE
+        )
 
 
 def test_dismiss_a_proposal(flagged_a, assessor):
-    dismissed = services.rectification_dismiss(rectification=flagged_a, by=assessor, reason="已当场整改")
-    assert (dismissed.status, dismissed.check_notes, dismissed.checked_by) == ("dismissed", "已当场整改", assessor)
+    dismissed = services.rectification_dismiss(
+        rectification=flagged_a, by=assessor, reason="已当场整改"
+    )
+    assert (dismissed.status, dismissed.check_notes, dismissed.checked_by) == (
+        "dismissed",
+        "已当场整改",
+        assessor,
+    )
     with refused(services.WorkflowError, Refusal.RECTIFICATION_NOT_PROPOSED):
         issue(dismissed, assessor)
 
@@ -174,22 +215,36 @@ def test_dismiss_a_proposal(flagged_a, assessor):
 @pytest.fixture
 def answered(flagged_a, assessor, official_a):
     issued = issue(flagged_a, assessor)
-    return services.rectification_answer(rectification=issued, by=official_a, answer="已整改", today=dt.date(2031, 5, 1))
+    return services.rectification_answer(
+        rectification=issued, by=official_a, answer="已整改", today=dt.date(2031, 5, 1)
+    )
 
 
-def test_check_passed_keeps_the_star(answered, assessor2, settlement_a, stars_changed, django_capture_on_commit_callbacks):
+def test_check_passed_keeps_the_star(
+    answered, assessor2, settlement_a, stars_changed, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        checked = services.rectification_check(rectification=answered, by=assessor2, outcome="passed", notes="复查合格")
-    assert (checked.status, checked.checked_by, checked.check_notes) == ("passed", assessor2, "复查合格")
+        checked = services.rectification_check(
+            rectification=answered, by=assessor2, outcome="passed", notes="复查合格"
+        )
+    assert (checked.status, checked.checked_by, checked.check_notes) == (
+        "passed",
+        assessor2,
+        "复查合格",
+    )
     assert fresh(answered.rating).stars == 5
     settlement_a.refresh_from_db()
     assert settlement_a.current_star == 5
     assert stars_changed == []
 
 
-def test_check_downgraded_lowers_one_star(answered, assessor, settlement_a, stars_changed, django_capture_on_commit_callbacks):
+def test_check_downgraded_lowers_one_star(
+    answered, assessor, settlement_a, stars_changed, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        checked = services.rectification_check(rectification=answered, by=assessor, outcome="downgraded", notes="仍有隐患")
+        checked = services.rectification_check(
+            rectification=answered, by=assessor, outcome="downgraded", notes="仍有隐患"
+        )
     assert stars_changed == []  # only after the commit
     for callback in callbacks:
         callback()
@@ -200,13 +255,20 @@ def test_check_downgraded_lowers_one_star(answered, assessor, settlement_a, star
     assert (rating.stars, rating.awarded_stars) == (4, 5)
     assert rating.history.first().history_user == assessor
     change = StarChange.objects.filter(rating=rating).order_by("pk").last()
-    assert (change.kind, change.from_stars, change.to_stars, change.by) == ("downgraded", 5, 4, assessor)
+    assert (change.kind, change.from_stars, change.to_stars, change.by) == (
+        "downgraded",
+        5,
+        4,
+        assessor,
+    )
     settlement_a.refresh_from_db()
     assert settlement_a.current_star == 4
 
 
 def test_check_revoked_removes_the_star(answered, assessor, settlement_a):
-    services.rectification_check(rectification=answered, by=assessor, outcome="revoked", notes="拒不整改")
+    services.rectification_check(
+        rectification=answered, by=assessor, outcome="revoked", notes="拒不整改"
+    )
     assert fresh(answered.rating).stars == 0
     settlement_a.refresh_from_db()
     assert settlement_a.current_star == 0
@@ -219,7 +281,10 @@ def test_check_waits_for_the_answer_or_the_deadline(flagged_a, assessor):
             rectification=issued, by=assessor, outcome="passed", notes="x", today=RECT_DEADLINE
         )
     late = services.rectification_check(
-        rectification=issued, by=assessor, outcome="downgraded", notes="逾期未整改",
+        rectification=issued,
+        by=assessor,
+        outcome="downgraded",
+        notes="逾期未整改",
         today=RECT_DEADLINE + dt.timedelta(days=1),
     )
     assert late.status == "downgraded"
@@ -227,24 +292,39 @@ def test_check_waits_for_the_answer_or_the_deadline(flagged_a, assessor):
 
 def test_check_refuses_a_proposal(flagged_a, assessor):
     with refused(services.WorkflowError, Refusal.RECTIFICATION_NOT_ISSUED):
-        services.rectification_check(rectification=flagged_a, by=assessor, outcome="passed", notes="x")
+        services.rectification_check(
+            rectification=flagged_a, by=assessor, outcome="passed", notes="x"
+        )
     assert fresh(flagged_a).status == "proposed"
 
 
 @pytest.mark.parametrize("who", ["official_a", "official_b"])
 def test_officials_cannot_check(request, answered, who):
     with pytest.raises(services.WorkflowPermissionDenied):
-        services.rectification_check(rectification=answered, by=request.getfixturevalue(who), outcome="passed", notes="x")
+        services.rectification_check(
+            rectification=answered, by=request.getfixturevalue(who), outcome="passed", notes="x"
+        )
     assert fresh(answered).status == "answered"
 
 
 def test_check_outcome_is_final(answered, assessor):
-    services.rectification_check(rectification=answered, by=assessor, outcome="passed", notes="合格")
-    assert services.rectification_check(rectification=answered, by=assessor, outcome="passed", notes="合格").status == "passed"
+    services.rectification_check(
+        rectification=answered, by=assessor, outcome="passed", notes="合格"
+    )
+    assert (
+        services.rectification_check(
+            rectification=answered, by=assessor, outcome="passed", notes="合格"
+        ).status
+        == "passed"
+    )
     with refused(services.WorkflowError, Refusal.ALREADY_DECIDED):
-        services.rectification_check(rectification=answered, by=assessor, outcome="revoked", notes="x")
+        services.rectification_check(
+            rectification=answered, by=assessor, outcome="revoked", notes="x"
+        )
     with refused(services.WorkflowError, Refusal.BAD_OUTCOME):
-        services.rectification_check(rectification=answered, by=assessor, outcome="maybe", notes="x")
+        services.rectification_check(
+            rectification=answered, by=assessor, outcome="maybe", notes="x"
+        )
 
 
 # --------------------------------------------------------- direct downgrade / revoke
@@ -258,20 +338,32 @@ def test_downgrade_steps_five_four_three_none(q1_effective_a, assessor, settleme
         assert settlement_a.current_star == expected
     with refused(services.WorkflowError, Refusal.NO_STARS):
         services.rating_downgrade(rating=q1_effective_a, by=assessor, reason="重大问题")
-    kinds = list(StarChange.objects.filter(rating=q1_effective_a, kind="downgraded").values_list("from_stars", "to_stars"))
+    kinds = list(
+        StarChange.objects.filter(rating=q1_effective_a, kind="downgraded").values_list(
+            "from_stars", "to_stars"
+        )
+    )
     assert kinds == [(5, 4), (4, 3), (3, 0)]
 
 
 def test_downgrade_with_the_stars_the_user_saw_refuses_a_double_post(q1_effective_a, assessor):
-    services.rating_downgrade(rating=q1_effective_a, by=assessor, reason="重大问题", expected_stars=5)
+    services.rating_downgrade(
+        rating=q1_effective_a, by=assessor, reason="重大问题", expected_stars=5
+    )
     with pytest.raises(services.StaleVersion):
-        services.rating_downgrade(rating=q1_effective_a, by=assessor, reason="重大问题", expected_stars=5)
+        services.rating_downgrade(
+            rating=q1_effective_a, by=assessor, reason="重大问题", expected_stars=5
+        )
     assert fresh(q1_effective_a).stars == 4
 
 
-def test_revoke_at_once_and_again_is_a_no_op(q1_effective_a, assessor, settlement_a, stars_changed, django_capture_on_commit_callbacks):
+def test_revoke_at_once_and_again_is_a_no_op(
+    q1_effective_a, assessor, settlement_a, stars_changed, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        revoked = services.rating_revoke(rating=q1_effective_a, by=assessor, reason="发生重大安全事故")
+        revoked = services.rating_revoke(
+            rating=q1_effective_a, by=assessor, reason="发生重大安全事故"
+        )
     assert revoked.stars == 0
     assert stars_changed == [q1_effective_a.pk]
     change = StarChange.objects.get(rating=revoked, kind="revoked")
@@ -284,7 +376,10 @@ def test_revoke_at_once_and_again_is_a_no_op(q1_effective_a, assessor, settlemen
 
 def test_three_star_downgrade_means_no_star(q1_submitted_a, assessor, settlement_a):
     rating = finalise(
-        q1_submitted_a, assessor, {"ZZ01": 2, "HJ01": 5, "GL02": 5, "ZZ02": 6}, reasons={"ZZ01": "未建", "HJ01": "脏乱", "GL02": "积案", "ZZ02": "缺员"},
+        q1_submitted_a,
+        assessor,
+        {"ZZ01": 2, "HJ01": 5, "GL02": 5, "ZZ02": 6},
+        reasons={"ZZ01": "未建", "HJ01": "脏乱", "GL02": "积案", "ZZ02": "缺员"},
         total_gap_reason="多项问题",
     )  # 100 − 10 − 5 − 5 − 6 = 74.0 → 3★
     services.rating_take_effect(rating=rating, today=AFTER_NOTICE)
@@ -311,7 +406,9 @@ def test_downgrade_needs_an_effective_rating_and_a_reason(q1_notice_a, assessor)
         services.rating_revoke(rating=q1_notice_a, by=assessor, reason="")
 
 
-def test_downgrading_an_older_rating_keeps_the_newer_star(q2, q1_effective_a, settlement_a, official_a, assessor):
+def test_downgrading_an_older_rating_keeps_the_newer_star(
+    q2, q1_effective_a, settlement_a, official_a, assessor
+):
     rate(q2, settlement_a, official_a, assessor, {"ZZ02": 2, "HJ01": 1})  # Q2: 97.0, 5★
     services.rating_revoke(rating=q1_effective_a, by=assessor, reason="核查发现Q1材料造假")
     settlement_a.refresh_from_db()

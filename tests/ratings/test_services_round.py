@@ -27,21 +27,32 @@ def test_round_open_creates_one_assessment_per_settlement_with_frozen_class_and_
     assert assessments[settlement_a.pk].settlement_class == 1  # 120 households
     assert assessments[settlement_b.pk].settlement_class == 3  # 30 households
     for sa in assessments.values():
-        assert (sa.status, sa.rubric_id, sa.deadline, sa.version) == ("not_started", rubric.pk, rnd.self_deadline, 0)
+        assert (sa.status, sa.rubric_id, sa.deadline, sa.version) == (
+            "not_started",
+            rubric.pk,
+            rnd.self_deadline,
+            0,
+        )
     assert Rubric.objects.get(pk=rubric.pk).frozen_at is not None
 
 
 def test_round_open_stage_follows_the_default_calendar(rubric, settlement_a):
-    stages = {q: services.round_open(year=2031, quarter=q, today=OPENED)[0].stage for q in (1, 2, 3, 4)}
+    stages = {
+        q: services.round_open(year=2031, quarter=q, today=OPENED)[0].stage for q in (1, 2, 3, 4)
+    }
     assert stages == {1: "initial", 2: "re", 3: "initial", 4: "final"}
 
 
-def test_round_open_is_idempotent(secretary, rubric, settlement_a, settlement_b, django_assert_max_num_queries):
+def test_round_open_is_idempotent(
+    secretary, rubric, settlement_a, settlement_b, django_assert_max_num_queries
+):
     first, created = services.round_open(year=2031, quarter=1, by=secretary, today=OPENED)
     f.settlement(settlement_a.village, code="SA9")  # a settlement added after opening
 
     with django_assert_max_num_queries(3):
-        again, created_again = services.round_open(year=2031, quarter=1, by=secretary, today=OPENED + dt.timedelta(days=3))
+        again, created_again = services.round_open(
+            year=2031, quarter=1, by=secretary, today=OPENED + dt.timedelta(days=3)
+        )
 
     assert (again.pk, created_again) == (first.pk, False)
     assert again.opened_on == OPENED
@@ -101,11 +112,17 @@ def test_round_open_without_current_rubric_is_refused(rubric, settlement_a):
 
 def test_round_open_accepts_configured_deadlines(rubric, settlement_a):
     rnd, _ = services.round_open(
-        year=2031, quarter=1, today=OPENED, self_deadline=dt.date(2031, 4, 20),
-        review_deadline=dt.date(2031, 5, 20), notice_working_days=7,
+        year=2031,
+        quarter=1,
+        today=OPENED,
+        self_deadline=dt.date(2031, 4, 20),
+        review_deadline=dt.date(2031, 5, 20),
+        notice_working_days=7,
     )
     assert (rnd.self_deadline, rnd.review_deadline, rnd.notice_working_days) == (
-        dt.date(2031, 4, 20), dt.date(2031, 5, 20), 7,
+        dt.date(2031, 4, 20),
+        dt.date(2031, 5, 20),
+        7,
     )
     assert SelfAssessment.objects.get(round=rnd).deadline == dt.date(2031, 4, 20)
     with pytest.raises(services.WorkflowError):
@@ -115,8 +132,13 @@ def test_round_open_accepts_configured_deadlines(rubric, settlement_a):
 def test_round_open_lost_race_returns_the_winners_round(rubric, settlement_a, monkeypatch):
     """Two workers pass the existence check; the unique constraint lets only one insert."""
     winner = Round.objects.create(
-        year=2031, quarter=1, stage="initial", opened_on=OPENED, self_deadline=SELF_DEADLINE,
-        review_deadline=dt.date(2031, 5, 1), rubric=rubric,
+        year=2031,
+        quarter=1,
+        stage="initial",
+        opened_on=OPENED,
+        self_deadline=SELF_DEADLINE,
+        review_deadline=dt.date(2031, 5, 1),
+        rubric=rubric,
     )
     real_filter = Round.objects.filter
     calls = {"n": 0}
@@ -148,7 +170,11 @@ def test_mark_overdue_closes_unsubmitted_past_deadline(q1, q1_sa_a, q1_sa_b, off
     assert late.status == "overdue"
     assert late.version == 1
     latest = late.history.first()
-    assert (latest.status, latest.history_user, latest.history_change_reason) == ("overdue", None, "逾期未报")
+    assert (latest.status, latest.history_user, latest.history_change_reason) == (
+        "overdue",
+        None,
+        "逾期未报",
+    )
 
 
 def test_mark_overdue_is_idempotent(q1, q1_sa_a, q1_sa_b, official_a):
@@ -167,10 +193,16 @@ def test_mark_overdue_respects_a_send_back_deadline(q1, q1_sa_a, official_a, ass
     submitted = self_submit(q1_sa_a, official_a, {"ZZ02": 1})
     codes = {i.code: i.pk for i in submitted.rubric.items.all()}
     services.self_assessment_send_back(
-        assessment=submitted, by=assessor, item_ids=[codes["ZZ02"]], reason="请补充材料",
-        deadline=dt.date(2031, 4, 20), today=dt.date(2031, 4, 10),
+        assessment=submitted,
+        by=assessor,
+        item_ids=[codes["ZZ02"]],
+        reason="请补充材料",
+        deadline=dt.date(2031, 4, 20),
+        today=dt.date(2031, 4, 10),
     )
-    assert services.self_assessments_mark_overdue(round=q1, today=dt.date(2031, 4, 15)) == 1  # settlement B only
+    assert (
+        services.self_assessments_mark_overdue(round=q1, today=dt.date(2031, 4, 15)) == 1
+    )  # settlement B only
     assert fresh(q1_sa_a).status == AssessmentStatus.RETURNED
     assert services.self_assessments_mark_overdue(round=q1, today=dt.date(2031, 4, 21)) == 1
     assert fresh(q1_sa_a).status == AssessmentStatus.OVERDUE
@@ -179,4 +211,7 @@ def test_mark_overdue_respects_a_send_back_deadline(q1, q1_sa_a, official_a, ass
 def test_mark_overdue_works_in_batches(q1, q1_sa_a, q1_sa_b, monkeypatch):
     # The constant is read where the job runs, in its own module.
     monkeypatch.setattr(services.self_assessment, "BATCH_SIZE", 1)
-    assert services.self_assessments_mark_overdue(round=q1, today=SELF_DEADLINE + dt.timedelta(days=1)) == 2
+    assert (
+        services.self_assessments_mark_overdue(round=q1, today=SELF_DEADLINE + dt.timedelta(days=1))
+        == 2
+    )

@@ -35,7 +35,11 @@ def test_first_save_makes_a_draft_with_item_points_and_score(q1_sa_a, official_a
     assert saved.star_applied == 5
     rows = {row.item.code: row for row in saved.items.select_related("item")}
     assert len(rows) == saved.rubric.items.count()  # every rubric item has a row
-    assert (rows["ZZ02"].occurrences, rows["ZZ02"].points, rows["ZZ02"].note) == (2, Decimal("2.0"), "见台账")
+    assert (rows["ZZ02"].occurrences, rows["ZZ02"].points, rows["ZZ02"].note) == (
+        2,
+        Decimal("2.0"),
+        "见台账",
+    )
     assert rows["AQ01"].points == Decimal("0.0")
 
 
@@ -46,7 +50,9 @@ def test_item_points_are_capped(q1_sa_a, official_a):
 
 
 def test_bonus_is_capped_by_the_rubric(q1_sa_a, official_a):
-    saved = self_save(q1_sa_a, official_a, {"ZJ01": 2, "ZJ02": 2, "ZDJ1": 2})  # 4 + 4 + 4 = 12 bonus
+    saved = self_save(
+        q1_sa_a, official_a, {"ZJ01": 2, "ZJ02": 2, "ZDJ1": 2}
+    )  # 4 + 4 + 4 = 12 bonus
     assert saved.score == Decimal("110.0")
 
 
@@ -79,16 +85,24 @@ def test_occurrences_must_be_a_small_whole_number(q1_sa_a, official_a, occurrenc
     item = items_by_code(q1_sa_a.rubric)["ZZ02"]
     with refused(services.WorkflowError, Refusal.BAD_OCCURRENCES):
         services.self_assessment_save(
-            assessment=q1_sa_a, by=official_a, items={item.pk: (occurrences, "")}, star_applied=0,
-            expected_version=0, today=OPENED,
+            assessment=q1_sa_a,
+            by=official_a,
+            items={item.pk: (occurrences, "")},
+            star_applied=0,
+            expected_version=0,
+            today=OPENED,
         )
 
 
 def test_item_from_another_rubric_is_refused(q1_sa_a, official_a):
     with refused(services.WorkflowError, Refusal.UNKNOWN_ITEM):
         services.self_assessment_save(
-            assessment=q1_sa_a, by=official_a, items={999999: (1, "")}, star_applied=0,
-            expected_version=0, today=OPENED,
+            assessment=q1_sa_a,
+            by=official_a,
+            items={999999: (1, "")},
+            star_applied=0,
+            expected_version=0,
+            today=OPENED,
         )
 
 
@@ -111,8 +125,12 @@ def test_stale_version_is_refused_and_nothing_saved(q1_sa_a, official_a):
     item = items_by_code(q1_sa_a.rubric)["HJ01"]
     with refused(services.StaleVersion, Refusal.STALE_VERSION):
         services.self_assessment_save(
-            assessment=q1_sa_a, by=official_a, items={item.pk: (3, "")}, star_applied=0,
-            expected_version=0, today=OPENED,  # the version the second tab loaded
+            assessment=q1_sa_a,
+            by=official_a,
+            items={item.pk: (3, "")},
+            star_applied=0,
+            expected_version=0,
+            today=OPENED,  # the version the second tab loaded
         )
     stored = fresh(first)
     assert stored.version == 1
@@ -124,12 +142,21 @@ def test_concurrent_tabs_second_save_is_refused(q1_sa_a, official_a):
     loaded_by_both = fresh(q1_sa_a)
     items = self_items(q1_sa_a.rubric, {"ZZ02": 1})
     services.self_assessment_save(
-        assessment=loaded_by_both, by=official_a, items=items, star_applied=0, expected_version=0, today=OPENED
+        assessment=loaded_by_both,
+        by=official_a,
+        items=items,
+        star_applied=0,
+        expected_version=0,
+        today=OPENED,
     )
     with pytest.raises(services.WorkflowError):
         services.self_assessment_save(
-            assessment=loaded_by_both, by=official_a, items=self_items(q1_sa_a.rubric, {"ZZ02": 3}),
-            star_applied=0, expected_version=loaded_by_both.version, today=OPENED,
+            assessment=loaded_by_both,
+            by=official_a,
+            items=self_items(q1_sa_a.rubric, {"ZZ02": 3}),
+            star_applied=0,
+            expected_version=loaded_by_both.version,
+            today=OPENED,
         )
     assert fresh(q1_sa_a).items.get(item__code="ZZ02").occurrences == 1
 
@@ -157,7 +184,9 @@ def test_submit_needs_a_saved_draft(q1_sa_a, official_a):
 def test_submit_with_stale_version_is_refused(q1_sa_a, official_a):
     saved = self_save(q1_sa_a, official_a)
     with pytest.raises(services.StaleVersion):
-        services.self_assessment_submit(assessment=saved, by=official_a, expected_version=0, today=OPENED)
+        services.self_assessment_submit(
+            assessment=saved, by=official_a, expected_version=0, today=OPENED
+        )
     assert fresh(saved).status == "draft"
 
 
@@ -177,11 +206,15 @@ def test_deadline_uses_the_local_date_by_default(q1_sa_a, official_a, monkeypatc
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: SELF_DEADLINE + dt.timedelta(days=1))
     sa = fresh(q1_sa_a)
     with refused(services.WorkflowError, Refusal.SELF_DEADLINE_PASSED):
-        services.self_assessment_save(assessment=sa, by=official_a, items={}, star_applied=0, expected_version=0)
+        services.self_assessment_save(
+            assessment=sa, by=official_a, items={}, star_applied=0, expected_version=0
+        )
 
 
 def test_overdue_assessment_cannot_be_saved(q1_sa_a, official_a):
-    services.self_assessments_mark_overdue(round=q1_sa_a.round, today=SELF_DEADLINE + dt.timedelta(days=1))
+    services.self_assessments_mark_overdue(
+        round=q1_sa_a.round, today=SELF_DEADLINE + dt.timedelta(days=1)
+    )
     with refused(services.WorkflowError, Refusal.SELF_OVERDUE):
         self_save(q1_sa_a, official_a, today=SELF_DEADLINE)
 
@@ -208,11 +241,21 @@ def _ids(rubric, *codes):
 def test_send_back_reopens_only_returned_items(q1_sa_a, official_a, assessor):
     submitted = self_submit(q1_sa_a, official_a, {"ZZ02": 1, "HJ01": 1}, star=5)
     returned = services.self_assessment_send_back(
-        assessment=submitted, by=assessor, item_ids=_ids(q1_sa_a.rubric, "ZZ02"), reason="台账不全",
-        deadline=dt.date(2031, 4, 20), today=dt.date(2031, 4, 12),
+        assessment=submitted,
+        by=assessor,
+        item_ids=_ids(q1_sa_a.rubric, "ZZ02"),
+        reason="台账不全",
+        deadline=dt.date(2031, 4, 20),
+        today=dt.date(2031, 4, 12),
     )
-    assert (returned.status, returned.return_reason, returned.deadline) == ("returned", "台账不全", dt.date(2031, 4, 20))
-    assert set(returned.items.filter(returned=True).values_list("item__code", flat=True)) == {"ZZ02"}
+    assert (returned.status, returned.return_reason, returned.deadline) == (
+        "returned",
+        "台账不全",
+        dt.date(2031, 4, 20),
+    )
+    assert set(returned.items.filter(returned=True).values_list("item__code", flat=True)) == {
+        "ZZ02"
+    }
     assert returned.history.first().history_user == assessor
 
     # The new deadline applies: past the round's self deadline, still open.
@@ -222,7 +265,9 @@ def test_send_back_reopens_only_returned_items(q1_sa_a, official_a, assessor):
     assert _ids(q1_sa_a.rubric, "HJ01")[0] in exc.value.error_dict
     assert fresh(returned).items.get(item__code="ZZ02").occurrences == 1  # nothing saved
 
-    resaved = self_save(returned, official_a, {"ZZ02": 3, "HJ01": 1}, star=5, today=later)  # HJ01 unchanged: fine
+    resaved = self_save(
+        returned, official_a, {"ZZ02": 3, "HJ01": 1}, star=5, today=later
+    )  # HJ01 unchanged: fine
     assert resaved.status == "returned"
     assert resaved.score == Decimal("96.0")
 
@@ -234,8 +279,12 @@ def test_send_back_reopens_only_returned_items(q1_sa_a, official_a, assessor):
 def test_returned_assessment_closes_at_its_new_deadline(q1_sa_a, official_a, assessor):
     submitted = self_submit(q1_sa_a, official_a, {"ZZ02": 1})
     services.self_assessment_send_back(
-        assessment=submitted, by=assessor, item_ids=_ids(q1_sa_a.rubric, "ZZ02"), reason="补充",
-        deadline=dt.date(2031, 4, 20), today=dt.date(2031, 4, 12),
+        assessment=submitted,
+        by=assessor,
+        item_ids=_ids(q1_sa_a.rubric, "ZZ02"),
+        reason="补充",
+        deadline=dt.date(2031, 4, 20),
+        today=dt.date(2031, 4, 12),
     )
     with refused(services.WorkflowError, Refusal.SELF_DEADLINE_PASSED):
         self_save(submitted, official_a, {"ZZ02": 2}, today=dt.date(2031, 4, 21))
@@ -246,26 +295,41 @@ def test_officials_cannot_send_back(request, q1_sa_a, official_a, who):
     submitted = self_submit(q1_sa_a, official_a)
     with pytest.raises(services.WorkflowPermissionDenied):
         services.self_assessment_send_back(
-            assessment=submitted, by=request.getfixturevalue(who), item_ids=_ids(q1_sa_a.rubric, "ZZ02"),
-            reason="x", deadline=dt.date(2031, 4, 20), today=OPENED,
+            assessment=submitted,
+            by=request.getfixturevalue(who),
+            item_ids=_ids(q1_sa_a.rubric, "ZZ02"),
+            reason="x",
+            deadline=dt.date(2031, 4, 20),
+            today=OPENED,
         )
 
 
 def test_send_back_needs_submitted_items_reason_and_future_deadline(q1_sa_a, official_a, assessor):
     draft = self_save(q1_sa_a, official_a)
-    kwargs = {"by": assessor, "reason": "补充", "deadline": dt.date(2031, 4, 20), "today": dt.date(2031, 4, 12)}
+    kwargs = {
+        "by": assessor,
+        "reason": "补充",
+        "deadline": dt.date(2031, 4, 20),
+        "today": dt.date(2031, 4, 12),
+    }
     with refused(services.WorkflowError, Refusal.NOT_SUBMITTED):
-        services.self_assessment_send_back(assessment=draft, item_ids=_ids(q1_sa_a.rubric, "ZZ02"), **kwargs)
+        services.self_assessment_send_back(
+            assessment=draft, item_ids=_ids(q1_sa_a.rubric, "ZZ02"), **kwargs
+        )
     submitted = services.self_assessment_submit(assessment=draft, by=official_a, today=OPENED)
     with refused(services.WorkflowError, Refusal.NO_ITEMS_CHOSEN):
         services.self_assessment_send_back(assessment=submitted, item_ids=[], **kwargs)
     with refused(services.WorkflowError, Refusal.REQUIRED, field="reason"):
         services.self_assessment_send_back(
-            assessment=submitted, item_ids=_ids(q1_sa_a.rubric, "ZZ02"), **{**kwargs, "reason": "  "}
+            assessment=submitted,
+            item_ids=_ids(q1_sa_a.rubric, "ZZ02"),
+            **{**kwargs, "reason": "  "},
         )
     with refused(services.WorkflowError, Refusal.DEADLINE_IN_PAST):
         services.self_assessment_send_back(
-            assessment=submitted, item_ids=_ids(q1_sa_a.rubric, "ZZ02"), **{**kwargs, "deadline": dt.date(2031, 4, 11)}
+            assessment=submitted,
+            item_ids=_ids(q1_sa_a.rubric, "ZZ02"),
+            **{**kwargs, "deadline": dt.date(2031, 4, 11)},
         )
     with refused(services.WorkflowError, Refusal.BAD_ITEMS):
         services.self_assessment_send_back(assessment=submitted, item_ids=[999999], **kwargs)
@@ -275,8 +339,11 @@ def test_send_back_needs_submitted_items_reason_and_future_deadline(q1_sa_a, off
 def test_send_back_repeated_is_a_no_op(q1_sa_a, official_a, assessor):
     submitted = self_submit(q1_sa_a, official_a)
     kwargs = {
-        "by": assessor, "item_ids": _ids(q1_sa_a.rubric, "ZZ02"), "reason": "补充",
-        "deadline": dt.date(2031, 4, 20), "today": dt.date(2031, 4, 12),
+        "by": assessor,
+        "item_ids": _ids(q1_sa_a.rubric, "ZZ02"),
+        "reason": "补充",
+        "deadline": dt.date(2031, 4, 20),
+        "today": dt.date(2031, 4, 12),
     }
     first = services.self_assessment_send_back(assessment=submitted, **kwargs)
     again = services.self_assessment_send_back(assessment=submitted, **kwargs)
@@ -292,17 +359,35 @@ def upload(name: str, content: bytes, content_type: str = "application/octet-str
 
 @pytest.mark.parametrize(
     ("name", "content", "content_type"),
-    [("现场.jpg", JPEG, "image/jpeg"), ("photo.PNG", PNG, "image/png"), ("台账.pdf", PDF, "application/pdf")],
+    [
+        ("现场.jpg", JPEG, "image/jpeg"),
+        ("photo.PNG", PNG, "image/png"),
+        ("台账.pdf", PDF, "application/pdf"),
+    ],
 )
-def test_evidence_accepts_jpg_png_pdf_by_their_bytes(q1_sa_a, official_a, name, content, content_type, settings, tmp_path):
+def test_evidence_accepts_jpg_png_pdf_by_their_bytes(
+    q1_sa_a, official_a, name, content, content_type, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     item = items_by_code(q1_sa_a.rubric)["ZZ02"]
     evidence = services.evidence_add(
-        by=official_a, file=upload(name, content, "text/plain"), side=Evidence.SIDE_SELF, assessment=q1_sa_a,
-        item=item, today=OPENED,
+        by=official_a,
+        file=upload(name, content, "text/plain"),
+        side=Evidence.SIDE_SELF,
+        assessment=q1_sa_a,
+        item=item,
+        today=OPENED,
     )
-    assert (evidence.original_name, evidence.content_type, evidence.size) == (name, content_type, len(content))
-    assert (evidence.settlement_id, evidence.item, evidence.uploaded_by) == (q1_sa_a.settlement_id, item, official_a)
+    assert (evidence.original_name, evidence.content_type, evidence.size) == (
+        name,
+        content_type,
+        len(content),
+    )
+    assert (evidence.settlement_id, evidence.item, evidence.uploaded_by) == (
+        q1_sa_a.settlement_id,
+        item,
+        official_a,
+    )
     assert evidence.file.name.startswith(f"evidence/{q1_sa_a.settlement_id}/")
     assert name not in evidence.file.name  # stored under a random name
     with evidence.file.open("rb") as fh:
@@ -319,11 +404,16 @@ def test_evidence_accepts_jpg_png_pdf_by_their_bytes(q1_sa_a, official_a, name, 
         ("empty.png", b"", Refusal.FILE_EMPTY),
     ],
 )
-def test_evidence_refuses_wrong_type_extension_or_empty(q1_sa_a, official_a, name, content, code, settings, tmp_path):
+def test_evidence_refuses_wrong_type_extension_or_empty(
+    q1_sa_a, official_a, name, content, code, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     with refused(services.WorkflowError, code):
         services.evidence_add(
-            by=official_a, file=upload(name, content, "image/png"), side=Evidence.SIDE_SELF, assessment=q1_sa_a,
+            by=official_a,
+            file=upload(name, content, "image/png"),
+            side=Evidence.SIDE_SELF,
+            assessment=q1_sa_a,
             today=OPENED,
         )
     assert not Evidence.objects.exists()
@@ -334,16 +424,25 @@ def test_evidence_size_limit(q1_sa_a, official_a, settings, tmp_path):
     settings.EVIDENCE_MAX_BYTES = 100
     with refused(services.WorkflowError, Refusal.FILE_TOO_LARGE):
         services.evidence_add(
-            by=official_a, file=upload("big.png", PNG + b"\x00" * 100), side=Evidence.SIDE_SELF, assessment=q1_sa_a,
+            by=official_a,
+            file=upload("big.png", PNG + b"\x00" * 100),
+            side=Evidence.SIDE_SELF,
+            assessment=q1_sa_a,
             today=OPENED,
         )
     small = services.evidence_add(
-        by=official_a, file=upload("ok.png", (PNG + b"\x00" * 100)[:100]), side=Evidence.SIDE_SELF, assessment=q1_sa_a, today=OPENED
+        by=official_a,
+        file=upload("ok.png", (PNG + b"\x00" * 100)[:100]),
+        side=Evidence.SIDE_SELF,
+        assessment=q1_sa_a,
+        today=OPENED,
     )
     assert small.size == 100
 
 
-def test_evidence_permissions_and_state(q1_sa_a, official_a, official_b, assessor, settings, tmp_path):
+def test_evidence_permissions_and_state(
+    q1_sa_a, official_a, official_b, assessor, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     kwargs = {"side": Evidence.SIDE_SELF, "assessment": q1_sa_a, "today": OPENED}
     with pytest.raises(services.WorkflowPermissionDenied):
@@ -351,49 +450,91 @@ def test_evidence_permissions_and_state(q1_sa_a, official_a, official_b, assesso
     with pytest.raises(services.WorkflowPermissionDenied):
         services.evidence_add(by=assessor, file=upload("a.png", PNG), **kwargs)
     with refused(services.WorkflowError, Refusal.SELF_DEADLINE_PASSED):
-        services.evidence_add(by=official_a, file=upload("a.png", PNG), **{**kwargs, "today": SELF_DEADLINE + dt.timedelta(days=1)})
+        services.evidence_add(
+            by=official_a,
+            file=upload("a.png", PNG),
+            **{**kwargs, "today": SELF_DEADLINE + dt.timedelta(days=1)},
+        )
     # County photos wait for a submitted (or overdue) self-assessment.
     with refused(services.WorkflowError, Refusal.NOT_SUBMITTED):
-        services.evidence_add(by=assessor, file=upload("a.png", PNG), side=Evidence.SIDE_COUNTY, assessment=q1_sa_a)
+        services.evidence_add(
+            by=assessor, file=upload("a.png", PNG), side=Evidence.SIDE_COUNTY, assessment=q1_sa_a
+        )
     submitted = self_submit(q1_sa_a, official_a)
     with refused(services.WorkflowError, Refusal.SELF_SUBMITTED):
         services.evidence_add(by=official_a, file=upload("a.png", PNG), **kwargs)
-    photo = services.evidence_add(by=assessor, file=upload("site.jpg", JPEG), side=Evidence.SIDE_COUNTY, assessment=submitted)
+    photo = services.evidence_add(
+        by=assessor, file=upload("site.jpg", JPEG), side=Evidence.SIDE_COUNTY, assessment=submitted
+    )
     assert photo.side == "county"
     with pytest.raises(services.WorkflowPermissionDenied):
-        services.evidence_add(by=official_a, file=upload("a.png", PNG), side=Evidence.SIDE_COUNTY, assessment=submitted)
+        services.evidence_add(
+            by=official_a,
+            file=upload("a.png", PNG),
+            side=Evidence.SIDE_COUNTY,
+            assessment=submitted,
+        )
     with pytest.raises(services.WorkflowError):
-        services.evidence_add(by=official_a, file=upload("a.png", PNG), side="other", assessment=submitted)
+        services.evidence_add(
+            by=official_a, file=upload("a.png", PNG), side="other", assessment=submitted
+        )
     assert Evidence.objects.count() == 1
 
 
-def test_evidence_while_returned_only_for_returned_items(q1_sa_a, official_a, assessor, settings, tmp_path):
+def test_evidence_while_returned_only_for_returned_items(
+    q1_sa_a, official_a, assessor, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     submitted = self_submit(q1_sa_a, official_a)
     items = items_by_code(q1_sa_a.rubric)
     services.self_assessment_send_back(
-        assessment=submitted, by=assessor, item_ids=[items["ZZ02"].pk], reason="补照片",
-        deadline=dt.date(2031, 4, 20), today=dt.date(2031, 4, 12),
+        assessment=submitted,
+        by=assessor,
+        item_ids=[items["ZZ02"].pk],
+        reason="补照片",
+        deadline=dt.date(2031, 4, 20),
+        today=dt.date(2031, 4, 12),
     )
-    kwargs = {"by": official_a, "side": Evidence.SIDE_SELF, "assessment": submitted, "today": dt.date(2031, 4, 13)}
+    kwargs = {
+        "by": official_a,
+        "side": Evidence.SIDE_SELF,
+        "assessment": submitted,
+        "today": dt.date(2031, 4, 13),
+    }
     with refused(services.WorkflowError, Refusal.ITEM_NOT_RETURNED):
         services.evidence_add(file=upload("a.png", PNG), item=items["HJ01"], **kwargs)
-    assert services.evidence_add(file=upload("a.png", PNG), item=items["ZZ02"], **kwargs).item == items["ZZ02"]
+    assert (
+        services.evidence_add(file=upload("a.png", PNG), item=items["ZZ02"], **kwargs).item
+        == items["ZZ02"]
+    )
 
 
 def test_self_assessment_items_unique_per_assessment(q1_sa_a, official_a):
     self_save(q1_sa_a, official_a, {"ZZ02": 1})
     self_save(q1_sa_a, official_a, {"ZZ02": 2})
-    assert SelfAssessmentItem.objects.filter(assessment=q1_sa_a).count() == q1_sa_a.rubric.items.count()
+    assert (
+        SelfAssessmentItem.objects.filter(assessment=q1_sa_a).count()
+        == q1_sa_a.rubric.items.count()
+    )
     assert SelfAssessment.objects.get(pk=q1_sa_a.pk).version == 2
 
 
-@pytest.mark.parametrize(("deadline", "accepted"), [(dt.date(2031, 4, 30), True), (dt.date(2031, 5, 1), False)])
-def test_send_back_deadline_falls_before_the_rounds_review_deadline(q1_sa_a, official_a, assessor, deadline, accepted):
+@pytest.mark.parametrize(
+    ("deadline", "accepted"), [(dt.date(2031, 4, 30), True), (dt.date(2031, 5, 1), False)]
+)
+def test_send_back_deadline_falls_before_the_rounds_review_deadline(
+    q1_sa_a, official_a, assessor, deadline, accepted
+):
     # The Q1 2031 round's county review deadline is 1 May 2031.
     submitted = self_submit(q1_sa_a, official_a, {"ZZ02": 1})
-    kwargs = {"assessment": submitted, "by": assessor, "item_ids": _ids(q1_sa_a.rubric, "ZZ02"), "reason": "补充",
-              "deadline": deadline, "today": dt.date(2031, 4, 12)}
+    kwargs = {
+        "assessment": submitted,
+        "by": assessor,
+        "item_ids": _ids(q1_sa_a.rubric, "ZZ02"),
+        "reason": "补充",
+        "deadline": deadline,
+        "today": dt.date(2031, 4, 12),
+    }
     if accepted:
         assert services.self_assessment_send_back(**kwargs).deadline == deadline
         return
@@ -407,6 +548,10 @@ def test_send_back_far_in_the_future_is_refused(q1_sa_a, official_a, assessor):
     submitted = self_submit(q1_sa_a, official_a, {"ZZ02": 1})
     with pytest.raises(services.WorkflowError):
         services.self_assessment_send_back(
-            assessment=submitted, by=assessor, item_ids=_ids(q1_sa_a.rubric, "ZZ02"), reason="补充",
-            deadline=dt.date(2100, 1, 1), today=dt.date(2031, 4, 12),
+            assessment=submitted,
+            by=assessor,
+            item_ids=_ids(q1_sa_a.rubric, "ZZ02"),
+            reason="补充",
+            deadline=dt.date(2100, 1, 1),
+            today=dt.date(2031, 4, 12),
         )

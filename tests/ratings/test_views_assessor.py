@@ -44,7 +44,9 @@ def review_url(sa) -> str:
 # --------------------------------------------------------------------------- queue
 
 
-def test_queue_lists_settlements_with_self_scores(client, login, assessor, submitted_a, sa_b, settlement_a, settlement_b):
+def test_queue_lists_settlements_with_self_scores(
+    client, login, assessor, submitted_a, sa_b, settlement_a, settlement_b
+):
     html = login(assessor).get(reverse("ratings:queue")).content.decode()
     assert settlement_a.name in html and settlement_b.name in html
     assert "97.0" in html  # A's self score
@@ -58,7 +60,9 @@ def test_queue_filters_by_township_class_and_status(
     client = login(assessor)
     by_township = client.get(reverse("ratings:queue"), {"township": township_b.pk}).content.decode()
     assert settlement_b.name in by_township and settlement_a.name not in by_township
-    by_class = client.get(reverse("ratings:queue"), {"klass": 1}).content.decode()  # A has 120 households
+    by_class = client.get(
+        reverse("ratings:queue"), {"klass": 1}
+    ).content.decode()  # A has 120 households
     assert settlement_a.name in by_class and settlement_b.name not in by_class
     by_status = client.get(reverse("ratings:queue"), {"status": "submitted"}).content.decode()
     assert settlement_a.name in by_status and settlement_b.name not in by_status
@@ -72,8 +76,18 @@ def test_queue_is_not_for_township_officials(client, login, official_a, round_no
 
 @pytest.mark.parametrize("extra", [0, 15])
 def test_queue_query_count_does_not_grow_with_settlements(
-    client, login, assessor, official_a, village_a, village_b, rubric, secretary, settlement_a, settlement_b,
-    extra, django_assert_num_queries,
+    client,
+    login,
+    assessor,
+    official_a,
+    village_a,
+    village_b,
+    rubric,
+    secretary,
+    settlement_a,
+    settlement_b,
+    extra,
+    django_assert_num_queries,
 ):
     for n in range(extra):
         f.settlement(village_a if n % 2 else village_b)
@@ -97,7 +111,7 @@ def test_queue_query_count_does_not_grow_with_settlements(
 def test_review_form_shows_self_scores_beside_county_fields(client, login, assessor, submitted_a):
     codes = items_by_code(submitted_a.rubric)
     html = login(assessor).get(review_url(submitted_a)).content.decode()
-    block = html[html.index(f'id="item-{codes["ZZ02"].pk}"'):]
+    block = html[html.index(f'id="item-{codes["ZZ02"].pk}"') :]
     block = block[: block.index("data-item ", 20)]
     assert "乡镇自评" in block and "2 次 · 2.0 分" in block
     assert f'name="county_occ_{codes["ZZ02"].pk}"' in block
@@ -125,10 +139,17 @@ def test_assessor_saves_a_review_with_photos(client, login, assessor, submitted_
     assert response.status_code == 302
     review = Review.objects.get(self_assessment=submitted_a)
     assert (review.status, review.score, review.assessor, review.team_members) == (
-        ReviewStatus.DRAFT, Decimal("96.0"), assessor, "张三、李四"
+        ReviewStatus.DRAFT,
+        Decimal("96.0"),
+        assessor,
+        "张三、李四",
     )
     photo = Evidence.objects.get(assessment=submitted_a)
-    assert (photo.side, photo.item, photo.uploaded_by) == (Evidence.SIDE_COUNTY, codes["HJ01"], assessor)
+    assert (photo.side, photo.item, photo.uploaded_by) == (
+        Evidence.SIDE_COUNTY,
+        codes["HJ01"],
+        assessor,
+    )
     assert photo.get_absolute_url() in client.get(review_url(submitted_a)).content.decode()
 
 
@@ -140,11 +161,11 @@ def test_item_gap_needs_a_reason_shown_next_to_the_field(client, login, assessor
 
     assert response.status_code == 400
     html = response.content.decode()
-    block = html[html.index(f'id="item-{codes["ZZ01"].pk}"'):]
+    block = html[html.index(f'id="item-{codes["ZZ01"].pk}"') :]
     block = block[: block.index("data-item ", 20)]
     assert "相差 5 分及以上，请填写差异说明" in block
-    assert "gap-error" in html[html.index(f'id="item-{codes["ZZ01"].pk}"') - 80:][:200]
-    total = html[html.index("data-total-gap-reason"):]
+    assert "gap-error" in html[html.index(f'id="item-{codes["ZZ01"].pk}"') - 80 :][:200]
+    total = html[html.index("data-total-gap-reason") :]
     assert "请填写总分差异说明" in total[:1500]
     # one transaction: the save that came with the refused finalise is rolled back too
     assert not Review.objects.exists()
@@ -153,8 +174,11 @@ def test_item_gap_needs_a_reason_shown_next_to_the_field(client, login, assessor
 
 def test_finalise_puts_the_rating_in_public_notice(client, login, assessor, submitted_a):
     data = review_form_data(
-        submitted_a, {"ZZ02": 2, "HJ01": 1, "ZZ01": 2}, reasons={"ZZ01": "党组织未建立"},
-        total_gap_reason="党组织未建立", action="finalise",
+        submitted_a,
+        {"ZZ02": 2, "HJ01": 1, "ZZ01": 2},
+        reasons={"ZZ01": "党组织未建立"},
+        total_gap_reason="党组织未建立",
+        action="finalise",
     )
     response = login(assessor).post(review_url(submitted_a), data)
 
@@ -162,7 +186,10 @@ def test_finalise_puts_the_rating_in_public_notice(client, login, assessor, subm
     rating = Rating.objects.get(settlement=submitted_a.settlement)
     assert response.url == reverse("ratings:rating", args=[rating.pk])
     assert (rating.status, rating.score, rating.awarded_stars, rating.stage) == (
-        RatingStatus.NOTICE, Decimal("87.0"), 4, "initial"
+        RatingStatus.NOTICE,
+        Decimal("87.0"),
+        4,
+        "initial",
     )
     html = client.get(response.url).content.decode()
     assert "进入公示" in html and "公示中" in html
@@ -175,7 +202,9 @@ def test_finalise_puts_the_rating_in_public_notice(client, login, assessor, subm
 def test_stale_review_is_refused_with_a_message(client, login, assessor, assessor2, submitted_a):
     first = review_form_data(submitted_a, {"HJ01": 1})
     assert login(assessor).post(review_url(submitted_a), first).status_code == 302
-    response = login(assessor2).post(review_url(submitted_a), review_form_data(submitted_a, {"HJ01": 4}))
+    response = login(assessor2).post(
+        review_url(submitted_a), review_form_data(submitted_a, {"HJ01": 4})
+    )
     assert response.status_code == 409
     assert "该表已被他人修改" in response.content.decode()
     assert Review.objects.get().score == Decimal("99.0")
@@ -184,7 +213,9 @@ def test_stale_review_is_refused_with_a_message(client, login, assessor, assesso
 # ----------------------------------------------------------------------- send-back
 
 
-def test_send_back_form_returns_chosen_items_with_a_new_deadline(client, login, assessor, submitted_a):
+def test_send_back_form_returns_chosen_items_with_a_new_deadline(
+    client, login, assessor, submitted_a
+):
     codes = items_by_code(submitted_a.rubric)
     deadline = today() + dt.timedelta(days=4)
     client = login(assessor)
@@ -196,14 +227,23 @@ def test_send_back_form_returns_chosen_items_with_a_new_deadline(client, login, 
 
     assert response.status_code == 302
     sa = fresh(submitted_a)
-    assert (sa.status, sa.return_reason, sa.deadline) == (AssessmentStatus.RETURNED, "照片不清楚", deadline)
-    assert list(SelfAssessmentItem.objects.filter(assessment=sa, returned=True).values_list("item__code", flat=True)) == ["HJ01"]
+    assert (sa.status, sa.return_reason, sa.deadline) == (
+        AssessmentStatus.RETURNED,
+        "照片不清楚",
+        deadline,
+    )
+    assert list(
+        SelfAssessmentItem.objects.filter(assessment=sa, returned=True).values_list(
+            "item__code", flat=True
+        )
+    ) == ["HJ01"]
 
 
 def test_send_back_without_items_is_refused(client, login, assessor, submitted_a):
     response = login(assessor).post(
         reverse("ratings:send_back", args=[submitted_a.pk]),
-        {"reason": "照片不清楚", "deadline": today().isoformat()}, follow=True,
+        {"reason": "照片不清楚", "deadline": today().isoformat()},
+        follow=True,
     )
     assert "请至少选择一个退回条目" in response.content.decode()
     assert fresh(submitted_a).status == AssessmentStatus.SUBMITTED
@@ -226,14 +266,21 @@ def rating_url(rating) -> str:
     return reverse("ratings:rating", args=[rating.pk])
 
 
-def test_objection_recorded_during_notice_is_heard_by_another_assessor(client, login, assessor, assessor2, notice_a):
+def test_objection_recorded_during_notice_is_heard_by_another_assessor(
+    client, login, assessor, assessor2, notice_a
+):
     client = login(assessor)
     response = client.post(
-        reverse("ratings:objection_file", args=[notice_a.pk]), {"filed_by_name": "王五", "text": "垃圾点未整治"}
+        reverse("ratings:objection_file", args=[notice_a.pk]),
+        {"filed_by_name": "王五", "text": "垃圾点未整治"},
     )
     assert response.status_code == 302
     objection = Objection.objects.get(rating=notice_a)
-    assert (objection.filed_by_name, objection.recorded_by, objection.outcome) == ("王五", assessor, "pending")
+    assert (objection.filed_by_name, objection.recorded_by, objection.outcome) == (
+        "王五",
+        assessor,
+        "pending",
+    )
 
     # the reviewer sees the objection but no form to decide it
     html = client.get(rating_url(notice_a)).content.decode()
@@ -248,26 +295,42 @@ def test_objection_recorded_during_notice_is_heard_by_another_assessor(client, l
     assert fresh(objection).outcome == ObjectionOutcome.PENDING
 
     other = login(assessor2)
-    assert reverse("ratings:objection_decide", args=[objection.pk]) in other.get(rating_url(notice_a)).content.decode()
+    assert (
+        reverse("ratings:objection_decide", args=[objection.pk])
+        in other.get(rating_url(notice_a)).content.decode()
+    )
     decided = other.post(
         reverse("ratings:objection_decide", args=[objection.pk]),
-        {f"o{objection.pk}-outcome": "rejected", f"o{objection.pk}-reasons": "现场已核实，维持评定"},
+        {
+            f"o{objection.pk}-outcome": "rejected",
+            f"o{objection.pk}-reasons": "现场已核实，维持评定",
+        },
     )
     assert decided.status_code == 302
     objection = fresh(objection)
-    assert (objection.outcome, objection.heard_by, objection.reasons) == ("rejected", assessor2, "现场已核实，维持评定")
+    assert (objection.outcome, objection.heard_by, objection.reasons) == (
+        "rejected",
+        assessor2,
+        "现场已核实，维持评定",
+    )
     assert "异议不成立，维持评定" in other.get(rating_url(notice_a)).content.decode()
 
 
 def test_objection_needs_a_name_and_text(client, login, assessor, notice_a):
-    response = login(assessor).post(reverse("ratings:objection_file", args=[notice_a.pk]), {"filed_by_name": "", "text": ""})
+    response = login(assessor).post(
+        reverse("ratings:objection_file", args=[notice_a.pk]), {"filed_by_name": "", "text": ""}
+    )
     assert response.status_code == 400
     assert "请填写异议人" in response.content.decode()
     assert not Objection.objects.exists()
 
 
-def test_rating_takes_effect_after_notice_and_the_star_shows_on_the_settlement(client, login, assessor, notice_a, settlement_a):
-    assert services.rating_take_effect(rating=notice_a, today=notice_a.notice_ends_on + dt.timedelta(days=1))
+def test_rating_takes_effect_after_notice_and_the_star_shows_on_the_settlement(
+    client, login, assessor, notice_a, settlement_a
+):
+    assert services.rating_take_effect(
+        rating=notice_a, today=notice_a.notice_ends_on + dt.timedelta(days=1)
+    )
     html = login(assessor).get(settlement_a.get_absolute_url()).content.decode()
     assert 'data-current-star="5"' in html
     assert "★★★★★" in html
@@ -282,14 +345,19 @@ def rect_url(rect, action: str = "") -> str:
     return reverse(f"ratings:rectification{'_' + action if action else ''}", args=[rect.pk])
 
 
-def test_rectification_issue_answer_and_downgrade(client, login, assessor, official_a, rectification_a, settlement_a):
+def test_rectification_issue_answer_and_downgrade(
+    client, login, assessor, official_a, rectification_a, settlement_a
+):
     assert rectification_a.status == RectificationStatus.PROPOSED
     assert "AQ01" in rectification_a.trigger
     deadline = today() + dt.timedelta(days=20)
 
     county = login(assessor)
     assert "下达整改通知" in county.get(rect_url(rectification_a)).content.decode()
-    issued = county.post(rect_url(rectification_a, "issue"), {"deadline": deadline.isoformat(), "requirements": "消除用电隐患"})
+    issued = county.post(
+        rect_url(rectification_a, "issue"),
+        {"deadline": deadline.isoformat(), "requirements": "消除用电隐患"},
+    )
     assert issued.status_code == 302
     assert fresh(rectification_a).status == RectificationStatus.ISSUED
 
@@ -301,48 +369,89 @@ def test_rectification_issue_answer_and_downgrade(client, login, assessor, offic
     )
     assert answered.status_code == 302
     rect = fresh(rectification_a)
-    assert (rect.status, rect.answer, rect.answered_by) == (RectificationStatus.ANSWERED, "已更换线路", official_a)
+    assert (rect.status, rect.answer, rect.answered_by) == (
+        RectificationStatus.ANSWERED,
+        "已更换线路",
+        official_a,
+    )
     proof = Evidence.objects.get(rectification=rect)
     assert proof.side == Evidence.SIDE_RECTIFICATION
 
     county = login(assessor)
     page = county.get(rect_url(rectification_a)).content.decode()
     assert proof.get_absolute_url() in page and "复查" in page
-    checked = county.post(rect_url(rectification_a, "check"), {"outcome": "downgraded", "notes": "隐患仍在"})
+    checked = county.post(
+        rect_url(rectification_a, "check"), {"outcome": "downgraded", "notes": "隐患仍在"}
+    )
     assert checked.status_code == 302
     assert fresh(rectification_a).status == RectificationStatus.DOWNGRADED
     assert fresh(settlement_a).current_star == 4
-    assert StarChange.objects.filter(settlement=settlement_a, kind="downgraded", from_stars=5, to_stars=4).exists()
+    assert StarChange.objects.filter(
+        settlement=settlement_a, kind="downgraded", from_stars=5, to_stars=4
+    ).exists()
 
 
-def test_rectification_list_filters_by_status(client, login, assessor, official_b, rectification_a, settlement_a):
+def test_rectification_list_filters_by_status(
+    client, login, assessor, official_b, rectification_a, settlement_a
+):
     client = login(assessor)
-    assert settlement_a.name in client.get(reverse("ratings:rectification_list"), {"status": "proposed"}).content.decode()
-    assert settlement_a.name not in client.get(reverse("ratings:rectification_list"), {"status": "issued"}).content.decode()
-    # an outsider's list never names township A's settlement
-    assert settlement_a.name not in login(official_b).get(reverse("ratings:rectification_list")).content.decode()
-
-
-def test_overdue_rectification_shows_as_overdue(client, login, assessor, rectification_a, settlement_a):
-    services.rectification_issue(
-        rectification=rectification_a, by=assessor, deadline=today() + dt.timedelta(days=1), requirements="整改",
+    assert (
+        settlement_a.name
+        in client.get(
+            reverse("ratings:rectification_list"), {"status": "proposed"}
+        ).content.decode()
     )
-    type(rectification_a).objects.filter(pk=rectification_a.pk).update(deadline=today() - dt.timedelta(days=1))
+    assert (
+        settlement_a.name
+        not in client.get(
+            reverse("ratings:rectification_list"), {"status": "issued"}
+        ).content.decode()
+    )
+    # an outsider's list never names township A's settlement
+    assert (
+        settlement_a.name
+        not in login(official_b).get(reverse("ratings:rectification_list")).content.decode()
+    )
+
+
+def test_overdue_rectification_shows_as_overdue(
+    client, login, assessor, rectification_a, settlement_a
+):
+    services.rectification_issue(
+        rectification=rectification_a,
+        by=assessor,
+        deadline=today() + dt.timedelta(days=1),
+        requirements="整改",
+    )
+    type(rectification_a).objects.filter(pk=rectification_a.pk).update(
+        deadline=today() - dt.timedelta(days=1)
+    )
     client = login(assessor)
-    listed = client.get(reverse("ratings:rectification_list"), {"status": "overdue"}).content.decode()
+    listed = client.get(
+        reverse("ratings:rectification_list"), {"status": "overdue"}
+    ).content.decode()
     assert settlement_a.name in listed and "逾期未整改" in listed
     assert "可直接复查" in client.get(rect_url(rectification_a)).content.decode()
 
 
 def test_official_cannot_issue_or_check(client, login, official_a, rectification_a):
     client = login(official_a)
-    issued = client.post(rect_url(rectification_a, "issue"), {"deadline": today().isoformat(), "requirements": "x"})
+    issued = client.post(
+        rect_url(rectification_a, "issue"), {"deadline": today().isoformat(), "requirements": "x"}
+    )
     assert issued.status_code == 403
-    assert client.post(rect_url(rectification_a, "check"), {"outcome": "passed", "notes": "x"}).status_code == 403
+    assert (
+        client.post(
+            rect_url(rectification_a, "check"), {"outcome": "passed", "notes": "x"}
+        ).status_code
+        == 403
+    )
     assert fresh(rectification_a).status == RectificationStatus.PROPOSED
 
 
-def test_rectification_list_query_count(client, login, assessor, rectification_a, django_assert_num_queries):
+def test_rectification_list_query_count(
+    client, login, assessor, rectification_a, django_assert_num_queries
+):
     client = login(assessor)
     # session, user, groups, count, page of rectifications (joined settlement, village,
     # township, rating and round), the townships of the filter
@@ -353,7 +462,9 @@ def test_rectification_list_query_count(client, login, assessor, rectification_a
 # ------------------------------------------------------------ downgrade / revoke
 
 
-def test_direct_downgrade_and_revocation_with_a_reason(client, login, assessor, effective_a, settlement_a):
+def test_direct_downgrade_and_revocation_with_a_reason(
+    client, login, assessor, effective_a, settlement_a
+):
     client = login(assessor)
     url = reverse("ratings:rating_change", args=[effective_a.pk])
     assert "降低或取消星级" in client.get(rating_url(effective_a)).content.decode()
@@ -362,7 +473,12 @@ def test_direct_downgrade_and_revocation_with_a_reason(client, login, assessor, 
     assert missing.status_code == 400 and "请填写原因" in missing.content.decode()
     assert fresh(effective_a).stars == 5
 
-    assert client.post(url, {"action": "downgrade", "reason": "发生安全事故", "expected_stars": 5}).status_code == 302
+    assert (
+        client.post(
+            url, {"action": "downgrade", "reason": "发生安全事故", "expected_stars": 5}
+        ).status_code
+        == 302
+    )
     assert (fresh(effective_a).stars, fresh(settlement_a).current_star) == (4, 4)
 
     # the same form posted twice (still saying 5 stars) does not downgrade again
@@ -370,7 +486,12 @@ def test_direct_downgrade_and_revocation_with_a_reason(client, login, assessor, 
     assert again.status_code == 409
     assert fresh(effective_a).stars == 4
 
-    assert client.post(url, {"action": "revoke", "reason": "重大问题", "expected_stars": 4}).status_code == 302
+    assert (
+        client.post(
+            url, {"action": "revoke", "reason": "重大问题", "expected_stars": 4}
+        ).status_code
+        == 302
+    )
     assert (fresh(effective_a).stars, fresh(settlement_a).current_star) == (0, 0)
     history = client.get(settlement_a.get_absolute_url()).content.decode()
     assert "降低星级" in history and "取消星级" in history and "重大问题" in history
@@ -378,7 +499,8 @@ def test_direct_downgrade_and_revocation_with_a_reason(client, login, assessor, 
 
 def test_official_cannot_downgrade(client, login, official_a, effective_a):
     response = login(official_a).post(
-        reverse("ratings:rating_change", args=[effective_a.pk]), {"action": "revoke", "reason": "x", "expected_stars": 5}
+        reverse("ratings:rating_change", args=[effective_a.pk]),
+        {"action": "revoke", "reason": "x", "expected_stars": 5},
     )
     assert response.status_code == 403
     assert fresh(effective_a).stars == 5

@@ -38,7 +38,9 @@ def input_tag(html: str, name: str) -> str:
 # ------------------------------------------------------------------------ landing
 
 
-def test_official_lands_on_their_townships_view_with_the_round_one_tap_away(client, login, official_a, round_now):
+def test_official_lands_on_their_townships_view_with_the_round_one_tap_away(
+    client, login, official_a, round_now
+):
     response = login(official_a).get(reverse("home"))
     assert response.status_code == 302
     assert response.url == reverse("dashboard:township", args=[official_a.township_id])
@@ -46,11 +48,18 @@ def test_official_lands_on_their_townships_view_with_the_round_one_tap_away(clie
     assert reverse("ratings:round_current") in page
 
 
-def test_official_cannot_land_on_another_townships_view(client, login, official_a, township_b, round_now):
-    assert login(official_a).get(reverse("dashboard:township", args=[township_b.pk])).status_code == 404
+def test_official_cannot_land_on_another_townships_view(
+    client, login, official_a, township_b, round_now
+):
+    assert (
+        login(official_a).get(reverse("dashboard:township", args=[township_b.pk])).status_code
+        == 404
+    )
 
 
-def test_assessor_and_secretary_land_on_the_county_dashboard(client, login, assessor, secretary, round_now):
+def test_assessor_and_secretary_land_on_the_county_dashboard(
+    client, login, assessor, secretary, round_now
+):
     assert login(assessor).get(reverse("home")).url == reverse("dashboard:county")
     assert login(secretary).get(reverse("home")).url == reverse("dashboard:county")
 
@@ -89,14 +98,22 @@ def test_round_page_without_a_round_says_so(client, login, official_a):
     assert "当前没有进行中的考评轮次" in response.content.decode()
 
 
-def test_round_page_shows_each_status_in_chinese(client, login, official_a, village_a, rubric, secretary, settlement_a):
+def test_round_page_shows_each_status_in_chinese(
+    client, login, official_a, village_a, rubric, secretary, settlement_a
+):
     others = [f.settlement(village_a) for _ in range(3)]
     rnd, _created = services.round_open(year=today().year, quarter=1, by=secretary, today=today())
     from ratings.models import SelfAssessment
 
-    SelfAssessment.objects.filter(settlement=others[0], round=rnd).update(status=AssessmentStatus.DRAFT)
-    SelfAssessment.objects.filter(settlement=others[1], round=rnd).update(status=AssessmentStatus.RETURNED)
-    SelfAssessment.objects.filter(settlement=others[2], round=rnd).update(status=AssessmentStatus.OVERDUE)
+    SelfAssessment.objects.filter(settlement=others[0], round=rnd).update(
+        status=AssessmentStatus.DRAFT
+    )
+    SelfAssessment.objects.filter(settlement=others[1], round=rnd).update(
+        status=AssessmentStatus.RETURNED
+    )
+    SelfAssessment.objects.filter(settlement=others[2], round=rnd).update(
+        status=AssessmentStatus.OVERDUE
+    )
     html = login(official_a).get(reverse("ratings:round_current")).content.decode()
     for label in ("未开始", "草稿", "已退回", "逾期未报"):
         assert label in html
@@ -104,7 +121,15 @@ def test_round_page_shows_each_status_in_chinese(client, login, official_a, vill
 
 @pytest.mark.parametrize("extra", [0, 12])
 def test_round_page_query_count_does_not_grow_with_settlements(
-    client, login, official_a, village_a, rubric, secretary, settlement_a, extra, django_assert_num_queries
+    client,
+    login,
+    official_a,
+    village_a,
+    rubric,
+    secretary,
+    settlement_a,
+    extra,
+    django_assert_num_queries,
 ):
     for _ in range(extra):
         f.settlement(village_a)
@@ -122,11 +147,21 @@ def test_round_page_query_count_does_not_grow_with_settlements(
 # ------------------------------------------------------------- the self-assessment
 
 
-def test_form_groups_the_rubric_by_the_seven_areas_with_a_version_field(client, login, official_a, sa_a):
+def test_form_groups_the_rubric_by_the_seven_areas_with_a_version_field(
+    client, login, official_a, sa_a
+):
     html = login(official_a).get(form_url(sa_a)).content.decode()
-    for area in ("组织建设", "居民自治", "管理服务", "文明和谐", "环境整治", "安全稳定", "制度健全"):
+    for area in (
+        "组织建设",
+        "居民自治",
+        "管理服务",
+        "文明和谐",
+        "环境整治",
+        "安全稳定",
+        "制度健全",
+    ):
         assert area in html
-    assert html.count("<details class=\"area\"") == 7
+    assert html.count('<details class="area"') == 7
     assert 'name="version"' in html and f'value="{sa_a.version}"' in input_tag(html, "version")
     assert "保存草稿" in html and "提交自评" in html
     assert "100.0" in html  # nothing filled in yet: the base score
@@ -152,7 +187,9 @@ def test_save_draft_stores_items_and_the_server_computed_score(client, login, of
 
 def test_submit_locks_the_form(client, login, official_a, sa_a):
     client = login(official_a)
-    response = client.post(form_url(sa_a), self_form_data(sa_a, {"HJ01": 3}, star=5, action="submit"))
+    response = client.post(
+        form_url(sa_a), self_form_data(sa_a, {"HJ01": 3}, star=5, action="submit")
+    )
 
     assert response.status_code == 302
     sa = fresh(sa_a)
@@ -171,7 +208,11 @@ def test_submitted_assessment_refuses_a_tampered_post(client, login, official_a,
 
     assert response.status_code == 400
     after = fresh(submitted_a)
-    assert (after.score, after.version, after.status) == (before.score, before.version, AssessmentStatus.SUBMITTED)
+    assert (after.score, after.version, after.status) == (
+        before.score,
+        before.version,
+        AssessmentStatus.SUBMITTED,
+    )
     assert SelfAssessmentItem.objects.get(assessment=after, item__code="HJ01").occurrences == 1
 
 
@@ -187,22 +228,33 @@ def test_star_applied_above_the_score_is_refused_and_nothing_saved(client, login
     assert not SelfAssessmentItem.objects.filter(assessment=sa).exists()
 
 
-def test_star_options_above_what_the_stored_score_earns_are_disabled(client, login, official_a, sa_a):
+def test_star_options_above_what_the_stored_score_earns_are_disabled(
+    client, login, official_a, sa_a
+):
     services.self_assessment_save(
-        assessment=sa_a, by=official_a, items={items_by_code(sa_a.rubric)["ZZ01"].pk: (2, "")},
-        star_applied=4, expected_version=0,
+        assessment=sa_a,
+        by=official_a,
+        items={items_by_code(sa_a.rubric)["ZZ01"].pk: (2, "")},
+        star_applied=4,
+        expected_version=0,
     )  # 90 - … no: 100 - 10 = 90 → five stars possible
     sa = fresh(sa_a)
     codes = items_by_code(sa.rubric)
     services.self_assessment_save(
-        assessment=sa, by=official_a, items={codes["HJ01"].pk: (5, "")}, star_applied=4, expected_version=sa.version,
+        assessment=sa,
+        by=official_a,
+        items={codes["HJ01"].pk: (5, "")},
+        star_applied=4,
+        expected_version=sa.version,
     )  # 100 - 10 - 5 = 85 → at most four stars
     html = login(official_a).get(form_url(sa)).content.decode()
     assert re.search(r'<option value="5" disabled>', html)
     assert re.search(r'<option value="4"[^>]*selected', html)
 
 
-def test_stale_version_gets_a_clear_message_and_nothing_is_overwritten(client, login, official_a, sa_a):
+def test_stale_version_gets_a_clear_message_and_nothing_is_overwritten(
+    client, login, official_a, sa_a
+):
     client = login(official_a)
     first = self_form_data(sa_a, {"HJ01": 1})
     second = self_form_data(sa_a, {"HJ01": 4})  # loaded at the same version
@@ -248,7 +300,9 @@ def test_official_opening_another_townships_form_gets_404(client, login, officia
 # ------------------------------------------------------------------------ deadline
 
 
-def test_after_the_deadline_the_form_is_read_only_and_posts_are_refused(client, login, official_a, sa_a):
+def test_after_the_deadline_the_form_is_read_only_and_posts_are_refused(
+    client, login, official_a, sa_a
+):
     type(sa_a).objects.filter(pk=sa_a.pk).update(deadline=today() - dt.timedelta(days=1))
     client = login(official_a)
     html = client.get(form_url(sa_a)).content.decode()
@@ -277,7 +331,10 @@ def test_overdue_assessment_is_read_only(client, login, official_a, sa_a):
 def returned_a(submitted_a, assessor):
     codes = items_by_code(submitted_a.rubric)
     return services.self_assessment_send_back(
-        assessment=fresh(submitted_a), by=assessor, item_ids=[codes["HJ01"].pk], reason="请补充照片",
+        assessment=fresh(submitted_a),
+        by=assessor,
+        item_ids=[codes["HJ01"].pk],
+        reason="请补充照片",
         deadline=today() + dt.timedelta(days=3),
     )
 
@@ -321,7 +378,9 @@ def test_editing_an_item_that_was_not_returned_is_refused(client, login, officia
 # ------------------------------------------------------------------------ evidence
 
 
-def test_photo_upload_is_stored_and_served_only_to_who_may_see_it(client, login, official_a, official_b, sa_a):
+def test_photo_upload_is_stored_and_served_only_to_who_may_see_it(
+    client, login, official_a, official_b, sa_a
+):
     codes = items_by_code(sa_a.rubric)
     data = self_form_data(sa_a, {"HJ01": 1})
     data[f"evidence_{codes['HJ01'].pk}"] = [upload("垃圾点.png"), upload("第二张.png")]
@@ -343,15 +402,19 @@ def test_photo_upload_is_stored_and_served_only_to_who_may_see_it(client, login,
 def test_a_file_that_is_not_an_image_is_refused_next_to_its_field(client, login, official_a, sa_a):
     codes = items_by_code(sa_a.rubric)
     data = self_form_data(sa_a, {"HJ01": 1})
-    data[f"evidence_{codes['HJ01'].pk}"] = upload("病毒.png", b"MZ\x90\x00 not an image", "image/png")
+    data[f"evidence_{codes['HJ01'].pk}"] = upload(
+        "病毒.png", b"MZ\x90\x00 not an image", "image/png"
+    )
     response = login(official_a).post(form_url(sa_a), data)
 
     assert response.status_code == 400
     html = response.content.decode()
     assert "不是 JPG、PNG、PDF、Word（docx）或 Excel（xlsx）文件" in html
     # the message sits inside the item's block, next to its upload field
-    block = html[html.index(f'id="item-{codes["HJ01"].pk}"'):]
-    assert block.index("不是 JPG、PNG、PDF、Word（docx）或 Excel（xlsx）文件") < block.index("data-item ", 20)
+    block = html[html.index(f'id="item-{codes["HJ01"].pk}"') :]
+    assert block.index("不是 JPG、PNG、PDF、Word（docx）或 Excel（xlsx）文件") < block.index(
+        "data-item ", 20
+    )
     # one transaction: the scores typed with it were not saved either
     assert fresh(sa_a).version == 0
     assert not Evidence.objects.exists()
@@ -365,9 +428,17 @@ def test_result_page_before_the_county_decides(client, login, official_a, submit
     assert "县考评组尚未定分" in html
 
 
-def test_result_page_compares_item_by_item_with_losses_and_next_star(client, login, official_a, submitted_a, assessor):
+def test_result_page_compares_item_by_item_with_losses_and_next_star(
+    client, login, official_a, submitted_a, assessor
+):
     # county: ZZ01 x2 (10) + HJ01 x3 (3) → 87.0, four stars; 3.0 short of five
-    finalise(submitted_a, assessor, {"ZZ01": 2, "HJ01": 3}, reasons={"ZZ01": "党组织未建立"}, total_gap_reason="未建党组织")
+    finalise(
+        submitted_a,
+        assessor,
+        {"ZZ01": 2, "HJ01": 3},
+        reasons={"ZZ01": "党组织未建立"},
+        total_gap_reason="未建党组织",
+    )
     html = login(official_a).get(reverse("ratings:result", args=[submitted_a.pk])).content.decode()
     assert "97.0" in html and "87.0" in html
     assert "−10.0" in html  # the overall gap
@@ -375,7 +446,7 @@ def test_result_page_compares_item_by_item_with_losses_and_next_star(client, log
     assert "党组织未建立" in html
     assert "★★★★" in html
     # points lost per area: organisation 10 by the county, 2 by the township
-    org = html[html.index("各领域失分"):]
+    org = html[html.index("各领域失分") :]
     assert re.search(r"组织建设</td><td[^>]*>2\.0</td><td[^>]*>10\.0</td>", org)
 
 

@@ -25,7 +25,9 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
-def png_bytes(size: tuple[int, int] = (24, 16), colour: tuple[int, int, int] = (183, 28, 28)) -> bytes:
+def png_bytes(
+    size: tuple[int, int] = (24, 16), colour: tuple[int, int, int] = (183, 28, 28)
+) -> bytes:
     """A real (tiny) PNG photo, as a phone would send."""
     from PIL import Image
 
@@ -42,8 +44,12 @@ def jpeg_bytes(size: tuple[int, int] = (24, 16)) -> bytes:
     return buffer.getvalue()
 
 
-def upload(name: str = "现场.png", content: bytes | None = None, content_type: str = "image/png") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, png_bytes() if content is None else content, content_type=content_type)
+def upload(
+    name: str = "现场.png", content: bytes | None = None, content_type: str = "image/png"
+) -> SimpleUploadedFile:
+    return SimpleUploadedFile(
+        name, png_bytes() if content is None else content, content_type=content_type
+    )
 
 
 def items_by_code(rubric) -> dict[str, RubricItem]:
@@ -54,8 +60,15 @@ def fresh(obj):
     return type(obj).objects.get(pk=obj.pk)
 
 
-def self_form_data(sa: SelfAssessment, counts: dict[str, int] | None = None, *, star: int = 0,
-                   action: str = "save", only: set[str] | None = None, note: str = "") -> dict[str, object]:
+def self_form_data(
+    sa: SelfAssessment,
+    counts: dict[str, int] | None = None,
+    *,
+    star: int = 0,
+    action: str = "save",
+    only: set[str] | None = None,
+    note: str = "",
+) -> dict[str, object]:
     """What the browser posts for the self-assessment form (every editable item, or ``only``)."""
     counts = counts or {}
     data: dict[str, object] = {"version": sa.version, "star_applied": star, "action": action}
@@ -67,14 +80,24 @@ def self_form_data(sa: SelfAssessment, counts: dict[str, int] | None = None, *, 
     return data
 
 
-def review_form_data(sa: SelfAssessment, counts: dict[str, int] | None = None, *, version: int = 0,
-                     reasons: dict[str, str] | None = None, total_gap_reason: str = "",
-                     action: str = "save") -> dict[str, object]:
+def review_form_data(
+    sa: SelfAssessment,
+    counts: dict[str, int] | None = None,
+    *,
+    version: int = 0,
+    reasons: dict[str, str] | None = None,
+    total_gap_reason: str = "",
+    action: str = "save",
+) -> dict[str, object]:
     counts = counts or {}
     reasons = reasons or {}
     data: dict[str, object] = {
-        "version": version, "visit_date": today().isoformat(), "team_members": "张三、李四",
-        "notes": "现场查看", "total_gap_reason": total_gap_reason, "action": action,
+        "version": version,
+        "visit_date": today().isoformat(),
+        "team_members": "张三、李四",
+        "notes": "现场查看",
+        "total_gap_reason": total_gap_reason,
+        "action": action,
     }
     for code, item in items_by_code(sa.rubric).items():
         data[f"county_occ_{item.pk}"] = counts.get(code, 0)
@@ -83,25 +106,43 @@ def review_form_data(sa: SelfAssessment, counts: dict[str, int] | None = None, *
     return data
 
 
-def self_submit(sa: SelfAssessment, by, counts: dict[str, int] | None = None, *, star: int = 0) -> SelfAssessment:
+def self_submit(
+    sa: SelfAssessment, by, counts: dict[str, int] | None = None, *, star: int = 0
+) -> SelfAssessment:
     sa = fresh(sa)
     codes = items_by_code(sa.rubric)
     saved = services.self_assessment_save(
-        assessment=sa, by=by, items={codes[c].pk: (n, "") for c, n in (counts or {}).items()},
-        star_applied=star, expected_version=sa.version,
+        assessment=sa,
+        by=by,
+        items={codes[c].pk: (n, "") for c, n in (counts or {}).items()},
+        star_applied=star,
+        expected_version=sa.version,
     )
     return services.self_assessment_submit(assessment=saved, by=by, expected_version=saved.version)
 
 
-def finalise(sa: SelfAssessment, by, counts: dict[str, int] | None = None, *,
-             reasons: dict[str, str] | None = None, total_gap_reason: str = "") -> Rating:
+def finalise(
+    sa: SelfAssessment,
+    by,
+    counts: dict[str, int] | None = None,
+    *,
+    reasons: dict[str, str] | None = None,
+    total_gap_reason: str = "",
+) -> Rating:
     sa = fresh(sa)
     codes = items_by_code(sa.rubric)
     existing = getattr(sa, "review", None)
     saved = services.review_save(
-        assessment=sa, by=by,
-        items={codes[c].pk: (n, "现场核查", (reasons or {}).get(c, "")) for c, n in (counts or {}).items()},
-        visit_date=today(), team_members="张三、李四", notes="现场查看", total_gap_reason=total_gap_reason,
+        assessment=sa,
+        by=by,
+        items={
+            codes[c].pk: (n, "现场核查", (reasons or {}).get(c, ""))
+            for c, n in (counts or {}).items()
+        },
+        visit_date=today(),
+        team_members="张三、李四",
+        notes="现场查看",
+        total_gap_reason=total_gap_reason,
         expected_version=existing.version if existing else 0,
     )
     return services.review_finalise(review=saved, by=by)
@@ -109,7 +150,9 @@ def finalise(sa: SelfAssessment, by, counts: dict[str, int] | None = None, *,
 
 def take_effect(rating: Rating) -> Rating:
     """The notice period passes: the service runs as of the day after it ends."""
-    assert services.rating_take_effect(rating=rating, today=rating.notice_ends_on + dt.timedelta(days=1))
+    assert services.rating_take_effect(
+        rating=rating, today=rating.notice_ends_on + dt.timedelta(days=1)
+    )
     return fresh(rating)
 
 
@@ -170,7 +213,9 @@ def rectification_a(effective_a) -> Rectification:
 def final_round(secretary, rubric, settlement_a, settlement_b) -> Round:
     """A Q4 (final rating, 定评) round: an effective star there earns a certificate."""
     # The year's final round as of today, before Q4 has ended: opened early on purpose.
-    rnd, created = services.round_open(year=today().year, quarter=4, by=secretary, today=today(), allow_early=True)
+    rnd, created = services.round_open(
+        year=today().year, quarter=4, by=secretary, today=today(), allow_early=True
+    )
     assert created
     return rnd
 

@@ -35,7 +35,9 @@ def self_items(rubric, counts: dict[str, int], note: str = "") -> dict[int, tupl
     return {codes[code].pk: (n, note) for code, n in counts.items()}
 
 
-def county_items(rubric, counts: dict[str, int], reasons: dict[str, str] | None = None) -> dict[int, tuple[int, str, str]]:
+def county_items(
+    rubric, counts: dict[str, int], reasons: dict[str, str] | None = None
+) -> dict[int, tuple[int, str, str]]:
     codes = items_by_code(rubric)
     reasons = reasons or {}
     return {codes[code].pk: (n, "现场核查", reasons.get(code, "")) for code, n in counts.items()}
@@ -45,30 +47,62 @@ def fresh(obj):
     return type(obj).objects.get(pk=obj.pk)
 
 
-def self_save(sa: SelfAssessment, by, counts: dict[str, int] | None = None, *, star: int = 0, today=OPENED, note: str = ""):
+def self_save(
+    sa: SelfAssessment,
+    by,
+    counts: dict[str, int] | None = None,
+    *,
+    star: int = 0,
+    today=OPENED,
+    note: str = "",
+):
     sa = fresh(sa)
     return services.self_assessment_save(
-        assessment=sa, by=by, items=self_items(sa.rubric, counts or {}, note), star_applied=star,
-        expected_version=sa.version, today=today,
+        assessment=sa,
+        by=by,
+        items=self_items(sa.rubric, counts or {}, note),
+        star_applied=star,
+        expected_version=sa.version,
+        today=today,
     )
 
 
-def self_submit(sa: SelfAssessment, by, counts: dict[str, int] | None = None, *, star: int = 0, today=OPENED):
+def self_submit(
+    sa: SelfAssessment, by, counts: dict[str, int] | None = None, *, star: int = 0, today=OPENED
+):
     saved = self_save(sa, by, counts, star=star, today=today)
-    return services.self_assessment_submit(assessment=saved, by=by, expected_version=saved.version, today=today)
+    return services.self_assessment_submit(
+        assessment=saved, by=by, expected_version=saved.version, today=today
+    )
 
 
-def review(sa: SelfAssessment, by, counts: dict[str, int] | None = None, *, reasons=None, total_gap_reason="", today=REVIEW_DAY):
+def review(
+    sa: SelfAssessment,
+    by,
+    counts: dict[str, int] | None = None,
+    *,
+    reasons=None,
+    total_gap_reason="",
+    today=REVIEW_DAY,
+):
     sa = fresh(sa)
     existing = getattr(sa, "review", None)
     return services.review_save(
-        assessment=sa, by=by, items=county_items(sa.rubric, counts or {}, reasons), visit_date=today,
-        team_members="张三、李四", notes="现场查看", total_gap_reason=total_gap_reason,
-        expected_version=existing.version if existing else 0, today=today,
+        assessment=sa,
+        by=by,
+        items=county_items(sa.rubric, counts or {}, reasons),
+        visit_date=today,
+        team_members="张三、李四",
+        notes="现场查看",
+        total_gap_reason=total_gap_reason,
+        expected_version=existing.version if existing else 0,
+        today=today,
     )
 
 
-def finalise(sa: SelfAssessment, by, counts: dict[str, int] | None = None, *, today=REVIEW_DAY, **kw) -> Rating:
+def finalise(
+    sa: SelfAssessment, by, counts: dict[str, int] | None = None, *, today=REVIEW_DAY, **kw
+) -> Rating:
     saved = review(sa, by, counts, today=today, **kw)
     return services.review_finalise(review=saved, by=by, today=today)
 

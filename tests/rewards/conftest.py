@@ -20,9 +20,13 @@ SPEC_AMOUNTS = {3: Decimal("10000.00"), 4: Decimal("20000.00"), 5: Decimal("3000
 SCORE_FOR = {0: Decimal("60.0"), 3: Decimal("75.0"), 4: Decimal("85.0"), 5: Decimal("92.0")}
 
 
-def schedule(year: int = YEAR, amounts: dict[int, Decimal] | None = None, settlement_class: int | None = None):
+def schedule(
+    year: int = YEAR, amounts: dict[int, Decimal] | None = None, settlement_class: int | None = None
+):
     for star, amount in (amounts or SPEC_AMOUNTS).items():
-        RewardSchedule.objects.create(year=year, settlement_class=settlement_class, star=star, amount=amount)
+        RewardSchedule.objects.create(
+            year=year, settlement_class=settlement_class, star=star, amount=amount
+        )
 
 
 def round_of(year: int, quarter: int, rubric) -> Round:
@@ -46,21 +50,40 @@ def _reviewer() -> User:
     return user
 
 
-def rate(settlement, quarter: int, stars: int, *, rubric, year: int = YEAR, status: str = "effective") -> Rating:
+def rate(
+    settlement, quarter: int, stars: int, *, rubric, year: int = YEAR, status: str = "effective"
+) -> Rating:
     """The settlement's rating for that round, built row by row, effective by default."""
     rnd = round_of(year, quarter, rubric)
     reviewer = _reviewer()
     assessment = SelfAssessment.objects.create(
-        round=rnd, settlement=settlement, settlement_class=settlement.settlement_class, rubric=rubric,
-        status="submitted", score=SCORE_FOR[stars], star_applied=stars, deadline=rnd.self_deadline,
+        round=rnd,
+        settlement=settlement,
+        settlement_class=settlement.settlement_class,
+        rubric=rubric,
+        status="submitted",
+        score=SCORE_FOR[stars],
+        star_applied=stars,
+        deadline=rnd.self_deadline,
     )
     review = Review.objects.create(
-        self_assessment=assessment, assessor=reviewer, status="final", score=SCORE_FOR[stars],
+        self_assessment=assessment,
+        assessor=reviewer,
+        status="final",
+        score=SCORE_FOR[stars],
     )
     return Rating.objects.create(
-        settlement=settlement, round=rnd, review=review, stage=rnd.stage, rubric=rubric,
-        settlement_class=settlement.settlement_class, score=SCORE_FOR[stars], awarded_stars=stars,
-        stars=stars, status=status, notice_ends_on=rnd.review_deadline + dt.timedelta(days=7),
+        settlement=settlement,
+        round=rnd,
+        review=review,
+        stage=rnd.stage,
+        rubric=rubric,
+        settlement_class=settlement.settlement_class,
+        score=SCORE_FOR[stars],
+        awarded_stars=stars,
+        stars=stars,
+        status=status,
+        notice_ends_on=rnd.review_deadline + dt.timedelta(days=7),
         decided_by=reviewer,
     )
 
@@ -87,5 +110,7 @@ def ledger(settlement_a, settlement_b, rubric, spec_schedule):
     for settlement, path in ((settlement_a, (3, 4)), (settlement_b, (5,))):
         for quarter, stars in enumerate(path, start=1):
             rating = rate(settlement, quarter, stars, rubric=rubric)
-            rows += services.disbursements_propose(settlement_id=settlement.pk, year=YEAR, rating_id=rating.pk)
+            rows += services.disbursements_propose(
+                settlement_id=settlement.pk, year=YEAR, rating_id=rating.pk
+            )
     return rows

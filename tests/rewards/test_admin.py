@@ -26,15 +26,23 @@ def test_changelist_shows_budget_summary_and_filters(login, secretary, ledger, t
     response = client.get(CHANGELIST)
     assert response.status_code == 200
     [budget] = response.context["budgets"]
-    assert (budget["year"], budget["committed"], budget["budget"]) == (YEAR, D("26000.00"), D("5000000.00"))
+    assert (budget["year"], budget["committed"], budget["budget"]) == (
+        YEAR,
+        D("26000.00"),
+        D("5000000.00"),
+    )
     assert "年度预算执行" in response.content.decode()
-    by_township = client.get(CHANGELIST, {"settlement__village__township__id__exact": township_a.pk})
+    by_township = client.get(
+        CHANGELIST, {"settlement__village__township__id__exact": township_a.pk}
+    )
     assert by_township.context["cl"].result_count == 3
     by_status = client.get(CHANGELIST, {"status__exact": "paid", "year__exact": YEAR})
     assert by_status.context["cl"].result_count == 0
 
 
-def test_changelist_query_count_does_not_grow_with_rows(login, secretary, ledger, village_a, rubric):
+def test_changelist_query_count_does_not_grow_with_rows(
+    login, secretary, ledger, village_a, rubric
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -113,15 +121,25 @@ def test_export_action_returns_xlsx(login, secretary, ledger):
 def test_print_action_opens_the_batch_vouchers(login, secretary, ledger):
     response = act(login(secretary), "print_vouchers", ledger[:2])
     assert response.status_code == 302
-    assert response["Location"] == reverse("rewards:vouchers") + f"?id={ledger[0].pk}&id={ledger[1].pk}"
+    assert (
+        response["Location"]
+        == reverse("rewards:vouchers") + f"?id={ledger[0].pk}&id={ledger[1].pk}"
+    )
 
 
 def test_ledger_rows_cannot_be_added_edited_or_deleted(login, secretary, ledger):
     client = login(secretary)
     row = ledger[0]
     assert client.get(reverse("admin:rewards_disbursement_add")).status_code == 403
-    assert client.post(reverse("admin:rewards_disbursement_delete", args=[row.pk]), {"post": "yes"}).status_code == 403
-    change = client.post(reverse("admin:rewards_disbursement_change", args=[row.pk]), {"amount": "1"})
+    assert (
+        client.post(
+            reverse("admin:rewards_disbursement_delete", args=[row.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    change = client.post(
+        reverse("admin:rewards_disbursement_change", args=[row.pk]), {"amount": "1"}
+    )
     assert change.status_code == 403
     row.refresh_from_db()
     assert row.amount == D("4000.00")
@@ -132,8 +150,10 @@ def test_frozen_schedule_cannot_be_changed_in_the_admin(login, secretary, ledger
     schedule = RewardSchedule.objects.get(year=YEAR, star=3, settlement_class=None)
     url = reverse("admin:rewards_rewardschedule_change", args=[schedule.pk])
     assert client.post(url, {"year": YEAR, "star": 3, "amount": "1"}).status_code == 403
-    added = client.post(reverse("admin:rewards_rewardschedule_add"),
-                        {"year": YEAR, "settlement_class": 1, "star": 5, "amount": "50000"})
+    added = client.post(
+        reverse("admin:rewards_rewardschedule_add"),
+        {"year": YEAR, "settlement_class": 1, "star": 5, "amount": "50000"},
+    )
     assert added.status_code == 200
     assert "不能再修改" in added.content.decode()
     assert RewardSchedule.objects.filter(year=YEAR).count() == 3

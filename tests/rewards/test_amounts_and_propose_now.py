@@ -31,7 +31,9 @@ def test_rewards_page_warns_when_the_year_has_no_amounts(login, secretary, offic
     assert "尚未设置奖励标准" in body and reverse("admin:rewards_rewardschedule_changelist") in body
     official_page = login(official_a).get(reverse("rewards:list"), {"year": YEAR}).content.decode()
     assert "尚未设置奖励标准" in official_page
-    assert reverse("admin:rewards_rewardschedule_changelist") not in official_page  # not theirs to set
+    assert (
+        reverse("admin:rewards_rewardschedule_changelist") not in official_page
+    )  # not theirs to set
 
 
 def test_rewards_page_is_quiet_when_amounts_exist(login, secretary, spec_schedule):
@@ -47,7 +49,9 @@ def test_dashboard_panels_warn_when_the_year_has_no_amounts(secretary, official_
     own = rewards_panel(Scope(user=official_a, township_id=township_a.pk, year=YEAR, today=today))
     assert "尚未设置奖励标准" in own.warning
     schedule()
-    assert rewards_panel(Scope(user=secretary, township_id=None, year=YEAR, today=today)).warning == ""
+    assert (
+        rewards_panel(Scope(user=secretary, township_id=None, year=YEAR, today=today)).warning == ""
+    )
 
 
 def test_propose_now_runs_the_nightly_catch_up(login, secretary, settlement_a, rubric, monkeypatch):
@@ -68,13 +72,17 @@ def test_propose_now_runs_the_nightly_catch_up(login, secretary, settlement_a, r
     rows = list(RewardSchedule.objects.filter(year=YEAR))
     client = login(secretary)
     response = client.post(
-        SCHEDULES, {"action": "propose_now", ACTION_CHECKBOX_NAME: [r.pk for r in rows]}, follow=True
+        SCHEDULES,
+        {"action": "propose_now", ACTION_CHECKBOX_NAME: [r.pk for r in rows]},
+        follow=True,
     )
     assert response.status_code == 200
     assert calls == [dt.date(YEAR, 12, 1)]
     assert Disbursement.objects.filter(settlement=settlement_a, year=YEAR).count() == 1
     assert "已生成 1 笔奖励建议" in response.content.decode()
-    again = client.post(SCHEDULES, {"action": "propose_now", ACTION_CHECKBOX_NAME: [rows[0].pk]}, follow=True)
+    again = client.post(
+        SCHEDULES, {"action": "propose_now", ACTION_CHECKBOX_NAME: [rows[0].pk]}, follow=True
+    )
     assert Disbursement.objects.count() == 1  # idempotent, as the nightly job is
     assert "没有需要新生成的奖励建议" in again.content.decode()
 

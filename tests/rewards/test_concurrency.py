@@ -23,12 +23,17 @@ from tests.conftest import require_service
 
 from .conftest import YEAR, rate, schedule
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture(autouse=True)
 def needs_postgres():
-    require_service("PostgreSQL", connection.vendor == "postgresql", "set DATABASE_URL to a PostgreSQL database")
+    require_service(
+        "PostgreSQL", connection.vendor == "postgresql", "set DATABASE_URL to a PostgreSQL database"
+    )
 
 
 @pytest.fixture
@@ -71,30 +76,42 @@ def race(calls: Sequence[Callable[..., Any]]) -> tuple[list[Any], list[BaseExcep
     return results, errors
 
 
-def test_four_workers_proposing_for_one_settlement_write_each_row_once(settlement_a, rubric, slow_plan):
+def test_four_workers_proposing_for_one_settlement_write_each_row_once(
+    settlement_a, rubric, slow_plan
+):
     schedule()
     rate(settlement_a, 1, 3, rubric=rubric)
     q2 = rate(settlement_a, 2, 5, rubric=rubric)
 
     def propose():
-        return services.disbursements_propose(settlement_id=settlement_a.pk, year=YEAR, rating_id=q2.pk)
+        return services.disbursements_propose(
+            settlement_id=settlement_a.pk, year=YEAR, rating_id=q2.pk
+        )
 
     results, errors = race([propose] * 4)
     assert errors == []
     assert sorted(len(rows) for rows in results) == [0, 0, 0, 3]
     rows = Disbursement.objects.filter(settlement=settlement_a).order_by("pk")
     assert [(r.kind, r.amount) for r in rows] == [
-        ("initial", D("4000.00")), ("top_up", D("8000.00")), ("re", D("9000.00")),
+        ("initial", D("4000.00")),
+        ("top_up", D("8000.00")),
+        ("re", D("9000.00")),
     ]
 
 
-def test_proposals_for_many_settlements_at_once_flag_the_budget_exactly(village_a, rubric, slow_plan):
+def test_proposals_for_many_settlements_at_once_flag_the_budget_exactly(
+    village_a, rubric, slow_plan
+):
     schedule()
     YearBudget.objects.create(year=YEAR, amount=D("30000.00"))
     settlements = [f.settlement(village_a) for _ in range(4)]
     ratings = [rate(s, 1, 5, rubric=rubric) for s in settlements]
     calls = [
-        (lambda s=s, r=r: services.disbursements_propose(settlement_id=s.pk, year=YEAR, rating_id=r.pk))
+        (
+            lambda s=s, r=r: services.disbursements_propose(
+                settlement_id=s.pk, year=YEAR, rating_id=r.pk
+            )
+        )
         for s, r in zip(settlements, ratings, strict=True)
     ]
     results, errors = race(calls)
@@ -105,18 +122,24 @@ def test_proposals_for_many_settlements_at_once_flag_the_budget_exactly(village_
     assert [r.over_budget for r in rows] == [False, False, True, True]
 
 
-def test_two_secretaries_approving_past_the_budget_at_once_cannot_both_succeed(village_a, rubric, secretary):
+def test_two_secretaries_approving_past_the_budget_at_once_cannot_both_succeed(
+    village_a, rubric, secretary
+):
     schedule()
     YearBudget.objects.create(year=YEAR, amount=D("20000.00"))
     rows = []
     for settlement in (f.settlement(village_a), f.settlement(village_a)):
         rating = rate(settlement, 1, 5, rubric=rubric)
-        rows += services.disbursements_propose(settlement_id=settlement.pk, year=YEAR, rating_id=rating.pk)
+        rows += services.disbursements_propose(
+            settlement_id=settlement.pk, year=YEAR, rating_id=rating.pk
+        )
     other = f.secretary("secretary2")
-    results, errors = race([
-        lambda: services.disbursement_approve(disbursement=rows[0], by=secretary),
-        lambda: services.disbursement_approve(disbursement=rows[1], by=other),
-    ])
+    results, errors = race(
+        [
+            lambda: services.disbursement_approve(disbursement=rows[0], by=secretary),
+            lambda: services.disbursement_approve(disbursement=rows[1], by=other),
+        ]
+    )
     assert len(results) == 1
     assert len(errors) == 1 and isinstance(errors[0], services.OverBudget)
     assert Disbursement.objects.filter(status="approved").count() == 1
@@ -126,12 +149,16 @@ def test_approving_one_row_twice_at_once_records_one_approval(village_a, rubric,
     schedule()
     settlement = f.settlement(village_a)
     rating = rate(settlement, 1, 4, rubric=rubric)
-    (row,) = services.disbursements_propose(settlement_id=settlement.pk, year=YEAR, rating_id=rating.pk)
+    (row,) = services.disbursements_propose(
+        settlement_id=settlement.pk, year=YEAR, rating_id=rating.pk
+    )
     other = f.secretary("secretary2")
-    results, errors = race([
-        lambda: services.disbursement_approve(disbursement=row, by=secretary),
-        lambda: services.disbursement_approve(disbursement=row, by=other),
-    ])
+    results, errors = race(
+        [
+            lambda: services.disbursement_approve(disbursement=row, by=secretary),
+            lambda: services.disbursement_approve(disbursement=row, by=other),
+        ]
+    )
     assert errors == []
     row.refresh_from_db()
     assert row.status == "approved"

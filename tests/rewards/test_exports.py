@@ -38,7 +38,8 @@ def rows_of(sheet):
 def test_ledger_rows_subtotals_per_township_and_grand_total(workbook):
     rows = rows_of(workbook["奖励发放台账"])
     story = [
-        (r["乡镇"].value, r["聚居点名称"].value, r["款项"].value, D(str(r["金额（元）"].value))) for r in rows
+        (r["乡镇"].value, r["聚居点名称"].value, r["款项"].value, D(str(r["金额（元）"].value)))
+        for r in rows
     ]
     assert story == [
         ("甲镇", "幸福苑", "初评奖补（40%）", D("4000")),
@@ -80,7 +81,14 @@ def test_ledger_row_details(workbook):
 def test_summary_sheet_totals_per_township(workbook):
     rows = rows_of(workbook["乡镇汇总"])
     summary = [
-        (r["乡镇"].value, r["笔数"].value, *(D(str(r[k].value)) for k in ("承诺金额（元）", "已审批金额（元）", "已发放金额（元）")))
+        (
+            r["乡镇"].value,
+            r["笔数"].value,
+            *(
+                D(str(r[k].value))
+                for k in ("承诺金额（元）", "已审批金额（元）", "已发放金额（元）")
+            ),
+        )
         for r in rows
     ]
     assert summary == [
@@ -93,7 +101,14 @@ def test_summary_sheet_totals_per_township(workbook):
 
 @pytest.mark.parametrize(
     ("text", "safe"),
-    [("=1+1", "'=1+1"), ("+86", "'+86"), ("-x", "'-x"), ("@SUM(A1)", "'@SUM(A1)"), ("幸福苑", "幸福苑"), ("", "")],
+    [
+        ("=1+1", "'=1+1"),
+        ("+86", "'+86"),
+        ("-x", "'-x"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("幸福苑", "幸福苑"),
+        ("", ""),
+    ],
 )
 def test_neutralise(text, safe):
     assert exports.neutralise(text) == safe

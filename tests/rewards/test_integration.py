@@ -29,16 +29,21 @@ def take_effect(rating, capture):
         assert workflow.rating_take_effect(rating=rating, today=AFTER_NOTICES) is True
 
 
-def test_workflow_signals_drive_the_ledger(settlement_a, rubric, spec_schedule, assessor, eager_celery,
-                                          django_capture_on_commit_callbacks):
+def test_workflow_signals_drive_the_ledger(
+    settlement_a, rubric, spec_schedule, assessor, eager_celery, django_capture_on_commit_callbacks
+):
     q1 = rate(settlement_a, 1, 3, rubric=rubric, status="notice")
     take_effect(q1, django_capture_on_commit_callbacks)
-    assert [(d.kind, d.amount) for d in Disbursement.objects.order_by("pk")] == [("initial", D("4000.00"))]
+    assert [(d.kind, d.amount) for d in Disbursement.objects.order_by("pk")] == [
+        ("initial", D("4000.00"))
+    ]
 
     q2 = rate(settlement_a, 2, 5, rubric=rubric, status="notice")
     take_effect(q2, django_capture_on_commit_callbacks)
     assert [(d.kind, d.amount) for d in Disbursement.objects.order_by("pk")] == [
-        ("initial", D("4000.00")), ("top_up", D("8000.00")), ("re", D("9000.00")),
+        ("initial", D("4000.00")),
+        ("top_up", D("8000.00")),
+        ("re", D("9000.00")),
     ]
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -50,4 +55,3 @@ def test_workflow_signals_drive_the_ledger(settlement_a, rubric, spec_schedule, 
     take_effect(q4, django_capture_on_commit_callbacks)
     assert Disbursement.objects.get(kind="final").amount == D("9000.00")
     assert sum(d.amount for d in Disbursement.objects.all()) == D("30000.00")
-

@@ -77,7 +77,12 @@ def test_a_star_lost_at_q2_loses_the_re_rating_tranche_for_good():
 
 def test_fall_then_rise_pays_later_tranches_at_the_lower_star_and_never_claws_back():
     # Q2 at 3★ owes the initial tranche only 4,000 of the 12,000 paid: nothing back.
-    assert rules.yearly_payments(SPEC_AMOUNTS, [5, 3, 3, 4]) == [D("12000"), D("3000"), D(0), D("9000")]
+    assert rules.yearly_payments(SPEC_AMOUNTS, [5, 3, 3, 4]) == [
+        D("12000"),
+        D("3000"),
+        D(0),
+        D("9000"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -161,7 +166,9 @@ def test_rows_add_up_to_the_amounts_due(amounts, stars):
             assert r.tranche in [x.tranche for x in rows[:position] if x.kind != "top_up"]
 
 
-@given(schedules(), st.lists(st.sampled_from(rules.STAR_VALUES), min_size=1, max_size=4).map(sorted))
+@given(
+    schedules(), st.lists(st.sampled_from(rules.STAR_VALUES), min_size=1, max_size=4).map(sorted)
+)
 def test_rising_path_totals_the_final_star_amount_times_the_shares_earned(amounts, stars):
     total = sum(rules.yearly_payments(amounts, stars))
     final_amount = amounts[stars[-1]] if stars[-1] else D(0)
@@ -213,8 +220,11 @@ def test_proposals_after_a_retroactive_fall_leave_the_ledger_alone():
 def test_proposal_of_a_top_up_a_round_already_made_is_a_conflict():
     rows = rules.payment_breakdown(SPEC_AMOUNTS, [3, 5])
     with pytest.raises(rules.LedgerConflict):
-        rules.proposals(rows, ledger_paid={"initial": D("4000"), "re": D("9000")},
-                        topped_up_rounds={"initial": {1}})
+        rules.proposals(
+            rows,
+            ledger_paid={"initial": D("4000"), "re": D("9000")},
+            topped_up_rounds={"initial": {1}},
+        )
 
 
 @pytest.mark.parametrize(

@@ -20,11 +20,15 @@ pytestmark = pytest.mark.django_db
 
 
 def propose(rating):
-    return services.disbursements_propose(settlement_id=rating.settlement_id, year=YEAR, rating_id=rating.pk)
+    return services.disbursements_propose(
+        settlement_id=rating.settlement_id, year=YEAR, rating_id=rating.pk
+    )
 
 
 def amounts(rows):
-    return [(r.kind, r.tops_up.kind if r.tops_up_id else None, r.star_basis, r.amount) for r in rows]
+    return [
+        (r.kind, r.tops_up.kind if r.tops_up_id else None, r.star_basis, r.amount) for r in rows
+    ]
 
 
 @pytest.mark.parametrize(
@@ -48,12 +52,17 @@ def test_spec_table_row_by_row_through_the_ledger(settlement_a, rubric, spec_sch
     assert all(r.status == "proposed" and r.amount.as_tuple().exponent == -2 for r in ledger)
 
 
-def test_upgrade_tops_up_earlier_tranches_with_rows_pointing_at_them(settlement_a, rubric, spec_schedule):
+def test_upgrade_tops_up_earlier_tranches_with_rows_pointing_at_them(
+    settlement_a, rubric, spec_schedule
+):
     q1 = rate(settlement_a, 1, 3, rubric=rubric)
     (initial,) = propose(q1)
     q2 = rate(settlement_a, 2, 4, rubric=rubric)
     q2_rows = propose(q2)
-    assert amounts(q2_rows) == [("top_up", "initial", 4, D("4000.00")), ("re", None, 4, D("6000.00"))]
+    assert amounts(q2_rows) == [
+        ("top_up", "initial", 4, D("4000.00")),
+        ("re", None, 4, D("6000.00")),
+    ]
     assert q2_rows[0].tops_up == initial
     re = q2_rows[1]
     rate(settlement_a, 3, 4, rubric=rubric)
@@ -66,7 +75,9 @@ def test_upgrade_tops_up_earlier_tranches_with_rows_pointing_at_them(settlement_
     ]
     assert [r.tops_up for r in q4_rows[:2]] == [initial, re]
     assert set(initial.top_ups.values_list("rating", flat=True)) == {q2.pk, q4.pk}
-    assert sum(r.amount for r in Disbursement.objects.filter(settlement=settlement_a)) == D("30000.00")
+    assert sum(r.amount for r in Disbursement.objects.filter(settlement=settlement_a)) == D(
+        "30000.00"
+    )
 
 
 def test_proposing_twice_creates_nothing_twice(settlement_a, rubric, spec_schedule):
@@ -79,7 +90,9 @@ def test_proposing_twice_creates_nothing_twice(settlement_a, rubric, spec_schedu
     assert Disbursement.objects.filter(settlement=settlement_a).count() == 3
 
 
-def test_downgrade_never_claws_back_and_pays_later_tranches_lower(settlement_a, rubric, spec_schedule):
+def test_downgrade_never_claws_back_and_pays_later_tranches_lower(
+    settlement_a, rubric, spec_schedule
+):
     q1 = rate(settlement_a, 1, 5, rubric=rubric)
     propose(q1)
     lower(q1, 3)  # 降低星级 after the initial tranche was proposed at 5★
@@ -99,20 +112,34 @@ def test_revocation_pays_nothing_more_that_year(settlement_a, rubric, spec_sched
     assert propose(q3) == []
     q4 = rate(settlement_a, 4, 0, rubric=rubric)
     assert propose(q4) == []
-    assert sum(r.amount for r in Disbursement.objects.filter(settlement=settlement_a)) == D("21000.00")
+    assert sum(r.amount for r in Disbursement.objects.filter(settlement=settlement_a)) == D(
+        "21000.00"
+    )
 
 
-def test_rating_in_notice_counts_as_no_star_until_it_takes_effect(settlement_a, rubric, spec_schedule):
+def test_rating_in_notice_counts_as_no_star_until_it_takes_effect(
+    settlement_a, rubric, spec_schedule
+):
     q1 = rate(settlement_a, 1, 5, rubric=rubric, status="notice")
     q2 = rate(settlement_a, 2, 4, rubric=rubric)
-    assert amounts(propose(q2)) == [("initial", None, 4, D("8000.00")), ("re", None, 4, D("6000.00"))]
+    assert amounts(propose(q2)) == [
+        ("initial", None, 4, D("8000.00")),
+        ("re", None, 4, D("6000.00")),
+    ]
     q1.status = "effective"
     q1.save(update_fields=["status"])
     (top_up,) = propose(q1)
-    assert (top_up.kind, top_up.tops_up.kind, top_up.rating, top_up.amount) == ("top_up", "initial", q1, D("4000.00"))
+    assert (top_up.kind, top_up.tops_up.kind, top_up.rating, top_up.amount) == (
+        "top_up",
+        "initial",
+        q1,
+        D("4000.00"),
+    )
 
 
-def test_class_specific_amounts_win_over_the_general_schedule(settlement_a, settlement_b, rubric, spec_schedule):
+def test_class_specific_amounts_win_over_the_general_schedule(
+    settlement_a, settlement_b, rubric, spec_schedule
+):
     schedule(amounts={3: D("15000.00")}, settlement_class=settlement_a.settlement_class)
     assert propose(rate(settlement_a, 1, 3, rubric=rubric))[0].amount == D("6000.00")
     assert propose(rate(settlement_b, 1, 3, rubric=rubric))[0].amount == D("4000.00")
@@ -128,7 +155,9 @@ def test_missing_schedule_is_refused_in_chinese_and_writes_nothing(settlement_a,
 def test_rating_of_another_settlement_is_refused(settlement_a, settlement_b, rubric, spec_schedule):
     rating = rate(settlement_b, 1, 3, rubric=rubric)
     with refused(services.RewardsError, RewardRefusal.RATING_MISMATCH):
-        services.disbursements_propose(settlement_id=settlement_a.pk, year=YEAR, rating_id=rating.pk)
+        services.disbursements_propose(
+            settlement_id=settlement_a.pk, year=YEAR, rating_id=rating.pk
+        )
 
 
 def test_odd_amounts_sum_to_the_fen_over_the_year(settlement_a, rubric):
@@ -147,8 +176,13 @@ def test_database_refuses_a_second_row_for_a_tranche(settlement_a, rubric, spec_
     (initial,) = propose(rate(settlement_a, 1, 3, rubric=rubric))
     with pytest.raises(IntegrityError), transaction.atomic():
         Disbursement.objects.create(
-            settlement=settlement_a, year=YEAR, kind="initial", rating=initial.rating, star_basis=3,
-            settlement_class=1, amount=D("4000"),
+            settlement=settlement_a,
+            year=YEAR,
+            kind="initial",
+            rating=initial.rating,
+            star_basis=3,
+            settlement_class=1,
+            amount=D("4000"),
         )
 
 
@@ -157,8 +191,14 @@ def test_database_refuses_a_second_top_up_for_one_rating(settlement_a, rubric, s
     top_up, _re = propose(rate(settlement_a, 2, 5, rubric=rubric))
     with pytest.raises(IntegrityError), transaction.atomic():
         Disbursement.objects.create(
-            settlement=settlement_a, year=YEAR, kind="top_up", tops_up=top_up.tops_up, rating=top_up.rating,
-            star_basis=5, settlement_class=1, amount=D("1"),
+            settlement=settlement_a,
+            year=YEAR,
+            kind="top_up",
+            tops_up=top_up.tops_up,
+            rating=top_up.rating,
+            star_basis=5,
+            settlement_class=1,
+            amount=D("1"),
         )
 
 
@@ -173,8 +213,15 @@ def test_database_refuses_a_second_top_up_for_one_rating(settlement_a, rubric, s
 )
 def test_database_refuses_invalid_rows(settlement_a, rubric, bad):
     rating = rate(settlement_a, 1, 3, rubric=rubric)
-    values = {"settlement": settlement_a, "year": YEAR, "kind": "initial", "rating": rating, "star_basis": 3,
-              "settlement_class": 1, "amount": D("4000")}
+    values = {
+        "settlement": settlement_a,
+        "year": YEAR,
+        "kind": "initial",
+        "rating": rating,
+        "star_basis": 3,
+        "settlement_class": 1,
+        "amount": D("4000"),
+    }
     with pytest.raises(IntegrityError), transaction.atomic():
         Disbursement.objects.create(**{**values, **bad})
 
@@ -206,7 +253,9 @@ def test_first_proposal_creates_the_default_budget(settlement_a, rubric, spec_sc
     assert YearBudget.objects.get(year=YEAR).amount == D("5000000.00")
 
 
-def test_approval_past_the_budget_needs_a_confirm(settlement_a, settlement_b, rubric, spec_schedule, secretary):
+def test_approval_past_the_budget_needs_a_confirm(
+    settlement_a, settlement_b, rubric, spec_schedule, secretary
+):
     YearBudget.objects.create(year=YEAR, amount=D("20000.00"))
     (a,) = propose(rate(settlement_a, 1, 5, rubric=rubric))
     (b,) = propose(rate(settlement_b, 1, 5, rubric=rubric))
@@ -216,7 +265,11 @@ def test_approval_past_the_budget_needs_a_confirm(settlement_a, settlement_b, ru
     b.refresh_from_db()
     assert b.status == "proposed" and b.approved_by is None
     approved = services.disbursement_approve(disbursement=b, by=secretary, confirm_over_budget=True)
-    assert (approved.status, approved.approved_by, approved.approved_over_budget) == ("approved", secretary, True)
+    assert (approved.status, approved.approved_by, approved.approved_over_budget) == (
+        "approved",
+        secretary,
+        True,
+    )
 
 
 # -------------------------------------------------------------------- approval and payment
@@ -271,8 +324,9 @@ def eager_celery():
     celery_app.conf.task_always_eager = False
 
 
-def test_rating_taking_effect_queues_the_proposal(settlement_a, rubric, spec_schedule, eager_celery,
-                                                    django_capture_on_commit_callbacks):
+def test_rating_taking_effect_queues_the_proposal(
+    settlement_a, rubric, spec_schedule, eager_celery, django_capture_on_commit_callbacks
+):
     rating = rate(settlement_a, 1, 5, rubric=rubric)
     with django_capture_on_commit_callbacks(execute=True):
         rating_took_effect.send(sender=type(rating), rating_id=rating.pk)
@@ -288,7 +342,9 @@ def test_task_for_a_missing_schedule_logs_and_proposes_nothing(settlement_a, rub
     assert "奖励标准尚未设置" in caplog.text
 
 
-def test_daily_catch_up_proposes_what_was_missed_once(settlement_a, settlement_b, rubric, spec_schedule):
+def test_daily_catch_up_proposes_what_was_missed_once(
+    settlement_a, settlement_b, rubric, spec_schedule
+):
     import datetime as dt
 
     for quarter, stars in enumerate((3, 4, 4, 5), start=1):
@@ -307,12 +363,16 @@ def test_daily_catch_up_proposes_what_was_missed_once(settlement_a, settlement_b
         ("final", None, 5, D("9000.00")),
     ]
     assert [r.rating.round.quarter for r in rows] == [1, 4, 2, 4, 4]
-    assert sum(r.amount for r in Disbursement.objects.filter(settlement=settlement_b)) == D("12000.00")
+    assert sum(r.amount for r in Disbursement.objects.filter(settlement=settlement_b)) == D(
+        "12000.00"
+    )
     assert services.disbursements_catch_up(today=today) == 0
     assert tasks.catch_up(today.isoformat()) == 0
 
 
-def test_catch_up_skips_a_year_without_schedule_and_goes_on(settlement_a, settlement_b, rubric, caplog):
+def test_catch_up_skips_a_year_without_schedule_and_goes_on(
+    settlement_a, settlement_b, rubric, caplog
+):
     import datetime as dt
 
     schedule(year=YEAR)

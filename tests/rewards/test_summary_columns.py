@@ -25,7 +25,9 @@ def test_assessor_gets_no_money_columns(assessor, township_a, ledger):
     assert rewards_summary_columns(assessor, [township_a.pk], YEAR) is None
 
 
-def test_summary_page_shows_rewards_to_the_secretary_not_the_assessor(login, secretary, assessor, township_a, ledger):
+def test_summary_page_shows_rewards_to_the_secretary_not_the_assessor(
+    login, secretary, assessor, township_a, ledger
+):
     url = reverse("dashboard:township_summary", args=[township_a.pk]) + f"?year={YEAR}"
     assert "奖励已发放" in login(secretary).get(url).content.decode()
     assert "奖励已发放" not in login(assessor).get(url).content.decode()

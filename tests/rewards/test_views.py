@@ -39,7 +39,9 @@ def test_official_reads_own_settlement_rewards(login, official_a, settlement_a, 
     assert "升星补差" in response.content.decode()
 
 
-def test_official_cannot_open_other_townships_settlement_rewards(login, official_b, settlement_a, ledger):
+def test_official_cannot_open_other_townships_settlement_rewards(
+    login, official_b, settlement_a, ledger
+):
     response = login(official_b).get(reverse("rewards:settlement", args=[settlement_a.pk]))
     assert response.status_code == 404
 
@@ -67,11 +69,17 @@ def test_assessor_who_is_also_secretary_sees_the_money(login, assessor, ledger):
 
 @pytest.mark.parametrize("name", ["rewards:voucher", "rewards:ledger_export"])
 def test_official_gets_no_vouchers_or_ledger(login, official_a, ledger, name):
-    url = reverse(name, args=[ledger[0].pk]) if name == "rewards:voucher" else reverse(name) + f"?year={YEAR}"
+    url = (
+        reverse(name, args=[ledger[0].pk])
+        if name == "rewards:voucher"
+        else reverse(name) + f"?year={YEAR}"
+    )
     assert login(official_a).get(url).status_code == 403
 
 
-def test_secretary_sees_budget_and_over_budget_rows_in_red(login, secretary, ledger, settlement_a, rubric):
+def test_secretary_sees_budget_and_over_budget_rows_in_red(
+    login, secretary, ledger, settlement_a, rubric
+):
     YearBudget.objects.filter(year=YEAR).update(amount=D("20000.00"))
     from rewards import services
 
@@ -82,7 +90,9 @@ def test_secretary_sees_budget_and_over_budget_rows_in_red(login, secretary, led
     response = login(secretary).get(reverse("rewards:list") + f"?year={YEAR}")
     budget = response.context["budget"]
     assert (budget["budget"], budget["committed"], budget["over_committed"]) == (
-        D("20000.00"), D("42000.00"), True,
+        D("20000.00"),
+        D("42000.00"),
+        True,
     )
     page = response.content.decode()
     assert 'class="over-budget"' in page and "超预算" in page
@@ -141,7 +151,9 @@ def test_list_query_count_for_a_secretary(login, secretary, ledger, django_asser
     assert len(response.context["page"]) == 4
 
 
-def test_settlement_rewards_query_count(login, official_a, settlement_a, ledger, django_assert_num_queries):
+def test_settlement_rewards_query_count(
+    login, official_a, settlement_a, ledger, django_assert_num_queries
+):
     client = login(official_a)
     # session, user, user's groups, settlement, its rows (joined)
     with django_assert_num_queries(6):  # + the bell's unread count

@@ -30,7 +30,9 @@ ERRORLIST = re.compile(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', re.S)
 
 
 def error_texts(response) -> list[str]:
-    return [re.sub(r"<[^>]+>", " ", m).strip() for m in ERRORLIST.findall(response.content.decode())]
+    return [
+        re.sub(r"<[^>]+>", " ", m).strip() for m in ERRORLIST.findall(response.content.decode())
+    ]
 
 
 # ----------------------------------------------------------------- password rules
@@ -72,7 +74,9 @@ def _previewed(user, data: bytes):
     return import_services.import_job_preview(job_id=job.pk)
 
 
-@pytest.mark.parametrize("rows", [[], [["", "", "", "", "", "", "", "", "", ""]]], ids=["header-only", "blank-row"])
+@pytest.mark.parametrize(
+    "rows", [[], [["", "", "", "", "", "", "", "", "", ""]]], ids=["header-only", "blank-row"]
+)
 def test_header_only_import_answers_in_chinese(secretary, village_a, rows, tmp_media):
     job = _previewed(secretary, csv_bytes(rows))
     assert job.status == ImportStatus.REFUSED
@@ -93,15 +97,22 @@ def test_empty_file_answers_in_chinese(secretary, village_a, tmp_media):
 
 @pytest.mark.parametrize(
     ("township", "expected"),
-    [("", "第 2 行：乡镇：请同时填写乡镇。"), ("不存在镇", "第 2 行：乡镇：乡镇“不存在镇”不存在。")],
+    [
+        ("", "第 2 行：乡镇：请同时填写乡镇。"),
+        ("不存在镇", "第 2 行：乡镇：乡镇“不存在镇”不存在。"),
+    ],
     ids=["blank", "unknown"],
 )
-def test_bad_township_is_reported_under_the_township_column(secretary, village_a, township, expected, tmp_media):
+def test_bad_township_is_reported_under_the_township_column(
+    secretary, village_a, township, expected, tmp_media
+):
     job = _previewed(secretary, csv_bytes([row(township=township)]))
     assert [str(p) for p in import_services.summary_of(job).problems] == [expected]
 
 
-def test_unknown_village_is_still_reported_under_the_village_column(secretary, village_a, tmp_media):
+def test_unknown_village_is_still_reported_under_the_village_column(
+    secretary, village_a, tmp_media
+):
     job = _previewed(secretary, csv_bytes([row(village="没有这个村")]))
     assert [str(p) for p in import_services.summary_of(job).problems] == [
         "第 2 行：村：乡镇“甲镇”下没有名为“没有这个村”的村。"

@@ -55,7 +55,9 @@ def test_below_the_limit_the_right_password_logs_in_and_resets(client, official_
         assert post_login(client, "official_a", "wrong").status_code == 200
     assert post_login(client, "official_a", PASSWORD).status_code == 302
     assert logged_in(client)
-    assert not AccessAttempt.objects.filter(username="official_a", failures_since_start__gt=0).exists()
+    assert not AccessAttempt.objects.filter(
+        username="official_a", failures_since_start__gt=0
+    ).exists()
 
 
 def test_after_the_cool_off_the_right_password_logs_in(client, official_a):
@@ -63,7 +65,9 @@ def test_after_the_cool_off_the_right_password_logs_in(client, official_a):
     assert post_login(client, "official_a", PASSWORD).status_code == 429
     # Time passes: the last failure is now older than the cool-off.
     AccessAttempt.objects.update(
-        attempt_time=AccessAttempt.objects.get().attempt_time - settings.AXES_COOLOFF_TIME - timedelta(seconds=1)
+        attempt_time=AccessAttempt.objects.get().attempt_time
+        - settings.AXES_COOLOFF_TIME
+        - timedelta(seconds=1)
     )
     response = post_login(client, "official_a", PASSWORD)
     assert response.status_code == 302
@@ -73,9 +77,15 @@ def test_after_the_cool_off_the_right_password_logs_in(client, official_a):
 def test_trying_again_while_locked_restarts_the_cool_off(client, official_a):
     lock_out(client, "official_a")
     ten_minutes = timedelta(minutes=10)
-    AccessAttempt.objects.update(attempt_time=AccessAttempt.objects.get().attempt_time - ten_minutes)
-    assert post_login(client, "official_a", "still-guessing").status_code == 429  # restarts the clock
-    AccessAttempt.objects.update(attempt_time=AccessAttempt.objects.get().attempt_time - ten_minutes)
+    AccessAttempt.objects.update(
+        attempt_time=AccessAttempt.objects.get().attempt_time - ten_minutes
+    )
+    assert (
+        post_login(client, "official_a", "still-guessing").status_code == 429
+    )  # restarts the clock
+    AccessAttempt.objects.update(
+        attempt_time=AccessAttempt.objects.get().attempt_time - ten_minutes
+    )
     # 20 minutes after the lockout, but only 10 after the last attempt: still locked.
     assert post_login(client, "official_a", PASSWORD).status_code == 429
     assert not logged_in(client)
@@ -105,7 +115,9 @@ def test_admin_login_is_locked_too(client, secretary):
 def test_lockout_page_in_english(client, official_a):
     lock_out(client, "official_a")
     response = client.post(
-        reverse("login"), {"username": "official_a", "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="en"
+        reverse("login"),
+        {"username": "official_a", "password": PASSWORD},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 429
     assert "Sign-in temporarily locked" in response.content.decode()
@@ -145,4 +157,6 @@ def test_official_cannot_see_or_clear_lockouts(client, official_a, official_b, t
     )
     assert response.status_code == 403
     assert AccessAttempt.objects.filter(pk=attempt.pk).exists()
-    assert client.get(reverse("admin:axes_accessattempt_delete", args=[attempt.pk])).status_code == 403
+    assert (
+        client.get(reverse("admin:axes_accessattempt_delete", args=[attempt.pk])).status_code == 403
+    )

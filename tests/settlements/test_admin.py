@@ -43,37 +43,79 @@ def url(model, view: str, *args) -> str:
 def workflow(settlement_a, settlement_b, rubric, assessor, official_a):
     """One row of every workflow model for each township, written directly (no services needed)."""
     rnd = Round.objects.create(
-        year=2025, quarter=1, stage="initial", opened_on=date(2025, 4, 1), self_deadline=date(2025, 4, 11),
-        review_deadline=date(2025, 5, 1), rubric=rubric,
+        year=2025,
+        quarter=1,
+        stage="initial",
+        opened_on=date(2025, 4, 1),
+        self_deadline=date(2025, 4, 11),
+        review_deadline=date(2025, 5, 1),
+        rubric=rubric,
     )
     item = rubric.items.order_by("position").first()
     rows = {}
     for s in (settlement_a, settlement_b):
         sa = SelfAssessment.objects.create(
-            round=rnd, settlement=s, settlement_class=s.klass, rubric=rubric, status="submitted",
-            score=Decimal("92.0"), star_applied=5, deadline=rnd.self_deadline, submitted_by=official_a,
+            round=rnd,
+            settlement=s,
+            settlement_class=s.klass,
+            rubric=rubric,
+            status="submitted",
+            score=Decimal("92.0"),
+            star_applied=5,
+            deadline=rnd.self_deadline,
+            submitted_by=official_a,
         )
-        SelfAssessmentItem.objects.create(assessment=sa, item=item, occurrences=1, points=item.points)
-        review = Review.objects.create(self_assessment=sa, assessor=assessor, status="final", score=Decimal("91.0"))
+        SelfAssessmentItem.objects.create(
+            assessment=sa, item=item, occurrences=1, points=item.points
+        )
+        review = Review.objects.create(
+            self_assessment=sa, assessor=assessor, status="final", score=Decimal("91.0")
+        )
         ReviewItem.objects.create(review=review, item=item, occurrences=1, points=item.points)
         rating = Rating.objects.create(
-            settlement=s, round=rnd, review=review, stage="initial", rubric=rubric, settlement_class=s.klass,
-            score=Decimal("91.0"), awarded_stars=5, stars=5, notice_ends_on=date(2025, 5, 10), decided_by=assessor,
+            settlement=s,
+            round=rnd,
+            review=review,
+            stage="initial",
+            rubric=rubric,
+            settlement_class=s.klass,
+            score=Decimal("91.0"),
+            awarded_stars=5,
+            stars=5,
+            notice_ends_on=date(2025, 5, 10),
+            decided_by=assessor,
         )
         rows[s.code] = {
             SelfAssessment: sa,
             Review: review,
             Rating: rating,
-            StarChange: StarChange.objects.create(settlement=s, rating=rating, kind="rated", from_stars=0, to_stars=5, by=assessor),
+            StarChange: StarChange.objects.create(
+                settlement=s, rating=rating, kind="rated", from_stars=0, to_stars=5, by=assessor
+            ),
             Objection: Objection.objects.create(
-                rating=rating, filed_by_name="居民甲", text="有异议", recorded_by=official_a, reviewed_by=assessor
+                rating=rating,
+                filed_by_name="居民甲",
+                text="有异议",
+                recorded_by=official_a,
+                reviewed_by=assessor,
             ),
-            Rectification: Rectification.objects.create(settlement=s, rating=rating, trigger="分数下降"),
+            Rectification: Rectification.objects.create(
+                settlement=s, rating=rating, trigger="分数下降"
+            ),
             Evidence: Evidence.objects.create(
-                settlement=s, assessment=sa, item=item, side="self", file="evidence/x.jpg", original_name="照片.jpg",
-                content_type="image/jpeg", size=10, uploaded_by=official_a,
+                settlement=s,
+                assessment=sa,
+                item=item,
+                side="self",
+                file="evidence/x.jpg",
+                original_name="照片.jpg",
+                content_type="image/jpeg",
+                size=10,
+                uploaded_by=official_a,
             ),
-            Certificate: Certificate.objects.create(rating=rating, settlement=s, year=2025, stars=5, number=f"PS-{s.code}"),
+            Certificate: Certificate.objects.create(
+                rating=rating, settlement=s, year=2025, stars=5, number=f"PS-{s.code}"
+            ),
         }
     Notice.objects.create(user=official_a, key="deadline", text="自评即将截止")
     return rows
@@ -99,8 +141,22 @@ def staff_official_b(official_b):
 def test_every_project_model_is_registered():
     names = {m.__name__ for m in REGISTERED}
     expected = {
-        "Township", "Village", "Settlement", "User", "Rubric", "RubricItem", "Round", "SelfAssessment",
-        "Review", "Rating", "StarChange", "Objection", "Rectification", "Evidence", "Certificate", "Notice",
+        "Township",
+        "Village",
+        "Settlement",
+        "User",
+        "Rubric",
+        "RubricItem",
+        "Round",
+        "SelfAssessment",
+        "Review",
+        "Rating",
+        "StarChange",
+        "Objection",
+        "Rectification",
+        "Evidence",
+        "Certificate",
+        "Notice",
     }
     assert expected <= names
 
@@ -150,8 +206,16 @@ def test_settlement_changelist_query_count(login, secretary, django_assert_num_q
 
 
 def test_settlement_list_shows_derived_class_and_organisation_gaps(login, secretary, village_a):
-    f.settlement(village_a, code="G1", name="缺口苑", households=60, residents=200, party_members=0,
-                 party_org="branch", self_management="executor")
+    f.settlement(
+        village_a,
+        code="G1",
+        name="缺口苑",
+        households=60,
+        residents=200,
+        party_members=0,
+        party_org="branch",
+        self_management="executor",
+    )
 
     page = login(secretary).get(reverse("admin:settlements_settlement_changelist")).content.decode()
 
@@ -163,14 +227,20 @@ def test_class_and_star_are_read_only_on_the_settlement_form(login, secretary, s
     response = login(secretary).get(url(Settlement, "change", settlement_a.pk))
 
     form_fields = response.context["adminform"].form.fields
-    assert "klass" not in form_fields and "current_star" not in form_fields and "current_score" not in form_fields
+    assert (
+        "klass" not in form_fields
+        and "current_star" not in form_fields
+        and "current_score" not in form_fields
+    )
     assert "一类（100户及以上）" in response.content.decode()
 
 
 # --------------------------------------------------------------------- scope
 
 
-def test_official_admin_lists_only_their_township(login, staff_official_a, settlement_a, settlement_b, village_b):
+def test_official_admin_lists_only_their_township(
+    login, staff_official_a, settlement_a, settlement_b, village_b
+):
     response = login(staff_official_a).get(reverse("admin:settlements_settlement_changelist"))
 
     assert response.status_code == 200
@@ -180,13 +250,23 @@ def test_official_admin_lists_only_their_township(login, staff_official_a, settl
     assert "乙镇" not in page  # not even in the township filter
 
 
-def test_outsider_gets_404_for_another_townships_settlement_in_admin(login, staff_official_b, settlement_a):
+def test_outsider_gets_404_for_another_townships_settlement_in_admin(
+    login, staff_official_b, settlement_a
+):
     client = login(staff_official_b)
 
     assert client.get(url(Settlement, "change", settlement_a.pk)).status_code == 404
     assert client.get(url(Settlement, "history", settlement_a.pk)).status_code == 404
     record = settlement_a.history.latest()
-    assert client.get(reverse("admin:settlements_settlement_simple_history", args=[settlement_a.pk, record.history_id])).status_code == 404
+    assert (
+        client.get(
+            reverse(
+                "admin:settlements_settlement_simple_history",
+                args=[settlement_a.pk, record.history_id],
+            )
+        ).status_code
+        == 404
+    )
 
 
 def test_official_form_offers_only_their_villages(login, staff_official_a, settlement_a, village_b):
@@ -196,10 +276,19 @@ def test_official_form_offers_only_their_villages(login, staff_official_a, settl
     assert choices == [settlement_a.village]
 
 
-def test_official_cannot_move_a_settlement_to_another_township(login, staff_official_a, settlement_a, village_b):
+def test_official_cannot_move_a_settlement_to_another_township(
+    login, staff_official_a, settlement_a, village_b
+):
     data = {
-        "code": "SA1", "name": "幸福苑", "village": village_b.pk, "households": 120, "residents": 400,
-        "party_members": 5, "party_org": "branch", "self_management": "committee", "version": settlement_a.version,
+        "code": "SA1",
+        "name": "幸福苑",
+        "village": village_b.pk,
+        "households": 120,
+        "residents": 400,
+        "party_members": 5,
+        "party_org": "branch",
+        "self_management": "committee",
+        "version": settlement_a.version,
     }
 
     response = login(staff_official_a).post(url(Settlement, "change", settlement_a.pk), data)
@@ -212,8 +301,15 @@ def test_official_cannot_move_a_settlement_to_another_township(login, staff_offi
 
 def test_settlement_change_in_admin_keeps_history_with_the_user(login, secretary, settlement_a):
     data = {
-        "code": "SA1", "name": "幸福苑新区", "village": settlement_a.village_id, "households": 120, "residents": 400,
-        "party_members": 5, "party_org": "branch", "self_management": "committee", "version": settlement_a.version,
+        "code": "SA1",
+        "name": "幸福苑新区",
+        "village": settlement_a.village_id,
+        "households": 120,
+        "residents": 400,
+        "party_members": 5,
+        "party_org": "branch",
+        "self_management": "committee",
+        "version": settlement_a.version,
     }
 
     response = login(secretary).post(url(Settlement, "change", settlement_a.pk), data)
@@ -226,7 +322,9 @@ def test_settlement_change_in_admin_keeps_history_with_the_user(login, secretary
 
 def test_history_cannot_be_reverted_from_the_admin(login, secretary, settlement_a):
     record = settlement_a.history.earliest()
-    history_url = reverse("admin:settlements_settlement_simple_history", args=[settlement_a.pk, record.history_id])
+    history_url = reverse(
+        "admin:settlements_settlement_simple_history", args=[settlement_a.pk, record.history_id]
+    )
 
     assert login(secretary).get(history_url).status_code == 200
     assert login(secretary).post(history_url, {"name": "回滚"}).status_code == 403
@@ -238,9 +336,13 @@ def test_history_cannot_be_reverted_from_the_admin(login, secretary, settlement_
 def test_secretary_creates_an_official_who_must_have_a_township(login, secretary, township_a):
     official_group = Group.objects.get(name=OFFICIAL)
     data = {
-        "username": "new_official", "display_name": "新干部", "usable_password": "true",
-        "password1": "Zx-9876-long-pass", "password2": "Zx-9876-long-pass",
-        "groups": [official_group.pk], "is_staff": "on",
+        "username": "new_official",
+        "display_name": "新干部",
+        "usable_password": "true",
+        "password1": "Zx-9876-long-pass",
+        "password2": "Zx-9876-long-pass",
+        "groups": [official_group.pk],
+        "is_staff": "on",
     }
     client = login(secretary)
 
@@ -257,7 +359,9 @@ def test_secretary_creates_an_official_who_must_have_a_township(login, secretary
     assert user.township == township_a and list(user.groups.all()) == [official_group]
 
 
-def test_user_list_shows_roles_without_a_query_per_row(login, secretary, official_a, official_b, assessor, django_assert_num_queries):
+def test_user_list_shows_roles_without_a_query_per_row(
+    login, secretary, official_a, official_b, assessor, django_assert_num_queries
+):
     for i in range(10):
         f.official(f"o{i}", official_a.township)
     client = login(secretary)

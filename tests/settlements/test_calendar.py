@@ -23,10 +23,16 @@ def five_after(day: dt.date, calendar: WorkingCalendar = OFFICIAL) -> dt.date:
 @pytest.mark.parametrize(
     ("finalised", "ends"),
     [
-        (dt.date(2026, 9, 30), dt.date(2026, 10, 13)),  # National Day; Saturday 10 October is worked
+        (
+            dt.date(2026, 9, 30),
+            dt.date(2026, 10, 13),
+        ),  # National Day; Saturday 10 October is worked
         (dt.date(2026, 2, 13), dt.date(2026, 2, 27)),  # Spring Festival
         (dt.date(2026, 4, 30), dt.date(2026, 5, 11)),  # Labour Day
-        (dt.date(2026, 9, 14), dt.date(2026, 9, 20)),  # Sunday 20 September is a make-up working day
+        (
+            dt.date(2026, 9, 14),
+            dt.date(2026, 9, 20),
+        ),  # Sunday 20 September is a make-up working day
         (dt.date(2026, 6, 8), dt.date(2026, 6, 15)),  # no holiday in the way: Monday to Monday
     ],
 )
@@ -36,13 +42,17 @@ def test_notice_counts_official_working_days(finalised, ends):
 
 def test_table_entry_wins_over_the_package():
     # The county marks Monday 12 October 2026 as a rest day: the count moves one day on.
-    calendar = WorkingCalendar(days={dt.date(2026, 10, 12): "rest"}, builtin=chinese_calendar.is_workday)
+    calendar = WorkingCalendar(
+        days={dt.date(2026, 10, 12): "rest"}, builtin=chinese_calendar.is_workday
+    )
     assert five_after(dt.date(2026, 9, 30), calendar) == dt.date(2026, 10, 14)
 
 
 def test_a_year_neither_source_knows_is_refused_not_guessed():
     with pytest.raises(NotImplementedError):
-        chinese_calendar.is_workday(dt.date(2027, 1, 4))  # the package's contract this code relies on
+        chinese_calendar.is_workday(
+            dt.date(2027, 1, 4)
+        )  # the package's contract this code relies on
     assert OFFICIAL.knows_year(2026) and not OFFICIAL.knows_year(2027)
     with pytest.raises(CalendarYearUnknown) as refused:
         OFFICIAL.is_working_day(dt.date(2027, 1, 4))
@@ -55,13 +65,18 @@ def test_a_year_neither_source_knows_is_refused_not_guessed():
 
 def test_a_year_in_the_table_is_known_and_its_other_days_are_weekdays():
     calendar = WorkingCalendar(
-        days={dt.date(2027, 1, 1): "rest", dt.date(2027, 2, 6): "work"}, builtin=chinese_calendar.is_workday
+        days={dt.date(2027, 1, 1): "rest", dt.date(2027, 2, 6): "work"},
+        builtin=chinese_calendar.is_workday,
     )
     assert calendar.knows_year(2027)
     assert calendar.is_working_day(dt.date(2027, 2, 6))  # a Saturday made a working day
     assert not calendar.is_working_day(dt.date(2027, 1, 1))
-    assert calendar.is_working_day(dt.date(2027, 1, 4)) and not calendar.is_working_day(dt.date(2027, 1, 9))
-    assert five_after(dt.date(2026, 12, 25), calendar) == dt.date(2027, 1, 4)  # 28, 29, 30, 31, (1 off), 4
+    assert calendar.is_working_day(dt.date(2027, 1, 4)) and not calendar.is_working_day(
+        dt.date(2027, 1, 9)
+    )
+    assert five_after(dt.date(2026, 12, 25), calendar) == dt.date(
+        2027, 1, 4
+    )  # 28, 29, 30, 31, (1 off), 4
 
 
 def test_warning_year_from_the_first_of_november():

@@ -24,7 +24,9 @@ def on_day(monkeypatch):
 def test_secretary_enters_a_day_and_history_records_it(login, secretary):
     client = login(secretary)
     CalendarDay.objects.filter(date__year=2027).delete()
-    response = client.post(reverse(ADD), {"date": "2027-10-09", "kind": "work", "note": "国庆节调休"})
+    response = client.post(
+        reverse(ADD), {"date": "2027-10-09", "kind": "work", "note": "国庆节调休"}
+    )
     assert response.status_code == 302
     day = CalendarDay.objects.get(date__year=2027)
     assert (day.date, day.kind, day.note) == (dt.date(2027, 10, 9), "work", "国庆节调休")

@@ -56,7 +56,9 @@ KINDS = {HouseholdImporter: "households", PointEntryImporter: "points"}
 
 def run(importer, user, data, dry_run=True, name="file.csv"):
     """The pipeline without the pages: preview, then (unless dry_run) apply."""
-    job = imports.import_job_create(kind=KINDS[importer], upload=SimpleUploadedFile(name, data), by=user)
+    job = imports.import_job_create(
+        kind=KINDS[importer], upload=SimpleUploadedFile(name, data), by=user
+    )
     job = imports.import_job_preview(job_id=job.pk)
     if not dry_run and job.status == ImportStatus.PREVIEWED:
         job = imports.import_apply_now(job=job, by=user)
@@ -80,7 +82,10 @@ def confirm(client, kind):
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "gbk"])
 def test_households_import_preview_then_confirm(login, settlement_a, official_a, encoding):
     client = login(official_a)
-    data = csv_bytes([HOUSEHOLD_HEADER, f"SA1,张三,{ID_1},13800000000,4,", f"SA1,李四,{ID_2.lower()},,2,90"], encoding)
+    data = csv_bytes(
+        [HOUSEHOLD_HEADER, f"SA1,张三,{ID_1},13800000000,4,", f"SA1,李四,{ID_2.lower()},,2,90"],
+        encoding,
+    )
     preview = upload(client, "households", data)
     html = preview.content.decode()
     assert preview.status_code == 200 and "确认导入" in html and preview.context["summary"].new == 2
@@ -103,13 +108,15 @@ def test_households_import_from_xlsx_with_numeric_cells(settlement_a, official_a
 
 def test_one_bad_row_means_nothing_is_written(login, settlement_a, official_a):
     client = login(official_a)
-    data = csv_bytes([
-        HOUSEHOLD_HEADER,
-        f"SA1,张三,{ID_1},13800000000,4,",
-        "SA1,王五,110105194912310021,,2,",  # bad check digit
-        f"SA1,赵六,{ID_2},,0,",  # no members
-        "SA1,孙七,5113**********1234,,1,",  # a masked export pasted back
-    ])
+    data = csv_bytes(
+        [
+            HOUSEHOLD_HEADER,
+            f"SA1,张三,{ID_1},13800000000,4,",
+            "SA1,王五,110105194912310021,,2,",  # bad check digit
+            f"SA1,赵六,{ID_2},,0,",  # no members
+            "SA1,孙七,5113**********1234,,1,",  # a masked export pasted back
+        ]
+    )
     response = upload(client, "households", data)
     html = response.content.decode()
     assert "第 3 行" in html and "校验位" in html
@@ -121,16 +128,22 @@ def test_one_bad_row_means_nothing_is_written(login, settlement_a, official_a):
     assert not Household.objects.exists()
 
 
-def test_official_cannot_import_into_another_township(login, settlement_a, settlement_b, official_a):
+def test_official_cannot_import_into_another_township(
+    login, settlement_a, settlement_b, official_a
+):
     client = login(official_a)
-    data = csv_bytes([HOUSEHOLD_HEADER, f"SA1,张三,{ID_1},,4,", f"SB1,李四,{ID_2},,2,", f"NOPE,王五,{ID_3},,2,"])
+    data = csv_bytes(
+        [HOUSEHOLD_HEADER, f"SA1,张三,{ID_1},,4,", f"SB1,李四,{ID_2},,2,", f"NOPE,王五,{ID_3},,2,"]
+    )
     html = upload(client, "households", data).content.decode()
     assert "第 3 行" in html and "“SB1”不存在，或不在您可以管理的范围内" in html
     assert "第 4 行" in html and "“NOPE”不存在，或不在您可以管理的范围内" in html
     assert not Household.objects.exists()
 
 
-def test_secretary_imports_anywhere_and_assessor_not_at_all(login, settlement_a, settlement_b, secretary, assessor):
+def test_secretary_imports_anywhere_and_assessor_not_at_all(
+    login, settlement_a, settlement_b, secretary, assessor
+):
     data = csv_bytes([HOUSEHOLD_HEADER, f"SA1,张三,{ID_1},,4,", f"SB1,李四,{ID_2},,2,"])
     _, problems = run(HouseholdImporter, secretary, data, dry_run=False)
     assert problems == [] and Household.objects.count() == 2
@@ -142,12 +155,14 @@ def test_secretary_imports_anywhere_and_assessor_not_at_all(login, settlement_a,
 
 def test_duplicate_rows_and_base_score_changes_are_refused(settlement_a, official_a):
     services.household_add(settlement=settlement_a, by=official_a, head_name="张三", id_number=ID_1)
-    data = csv_bytes([
-        HOUSEHOLD_HEADER,
-        f"SA1,张三,{ID_1},,4,120",  # existing household: base fixed at 100
-        f"SA1,李四,{ID_2},,2,",
-        f"SA1,李四二,{ID_2},,2,",
-    ])
+    data = csv_bytes(
+        [
+            HOUSEHOLD_HEADER,
+            f"SA1,张三,{ID_1},,4,120",  # existing household: base fixed at 100
+            f"SA1,李四,{ID_2},,2,",
+            f"SA1,李四二,{ID_2},,2,",
+        ]
+    )
     _, problems = run(HouseholdImporter, official_a, data, dry_run=False)
     assert problems[0].startswith("第 2 行") and "基础分（100.0）不能修改" in problems[0]
     assert "第 3、4 行" in problems[1] and "第 3、4 行" in problems[2]
@@ -156,7 +171,12 @@ def test_duplicate_rows_and_base_score_changes_are_refused(settlement_a, officia
 
 def test_existing_household_is_updated_not_duplicated(settlement_a, official_a):
     services.household_add(settlement=settlement_a, by=official_a, head_name="张三", id_number=ID_1)
-    result, problems = run(HouseholdImporter, official_a, csv_bytes([HOUSEHOLD_HEADER, f"SA1,张三,{ID_1},13800000000,5,100"]), dry_run=False)
+    result, problems = run(
+        HouseholdImporter,
+        official_a,
+        csv_bytes([HOUSEHOLD_HEADER, f"SA1,张三,{ID_1},13800000000,5,100"]),
+        dry_run=False,
+    )
     assert problems == [] and result.changed_count == 1 and result.status == ImportStatus.APPLIED
     household = Household.objects.get()
     assert (household.members, household.phone) == (5, "13800000000")
@@ -171,19 +191,25 @@ def test_missing_columns_are_reported(settlement_a, official_a):
 @pytest.fixture
 def households(settlement_a, official_a):
     return [
-        services.household_add(settlement=settlement_a, by=official_a, head_name="张三", id_number=ID_1),
-        services.household_add(settlement=settlement_a, by=official_a, head_name="李四", id_number=ID_2),
+        services.household_add(
+            settlement=settlement_a, by=official_a, head_name="张三", id_number=ID_1
+        ),
+        services.household_add(
+            settlement=settlement_a, by=official_a, head_name="李四", id_number=ID_2
+        ),
     ]
 
 
 def test_point_entries_import(login, settlement_a, official_a, households):
     client = login(official_a)
     today = timezone.localdate()
-    data = csv_bytes([
-        ENTRY_HEADER,
-        f"SA1,{ID_1},参与公益,5,义务劳动,{today:%Y-%m-%d}",
-        f"SA1,{ID_2},爱护卫生,-2.5,乱堆杂物,{today:%Y/%m/%d}",
-    ])
+    data = csv_bytes(
+        [
+            ENTRY_HEADER,
+            f"SA1,{ID_1},参与公益,5,义务劳动,{today:%Y-%m-%d}",
+            f"SA1,{ID_2},爱护卫生,-2.5,乱堆杂物,{today:%Y/%m/%d}",
+        ]
+    )
     assert upload(client, "points", data).context["summary"].new == 2
     assert not PointEntry.objects.exists()
     assert confirm(client, "points").status_code == 302
@@ -194,33 +220,54 @@ def test_point_entries_import(login, settlement_a, official_a, households):
 
 def test_point_entries_import_all_or_nothing(settlement_a, settlement_b, official_a, households):
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-    data = csv_bytes([
-        ENTRY_HEADER,
-        f"SA1,{ID_1},参与公益,5,义务劳动,2024-03-01",
-        f"SA1,{ID_1},打麻将,5,不存在的类别,2024-03-01",
-        f"SA1,{ID_3},参与公益,5,没有这户,2024-03-01",
-        f"SA1,{ID_2},参与公益,0,零分,2024-03-01",
-        f"SA1,{ID_2},参与公益,1.25,两位小数,2024-03-01",
-        f"SA1,{ID_2},参与公益,1,明天,{tomorrow:%Y-%m-%d}",
-        f"SB1,{ID_2},参与公益,1,别的乡镇,2024-03-01",
-        f"SA1,{ID_2},参与公益,1,,2024-03-01",
-    ])
+    data = csv_bytes(
+        [
+            ENTRY_HEADER,
+            f"SA1,{ID_1},参与公益,5,义务劳动,2024-03-01",
+            f"SA1,{ID_1},打麻将,5,不存在的类别,2024-03-01",
+            f"SA1,{ID_3},参与公益,5,没有这户,2024-03-01",
+            f"SA1,{ID_2},参与公益,0,零分,2024-03-01",
+            f"SA1,{ID_2},参与公益,1.25,两位小数,2024-03-01",
+            f"SA1,{ID_2},参与公益,1,明天,{tomorrow:%Y-%m-%d}",
+            f"SB1,{ID_2},参与公益,1,别的乡镇,2024-03-01",
+            f"SA1,{ID_2},参与公益,1,,2024-03-01",
+        ]
+    )
     _, problems = run(PointEntryImporter, official_a, data, dry_run=False)
     assert [p.split("：")[0] for p in problems] == [f"第 {n} 行" for n in range(3, 10)]
     text = "\n".join(problems)
-    for expected in ("积分类别“打麻将”不存在或已停用", "请先导入居民户", "分值不能为0", "小数", "不能晚于今天", "不在您可以管理的范围内", "事由：不能为空"):
+    for expected in (
+        "积分类别“打麻将”不存在或已停用",
+        "请先导入居民户",
+        "分值不能为0",
+        "小数",
+        "不能晚于今天",
+        "不在您可以管理的范围内",
+        "事由：不能为空",
+    ):
         assert expected in text
     assert not PointEntry.objects.exists()
 
 
-def test_confirm_rechecks_and_writes_nothing_if_data_changed(login, settlement_a, official_a, households):
+def test_confirm_rechecks_and_writes_nothing_if_data_changed(
+    login, settlement_a, official_a, households
+):
     client = login(official_a)
-    data = csv_bytes([ENTRY_HEADER, f"SA1,{ID_1},参与公益,5,义务劳动,2024-03-01", f"SA1,{ID_2},爱护卫生,1,打扫,2024-03-01"])
+    data = csv_bytes(
+        [
+            ENTRY_HEADER,
+            f"SA1,{ID_1},参与公益,5,义务劳动,2024-03-01",
+            f"SA1,{ID_2},爱护卫生,1,打扫,2024-03-01",
+        ]
+    )
     assert "确认导入" in upload(client, "points", data).content.decode()
     PointCategory.objects.filter(name="爱护卫生").update(is_active=False)
     response = client.get(confirm(client, "points").url)
     html = response.content.decode()
-    assert "没有写入任何数据" in html and "第 3 行：积分类别：积分类别“爱护卫生”在预览之后已被停用。" in html
+    assert (
+        "没有写入任何数据" in html
+        and "第 3 行：积分类别：积分类别“爱护卫生”在预览之后已被停用。" in html
+    )
     assert not PointEntry.objects.exists()
 
 
@@ -231,19 +278,29 @@ def test_unreadable_file_is_refused_in_chinese(login, settlement_a, official_a):
     assert not Household.objects.exists()
 
 
-def test_a_household_changed_by_someone_else_after_the_preview_is_refused_by_name(settlement_a, official_a, secretary):
-    household = services.household_add(settlement=settlement_a, by=official_a, head_name="张三", id_number=ID_1)
+def test_a_household_changed_by_someone_else_after_the_preview_is_refused_by_name(
+    settlement_a, official_a, secretary
+):
+    household = services.household_add(
+        settlement=settlement_a, by=official_a, head_name="张三", id_number=ID_1
+    )
     job = imports.import_job_create(
-        kind="households", upload=SimpleUploadedFile("h.csv", csv_bytes([HOUSEHOLD_HEADER, f"SA1,张三,{ID_1},,5,"])),
+        kind="households",
+        upload=SimpleUploadedFile("h.csv", csv_bytes([HOUSEHOLD_HEADER, f"SA1,张三,{ID_1},,5,"])),
         by=official_a,
     )
     job = imports.import_job_preview(job_id=job.pk)
     assert job.changed_count == 1
-    services.household_update(household=household, by=secretary, head_name="张三丰", id_number=ID_1, members=2)
+    services.household_update(
+        household=household, by=secretary, head_name="张三丰", id_number=ID_1, members=2
+    )
 
     job = imports.import_apply_now(job=job, by=official_a)
 
     assert job.status == ImportStatus.REFUSED
-    assert "居民户“张三丰”（1101**********002X）在预览之后已被“secretary”修改" in job.problems[0]["message"]
+    assert (
+        "居民户“张三丰”（1101**********002X）在预览之后已被“secretary”修改"
+        in job.problems[0]["message"]
+    )
     household.refresh_from_db()
     assert (household.head_name, household.members) == ("张三丰", 2)

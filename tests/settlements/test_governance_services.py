@@ -40,13 +40,24 @@ def category(db):
 
 @pytest.fixture
 def household(settlement_a, official_a):
-    return services.household_add(settlement=settlement_a, by=official_a, head_name="张三", id_number=ID_1, phone="13800000000", members=4)
+    return services.household_add(
+        settlement=settlement_a,
+        by=official_a,
+        head_name="张三",
+        id_number=ID_1,
+        phone="13800000000",
+        members=4,
+    )
 
 
 def record(household, by, points, day=None, category=None, reason="打扫楼道"):
     return services.point_entry_record(
-        household=household, category=category or PointCategory.objects.get(name="参与公益"),
-        points=Decimal(points), reason=reason, occurred_on=day or timezone.localdate(), by=by,
+        household=household,
+        category=category or PointCategory.objects.get(name="参与公益"),
+        points=Decimal(points),
+        reason=reason,
+        occurred_on=day or timezone.localdate(),
+        by=by,
     )
 
 
@@ -55,13 +66,21 @@ def balance(household):
 
 
 def test_default_categories_are_seeded(db):
-    assert list(PointCategory.objects.values_list("name", flat=True)) == ["参与管理", "爱护卫生", "参与公益"]
+    assert list(PointCategory.objects.values_list("name", flat=True)) == [
+        "参与管理",
+        "爱护卫生",
+        "参与公益",
+    ]
 
 
 def test_organisation_update_records_who_changed_it(settlement_a, official_a):
     org = services.settlement_organisation_update(
-        settlement=settlement_a, by=official_a, party_org=rules.PARTY_BRANCH, self_management=rules.SELF_COMMITTEE,
-        party_leader_name="李书记", party_leader_phone="13900000000",
+        settlement=settlement_a,
+        by=official_a,
+        party_org=rules.PARTY_BRANCH,
+        self_management=rules.SELF_COMMITTEE,
+        party_leader_name="李书记",
+        party_leader_phone="13900000000",
     )
     assert org.history.latest().history_user == official_a
     settlement_a.refresh_from_db()
@@ -70,8 +89,12 @@ def test_organisation_update_records_who_changed_it(settlement_a, official_a):
     # Same input again writes no new history row.
     n = org.history.count()
     services.settlement_organisation_update(
-        settlement=settlement_a, by=official_a, party_org=rules.PARTY_BRANCH, self_management=rules.SELF_COMMITTEE,
-        party_leader_name="李书记", party_leader_phone="13900000000",
+        settlement=settlement_a,
+        by=official_a,
+        party_org=rules.PARTY_BRANCH,
+        self_management=rules.SELF_COMMITTEE,
+        party_leader_name="李书记",
+        party_leader_phone="13900000000",
     )
     assert org.history.count() == n
 
@@ -79,19 +102,32 @@ def test_organisation_update_records_who_changed_it(settlement_a, official_a):
 def test_outsider_and_assessor_cannot_edit(settlement_a, official_b, assessor, secretary):
     for user in (official_b, assessor):
         with pytest.raises(PermissionDenied):
-            services.team_member_add(settlement=settlement_a, by=user, role=governance_rules.TEAM_GRID, name="王五")
-    assert services.team_member_add(settlement=settlement_a, by=secretary, role=governance_rules.TEAM_GRID, name="王五").pk
+            services.team_member_add(
+                settlement=settlement_a, by=user, role=governance_rules.TEAM_GRID, name="王五"
+            )
+    assert services.team_member_add(
+        settlement=settlement_a, by=secretary, role=governance_rules.TEAM_GRID, name="王五"
+    ).pk
 
 
 def test_bad_phone_is_refused_with_a_message(settlement_a, official_a):
     with pytest.raises(ValidationError) as err:
-        services.team_member_add(settlement=settlement_a, by=official_a, role=governance_rules.TEAM_GRID, name="王五", phone="abc")
+        services.team_member_add(
+            settlement=settlement_a,
+            by=official_a,
+            role=governance_rules.TEAM_GRID,
+            name="王五",
+            phone="abc",
+        )
     assert "电话" in str(err.value)
     assert not TeamMember.objects.exists()
 
 
 def test_team_removal_keeps_history_and_reopens_gap(settlement_a, official_a):
-    members = [services.team_member_add(settlement=settlement_a, by=official_a, role=r, name=f"成员{i}") for i, r in enumerate(governance_rules.TEAM_ROLES)]
+    members = [
+        services.team_member_add(settlement=settlement_a, by=official_a, role=r, name=f"成员{i}")
+        for i, r in enumerate(governance_rules.TEAM_ROLES)
+    ]
     assert "team_missing" not in [g.code for g in organisation_gaps_for(settlement_a)]
     services.team_member_remove(member=members[-1], by=official_a)
     gaps = {g.code: g for g in organisation_gaps_for(settlement_a)}
@@ -101,7 +137,10 @@ def test_team_removal_keeps_history_and_reopens_gap(settlement_a, official_a):
 
 def test_organisation_gaps_for_reports_people_missing(settlement_a, official_a):
     services.settlement_organisation_update(
-        settlement=settlement_a, by=official_a, party_org=rules.PARTY_BRANCH, self_management=rules.SELF_EXECUTOR,
+        settlement=settlement_a,
+        by=official_a,
+        party_org=rules.PARTY_BRANCH,
+        self_management=rules.SELF_EXECUTOR,
     )
     settlement_a.refresh_from_db()
     codes = [g.code for g in organisation_gaps_for(settlement_a)]
@@ -139,8 +178,15 @@ def test_database_refuses_a_second_reversal(household, official_a):
     entry = record(household, official_a, "3")
     services.point_entry_reverse(entry=entry, by=official_a, reason="错录")
     with pytest.raises(IntegrityError), transaction.atomic():
-        PointEntry.objects.create(household=household, category=entry.category, points=Decimal("-3"), reason="x",
-                                  occurred_on=entry.occurred_on, recorded_by=official_a, reverses=entry)
+        PointEntry.objects.create(
+            household=household,
+            category=entry.category,
+            points=Decimal("-3"),
+            reason="x",
+            occurred_on=entry.occurred_on,
+            recorded_by=official_a,
+            reverses=entry,
+        )
 
 
 def test_entries_are_immutable(household, official_a):
@@ -172,23 +218,38 @@ def test_entry_rules(household, official_a, category):
 
 
 def test_base_score_is_not_editable_by_update(household, official_a):
-    services.household_update(household=household, by=official_a, head_name="张三丰", id_number=ID_1, members=5)
+    services.household_update(
+        household=household, by=official_a, head_name="张三丰", id_number=ID_1, members=5
+    )
     household.refresh_from_db()
-    assert (household.head_name, household.members, household.base_score) == ("张三丰", 5, Decimal("100"))
+    assert (household.head_name, household.members, household.base_score) == (
+        "张三丰",
+        5,
+        Decimal("100"),
+    )
     assert household.history.latest().history_user == official_a
 
 
 def test_household_id_number_checked_and_unique(settlement_a, official_a, household):
     with refused(ValidationError, Refusal.ID_CHECKSUM):
-        services.household_add(settlement=settlement_a, by=official_a, head_name="李四", id_number="110105194912310021")
+        services.household_add(
+            settlement=settlement_a, by=official_a, head_name="李四", id_number="110105194912310021"
+        )
     with refused(ValidationError, Refusal.DUPLICATE_HOUSEHOLD):
-        services.household_add(settlement=settlement_a, by=official_a, head_name="李四", id_number=ID_1.lower())
+        services.household_add(
+            settlement=settlement_a, by=official_a, head_name="李四", id_number=ID_1.lower()
+        )
     assert Household.objects.count() == 1
 
 
 def make_households(settlement, by, n):
     return [
-        services.household_add(settlement=settlement, by=by, head_name=f"户主{i}", id_number=valid_id(f"5113221990010{i:04d}"))
+        services.household_add(
+            settlement=settlement,
+            by=by,
+            head_name=f"户主{i}",
+            id_number=valid_id(f"5113221990010{i:04d}"),
+        )
         for i in range(n)
     ]
 
@@ -200,20 +261,39 @@ def test_published_list_is_frozen(settlement_a, official_a):
     for hh, pts in zip(h, ["8", "5", "-3", "-6", "1"], strict=True):
         record(hh, official_a, pts, day=today - datetime.timedelta(days=2))
     record(h[4], official_a, "50", day=start - datetime.timedelta(days=1))  # outside the period
-    published = services.honour_list_publish(settlement=settlement_a, period_start=start, period_end=today, size=2, by=official_a)
-    rows = list(published.rows.order_by("kind", "rank").values_list("kind", "rank", "head_name", "points"))
+    published = services.honour_list_publish(
+        settlement=settlement_a, period_start=start, period_end=today, size=2, by=official_a
+    )
+    rows = list(
+        published.rows.order_by("kind", "rank").values_list("kind", "rank", "head_name", "points")
+    )
     assert rows == [
-        ("black", 1, "户主3", Decimal("-6")), ("black", 2, "户主2", Decimal("-3")),
-        ("red", 1, "户主0", Decimal("8")), ("red", 2, "户主1", Decimal("5")),
+        ("black", 1, "户主3", Decimal("-6")),
+        ("black", 2, "户主2", Decimal("-3")),
+        ("red", 1, "户主0", Decimal("8")),
+        ("red", 2, "户主1", Decimal("5")),
     ]
     # Later entries in the period, and a later rename, do not change the published list.
     record(h[4], official_a, "100", day=today)
-    services.household_update(household=h[0], by=official_a, head_name="改名", id_number=h[0].id_number)
-    again = services.honour_list_publish(settlement=settlement_a, period_start=start, period_end=today, size=2, by=official_a)
+    services.household_update(
+        household=h[0], by=official_a, head_name="改名", id_number=h[0].id_number
+    )
+    again = services.honour_list_publish(
+        settlement=settlement_a, period_start=start, period_end=today, size=2, by=official_a
+    )
     assert again.pk == published.pk
-    assert list(published.rows.order_by("kind", "rank").values_list("kind", "rank", "head_name", "points")) == rows
+    assert (
+        list(
+            published.rows.order_by("kind", "rank").values_list(
+                "kind", "rank", "head_name", "points"
+            )
+        )
+        == rows
+    )
     with refused(ValidationError, Refusal.LIST_ALREADY_PUBLISHED):
-        services.honour_list_publish(settlement=settlement_a, period_start=start, period_end=today, size=3, by=official_a)
+        services.honour_list_publish(
+            settlement=settlement_a, period_start=start, period_end=today, size=3, by=official_a
+        )
     with pytest.raises(ImmutableRecordError):
         HonourListRow.objects.filter(honour_list=published).delete()
     with pytest.raises(ImmutableRecordError):
@@ -224,11 +304,27 @@ def test_published_list_is_frozen(settlement_a, official_a):
 def test_publish_refuses_bad_periods(settlement_a, official_a, official_b):
     today = timezone.localdate()
     with refused(ValidationError, Refusal.PERIOD_END_BEFORE_START):
-        services.honour_list_publish(settlement=settlement_a, period_start=today, period_end=today - datetime.timedelta(days=1), size=5, by=official_a)
+        services.honour_list_publish(
+            settlement=settlement_a,
+            period_start=today,
+            period_end=today - datetime.timedelta(days=1),
+            size=5,
+            by=official_a,
+        )
     with refused(ValidationError, Refusal.PERIOD_NOT_ENDED):
-        services.honour_list_publish(settlement=settlement_a, period_start=today, period_end=today + datetime.timedelta(days=1), size=5, by=official_a)
+        services.honour_list_publish(
+            settlement=settlement_a,
+            period_start=today,
+            period_end=today + datetime.timedelta(days=1),
+            size=5,
+            by=official_a,
+        )
     with refused(ValidationError, Refusal.BAD_LIST_SIZE):
-        services.honour_list_publish(settlement=settlement_a, period_start=today, period_end=today, size=0, by=official_a)
+        services.honour_list_publish(
+            settlement=settlement_a, period_start=today, period_end=today, size=0, by=official_a
+        )
     with pytest.raises(PermissionDenied):
-        services.honour_list_publish(settlement=settlement_a, period_start=today, period_end=today, size=5, by=official_b)
+        services.honour_list_publish(
+            settlement=settlement_a, period_start=today, period_end=today, size=5, by=official_b
+        )
     assert not HonourList.objects.exists()

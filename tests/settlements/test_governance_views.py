@@ -37,19 +37,47 @@ def valid_id(prefix17: str) -> str:
 def people(settlement_a, official_a):
     """Settlement A with its organisation, a committee, a full team and one household."""
     services.settlement_organisation_update(
-        settlement=settlement_a, by=official_a, party_org=rules.PARTY_BRANCH, self_management=rules.SELF_COMMITTEE,
-        party_leader_name="李书记", party_leader_phone="13900000001",
+        settlement=settlement_a,
+        by=official_a,
+        party_org=rules.PARTY_BRANCH,
+        self_management=rules.SELF_COMMITTEE,
+        party_leader_name="李书记",
+        party_leader_phone="13900000001",
     )
-    services.committee_member_add(settlement=settlement_a, by=official_a, post="director", name="赵主任", phone="13900000002")
+    services.committee_member_add(
+        settlement=settlement_a, by=official_a, post="director", name="赵主任", phone="13900000002"
+    )
     for i, role in enumerate(governance_rules.TEAM_ROLES):
-        services.team_member_add(settlement=settlement_a, by=official_a, role=role, name=f"队员{i}", phone=f"1390000010{i}")
-    household = services.household_add(settlement=settlement_a, by=official_a, head_name="张三", id_number=ID_1, phone="13800000000")
+        services.team_member_add(
+            settlement=settlement_a,
+            by=official_a,
+            role=role,
+            name=f"队员{i}",
+            phone=f"1390000010{i}",
+        )
+    household = services.household_add(
+        settlement=settlement_a,
+        by=official_a,
+        head_name="张三",
+        id_number=ID_1,
+        phone="13800000000",
+    )
     entry = services.point_entry_record(
-        household=household, category=PointCategory.objects.get(name="参与公益"), points=Decimal("5"),
-        reason="义务劳动", occurred_on=timezone.localdate() - datetime.timedelta(days=1), by=official_a,
+        household=household,
+        category=PointCategory.objects.get(name="参与公益"),
+        points=Decimal("5"),
+        reason="义务劳动",
+        occurred_on=timezone.localdate() - datetime.timedelta(days=1),
+        by=official_a,
     )
     today = timezone.localdate()
-    honour = services.honour_list_publish(settlement=settlement_a, period_start=today - datetime.timedelta(days=7), period_end=today, size=5, by=official_a)
+    honour = services.honour_list_publish(
+        settlement=settlement_a,
+        period_start=today - datetime.timedelta(days=7),
+        period_end=today,
+        size=5,
+        by=official_a,
+    )
     return {"household": household, "entry": entry, "honour": honour}
 
 
@@ -86,11 +114,15 @@ def post_urls(settlement, people):
 
 def test_outsider_gets_404_on_every_url(login, settlement_a, official_b, people):
     client = login(official_b)
-    urls = [reverse("settlements:governance", args=[settlement_a.pk])] + personal_urls(settlement_a, people)
+    urls = [reverse("settlements:governance", args=[settlement_a.pk])] + personal_urls(
+        settlement_a, people
+    )
     for url in urls:
         assert client.get(url).status_code == 404, url
     for url in post_urls(settlement_a, people):
-        assert client.post(url, {"reason": "x", "name": "x", "role": "grid"}).status_code == 404, url
+        assert client.post(url, {"reason": "x", "name": "x", "role": "grid"}).status_code == 404, (
+            url
+        )
     # Nothing was changed by the attempts.
     assert TeamMember.objects.filter(settlement=settlement_a).count() == 6
     assert PointEntry.objects.count() == 1
@@ -108,7 +140,9 @@ def test_assessor_sees_counts_but_no_personal_data(login, settlement_a, assessor
         assert client.get(url).status_code == 403, url
     for url in post_urls(settlement_a, people):
         assert client.post(url, {"reason": "x"}).status_code == 403, url
-    assert client.get(reverse("settlements:governance_import", args=["households"])).status_code == 403
+    assert (
+        client.get(reverse("settlements:governance_import", args=["households"])).status_code == 403
+    )
 
 
 @pytest.mark.parametrize("who", ["official_a", "secretary"])
@@ -124,12 +158,16 @@ def test_lists_mask_id_numbers(login, settlement_a, official_a, people):
     client = login(official_a)
     html = client.get(reverse("settlements:households", args=[settlement_a.pk])).content.decode()
     assert MASKED_1 in html and ID_1 not in html
-    html = client.get(reverse("settlements:household", args=[settlement_a.pk, people["household"].pk])).content.decode()
+    html = client.get(
+        reverse("settlements:household", args=[settlement_a.pk, people["household"].pk])
+    ).content.decode()
     assert MASKED_1 in html and ID_1 not in html
 
 
 def read_xlsx(response):
-    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content) if response.streaming else response.content))
+    book = openpyxl.load_workbook(
+        io.BytesIO(b"".join(response.streaming_content) if response.streaming else response.content)
+    )
     return [list(r) for r in book.active.iter_rows(values_only=True)]
 
 
@@ -141,19 +179,32 @@ def test_exports_mask_ids_as_text(login, settlement_a, official_a, people):
     assert rows[1][-1] == 105  # balance: base 100 + 5
     rows = read_xlsx(client.get(reverse("settlements:entries_export", args=[settlement_a.pk])))
     assert rows[1][1] == MASKED_1
-    rows = read_xlsx(client.get(reverse("settlements:honour_list_export", args=[settlement_a.pk, people["honour"].pk])))
+    rows = read_xlsx(
+        client.get(
+            reverse("settlements:honour_list_export", args=[settlement_a.pk, people["honour"].pk])
+        )
+    )
     assert rows[0] == ["榜别", "名次", "户主姓名", "身份证号", "期间积分"]
     assert rows[1][:4] == ["红榜", 1, "张三", MASKED_1]
 
 
 def test_official_edits_organisation_and_history_keeps_who(login, settlement_a, official_a):
     client = login(official_a)
-    response = client.post(reverse("settlements:organisation_edit", args=[settlement_a.pk]), {
-        "party_org": rules.PARTY_BRANCH, "self_management": rules.SELF_COMMITTEE,
-        "party_leader_name": "王书记", "party_leader_phone": "0817-1234567",
-        "dispatched_member_name": "", "dispatched_member_phone": "", "executor_name": "", "executor_phone": "",
-        "version": "0", "settlement_version": str(settlement_a.version),
-    })
+    response = client.post(
+        reverse("settlements:organisation_edit", args=[settlement_a.pk]),
+        {
+            "party_org": rules.PARTY_BRANCH,
+            "self_management": rules.SELF_COMMITTEE,
+            "party_leader_name": "王书记",
+            "party_leader_phone": "0817-1234567",
+            "dispatched_member_name": "",
+            "dispatched_member_phone": "",
+            "executor_name": "",
+            "executor_phone": "",
+            "version": "0",
+            "settlement_version": str(settlement_a.version),
+        },
+    )
     assert response.status_code == 302
     settlement_a.refresh_from_db()
     assert settlement_a.party_org == rules.PARTY_BRANCH
@@ -163,7 +214,10 @@ def test_official_edits_organisation_and_history_keeps_who(login, settlement_a, 
 
 def test_bad_phone_shows_a_chinese_error_and_saves_nothing(login, settlement_a, official_a):
     client = login(official_a)
-    response = client.post(reverse("settlements:team_member_add", args=[settlement_a.pk]), {"role": "grid", "name": "王五", "phone": "电话"})
+    response = client.post(
+        reverse("settlements:team_member_add", args=[settlement_a.pk]),
+        {"role": "grid", "name": "王五", "phone": "电话"},
+    )
     assert response.status_code == 200
     assert "请填写有效的电话号码" in response.content.decode()
     assert not TeamMember.objects.exists()
@@ -174,7 +228,15 @@ def test_add_entry_and_reverse_through_the_pages(login, settlement_a, official_a
     household = people["household"]
     url = reverse("settlements:point_entry_add", args=[settlement_a.pk, household.pk])
     category = PointCategory.objects.get(name="爱护卫生")
-    response = client.post(url, {"category": category.pk, "points": "-2", "reason": "乱扔垃圾", "occurred_on": timezone.localdate().isoformat()})
+    response = client.post(
+        url,
+        {
+            "category": category.pk,
+            "points": "-2",
+            "reason": "乱扔垃圾",
+            "occurred_on": timezone.localdate().isoformat(),
+        },
+    )
     assert response.status_code == 302
     entry = PointEntry.objects.get(reason="乱扔垃圾")
     assert entry.recorded_by == official_a and entry.points == Decimal("-2")
@@ -183,7 +245,9 @@ def test_add_entry_and_reverse_through_the_pages(login, settlement_a, official_a
     response = client.post(reverse_url, {"reason": "再来一次"})
     assert response.status_code == 400 and "不能重复冲正" in response.content.decode()
     assert PointEntry.objects.filter(reverses=entry).count() == 1
-    html = client.get(reverse("settlements:household", args=[settlement_a.pk, household.pk])).content.decode()
+    html = client.get(
+        reverse("settlements:household", args=[settlement_a.pk, household.pk])
+    ).content.decode()
     assert "105.0" in html  # 100 + 5 − 2 + 2
 
 
@@ -191,7 +255,15 @@ def test_zero_points_refused_with_message(login, settlement_a, official_a, peopl
     client = login(official_a)
     url = reverse("settlements:point_entry_add", args=[settlement_a.pk, people["household"].pk])
     category = PointCategory.objects.get(name="爱护卫生")
-    response = client.post(url, {"category": category.pk, "points": "0", "reason": "x", "occurred_on": timezone.localdate().isoformat()})
+    response = client.post(
+        url,
+        {
+            "category": category.pk,
+            "points": "0",
+            "reason": "x",
+            "occurred_on": timezone.localdate().isoformat(),
+        },
+    )
     assert response.status_code == 400 and "分值不能为0" in response.content.decode()
     assert PointEntry.objects.count() == 1
 
@@ -202,27 +274,39 @@ def test_publish_through_the_page_then_print(login, settlement_a, official_a, pe
     start = (timezone.localdate() - datetime.timedelta(days=3)).isoformat()
     end = timezone.localdate().isoformat()
     preview = client.get(url, {"period_start": start, "period_end": end, "size": 3})
-    assert "张三" in preview.content.decode() and HonourList.objects.count() == 1  # preview writes nothing
+    assert (
+        "张三" in preview.content.decode() and HonourList.objects.count() == 1
+    )  # preview writes nothing
     response = client.post(url, {"period_start": start, "period_end": end, "size": 3})
     assert response.status_code == 302
     published = HonourList.objects.get(period_start=start)
     page = client.get(response["Location"])
     html = page.content.decode()
-    assert "居民积分红黑榜" in html and "张三" in html and "data-print" in html  # static/js/site.js prints
+    assert (
+        "居民积分红黑榜" in html and "张三" in html and "data-print" in html
+    )  # static/js/site.js prints
     assert list(published.rows.values_list("kind", "head_name")) == [("red", "张三")]
 
 
 def test_household_add_page_checks_id_number(login, settlement_a, official_a):
     client = login(official_a)
     url = reverse("settlements:household_add", args=[settlement_a.pk])
-    response = client.post(url, {"head_name": "李四", "id_number": "110105194912310021", "members": 2, "base_score": "100"})
+    response = client.post(
+        url,
+        {"head_name": "李四", "id_number": "110105194912310021", "members": 2, "base_score": "100"},
+    )
     assert response.status_code == 200 and "校验位" in response.content.decode()
-    response = client.post(url, {"head_name": "李四", "id_number": "11010519491231002x", "members": 2, "base_score": "100"})
+    response = client.post(
+        url,
+        {"head_name": "李四", "id_number": "11010519491231002x", "members": 2, "base_score": "100"},
+    )
     assert response.status_code == 302
     assert Household.objects.get().id_number == ID_1
 
 
-def test_gap_list_scoped_and_filterable(login, settlement_a, settlement_b, official_a, official_b, assessor, township_b):
+def test_gap_list_scoped_and_filterable(
+    login, settlement_a, settlement_b, official_a, official_b, assessor, township_b
+):
     url = reverse("settlements:governance_gaps")
     html = login(official_a).get(url).content.decode()
     assert settlement_a.name in html and settlement_b.name not in html
@@ -235,7 +319,9 @@ def test_gap_list_scoped_and_filterable(login, settlement_a, settlement_b, offic
 
 
 @pytest.mark.parametrize("size", [5, 30])
-def test_gap_list_query_count(login, assessor, township_a, village_a, django_assert_num_queries, size):
+def test_gap_list_query_count(
+    login, assessor, township_a, village_a, django_assert_num_queries, size
+):
     for _ in range(size):
         f.settlement(village_a)
     services.settlement_gaps_rebuild()  # created outside the services: stored by the rebuild
@@ -261,10 +347,14 @@ def test_gap_list_reads_stored_gaps(login, assessor, settlement_a, official_a):
     SettlementGaps.objects.filter(pk=stored.pk).update(codes=",self_no_executor,", missing_roles="")
     html = login(assessor).get(reverse("settlements:governance_gaps")).content.decode()
     assert "未登记自主管理执行人" in html and "“5员1长”队伍缺少角色" not in html
-    assert SettlementGaps.objects.get(pk=stored.pk).codes == ",self_no_executor,"  # nothing written on GET
+    assert (
+        SettlementGaps.objects.get(pk=stored.pk).codes == ",self_no_executor,"
+    )  # nothing written on GET
 
 
-def test_gap_list_checks_unstored_settlements_without_writing(login, assessor, settlement_a, village_a):
+def test_gap_list_checks_unstored_settlements_without_writing(
+    login, assessor, settlement_a, village_a
+):
     """A settlement written by a path that did not store its gaps is still listed (checked
     on the fly, merged in list order) and nothing is written by the read."""
     from settlements.models import SettlementGaps
@@ -284,13 +374,20 @@ def _stored_codes(settlement):
     return SettlementGaps.objects.get(settlement=settlement).code_list
 
 
-def test_stored_gaps_follow_committee_team_and_organisation(settlement_a, official_a, login, assessor):
+def test_stored_gaps_follow_committee_team_and_organisation(
+    settlement_a, official_a, login, assessor
+):
     services.settlement_organisation_update(
-        settlement=settlement_a, by=official_a, party_org=rules.PARTY_BRANCH,
-        self_management=rules.SELF_COMMITTEE, party_leader_name="王书记",
+        settlement=settlement_a,
+        by=official_a,
+        party_org=rules.PARTY_BRANCH,
+        self_management=rules.SELF_COMMITTEE,
+        party_leader_name="王书记",
     )
     assert governance_rules.GAP_SELF_NO_COMMITTEE_MEMBERS in _stored_codes(settlement_a)
-    member = services.committee_member_add(settlement=settlement_a, by=official_a, post="director", name="张主任")
+    member = services.committee_member_add(
+        settlement=settlement_a, by=official_a, post="director", name="张主任"
+    )
     assert governance_rules.GAP_SELF_NO_COMMITTEE_MEMBERS not in _stored_codes(settlement_a)
     services.committee_member_remove(member=member, by=official_a)
     assert governance_rules.GAP_SELF_NO_COMMITTEE_MEMBERS in _stored_codes(settlement_a)
@@ -300,7 +397,9 @@ def test_stored_gaps_follow_committee_team_and_organisation(settlement_a, offici
         for i, role in enumerate(governance_rules.TEAM_ROLES)
     ]
     assert governance_rules.GAP_TEAM_MISSING not in _stored_codes(settlement_a)
-    services.team_member_update(member=holders[-1], by=official_a, role=governance_rules.TEAM_GRID, name="人5")
+    services.team_member_update(
+        member=holders[-1], by=official_a, role=governance_rules.TEAM_GRID, name="人5"
+    )
     assert governance_rules.GAP_TEAM_MISSING in _stored_codes(settlement_a)
     html = login(assessor).get(reverse("settlements:governance_gaps")).content.decode()
     assert "楼栋长" in html  # the missing role, named from the stored row
@@ -308,11 +407,16 @@ def test_stored_gaps_follow_committee_team_and_organisation(settlement_a, offici
     assert governance_rules.GAP_TEAM_MISSING in _stored_codes(settlement_a)
 
 
-def test_stored_gaps_follow_households_changed_in_the_admin(settlement_a, official_a, secretary, client):
+def test_stored_gaps_follow_households_changed_in_the_admin(
+    settlement_a, official_a, secretary, client
+):
     """Households decide the self-management form (a gap fact): an admin edit re-stores the gaps."""
     services.settlement_organisation_update(
-        settlement=settlement_a, by=official_a, party_org=rules.PARTY_BRANCH,
-        self_management=rules.SELF_COMMITTEE, party_leader_name="王书记",
+        settlement=settlement_a,
+        by=official_a,
+        party_org=rules.PARTY_BRANCH,
+        self_management=rules.SELF_COMMITTEE,
+        party_leader_name="王书记",
     )
     settlement_a.refresh_from_db()
     before = _stored_codes(settlement_a)
@@ -320,10 +424,17 @@ def test_stored_gaps_follow_households_changed_in_the_admin(settlement_a, offici
     client.force_login(secretary)
     url = reverse("admin:settlements_settlement_change", args=[settlement_a.pk])
     data = {
-        "code": settlement_a.code, "name": settlement_a.name, "village": settlement_a.village_id,
-        "households": 10, "residents": 30, "party_members": 5, "moved_in_on": "",
-        "party_org": settlement_a.party_org, "self_management": settlement_a.self_management,
-        "latitude": "", "longitude": "",
+        "code": settlement_a.code,
+        "name": settlement_a.name,
+        "village": settlement_a.village_id,
+        "households": 10,
+        "residents": 30,
+        "party_members": 5,
+        "moved_in_on": "",
+        "party_org": settlement_a.party_org,
+        "self_management": settlement_a.self_management,
+        "latitude": "",
+        "longitude": "",
     }
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -339,7 +450,12 @@ def test_stored_gaps_follow_households_changed_in_the_admin(settlement_a, offici
 
 def test_household_list_query_count(login, settlement_a, official_a, django_assert_num_queries):
     for i in range(20):
-        services.household_add(settlement=settlement_a, by=official_a, head_name=f"户{i}", id_number=valid_id(f"5113221990010{i:04d}"))
+        services.household_add(
+            settlement=settlement_a,
+            by=official_a,
+            head_name=f"户{i}",
+            id_number=valid_id(f"5113221990010{i:04d}"),
+        )
     client = login(official_a)
     url = reverse("settlements:households", args=[settlement_a.pk])
     client.get(url)
@@ -349,7 +465,9 @@ def test_household_list_query_count(login, settlement_a, official_a, django_asse
     assert len(response.context["page"].object_list) == 20
 
 
-def test_governance_page_query_count(login, settlement_a, official_a, people, django_assert_num_queries):
+def test_governance_page_query_count(
+    login, settlement_a, official_a, people, django_assert_num_queries
+):
     client = login(official_a)
     url = reverse("settlements:governance", args=[settlement_a.pk])
     client.get(url)
@@ -359,7 +477,9 @@ def test_governance_page_query_count(login, settlement_a, official_a, people, dj
         client.get(url)
 
 
-def test_honour_lists_page_query_count(login, settlement_a, official_a, people, django_assert_num_queries):
+def test_honour_lists_page_query_count(
+    login, settlement_a, official_a, people, django_assert_num_queries
+):
     client = login(official_a)
     url = reverse("settlements:honour_lists", args=[settlement_a.pk])
     client.get(url)

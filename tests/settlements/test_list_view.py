@@ -12,7 +12,16 @@ def _grow(village, n):
 
 
 @pytest.mark.parametrize("extra", [0, 60])
-def test_settlement_list_costs_the_same_queries_at_any_size(client, login, official_a, settlement_a, village_a, settlement_b, extra, django_assert_num_queries):
+def test_settlement_list_costs_the_same_queries_at_any_size(
+    client,
+    login,
+    official_a,
+    settlement_a,
+    village_a,
+    settlement_b,
+    extra,
+    django_assert_num_queries,
+):
     _grow(village_a, extra)
     client = login(official_a)
     # session, user, groups (role), count, page ids, page rows
@@ -27,7 +36,9 @@ def test_official_lists_only_their_township(client, login, official_a, settlemen
     assert settlement_b.name not in html  # the outsider's settlement is not listed
 
 
-def test_assessor_lists_every_township_and_can_search(client, login, assessor, settlement_a, settlement_b):
+def test_assessor_lists_every_township_and_can_search(
+    client, login, assessor, settlement_a, settlement_b
+):
     client = login(assessor)
     html = client.get(reverse("settlements:list")).content.decode()
     assert settlement_a.name in html and settlement_b.name in html

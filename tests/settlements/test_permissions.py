@@ -13,9 +13,19 @@ pytestmark = pytest.mark.django_db
 
 def test_roles(cast, ask):
     assert ask(p.is_official) == {
-        "official_a": True, "official_b": True, "assessor": False, "secretary": False, "anonymous": False}
+        "official_a": True,
+        "official_b": True,
+        "assessor": False,
+        "secretary": False,
+        "anonymous": False,
+    }
     assert ask(p.is_county) == {
-        "official_a": False, "official_b": False, "assessor": True, "secretary": True, "anonymous": False}
+        "official_a": False,
+        "official_b": False,
+        "assessor": True,
+        "secretary": True,
+        "anonymous": False,
+    }
     assert p.sees_all_settlements is p.is_county
 
 
@@ -30,26 +40,53 @@ def test_a_superuser_is_a_secretary(db):
     assert p.is_secretary(boss) and p.is_county(boss)
 
 
-def test_only_the_townships_own_official_is_official_of_it(cast, settlement_a, village_a, township_a, ask):
-    expected = {"official_a": True, "official_b": False, "assessor": False, "secretary": False, "anonymous": False}
+def test_only_the_townships_own_official_is_official_of_it(
+    cast, settlement_a, village_a, township_a, ask
+):
+    expected = {
+        "official_a": True,
+        "official_b": False,
+        "assessor": False,
+        "secretary": False,
+        "anonymous": False,
+    }
     for obj in (settlement_a, village_a, township_a, township_a.pk):
         assert ask(p.is_official_of_township, obj) == expected, obj
 
 
 def test_settlement_visibility_and_personal_data(cast, settlement_a, ask):
     assert ask(p.may_see_settlement, settlement_a) == {
-        "official_a": True, "official_b": False, "assessor": True, "secretary": True, "anonymous": False}
+        "official_a": True,
+        "official_b": False,
+        "assessor": True,
+        "secretary": True,
+        "anonymous": False,
+    }
     # assessors review the place but never see the residents' names and phones
     assert ask(p.may_see_personal_data, settlement_a) == {
-        "official_a": True, "official_b": False, "assessor": False, "secretary": True, "anonymous": False}
+        "official_a": True,
+        "official_b": False,
+        "assessor": False,
+        "secretary": True,
+        "anonymous": False,
+    }
     assert ask(p.may_manage_residents) == {
-        "official_a": True, "official_b": True, "assessor": False, "secretary": True, "anonymous": False}
+        "official_a": True,
+        "official_b": True,
+        "assessor": False,
+        "secretary": True,
+        "anonymous": False,
+    }
 
 
 def test_named_permissions_answer_as_the_predicates(cast, settlement_a):
     for name, user in cast.items():
-        assert rules.has_perm("settlements.see_settlement", user, settlement_a) == p.may_see_settlement(user, settlement_a), name
-        assert rules.has_perm("settlements.see_personal_data", user, settlement_a) == p.may_see_personal_data(user, settlement_a), name
+        assert rules.has_perm(
+            "settlements.see_settlement", user, settlement_a
+        ) == p.may_see_settlement(user, settlement_a), name
+        assert rules.has_perm(
+            "settlements.see_personal_data", user, settlement_a
+        ) == p.may_see_personal_data(user, settlement_a), name
     # through Django's auth backends too (settings.AUTHENTICATION_BACKENDS)
     assert cast["official_a"].has_perm("settlements.edit_governance", settlement_a)
     assert not cast["official_b"].has_perm("settlements.edit_governance", settlement_a)

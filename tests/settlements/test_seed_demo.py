@@ -30,7 +30,9 @@ def snapshot() -> dict:
         "settlements": list(Settlement.objects.order_by("code").values()),
         "users": list(User.objects.order_by("username").values()),
         "memberships": sorted(User.groups.through.objects.values_list("user_id", "group_id")),
-        "permissions": sorted(User.user_permissions.through.objects.values_list("user_id", "permission_id")),
+        "permissions": sorted(
+            User.user_permissions.through.objects.values_list("user_id", "permission_id")
+        ),
     }
 
 
@@ -145,10 +147,25 @@ def test_running_seed_demo_twice_changes_nothing():
 
     assert snapshot() == before
     again = Settlement.objects.get(pk=sample.pk)
-    assert (again.code, again.name, again.households, again.residents, again.party_members,
-            again.moved_in_on, again.party_org, again.self_management) == (
-        sample.code, sample.name, sample.households, sample.residents, sample.party_members,
-        sample.moved_in_on, sample.party_org, sample.self_management)
+    assert (
+        again.code,
+        again.name,
+        again.households,
+        again.residents,
+        again.party_members,
+        again.moved_in_on,
+        again.party_org,
+        again.self_management,
+    ) == (
+        sample.code,
+        sample.name,
+        sample.households,
+        sample.residents,
+        sample.party_members,
+        sample.moved_in_on,
+        sample.party_org,
+        sample.self_management,
+    )
     assert "乡镇 0、村 0、聚居点 0" in output
 
 
@@ -160,7 +177,10 @@ def test_seed_demo_is_the_same_county_on_every_machine():
     Village.objects.all().delete()
     seed(settlements=40, no_history=True)
     again = snapshot()["settlements"]
-    strip = lambda rows: [{k: v for k, v in r.items() if k not in ("id", "village_id")} for r in rows]  # noqa: E731
+
+    def strip(rows):
+        return [{k: v for k, v in r.items() if k not in ("id", "village_id")} for r in rows]  # noqa: E731
+
     assert strip(again) == strip(first)
 
 

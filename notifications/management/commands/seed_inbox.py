@@ -18,7 +18,9 @@ class Command(BaseCommand):
     help = "演示用：发送今天的截止提醒（自评、限期整改）。"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--today", type=dt.date.fromisoformat, default=None, help="以该日期为今天")
+        parser.add_argument(
+            "--today", type=dt.date.fromisoformat, default=None, help="以该日期为今天"
+        )
 
     def handle(self, *args: Any, today: dt.date | None = None, **options: Any) -> None:
         reminders = services.reminders_send(today=today or timezone.localdate())

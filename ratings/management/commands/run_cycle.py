@@ -41,12 +41,14 @@ def parse_day(value: str) -> dt.date:
         day = dt.date.fromisoformat(value)
     except ValueError:
         raise CommandError(
-            _("日期格式不正确：“%(value)s”。请写成 YYYY-MM-DD，例如 2031-04-01。") % {"value": value}
+            _("日期格式不正确：“%(value)s”。请写成 YYYY-MM-DD，例如 2031-04-01。")
+            % {"value": value}
         ) from None
     if len(value) != 10:
         # fromisoformat also takes 20310401; operators must write the date unambiguously.
         raise CommandError(
-            _("日期格式不正确：“%(value)s”。请写成 YYYY-MM-DD，例如 2031-04-01。") % {"value": value}
+            _("日期格式不正确：“%(value)s”。请写成 YYYY-MM-DD，例如 2031-04-01。")
+            % {"value": value}
         )
     if not FIRST_DAY <= day <= LAST_DAY:
         raise CommandError(
@@ -57,7 +59,9 @@ def parse_day(value: str) -> dt.date:
 
 
 class Command(BaseCommand):
-    help = _("按指定日期运行考评周期任务：quarterly（季度）、semiannual（半年）、annual（年度）、daily（每日）。")
+    help = _(
+        "按指定日期运行考评周期任务：quarterly（季度）、semiannual（半年）、annual（年度）、daily（每日）。"
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("job", choices=list(RUNNERS), help=_("要运行的任务"))

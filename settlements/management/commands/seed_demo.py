@@ -29,9 +29,7 @@ class Command(BaseCommand):
             default=demo.DEFAULT_SETTLEMENTS,
             help=f"聚居点数量（默认 {demo.DEFAULT_SETTLEMENTS}，与屏山县相同）",
         )
-        parser.add_argument(
-            "--logins-only", action="store_true", help="只打印演示账号，不写数据库"
-        )
+        parser.add_argument("--logins-only", action="store_true", help="只打印演示账号，不写数据库")
         parser.add_argument(
             "--no-history", action="store_true", help="只生成地点和账号，不生成考评历史"
         )
@@ -66,16 +64,28 @@ class Command(BaseCommand):
                         # Rounds, ratings, rectifications and certificates, the newest round in
                         # progress on ``today``, every score from its items; then reward money.
                         # Called by name: settlements imports neither ratings nor rewards.
-                        history = ["--live", "--item-rounds", str(HISTORY_ROUNDS), "--rounds", str(HISTORY_ROUNDS)]
+                        history = [
+                            "--live",
+                            "--item-rounds",
+                            str(HISTORY_ROUNDS),
+                            "--rounds",
+                            str(HISTORY_ROUNDS),
+                        ]
                         if today is not None:
                             history += ["--today", today.isoformat()]
                         call_command("seed_history", *history, stdout=self.stdout)
-                        call_command("seed_rewards", *(history[-2:] if today else []), stdout=self.stdout)
+                        call_command(
+                            "seed_rewards", *(history[-2:] if today else []), stdout=self.stdout
+                        )
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
             if not no_history:
                 # After the commit: the workflow's notifications are delivered on commit.
-                call_command("seed_inbox", *(["--today", today.isoformat()] if today else []), stdout=self.stdout)
+                call_command(
+                    "seed_inbox",
+                    *(["--today", today.isoformat()] if today else []),
+                    stdout=self.stdout,
+                )
             self.stdout.write(
                 self.style.SUCCESS(
                     f"演示县已就绪 / demo county ready: 新建乡镇 {places.townships}、村 {places.villages}、"
