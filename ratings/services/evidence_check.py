@@ -71,8 +71,9 @@ def photo_facts(handle: IO[bytes]) -> PhotoFacts:
 
 
 def _window(evidence: Evidence) -> tuple[dt.date | None, dt.date | None] | None:
-    if evidence.assessment_id is not None:
-        rnd = evidence.assessment.round
+    assessment = evidence.assessment
+    if assessment is not None:
+        rnd = assessment.round
         return rnd.opened_on, rnd.review_deadline
     rect = evidence.rectification
     if rect is None or rect.issued_at is None:
@@ -81,9 +82,11 @@ def _window(evidence: Evidence) -> tuple[dt.date | None, dt.date | None] | None:
 
 
 def _round_id(evidence: Evidence) -> int | None:
-    if evidence.assessment_id is not None:
-        return evidence.assessment.round_id
-    return evidence.rectification.rating.round_id if evidence.rectification_id else None
+    assessment = evidence.assessment
+    if assessment is not None:
+        return assessment.round_id
+    rectification = evidence.rectification
+    return rectification.rating.round_id if rectification is not None else None
 
 
 def _reused(evidence: Evidence, phash: str) -> bool:

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ratings import selectors, services
 from ratings.models import Evidence, Review, ReviewStatus, RubricItem
+from settlements.http import AuthenticatedHttpRequest
 from settlements.roles import sees_all_settlements
 
 from ._common import _assessment_queryset, _rubric_items
@@ -200,7 +201,7 @@ def _text(value: Any) -> str:
 
 @login_required
 @require_POST
-def field_sync_review(request: HttpRequest) -> JsonResponse:
+def field_sync_review(request: AuthenticatedHttpRequest) -> JsonResponse:
     """A draft typed offline. 200 saved (or already saved), 409 the server's version differs."""
     denied = _county_only(request)
     if denied:
@@ -217,7 +218,8 @@ def field_sync_review(request: HttpRequest) -> JsonResponse:
     assessment = get_object_or_404(
         _assessment_queryset(request.user), pk=body.get("assessment") or 0
     )
-    raw_items = body.get("items") if isinstance(body.get("items"), dict) else {}
+    raw = body.get("items")
+    raw_items: dict[Any, Any] = raw if isinstance(raw, dict) else {}
     items: dict[int, tuple[Any, str, str]] = {}
     for key, entry in raw_items.items():
         if not str(key).isdigit() or not isinstance(entry, dict):
@@ -267,7 +269,7 @@ def _synced(result: services.SyncResult) -> dict[str, Any]:
 
 @login_required
 @require_POST
-def field_sync_photo(request: HttpRequest) -> JsonResponse:
+def field_sync_photo(request: AuthenticatedHttpRequest) -> JsonResponse:
     """A photo taken offline. 201 stored, 200 already stored under this client id."""
     denied = _county_only(request)
     if denied:

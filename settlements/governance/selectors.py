@@ -172,7 +172,7 @@ class GapRow:
 
 @dataclass
 class GapReport:
-    page: Page
+    page: Page[Any]
     with_gaps: int  # settlements with at least one gap
     settlements_checked: int
     counts: list[tuple[str, int]] = field(default_factory=list)
@@ -278,17 +278,17 @@ def _labelled(labels: _Labels, codes: list[str], missing_roles: list[str]) -> li
     ]
 
 
-class _CountedRows(Sequence):
+class _CountedRows(Sequence[Any]):
     """The stored rows with gaps for a Paginator: its count is the one already aggregated,
     and a page is one query of the page's rows."""
 
-    def __init__(self, queryset: QuerySet, count: int, labels: _Labels) -> None:
+    def __init__(self, queryset: QuerySet[Any], count: int, labels: _Labels) -> None:
         self.queryset, self.total, self.labels = queryset, count, labels
 
     def __len__(self) -> int:
         return self.total
 
-    def count(self) -> int:
+    def count(self, value: Any = None) -> int:  # Paginator calls count() with no argument
         return self.total
 
     def __getitem__(self, index: Any) -> Any:

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from fractions import Fraction
+from typing import Any
 
 import pytest
 
@@ -96,7 +97,7 @@ HERE = (28.0, 104.0)
 
 
 def flags(**kw):
-    base = {
+    base: dict[str, Any] = {
         "taken_on": D(2031, 4, 10),
         "position": HERE,
         "window": WINDOW,
