@@ -13,13 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from settlements.models import Settlement
 
 from . import evidence_rules
-from .models import (  # defined before these (imported at the end of models.py)
-    Rating,
-    Rectification,
-    Review,
-    RubricItem,
-    SelfAssessment,
-)
 from .states import (  # noqa: F401  (the states are defined there, imported from here too)
     NOT_SUBMITTED,
     REVIEWABLE,
@@ -63,13 +56,21 @@ class Evidence(models.Model):
 
     settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="+")
     assessment = models.ForeignKey(
-        SelfAssessment, on_delete=models.CASCADE, null=True, blank=True, related_name="evidence"
+        "ratings.SelfAssessment",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="evidence",
     )
     rectification = models.ForeignKey(
-        Rectification, on_delete=models.CASCADE, null=True, blank=True, related_name="evidence"
+        "ratings.Rectification",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="evidence",
     )
     item = models.ForeignKey(
-        RubricItem, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "ratings.RubricItem", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     side = models.CharField(max_length=16, choices=SIDES)
     file = models.FileField(_("文件"), upload_to=evidence_path)
@@ -146,7 +147,9 @@ class SyncReceipt(models.Model):
 
     client_id = models.UUIDField(_("客户端标识"), unique=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="sync_receipts")
+    review = models.ForeignKey(
+        "ratings.Review", on_delete=models.CASCADE, related_name="sync_receipts"
+    )
     version = models.PositiveIntegerField(_("保存后的版本"))
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -161,7 +164,9 @@ class SyncReceipt(models.Model):
 class Certificate(models.Model):
     """命名授牌: one per star confirmed at a final rating."""
 
-    rating = models.OneToOneField(Rating, on_delete=models.PROTECT, related_name="certificate")
+    rating = models.OneToOneField(
+        "ratings.Rating", on_delete=models.PROTECT, related_name="certificate"
+    )
     settlement = models.ForeignKey(
         Settlement, on_delete=models.PROTECT, related_name="certificates"
     )

@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from . import rules
-from .models import Settlement  # defined before these (imported at the end of models.py)
 
 # ------------------------------------------------------------------ county calendar
 
@@ -165,7 +164,7 @@ class SettlementGaps(models.Model):
     """
 
     settlement = models.OneToOneField(
-        Settlement,
+        "settlements.Settlement",
         on_delete=models.CASCADE,
         primary_key=True,
         related_name="stored_gaps",

@@ -167,7 +167,7 @@ def test_menu_labels_read_as_one_set_in_english(client, official_a):
 def test_migration_recognises_existing_system_wording_and_leaves_peoples_text():
     import importlib
 
-    migration = importlib.import_module("ratings.migrations.0009_system_text")
+    migration = importlib.import_module("ratings.migrations.0011_system_text")
     assert migration._match(
         "公示期满（2031-04-22）无异议或异议不成立，评定生效。", migration.REASONS
     ) == {"code": "effective", "params": {"date": "2031-04-22"}}

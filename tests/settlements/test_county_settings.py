@@ -38,6 +38,8 @@ def form_data(**overrides) -> dict:
         "photo_max_distance_km": "3.5",
         "target_share": "0.45",
         "target_deadline": "2032-06-30",
+        # The version the page was opened at (optimistic locking, core.admin.VersionedAdminMixin).
+        "version": str(CountySettings.objects.get(singleton=1).version),
     }
     return data | overrides
 

@@ -435,6 +435,7 @@ def test_stored_gaps_follow_households_changed_in_the_admin(
         "self_management": settlement_a.self_management,
         "latitude": "",
         "longitude": "",
+        "version": settlement_a.version,  # the version the change form was opened at
     }
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
