@@ -75,7 +75,7 @@ class Evidence(models.Model):
     side = models.CharField(max_length=16, choices=SIDES)
     file = models.FileField(_("文件"), upload_to=evidence_path)
     original_name = models.CharField(_("原文件名"), max_length=200)
-    content_type = models.CharField(max_length=64)
+    content_type = models.CharField(max_length=128)  # Office MIME types run past 64
     size = models.PositiveIntegerField()
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
