@@ -299,7 +299,7 @@ def test_postgres_restart_mid_task_is_retried_and_applies_once(
 
     monkeypatch.setattr(round_services, "_save", save_then_lose_the_server)
     with finished() as done, running_worker():
-        tasks.round_open_task.delay(2031, 1, secretary.pk)
+        tasks.round_open_task.delay(2031, 1, secretary.pk, True)  # confirmed early opening
         wait_for(lambda: len(done) >= 2, timeout=90)  # the failed run, then its retry
 
     assert restarted == [True]
