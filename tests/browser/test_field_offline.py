@@ -130,13 +130,15 @@ def test_an_upload_whose_answer_is_lost_is_retried_and_stored_once(
     zz02 = items_by_code(submitted_a.rubric)["ZZ02"].pk
     save_to_phone(page, live_server, submitted_a.pk)
 
-    lost = {"review": 0, "photo": 0}
+    lost = {"review": 0, "photo": 0}  # counted once the server has answered (and stored)
+    started: set[str] = set()
 
     def lose_first_answer(route):
         kind = "photo" if "/sync/photo/" in route.request.url else "review"
-        if lost[kind] == 0:
-            lost[kind] += 1
+        if kind not in started:
+            started.add(kind)
             route.fetch()  # the server stores it…
+            lost[kind] += 1  # …only now counted, so the checks below never race the server
             route.abort("connectionreset")  # …and the answer never reaches the phone
         else:
             route.continue_()
