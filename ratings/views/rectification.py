@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -24,7 +25,7 @@ from ratings.forms import (
     RectificationIssueForm,
     add_service_error,
 )
-from ratings.models import RectificationStatus
+from ratings.models import Rectification, RectificationStatus
 from ratings.permissions import may_answer_rectification, may_review
 from ratings.states import rectification_is_overdue
 from settlements.http import AuthenticatedHttpRequest
@@ -174,26 +175,42 @@ def _render_rectification(
     )
 
 
+def _post_step(
+    request: AuthenticatedHttpRequest,
+    rectification: Rectification,
+    form: forms.Form,
+    step: Callable[[dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    """One rectification step posted: the form checked, one service called, the page again."""
+    if form.is_valid():
+        try:
+            step(form.cleaned_data)
+        except services.WorkflowError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect(rectification.get_absolute_url())
+    return _render_rectification(request, rectification, form=form, status=_refusal_status(form))
+
+
 @login_required
 @require_POST
 def rectification_issue(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     rectification = get_object_or_404(_rectification_queryset(request.user), pk=pk)
     _require_county(request.user)
-    form = RectificationIssueForm(request.POST)
-    if form.is_valid():
-        try:
-            services.rectification_issue(
-                rectification=rectification,
-                by=request.user,
-                deadline=form.cleaned_data["deadline"],
-                requirements=form.cleaned_data["requirements"],
-            )
-        except services.WorkflowError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, _("整改通知已下达。"))
-            return redirect(rectification.get_absolute_url())
-    return _render_rectification(request, rectification, form=form, status=_refusal_status(form))
+    return _post_step(
+        request,
+        rectification,
+        RectificationIssueForm(request.POST),
+        lambda data: services.rectification_issue(
+            rectification=rectification,
+            by=request.user,
+            deadline=data["deadline"],
+            requirements=data["requirements"],
+        ),
+        _("整改通知已下达。"),
+    )
 
 
 @login_required
@@ -201,18 +218,15 @@ def rectification_issue(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
 def rectification_dismiss(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     rectification = get_object_or_404(_rectification_queryset(request.user), pk=pk)
     _require_county(request.user)
-    form = RectificationDismissForm(request.POST)
-    if form.is_valid():
-        try:
-            services.rectification_dismiss(
-                rectification=rectification, by=request.user, reason=form.cleaned_data["reason"]
-            )
-        except services.WorkflowError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, _("已决定不予下达整改。"))
-            return redirect(rectification.get_absolute_url())
-    return _render_rectification(request, rectification, form=form, status=_refusal_status(form))
+    return _post_step(
+        request,
+        rectification,
+        RectificationDismissForm(request.POST),
+        lambda data: services.rectification_dismiss(
+            rectification=rectification, by=request.user, reason=data["reason"]
+        ),
+        _("已决定不予下达整改。"),
+    )
 
 
 @login_required
@@ -221,21 +235,18 @@ def rectification_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
     rectification = get_object_or_404(_rectification_queryset(request.user), pk=pk)
     if not may_answer_rectification(request.user, None):
         raise PermissionDenied(_("只有本乡镇干部可以答复整改通知。"))
-    form = RectificationAnswerForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.rectification_answer(
-                rectification=rectification,
-                by=request.user,
-                answer=form.cleaned_data["answer"],
-                evidence=form.cleaned_data["evidence"],
-            )
-        except services.WorkflowError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, _("整改情况已提交，等待县考评组复查。"))
-            return redirect(rectification.get_absolute_url())
-    return _render_rectification(request, rectification, form=form, status=_refusal_status(form))
+    return _post_step(
+        request,
+        rectification,
+        RectificationAnswerForm(request.POST, request.FILES),
+        lambda data: services.rectification_answer(
+            rectification=rectification,
+            by=request.user,
+            answer=data["answer"],
+            evidence=data["evidence"],
+        ),
+        _("整改情况已提交，等待县考评组复查。"),
+    )
 
 
 @login_required
@@ -243,18 +254,15 @@ def rectification_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
 def rectification_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     rectification = get_object_or_404(_rectification_queryset(request.user), pk=pk)
     _require_county(request.user)
-    form = RectificationCheckForm(request.POST)
-    if form.is_valid():
-        try:
-            services.rectification_check(
-                rectification=rectification,
-                by=request.user,
-                outcome=form.cleaned_data["outcome"],
-                notes=form.cleaned_data["notes"],
-            )
-        except services.WorkflowError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, _("复查结果已记录。"))
-            return redirect(rectification.get_absolute_url())
-    return _render_rectification(request, rectification, form=form, status=_refusal_status(form))
+    return _post_step(
+        request,
+        rectification,
+        RectificationCheckForm(request.POST),
+        lambda data: services.rectification_check(
+            rectification=rectification,
+            by=request.user,
+            outcome=data["outcome"],
+            notes=data["notes"],
+        ),
+        _("复查结果已记录。"),
+    )
