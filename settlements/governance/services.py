@@ -168,6 +168,33 @@ def committee_member_add(
     return member
 
 
+def _member_update(
+    model: type[CommitteeMember] | type[TeamMember],
+    member: CommitteeMember | TeamMember,
+    by: User,
+    kind: tuple[str, str],
+    name: str,
+    phone: str,
+    expected_version: int | None,
+) -> Any:
+    """Correct a committee or team member (``kind`` is its post or role field and value).
+
+    Compared with the stored row, not with ``member`` (a form may already have written
+    its input onto it); a stale ``expected_version`` is an ``EditConflict``. A change
+    refreshes the settlement's stored gaps (they count team roles)."""
+    _require_editor(by, member.settlement)
+    current = lock_current(model, member.pk, expected_version)
+    field, value = kind
+    new = (value, name.strip(), phone.strip())
+    if (getattr(current, field), current.name, current.phone) != new:
+        setattr(current, field, value)
+        current.name, current.phone = new[1], new[2]
+        current.version += 1
+        _save_with_history(current, by)
+        settlement_gaps_refresh(settlement_ids=[current.settlement_id])
+    return current
+
+
 @transaction.atomic
 def committee_member_update(
     *,
@@ -178,16 +205,11 @@ def committee_member_update(
     phone: str = "",
     expected_version: int | None = None,
 ) -> CommitteeMember:
-    """Correct a member. Compared with the stored row (a form may already have written
-    its input onto ``member``); a stale ``expected_version`` is an ``EditConflict``."""
-    _require_editor(by, member.settlement)
-    member = lock_current(CommitteeMember, member.pk, expected_version)
-    new = (post, name.strip(), phone.strip())
-    if (member.post, member.name, member.phone) != new:
-        member.post, member.name, member.phone = new
-        member.version += 1
-        _save_with_history(member, by)
-    return member
+    """Correct a member; a stale version is an ``EditConflict``."""
+    updated: CommitteeMember = _member_update(
+        CommitteeMember, member, by, ("post", post), name, phone, expected_version
+    )
+    return updated
 
 
 @transaction.atomic
@@ -218,16 +240,11 @@ def team_member_update(
     phone: str = "",
     expected_version: int | None = None,
 ) -> TeamMember:
-    """Correct a member, compared with the stored row; a stale version is an ``EditConflict``."""
-    _require_editor(by, member.settlement)
-    member = lock_current(TeamMember, member.pk, expected_version)
-    new = (role, name.strip(), phone.strip())
-    if (member.role, member.name, member.phone) != new:
-        member.role, member.name, member.phone = new
-        member.version += 1
-        _save_with_history(member, by)
-        settlement_gaps_refresh(settlement_ids=[member.settlement_id])
-    return member
+    """Correct a member; a stale version is an ``EditConflict``."""
+    updated: TeamMember = _member_update(
+        TeamMember, member, by, ("role", role), name, phone, expected_version
+    )
+    return updated
 
 
 @transaction.atomic
