@@ -8,8 +8,7 @@ from django.core.management import CommandError, call_command
 from core.models import ImportJob, ImportStatus
 from settlements.models import Settlement
 from tests import factories as f
-
-from .conftest import csv_bytes, row
+from tests.settlement_rows import csv_bytes, row
 
 
 def run(*args):

@@ -14,8 +14,7 @@ from core.models import ImportJob, ImportStatus
 from core.spreadsheets import SheetRows, SpreadsheetError
 from settlements.models import Settlement
 from tests import factories as f
-
-from .conftest import csv_bytes, row, xlsx_bytes
+from tests.settlement_rows import csv_bytes, row, xlsx_bytes
 
 
 def create(user, data: bytes, name="s.csv", kind="settlements", **kw) -> ImportJob:

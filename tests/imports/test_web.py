@@ -14,8 +14,7 @@ from core.imports.selectors import job_token
 from core.models import ImportJob, ImportStatus
 from settlements.models import Settlement
 from tests import factories as f
-
-from .conftest import csv_bytes, row
+from tests.settlement_rows import csv_bytes, row
 
 IMPORT_URL = reverse("admin:settlements_settlement_import")
 PROCESS_URL = reverse("admin:settlements_settlement_process_import")

@@ -18,74 +18,16 @@ from core.models import ImportJob
 from settlements.models import Settlement
 from settlements.resources import SettlementResource
 from tests import factories as f
+from tests.settlement_rows import HEADER, csv_bytes, row, xlsx_bytes
 
 IMPORT_URL = reverse("admin:settlements_settlement_import")
 PROCESS_URL = reverse("admin:settlements_settlement_process_import")
 EXPORT_URL = reverse("admin:settlements_settlement_export")
 
-HEADER = [
-    "代码",
-    "名称",
-    "乡镇",
-    "村",
-    "户数",
-    "人口数",
-    "党员数",
-    "搬迁入住日期",
-    "党组织形式",
-    "自治组织形式",
-]
-
 
 @pytest.fixture(autouse=True)
 def jobs_run_here(tmp_media, eager_celery):
     """Uploads under a temporary MEDIA_ROOT; the import's jobs run in the test (eagerly)."""
-
-
-def row(
-    code="SN1",
-    name="新村苑",
-    township="甲镇",
-    village="甲村",
-    households="60",
-    residents="200",
-    party_members="4",
-    moved_in_on="2019-06-30",
-    party_org="党支部",
-    self_management="自主管理委员会",
-):
-    return [
-        code,
-        name,
-        township,
-        village,
-        households,
-        residents,
-        party_members,
-        moved_in_on,
-        party_org,
-        self_management,
-    ]
-
-
-def csv_bytes(rows, encoding="utf-8-sig", header=HEADER) -> bytes:
-    out = io.StringIO()
-    import csv
-
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue().encode(encoding)
-
-
-def xlsx_bytes(rows, header=HEADER) -> bytes:
-    book = openpyxl.Workbook()
-    book.active.append(header)
-    for r in rows:
-        book.active.append(r)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def preview(client, data: bytes, filename="settlements.csv"):
