@@ -429,7 +429,7 @@ window.FieldCore = {
             h("small", {}, p.state === "synced" ? M("Synced") : p.state === "refused" ? p.error : navigator.onLine ? M("Pending") : M("Local"))))) : null;
         },
       };
-      view.replaceChildren(
+      view.replaceChildren(...[
         h("p", {}, h("a", { href: "#" }, `← ${M("Back")}`)),
         h("h1", {}, pack.settlement.name, " ", h("small", {}, kind.heading(pack))),
         draft.conflict ? conflictBox(draft, pack) : null,
@@ -440,7 +440,7 @@ window.FieldCore = {
           h("a", { class: "button primary", href: kind.submitUrl(pack), "data-finalise": true }, M("Finalise")),
           h("button", { type: "button", class: "primary", disabled: true, "data-finalise-offline": true }, M("Finalise")),
           h("p", { class: "muted", "data-finalise-why": true }))),
-      );
+      ].flat().filter((node) => node !== null && node !== undefined));
       updateFinalise();
     }
 
