@@ -35,9 +35,7 @@ urlpatterns = [
     path("field/sync/review/", views.field_sync_review, name="field_sync_review"),
     path("field/sync/photo/", views.field_sync_photo, name="field_sync_photo"),
     path("field/self/", views.field_self_home, name="field_self"),
-    path(
-        "field/self/candidates.json", views.field_self_candidates, name="field_self_candidates"
-    ),
+    path("field/self/candidates.json", views.field_self_candidates, name="field_self_candidates"),
     path("field/self/pack/<int:pk>.json", views.field_self_pack, name="field_self_pack"),
     path("field/self/sync/draft/", views.field_self_sync_draft, name="field_self_sync_draft"),
     path("field/self/sync/photo/", views.field_self_sync_photo, name="field_self_sync_photo"),

@@ -13,7 +13,7 @@ import functools
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_required
@@ -35,7 +35,6 @@ from settlements.permissions import is_official
 from settlements.roles import sees_all_settlements
 
 from ._common import _assessment_queryset, _rubric_items
-
 
 Draft = TypeVar("Draft", Review, SelfAssessment)
 
@@ -79,6 +78,24 @@ def _evidence_json(ev: Evidence) -> dict[str, Any]:
     }
 
 
+def settlement_json(assessment: SelfAssessment) -> dict[str, str]:
+    settlement = assessment.settlement
+    return {
+        "name": settlement.name,
+        "code": settlement.code,
+        "township": settlement.village.township.name,
+        "village": settlement.village.name,
+    }
+
+
+def candidate_rows(assessments: Iterable[SelfAssessment]) -> list[dict[str, Any]]:
+    """What the picker lists for each self-assessment a phone may take offline."""
+    return [
+        {"assessment": sa.pk, **settlement_json(sa), "status": sa.get_status_display()}
+        for sa in assessments
+    ]
+
+
 # ------------------------------------------------------------------------------ pages
 
 
@@ -119,18 +136,7 @@ def field_candidates(request: HttpRequest) -> JsonResponse:
         .filter(status__in=services.REVIEWABLE)
         .exclude(review__status=ReviewStatus.FINAL)
     )
-    rows = [
-        {
-            "assessment": sa.pk,
-            "code": sa.settlement.code,
-            "name": sa.settlement.name,
-            "township": sa.settlement.village.township.name,
-            "village": sa.settlement.village.name,
-            "status": sa.get_status_display(),
-        }
-        for sa in qs
-    ]
-    return JsonResponse({"round": str(round_), "settlements": rows})
+    return JsonResponse({"round": str(round_), "settlements": candidate_rows(qs)})
 
 
 @never_cache
@@ -157,12 +163,7 @@ def field_pack(request: HttpRequest, pk: int) -> JsonResponse:
     return JsonResponse(
         {
             "assessment": assessment.pk,
-            "settlement": {
-                "name": assessment.settlement.name,
-                "code": assessment.settlement.code,
-                "township": assessment.settlement.village.township.name,
-                "village": assessment.settlement.village.name,
-            },
+            "settlement": settlement_json(assessment),
             "round": str(assessment.round),
             "self_status": assessment.get_status_display(),
             "self_score": str(assessment.score) if assessment.score is not None else "",

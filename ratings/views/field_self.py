@@ -33,9 +33,11 @@ from .field import (
     _evidence_json,
     _item_json,
     _text,
+    candidate_rows,
     draft_answer,
     photo_upload,
     read_draft_upload,
+    settlement_json,
 )
 
 
@@ -95,18 +97,7 @@ def field_self_candidates(request: HttpRequest) -> JsonResponse:
         .filter(deadline__gte=timezone.localdate())
         .order_by("settlement__code")
     )
-    rows = [
-        {
-            "assessment": sa.pk,
-            "code": sa.settlement.code,
-            "name": sa.settlement.name,
-            "township": sa.settlement.village.township.name,
-            "village": sa.settlement.village.name,
-            "status": sa.get_status_display(),
-        }
-        for sa in qs
-    ]
-    return JsonResponse({"round": str(round_), "settlements": rows})
+    return JsonResponse({"round": str(round_), "settlements": candidate_rows(qs)})
 
 
 @never_cache
@@ -131,12 +122,7 @@ def field_self_pack(request: HttpRequest, pk: int) -> JsonResponse:
     return JsonResponse(
         {
             "assessment": assessment.pk,
-            "settlement": {
-                "name": assessment.settlement.name,
-                "code": assessment.settlement.code,
-                "township": assessment.settlement.village.township.name,
-                "village": assessment.settlement.village.name,
-            },
+            "settlement": settlement_json(assessment),
             "round": str(assessment.round),
             "deadline": assessment.deadline.isoformat(),
             "editable": bool(editable),

@@ -46,6 +46,35 @@ def log_in_on(page, live_server, user) -> None:
     page.wait_for_load_state()
 
 
+def lose_first_answers(context, pattern: str) -> dict[str, int]:
+    """The first draft upload and the first photo upload reach the server, which stores
+    them, but their answers never reach the phone. Returns the count of answers lost per
+    kind ("draft", "photo"), raised only once the server has answered."""
+    lost = {"draft": 0, "photo": 0}
+    started: set[str] = set()
+
+    def lose_first_answer(route):
+        kind = "photo" if "/sync/photo/" in route.request.url else "draft"
+        if kind not in started:
+            started.add(kind)
+            route.fetch()  # the server stores it…
+            lost[kind] += 1  # …only now counted, so the checks never race the server
+            route.abort("connectionreset")  # …and the answer never reaches the phone
+        else:
+            route.continue_()
+
+    context.route(pattern, lose_first_answer)
+    return lost
+
+
+def wait_until_lost(page, lost: dict[str, int]) -> None:
+    for _ in range(150):  # route handlers run while Playwright waits
+        if lost == {"draft": 1, "photo": 1}:
+            break
+        page.wait_for_timeout(100)
+    assert lost == {"draft": 1, "photo": 1}  # both answers lost
+
+
 @pytest.fixture
 def no_worker_page(browser):
     """A phone without the service worker, so Playwright can see (and cut) every upload."""

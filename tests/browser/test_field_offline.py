@@ -19,9 +19,11 @@ from ratings.models import Evidence, Review, SyncReceipt
 from tests.browser.field_helpers import (  # noqa: F401 - no_worker_page is a fixture
     camera_photo,
     log_in_on,
+    lose_first_answers,
     no_horizontal_scroll,
     no_worker_page,
     save_to_phone,
+    wait_until_lost,
 )
 from tests.ratings.view_fixtures import (  # noqa: F401 - fixtures
     items_by_code,
@@ -89,30 +91,13 @@ def test_an_upload_whose_answer_is_lost_is_retried_and_stored_once(
     zz02 = items_by_code(submitted_a.rubric)["ZZ02"].pk
     save_to_phone(page, live_server, submitted_a.pk)
 
-    lost = {"review": 0, "photo": 0}  # counted once the server has answered (and stored)
-    started: set[str] = set()
-
-    def lose_first_answer(route):
-        kind = "photo" if "/sync/photo/" in route.request.url else "review"
-        if kind not in started:
-            started.add(kind)
-            route.fetch()  # the server stores it…
-            lost[kind] += 1  # …only now counted, so the checks below never race the server
-            route.abort("connectionreset")  # …and the answer never reaches the phone
-        else:
-            route.continue_()
-
-    context.route("**/ratings/field/sync/**", lose_first_answer)
+    lost = lose_first_answers(context, "**/ratings/field/sync/**")
     context.set_offline(True)
     page.click(f'[data-pack="{submitted_a.pk}"] a')
     page.fill(f'[data-occ="{zz02}"]', "1")
     page.set_input_files(f'[data-photo="{zz02}"]', camera_photo(seed=6))
     context.set_offline(False)
-    for _ in range(150):  # route handlers run while Playwright waits
-        if lost == {"review": 1, "photo": 1}:
-            break
-        page.wait_for_timeout(100)
-    assert lost == {"review": 1, "photo": 1}  # both answers lost
+    wait_until_lost(page, lost)
     assert Evidence.objects.filter(assessment=submitted_a).count() == 1  # the server did store them
     # The phone never heard back: it retries by itself under the same ids.
     expect(page.locator("[data-status]")).to_have_text("已同步", timeout=10000)
