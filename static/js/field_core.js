@@ -148,7 +148,9 @@ window.FieldCore = {
       timer = setTimeout(sync, 1500);
     }
 
-    async function sync() {
+    // A draft the server refused waits for a change or a tap on 立即上传 (manual): retrying
+    // it by itself every half minute would only be refused again.
+    async function sync(manual = false) {
       if (syncing || !navigator.onLine) return;
       syncing = true;
       let failed = false;
@@ -162,7 +164,7 @@ window.FieldCore = {
         showError("");
         const { csrf } = await session.json();
         for (const draft of await dbAll("drafts")) {
-          if (draft.dirty && !draft.conflict) await syncDraft(draft, csrf);
+          if (draft.dirty && !draft.conflict && (manual || !draft.error)) await syncDraft(draft, csrf);
         }
         for (const photo of await dbAll("photos")) {
           if (photo.state === "pending") await syncPhoto(photo, csrf);
@@ -487,7 +489,7 @@ window.FieldCore = {
     }
 
     // ---------------------------------------------------------------------- start
-    $("[data-sync-now]").addEventListener("click", () => sync());
+    $("[data-sync-now]").addEventListener("click", () => sync(true));
     $("[data-download]").addEventListener("click", () => download());
     $("[data-filter]").addEventListener("input", (event) => {
       const needle = event.target.value.trim();

@@ -149,3 +149,31 @@ def test_a_conflicting_draft_shows_both_versions(no_worker_page, live_server, of
     page.click("[data-keep-mine]")
     expect(page.locator("[data-status]")).to_have_text("已同步", timeout=10000)
     assert SelfAssessment.objects.get(pk=sa_a.pk).items.get(item=zz02).note == "手机上的说明"
+
+
+def test_a_draft_for_a_self_assessment_submitted_meanwhile_is_refused_with_its_reason(
+    no_worker_page, live_server, official_a, sa_a
+):
+    context, page = no_worker_page
+    log_in_on(page, live_server, official_a)
+    zz02 = items_by_code(sa_a.rubric)["ZZ02"].pk
+    save_to_phone(page, live_server, sa_a.pk, SELF_PATH)
+
+    context.set_offline(True)
+    page.click(f'[data-pack="{sa_a.pk}"] a')
+    page.fill(f'[data-occ="{zz02}"]', "2")
+    # Meanwhile a colleague submits the township's form online.
+    colleague = f.official("official_a2", sa_a.settlement.village.township)
+    saved = services.self_assessment_save(
+        assessment=sa_a, by=colleague, items={}, star_applied=0, expected_version=0
+    )
+    services.self_assessment_submit(assessment=saved, by=colleague)
+    context.set_offline(False)
+    page.click("[data-sync-now]")
+    expect(page.locator("[data-form-view] .form-errors")).to_contain_text(
+        "自评已提交", timeout=10000
+    )
+    expect(page.locator("[data-count]")).to_have_attribute("data-count", "1")  # kept on the phone
+    stored = SelfAssessment.objects.get(pk=sa_a.pk)
+    assert stored.status == "submitted" and not stored.items.filter(occurrences=2).exists()
+    assert not SyncReceipt.objects.exists()
