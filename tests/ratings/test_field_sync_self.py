@@ -9,6 +9,7 @@ import json
 import uuid
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from ratings import services
@@ -369,3 +370,29 @@ def test_pack_query_count_does_not_grow_with_photos(
     with django_assert_num_queries(7):
         data = client.get(reverse("ratings:field_self_pack", args=[sa_a.pk])).json()
     assert sum(len(v["self"]) for v in data["evidence"].values()) == photos
+
+
+def test_the_service_worker_keeps_both_field_shells(client):
+    body = client.get("/sw.js").content.decode()
+    assert reverse("ratings:field_self") in body and reverse("ratings:field") in body
+    assert "/static/js/field_core.js" in body and "/static/js/field_self.js" in body
+
+
+def test_a_receipt_names_exactly_one_draft(sa_a, official_a, assessor):
+    saved = sync(sa_a, official_a).saved
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SyncReceipt.objects.create(client_id=uuid.uuid4(), user=official_a, version=1)
+    review = services.review_save(
+        assessment=self_submit(saved, official_a),
+        by=assessor,
+        items={},
+        visit_date=None,
+        team_members="",
+        notes="",
+        total_gap_reason="",
+        expected_version=0,
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SyncReceipt.objects.create(
+            client_id=uuid.uuid4(), user=official_a, version=1, review=review, self_assessment=saved
+        )
