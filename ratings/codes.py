@@ -18,6 +18,7 @@ class Refusal(enum.StrEnum):
     NOT_SECRETARY = "not_secretary"
     REVIEWER_MAY_NOT_HEAR = "reviewer_may_not_hear"
     CLIENT_ID_OF_OTHER_USER = "client_id_of_other_user"
+    CLIENT_ID_REUSED = "client_id_reused"
     # Input
     REQUIRED = "required"
     TOO_LONG = "too_long"

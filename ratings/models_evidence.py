@@ -143,12 +143,26 @@ class EvidenceHashBand(models.Model):
 
 
 class SyncReceipt(models.Model):
-    """One draft upload from a phone, by the id the phone gave it: a retry returns this, never writes twice."""
+    """One draft upload from a phone, by the id the phone gave it: a retry returns this, never writes twice.
+
+    The draft is the county's review or the township's self-assessment (exactly one).
+    """
 
     client_id = models.UUIDField(_("客户端标识"), unique=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     review = models.ForeignKey(
-        "ratings.Review", on_delete=models.CASCADE, related_name="sync_receipts"
+        "ratings.Review",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sync_receipts",
+    )
+    self_assessment = models.ForeignKey(
+        "ratings.SelfAssessment",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sync_receipts",
     )
     version = models.PositiveIntegerField(_("保存后的版本"))
     created_at = models.DateTimeField(auto_now_add=True)
@@ -156,6 +170,13 @@ class SyncReceipt(models.Model):
     class Meta:
         verbose_name = _("离线同步记录")
         verbose_name_plural = _("离线同步记录")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(review__isnull=False, self_assessment__isnull=True)
+                | Q(review__isnull=True, self_assessment__isnull=False),
+                name="sync_receipt_names_one_draft",
+            ),
+        ]
 
     def __str__(self) -> str:
         return str(self.client_id)

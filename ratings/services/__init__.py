@@ -60,7 +60,13 @@ from .effect import (
 from .errors import Refusal, StaleVersion, WorkflowError, WorkflowPermissionDenied
 from .evidence import Uploads, evidence_add, evidence_add_many, evidence_remove
 from .evidence_check import PhotoFacts, evidence_inspect, photo_facts
-from .field_sync import SyncResult, evidence_add_once, review_draft_repeated, review_draft_sync
+from .field_sync import (
+    SyncResult,
+    draft_sync_repeated,
+    evidence_add_once,
+    review_draft_sync,
+    self_assessment_draft_sync,
+)
 from .notice import (
     notice_end,
     notice_until_text,
@@ -87,9 +93,10 @@ from .self_assessment import (
 __all__ = [
     "PhotoFacts",
     "SyncResult",
+    "draft_sync_repeated",
     "evidence_add_once",
-    "review_draft_repeated",
     "review_draft_sync",
+    "self_assessment_draft_sync",
     "evidence_inspect",
     "photo_facts",
     "notice_end",

@@ -21,6 +21,13 @@ from .field import (
     manifest,
     service_worker,
 )
+from .field_self import (
+    field_self_candidates,
+    field_self_home,
+    field_self_pack,
+    field_self_sync_draft,
+    field_self_sync_photo,
+)
 from .files import certificate, certificate_pdf, evidence_file, evidence_remove
 from .rating import objection_decide, objection_file, rating_change, rating_detail
 from .rectification import (
@@ -42,6 +49,11 @@ __all__ = [
     "field_candidates",
     "field_home",
     "field_pack",
+    "field_self_candidates",
+    "field_self_home",
+    "field_self_pack",
+    "field_self_sync_draft",
+    "field_self_sync_photo",
     "field_session",
     "field_sync_photo",
     "field_sync_review",

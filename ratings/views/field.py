@@ -13,14 +13,15 @@ import functools
 import hashlib
 import json
 import uuid
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -28,11 +29,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from ratings import selectors, services
-from ratings.models import Evidence, Review, ReviewStatus, RubricItem
+from ratings.models import Evidence, Review, ReviewStatus, RubricItem, SelfAssessment
 from settlements.http import AuthenticatedHttpRequest
+from settlements.permissions import is_official
 from settlements.roles import sees_all_settlements
 
 from ._common import _assessment_queryset, _rubric_items
+
+Draft = TypeVar("Draft", Review, SelfAssessment)
 
 
 def _error(code: str, message: str, status: int, **extra: Any) -> JsonResponse:
@@ -74,6 +78,24 @@ def _evidence_json(ev: Evidence) -> dict[str, Any]:
     }
 
 
+def settlement_json(assessment: SelfAssessment) -> dict[str, str]:
+    settlement = assessment.settlement
+    return {
+        "name": settlement.name,
+        "code": settlement.code,
+        "township": settlement.village.township.name,
+        "village": settlement.village.name,
+    }
+
+
+def candidate_rows(assessments: Iterable[SelfAssessment]) -> list[dict[str, Any]]:
+    """What the picker lists for each self-assessment a phone may take offline."""
+    return [
+        {"assessment": sa.pk, **settlement_json(sa), "status": sa.get_status_display()}
+        for sa in assessments
+    ]
+
+
 # ------------------------------------------------------------------------------ pages
 
 
@@ -81,6 +103,8 @@ def _evidence_json(ev: Evidence) -> dict[str, Any]:
 @require_GET
 def field_home(request: HttpRequest) -> HttpResponse:
     """The shell: the same HTML for every assessor and every visit, so the phone can keep it."""
+    if is_official(request.user):  # the home-screen icon opens here: an official's is 离线自评
+        return redirect("ratings:field_self")
     if not sees_all_settlements(request.user):
         raise PermissionDenied(_("只有县考评组成员可以使用今日考评。"))
     return render(request, "ratings/field.html")
@@ -91,8 +115,9 @@ def field_home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def field_session(request: HttpRequest) -> JsonResponse:
     """Fresh CSRF token before an upload (the shell the phone kept may be days old)."""
-    denied = _county_only(request)
-    return denied or JsonResponse({"csrf": get_token(request), "user": str(request.user)})
+    if not (services.is_county(request.user) or is_official(request.user)):
+        return _error("not_field_user", _("只有县考评组成员和乡镇干部可以离线填报。"), 403)
+    return JsonResponse({"csrf": get_token(request), "user": str(request.user)})
 
 
 @never_cache
@@ -111,18 +136,7 @@ def field_candidates(request: HttpRequest) -> JsonResponse:
         .filter(status__in=services.REVIEWABLE)
         .exclude(review__status=ReviewStatus.FINAL)
     )
-    rows = [
-        {
-            "assessment": sa.pk,
-            "code": sa.settlement.code,
-            "name": sa.settlement.name,
-            "township": sa.settlement.village.township.name,
-            "village": sa.settlement.village.name,
-            "status": sa.get_status_display(),
-        }
-        for sa in qs
-    ]
-    return JsonResponse({"round": str(round_), "settlements": rows})
+    return JsonResponse({"round": str(round_), "settlements": candidate_rows(qs)})
 
 
 @never_cache
@@ -149,12 +163,7 @@ def field_pack(request: HttpRequest, pk: int) -> JsonResponse:
     return JsonResponse(
         {
             "assessment": assessment.pk,
-            "settlement": {
-                "name": assessment.settlement.name,
-                "code": assessment.settlement.code,
-                "township": assessment.settlement.village.township.name,
-                "village": assessment.settlement.village.name,
-            },
+            "settlement": settlement_json(assessment),
             "round": str(assessment.round),
             "self_status": assessment.get_status_display(),
             "self_score": str(assessment.score) if assessment.score is not None else "",
@@ -186,6 +195,8 @@ def _item_json(item: RubricItem) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- uploads
+# Shared by both kinds of field draft (this module's county review, field_self's
+# self-assessment): the JSON body, the phone's id, the scoped assessment, the answers.
 
 
 def _client_id(value: Any) -> uuid.UUID | None:
@@ -199,13 +210,19 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-@login_required
-@require_POST
-def field_sync_review(request: AuthenticatedHttpRequest) -> JsonResponse:
-    """A draft typed offline. 200 saved (or already saved), 409 the server's version differs."""
-    denied = _county_only(request)
-    if denied:
-        return denied
+def _pk(value: Any) -> int:
+    """An id from a phone's upload; 0 (found nowhere, so a 404) when it is not one."""
+    text = str(value or "")
+    return int(text) if text.isdigit() else 0
+
+
+def read_draft_upload(
+    request: AuthenticatedHttpRequest,
+) -> tuple[dict[str, Any], uuid.UUID, SelfAssessment] | JsonResponse:
+    """(body, client id, the user's own assessment) of a draft upload, or the refusal to send.
+
+    The assessment comes through the user's scope: another township's is a 404.
+    """
     try:
         body = json.loads(request.body or b"{}")
     except ValueError:
@@ -216,8 +233,61 @@ def field_sync_review(request: AuthenticatedHttpRequest) -> JsonResponse:
     if client_id is None:
         return _error("bad_client_id", _("缺少上传标识。"), 400)
     assessment = get_object_or_404(
-        _assessment_queryset(request.user), pk=body.get("assessment") or 0
+        _assessment_queryset(request.user), pk=_pk(body.get("assessment"))
     )
+    return body, client_id, assessment
+
+
+def draft_answer(
+    request: AuthenticatedHttpRequest,
+    *,
+    model: type[Draft],
+    client_id: uuid.UUID,
+    assessment: SelfAssessment,
+    key: str,
+    state: Callable[[int], dict[str, Any] | None],
+    run: Callable[[], services.SyncResult[Draft]],
+) -> JsonResponse:
+    """Run a draft's sync and answer: 200 saved (or already saved), 409 with the server's
+    version (``state`` of the assessment) when it moved on, 400 with the refusal's code."""
+    try:
+        result = run()
+    except services.StaleVersion as exc:
+        repeated = services.draft_sync_repeated(client_id=client_id, by=request.user, model=model)
+        if repeated is None:
+            return _error(str(exc.code), exc.messages[0], 409, server=state(assessment.pk))
+        result = repeated  # the same upload raced itself and the other one won
+    except services.WorkflowError as exc:
+        return _error(str(exc.code or "refused"), "；".join(exc.messages), 400)
+    return JsonResponse(
+        {
+            "status": "repeated" if result.repeated else "saved",
+            "version": result.version,
+            key: state(assessment.pk),
+        }
+    )
+
+
+def _server_review(assessment_pk: int) -> dict[str, Any] | None:
+    return _review_state(
+        Review.objects.filter(self_assessment_id=assessment_pk)
+        .select_related("assessor")
+        .prefetch_related("items")
+        .first()
+    )
+
+
+@login_required
+@require_POST
+def field_sync_review(request: AuthenticatedHttpRequest) -> JsonResponse:
+    """A review draft typed offline. 200 saved (or already saved), 409 the server's version differs."""
+    denied = _county_only(request)
+    if denied:
+        return denied
+    upload = read_draft_upload(request)
+    if isinstance(upload, JsonResponse):
+        return upload
+    body, client_id, assessment = upload
     raw = body.get("items")
     raw_items: dict[Any, Any] = raw if isinstance(raw, dict) else {}
     items: dict[int, tuple[Any, str, str]] = {}
@@ -231,8 +301,14 @@ def field_sync_review(request: AuthenticatedHttpRequest) -> JsonResponse:
             visit_date = dt.date.fromisoformat(str(body["visit_date"]))
         except ValueError:
             return _error("bad_visit_date", _("考评日期无效。"), 400)
-    try:
-        result = services.review_draft_sync(
+    return draft_answer(
+        request,
+        model=Review,
+        client_id=client_id,
+        assessment=assessment,
+        key="review",
+        state=_server_review,
+        run=lambda: services.review_draft_sync(
             client_id=client_id,
             assessment=assessment,
             by=request.user,
@@ -242,48 +318,22 @@ def field_sync_review(request: AuthenticatedHttpRequest) -> JsonResponse:
             team_members=_text(body.get("team_members")),
             notes=_text(body.get("notes")),
             total_gap_reason=_text(body.get("total_gap_reason")),
-        )
-    except services.StaleVersion as exc:
-        repeated = services.review_draft_repeated(client_id=client_id, by=request.user)
-        if repeated is not None:  # the same upload raced itself and the other one won
-            return JsonResponse(_synced(repeated))
-        server = (
-            Review.objects.filter(self_assessment=assessment).select_related("assessor").first()
-        )
-        return _error(str(exc.code), exc.messages[0], 409, server=_review_state(server))
-    except services.WorkflowError as exc:
-        return _error(str(exc.code or "refused"), "；".join(exc.messages), 400)
-    return JsonResponse(_synced(result))
-
-
-def _synced(result: services.SyncResult) -> dict[str, Any]:
-    review = (
-        Review.objects.select_related("assessor").prefetch_related("items").get(pk=result.review.pk)
+        ),
     )
-    return {
-        "status": "repeated" if result.repeated else "saved",
-        "version": result.version,
-        "review": _review_state(review),
-    }
 
 
-@login_required
-@require_POST
-def field_sync_photo(request: AuthenticatedHttpRequest) -> JsonResponse:
-    """A photo taken offline. 201 stored, 200 already stored under this client id."""
-    denied = _county_only(request)
-    if denied:
-        return denied
+def photo_upload(request: AuthenticatedHttpRequest, *, side: str) -> JsonResponse:
+    """A photo taken offline, for ``side``. 201 stored, 200 already stored under this client id."""
     client_id = _client_id(request.POST.get("client_id"))
     if client_id is None:
         return _error("bad_client_id", _("缺少上传标识。"), 400)
     assessment = get_object_or_404(
-        _assessment_queryset(request.user), pk=request.POST.get("assessment") or 0
+        _assessment_queryset(request.user), pk=_pk(request.POST.get("assessment"))
     )
     item = None
     if request.POST.get("item"):
         item = RubricItem.objects.filter(
-            pk=request.POST["item"], rubric_id=assessment.rubric_id
+            pk=_pk(request.POST["item"]), rubric_id=assessment.rubric_id
         ).first()
         if item is None:
             raise Http404
@@ -292,7 +342,12 @@ def field_sync_photo(request: AuthenticatedHttpRequest) -> JsonResponse:
         return _error("file_missing", _("没有收到照片。"), 400)
     try:
         evidence, created = services.evidence_add_once(
-            client_id=client_id, by=request.user, file=upload, assessment=assessment, item=item
+            client_id=client_id,
+            by=request.user,
+            file=upload,
+            side=side,
+            assessment=assessment,
+            item=item,
         )
     except services.WorkflowError as exc:
         return _error(str(exc.code or "refused"), "；".join(exc.messages), 400)
@@ -302,13 +357,22 @@ def field_sync_photo(request: AuthenticatedHttpRequest) -> JsonResponse:
     )
 
 
+@login_required
+@require_POST
+def field_sync_photo(request: AuthenticatedHttpRequest) -> JsonResponse:
+    """A county photo taken offline (现场照片)."""
+    return _county_only(request) or photo_upload(request, side=Evidence.SIDE_COUNTY)
+
+
 # ------------------------------------------------------------------- installable site
 
 
 # What the phone keeps for offline use; the cache is renewed when any of them changes.
 SHELL_STATIC = (
     "css/app.css",
+    "js/field_core.js",
     "js/field.js",
+    "js/field_self.js",
     "js/pwa.js",
     "icons/icon-192.png",
     "icons/icon-512.png",

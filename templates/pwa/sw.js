@@ -1,14 +1,21 @@
-{% load static %}/* Service worker: keeps the 今日考评 shell, the static files and the evidence photos for offline use.
-   The visit data itself (rubric, entries, drafts, new photos) lives in IndexedDB (static/js/field.js). */
+{% load static %}/* Service worker: keeps the field shells (the county's 今日考评, an official's 离线自评), the
+   static files and the evidence photos for offline use. The data itself (rubric, entries,
+   drafts, new photos) lives in IndexedDB (static/js/field_core.js). */
 "use strict";
 const VERSION = "{{ version }}";
 const SHELL = "field-shell-" + VERSION;
 const PHOTOS = "field-photos";
 const FIELD_URL = "{% url 'ratings:field' %}";
+const FIELD_SELF_URL = "{% url 'ratings:field_self' %}";
+// Each user's shell is kept under its own URL; only a real answer is kept (a 403 or a
+// redirect for the other role is not), so the phone holds the shell of whoever uses it.
+const SHELLS = [FIELD_URL, FIELD_SELF_URL];
 const PRECACHE = [
-  FIELD_URL,
+  ...SHELLS,
   "{% static 'css/app.css' %}",
+  "{% static 'js/field_core.js' %}",
   "{% static 'js/field.js' %}",
+  "{% static 'js/field_self.js' %}",
   "{% static 'js/pwa.js' %}",
   "{% static 'icons/icon-192.png' %}",
   "{% static 'icons/icon-512.png' %}",
@@ -37,15 +44,19 @@ self.addEventListener("activate", (event) => {
   );
 });
 
-async function networkFirst(request, cacheName, fallbackUrl) {
+async function networkFirst(request, cacheName, key, fallbacks = []) {
   const cache = await caches.open(cacheName);
   try {
     const response = await fetch(request);
-    if (response.ok && !response.redirected) await cache.put(fallbackUrl || request, response.clone());
+    if (response.ok && !response.redirected) await cache.put(key || request, response.clone());
     return response;
   } catch (e) {
-    const cached = await cache.match(fallbackUrl || request);
-    if (cached) return cached;
+    // Offline: this shell, else another one kept (the home-screen icon opens 今日考评,
+    // which sends an official on to 离线自评 while online).
+    for (const url of [key || request, ...fallbacks]) {
+      const cached = await cache.match(url);
+      if (cached) return cached;
+    }
     throw e;
   }
 }
@@ -64,8 +75,8 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  if (url.pathname === FIELD_URL) {
-    event.respondWith(networkFirst(request, SHELL, FIELD_URL));
+  if (SHELLS.includes(url.pathname)) {
+    event.respondWith(networkFirst(request, SHELL, url.pathname, SHELLS.filter((u) => u !== url.pathname)));
   } else if (url.pathname.startsWith(STATIC_PREFIX) || url.pathname === "{% url 'manifest' %}") {
     event.respondWith(cacheFirst(request, SHELL));
   } else if (EVIDENCE.test(url.pathname)) {

@@ -11,15 +11,20 @@ versions.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from playwright.sync_api import expect
 
 from ratings import services
 from ratings.models import Evidence, Review, SyncReceipt
-from tests.browser.conftest import PHONE
-from tests.photos import photo_bytes
+from tests.browser.field_helpers import (  # noqa: F401 - no_worker_page is a fixture
+    camera_photo,
+    log_in_on,
+    lose_first_answers,
+    no_horizontal_scroll,
+    no_worker_page,
+    save_to_phone,
+    wait_until_lost,
+)
 from tests.ratings.view_fixtures import (  # noqa: F401 - fixtures
     items_by_code,
     round_now,
@@ -32,29 +37,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def camera_photo(seed: int = 5) -> dict:
-    taken = dt.datetime.now().replace(microsecond=0)  # noqa: DTZ005 - camera local time
-    return {
-        "name": "IMG_0001.jpg",
-        "mimeType": "image/jpeg",
-        "buffer": photo_bytes(seed=seed, taken=taken, lat=28.1, lon=104.6),
-    }
-
-
-def save_to_phone(page, live_server, pk: int) -> None:
-    page.goto(f"{live_server.url}/ratings/field/")
-    page.check(f'[data-candidate="{pk}"]')
-    page.click("[data-download]")
-    expect(page.locator(f'[data-pack="{pk}"]')).to_be_visible()
-
-
-def no_horizontal_scroll(page) -> None:
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 1, f"page is {overflow}px wider than the phone"
 
 
 def test_review_filled_offline_survives_a_reload_and_reaches_the_server_once(
@@ -78,6 +60,7 @@ def test_review_filled_offline_survives_a_reload_and_reaches_the_server_once(
         "data-count", "2"
     )  # the draft and the photo
     expect(page.locator("[data-finalise-offline]")).to_be_visible()
+    expect(page.locator("[data-finalise]")).to_be_hidden()  # no link to a page it cannot reach
     expect(page.locator("[data-finalise-why]")).to_contain_text("定分须联网")
     no_horizontal_scroll(page)
     screenshot("field-offline-form", full_page=False)
@@ -100,60 +83,21 @@ def test_review_filled_offline_survives_a_reload_and_reaches_the_server_once(
     screenshot("field-synced", full_page=False)
 
 
-@pytest.fixture
-def no_worker_page(browser):
-    """A phone without the service worker, so Playwright can see (and cut) every upload."""
-    context = browser.new_context(
-        viewport=PHONE,
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-        service_workers="block",
-    )
-    yield context, context.new_page()
-    context.close()
-
-
 def test_an_upload_whose_answer_is_lost_is_retried_and_stored_once(
     no_worker_page, live_server, assessor, submitted_a
 ):
-    from tests.conftest import PASSWORD
-
     context, page = no_worker_page
-    page.goto(f"{live_server.url}/login/")
-    page.fill('input[name="username"]', assessor.username)
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('button[type="submit"].primary')
-    page.wait_for_load_state()
+    log_in_on(page, live_server, assessor)
     zz02 = items_by_code(submitted_a.rubric)["ZZ02"].pk
     save_to_phone(page, live_server, submitted_a.pk)
 
-    lost = {"review": 0, "photo": 0}  # counted once the server has answered (and stored)
-    started: set[str] = set()
-
-    def lose_first_answer(route):
-        kind = "photo" if "/sync/photo/" in route.request.url else "review"
-        if kind not in started:
-            started.add(kind)
-            route.fetch()  # the server stores it…
-            lost[kind] += 1  # …only now counted, so the checks below never race the server
-            route.abort("connectionreset")  # …and the answer never reaches the phone
-        else:
-            route.continue_()
-
-    context.route("**/ratings/field/sync/**", lose_first_answer)
+    lost = lose_first_answers(context, "**/ratings/field/sync/**")
     context.set_offline(True)
     page.click(f'[data-pack="{submitted_a.pk}"] a')
     page.fill(f'[data-occ="{zz02}"]', "1")
     page.set_input_files(f'[data-photo="{zz02}"]', camera_photo(seed=6))
     context.set_offline(False)
-    for _ in range(150):  # route handlers run while Playwright waits
-        if lost == {"review": 1, "photo": 1}:
-            break
-        page.wait_for_timeout(100)
-    assert lost == {"review": 1, "photo": 1}  # both answers lost
+    wait_until_lost(page, lost)
     assert Evidence.objects.filter(assessment=submitted_a).count() == 1  # the server did store them
     # The phone never heard back: it retries by itself under the same ids.
     expect(page.locator("[data-status]")).to_have_text("已同步", timeout=10000)
@@ -165,14 +109,8 @@ def test_an_upload_whose_answer_is_lost_is_retried_and_stored_once(
 def test_a_conflicting_draft_shows_both_versions(
     no_worker_page, live_server, assessor, assessor2, submitted_a
 ):
-    from tests.conftest import PASSWORD
-
     context, page = no_worker_page
-    page.goto(f"{live_server.url}/login/")
-    page.fill('input[name="username"]', assessor.username)
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('button[type="submit"].primary')
-    page.wait_for_load_state()
+    log_in_on(page, live_server, assessor)
     save_to_phone(page, live_server, submitted_a.pk)
 
     context.set_offline(True)

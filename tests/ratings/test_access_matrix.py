@@ -8,6 +8,9 @@ opens every URL; the table below is the whole rule.
 
 from __future__ import annotations
 
+import json
+import uuid
+
 import pytest
 from django.http import HttpResponse
 from django.urls import reverse
@@ -49,6 +52,9 @@ MATRIX: dict[str, tuple[object, ...]] = {
     "rectification": (LOGIN, OK, NOT_FOUND, OK, OK),
     "certificate": (LOGIN, OK, NOT_FOUND, OK, OK),
     "certificate_pdf": (LOGIN, OK, NOT_FOUND, OK, OK),
+    # offline packs: the county's review (今日考评), the township's self-assessment (离线自评)
+    "field_pack": (LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    "field_self_pack": (LOGIN, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN),
     # lists: open to every role that has one, scoped (see test_lists_never_show_…)
     "round_list": (LOGIN, OK, OK, OK, OK),
     "queue": (LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
@@ -88,6 +94,8 @@ def story(final_round, settlement_a, official_a, assessor):
         "rectification": Rectification.objects.get(rating=rating).get_absolute_url(),
         "certificate": rating.certificate.get_absolute_url(),
         "certificate_pdf": reverse("ratings:certificate_pdf", args=[rating.certificate.pk]),
+        "field_pack": reverse("ratings:field_pack", args=[sa.pk]),
+        "field_self_pack": reverse("ratings:field_self_pack", args=[sa.pk]),
         "round_list": reverse("ratings:round_current"),
         "queue": reverse("ratings:queue"),
         "rectification_list": reverse("ratings:rectification_list"),
@@ -193,4 +201,21 @@ def test_outsider_cannot_post_to_action_urls(client, official_b, story):
         reverse("ratings:rectification_check", args=[rect_pk]),
     ):
         assert client.post(url, {"reason": "x"}).status_code == NOT_FOUND, url
+    assert workflow_state() == before
+
+
+def test_outsider_offline_uploads_get_404_and_change_nothing(client, official_b, story):
+    """Another township's official syncing A's self-assessment from a phone: a draft or a photo."""
+    client.force_login(official_b)
+    before = workflow_state()
+    sa_pk = int(story["review"].rstrip("/").split("/")[-2])
+    draft = {"client_id": str(uuid.uuid4()), "assessment": sa_pk, "base_version": 0, "items": {}}
+    response = client.post(
+        reverse("ratings:field_self_sync_draft"),
+        data=json.dumps(draft),
+        content_type="application/json",
+    )
+    assert response.status_code == NOT_FOUND
+    photo = {"client_id": str(uuid.uuid4()), "assessment": sa_pk, "file": upload("现场.png")}
+    assert client.post(reverse("ratings:field_self_sync_photo"), photo).status_code == NOT_FOUND
     assert workflow_state() == before
