@@ -103,15 +103,10 @@ def _render_rating(
 
 def _reopened_review(rating: Any, objections: list[Any]) -> dict[str, Any] | None:
     """What happens after an upheld objection: the review reopened, and until when."""
-    upheld = [o for o in objections if o.outcome == ObjectionOutcome.UPHELD]
-    if not upheld:
+    if not any(o.outcome == ObjectionOutcome.UPHELD for o in objections):
         return None
     assessment = rating.review.self_assessment
-    return {
-        "objection": upheld[-1],
-        "deadline": services.review_deadline_of(assessment),
-        "assessment_id": assessment.pk,
-    }
+    return {"deadline": services.review_deadline_of(assessment), "assessment_id": assessment.pk}
 
 
 @login_required
