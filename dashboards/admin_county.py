@@ -44,6 +44,7 @@ class CountySettingsForm(forms.ModelForm):
             "county_review_days",
             "notice_working_days",
             "reminder_days",
+            "objection_review_days",
             "item_gap_needs_reason",
             "total_gap_needs_reason",
             "photo_max_distance_km",
@@ -71,6 +72,7 @@ class CountySettingsAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
                     "county_review_days",
                     "notice_working_days",
                     "reminder_days",
+                    "objection_review_days",
                 )
             },
         ),

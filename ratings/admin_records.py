@@ -18,6 +18,7 @@ from settlements.http import acting_user
 from settlements.permissions import sees_all_settlements
 from settlements.selectors import scoped_by_settlement
 
+from .admin_review_deadline import ReviewDeadlineAdminMixin
 from .models import (
     Certificate,
     Evidence,
@@ -27,6 +28,7 @@ from .models import (
     Rectification,
     Review,
     ReviewItem,
+    ReviewReopening,
     SelfAssessment,
     SelfAssessmentItem,
     StarChange,
@@ -56,7 +58,7 @@ class SelfAssessmentItemInline(ReadOnlyInline):
 
 
 @admin.register(SelfAssessment)
-class SelfAssessmentAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
+class SelfAssessmentAdmin(ReviewDeadlineAdminMixin, ReadOnlyAdminMixin, ScopedHistoryAdmin):
     inlines = [SelfAssessmentItemInline]
     list_display = (
         "settlement",
@@ -131,6 +133,29 @@ class ReviewAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
 
     @admin.display(description=_("轮次"))
     def round(self, obj: Review) -> str:
+        return str(obj.self_assessment.round)
+
+
+@admin.register(ReviewReopening)
+class ReviewReopeningAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """Every reopening of a county review: the secretary's extensions, upheld objections."""
+
+    list_display = ("settlement", "round", "kind", "open_until", "reason", "by", "at")
+    list_filter = (township_filter("self_assessment__settlement__village__township"), "kind")
+    search_fields = ("self_assessment__settlement__code", "self_assessment__settlement__name")
+
+    def scoped_queryset(self, request: HttpRequest) -> QuerySet:
+        qs = ReviewReopening.objects.select_related(
+            "self_assessment__settlement__village__township", "self_assessment__round", "by"
+        )
+        return scoped_by_settlement(qs, request.user, "self_assessment__settlement")
+
+    @admin.display(description=_("聚居点"), ordering="self_assessment__settlement__code")
+    def settlement(self, obj: ReviewReopening) -> str:
+        return str(obj.self_assessment.settlement)
+
+    @admin.display(description=_("轮次"))
+    def round(self, obj: ReviewReopening) -> str:
         return str(obj.self_assessment.round)
 
 

@@ -66,6 +66,8 @@ class Refusal(enum.StrEnum):
     VISIT_DATE_BEFORE_ROUND = "visit_date_before_round"
     GAP_REASON_MISSING = "gap_reason_missing"
     ALREADY_RATED = "already_rated"
+    REVIEW_DEADLINE_PASSED = "review_deadline_passed"
+    REVIEW_EXTENSION_NOT_LATER = "review_extension_not_later"
     # Notice and objections
     NOT_IN_NOTICE = "not_in_notice"
     NOTICE_OVER = "notice_over"

@@ -571,4 +571,6 @@ from .models_outcomes import (  # noqa: E402, F401
     Objection,
     ObjectionOutcome,
     Rectification,
+    ReopeningKind,
+    ReviewReopening,
 )

@@ -1,4 +1,5 @@
-"""Objections to a rating in notice, and rectification orders after a rating."""
+"""Objections to a rating in notice, the county reviews they (or the secretary) reopen, and
+rectification orders after a rating."""
 
 from __future__ import annotations
 
@@ -81,6 +82,64 @@ class Objection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filed_by_name} · {self.get_outcome_display()}"
+
+
+class ReopeningKind(models.TextChoices):
+    OBJECTION = "objection", _("异议成立，重新考评")
+    EXTENSION = "extension", _("党组织书记延长截止日期")
+
+
+class ReviewReopening(models.Model):
+    """An explicit, recorded reopening of one county review after (or beyond) its deadline.
+
+    A review may be saved or finalised until its round's review deadline; each row here
+    gives that review a later last day (``ratings.rules.review_deadline``): an upheld
+    objection (``objection`` set) or the Party secretary's extension, always with who,
+    when and why. Rows are never changed: a further extension is a further row.
+    """
+
+    self_assessment = models.ForeignKey(
+        "ratings.SelfAssessment",
+        on_delete=models.PROTECT,
+        related_name="review_reopenings",
+        verbose_name=_("自评"),
+    )
+    kind = models.CharField(_("类型"), max_length=10, choices=ReopeningKind.choices)
+    open_until = models.DateField(_("重新开放至"))
+    reason = models.TextField(_("原因"))
+    objection = models.OneToOneField(
+        Objection,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reopening",
+        verbose_name=_("公示异议"),
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("县级考评重新开放")
+        verbose_name_plural = _("县级考评重新开放")
+        ordering = ["self_assessment", "-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="objection", objection__isnull=False)
+                | Q(kind="extension", objection__isnull=True),
+                name="review_reopening_objection_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason=""), name="review_reopening_reason_required"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.open_until:%Y-%m-%d}"
 
 
 class Rectification(models.Model):

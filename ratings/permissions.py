@@ -32,6 +32,7 @@ __all__ = [
     "is_official_of_township",
     "may_answer_rectification",
     "may_edit_self_assessment",
+    "may_extend_review_deadline",
     "may_file_objection",
     "may_hear_objection",
     "may_manage_rounds",
@@ -50,6 +51,12 @@ def may_review(user: Any) -> bool:
 @rules.predicate
 def may_manage_rounds(user: Any) -> bool:
     """Opening rounds and loading rubric versions: the secretaries (a system job passes no user)."""
+    return bool(is_secretary(user))
+
+
+@rules.predicate
+def may_extend_review_deadline(user: Any) -> bool:
+    """Extending one county review's deadline with a reason (a round's: ``may_manage_rounds``)."""
     return bool(is_secretary(user))
 
 
@@ -141,6 +148,7 @@ def may_answer_rectification(user: Any, rectification: Any) -> bool:
 
 permission("ratings.review", may_review)
 permission("ratings.manage_rounds", may_manage_rounds)
+permission("ratings.extend_review_deadline", may_extend_review_deadline)
 permission("ratings.edit_self_assessment", may_edit_self_assessment)
 permission("ratings.hear_objection", may_hear_objection)
 permission("ratings.file_objection", may_file_objection)

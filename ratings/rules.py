@@ -142,6 +142,24 @@ def add_working_days(
     return current
 
 
+def review_deadline(round_deadline: dt.date, reopened_until: Iterable[dt.date] = ()) -> dt.date:
+    """A county review's last day: the round's, or a later one an explicit reopening gave it.
+
+    A reopening (the secretary's extension, an upheld objection) only ever moves the day
+    later: one that ends before the round's deadline leaves the round's.
+    """
+    return max((round_deadline, *reopened_until))
+
+
+def review_open(today: dt.date, *, deadline: dt.date) -> bool:
+    """Whether a county review may still be saved or finalised on ``today``.
+
+    The last day counts in full (deadlines end at local midnight); from the day after,
+    only an explicit reopening (a later ``deadline``) opens it again.
+    """
+    return today <= deadline
+
+
 def area_losses(items: Iterable[tuple[str, str, Decimal]]) -> dict[str, Decimal]:
     """Points lost per area from (area, kind, points) of each scored item."""
     lost: dict[str, Decimal] = {}

@@ -89,6 +89,12 @@ class CountySettings(models.Model):
         default=rules.DEFAULT_REMINDER_DAYS,
         validators=[MinValueValidator(0), MaxValueValidator(30)],
     )
+    objection_review_days = models.PositiveSmallIntegerField(
+        _("异议成立后重新考评期限（天）"),
+        default=rules.DEFAULT_OBJECTION_REVIEW_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text=_("异议成立、撤销评定后，县考评组在多少天内重新考评定分。"),
+    )
     item_gap_needs_reason = models.DecimalField(
         _("单项差异须说明（分）"),
         max_digits=4,

@@ -60,6 +60,7 @@ READ_ONLY_IN_ADMIN = {
     "ratings.Round",
     "ratings.SelfAssessment",
     "ratings.Review",
+    "ratings.ReviewReopening",
     "ratings.Rating",
     "ratings.StarChange",
     "ratings.Objection",

@@ -18,8 +18,10 @@ Decisions the SPEC leaves open, taken here:
 - The county may review a settlement whose self-assessment is 逾期未报 (overdue): the
   county still rates every settlement. Gaps between self and county scores are only
   compared against a *submitted* self-assessment; an unsubmitted draft is not a score.
-- The review deadline is a target that reminders chase, not a lock: an upheld objection
-  reopens a review after the deadline and the county must be able to re-review it.
+- The review deadline locks the step: after it a review is neither saved nor finalised
+  (``review_lock``), unless an explicit, recorded reopening gives it a later deadline:
+  an upheld objection (the county's set days from the hearing) or the Party secretary
+  extending one review (``review_deadline_extend``) or the round (``round_deadlines_change``).
 - An upheld objection overturns the rating (its stars never take effect) and reopens the
   county review as a draft; finalising it again re-uses the same Rating row (one per
   settlement and round) and starts a new public notice. History keeps every step.
@@ -81,6 +83,12 @@ from .rectification import (
     rectification_issue,
 )
 from .review import review_finalise, review_record, review_save
+from .review_deadline import (
+    ReviewDeadline,
+    review_deadline_extend,
+    review_deadline_of,
+    review_lock,
+)
 from .rounds import round_deadlines_change, round_open, round_open_queue
 from .self_assessment import (
     self_assessment_save,
@@ -137,6 +145,10 @@ __all__ = [
     "review_finalise",
     "review_record",
     "review_save",
+    "ReviewDeadline",
+    "review_deadline_extend",
+    "review_deadline_of",
+    "review_lock",
     "round_open",
     "round_open_queue",
     "self_assessment_editable_ids",

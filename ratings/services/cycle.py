@@ -205,9 +205,11 @@ class DailyReport:
         for rnd in self.self_locked:
             lines.append(_("%(round)s：自评已截止并锁定。") % {"round": rnd})
         for rnd in self.review_locked:
-            # Only recorded: the review deadline is a target, an upheld objection may
-            # still reopen a review after it (see ratings.services).
-            lines.append(_("%(round)s：县级考评截止日期已过，已记录。") % {"round": rnd})
+            # The services refuse saving by date; a recorded reopening (an upheld
+            # objection, the secretary's extension) gives one review a later deadline.
+            lines.append(
+                _("%(round)s：县级考评已截止并锁定（另行重新开放的考评除外）。") % {"round": rnd}
+            )
         if self.reminders:
             lines.append(
                 _("发出截止提醒：站内通知 %(notices)s 条，邮件 %(emails)s 封。")
@@ -297,8 +299,8 @@ def rounds_with_deadlines_passed(today: dt.date) -> list[Round]:
 def round_deadlines_apply(*, round: Round, today: dt.date) -> tuple[int, bool, bool]:  # noqa: A002
     """Mark late self-assessments 逾期未报 and stamp each step's lock once its deadline has passed.
 
-    The services refuse self-assessment edits after the deadline by date; the stamps
-    record when the cycle closed each step and end its reminders.
+    The services refuse self-assessment and review edits after the deadline by date; the
+    stamps record when the cycle closed each step and end its reminders.
     Returns (assessments marked overdue, self step locked now, review step locked now).
     The guarded UPDATEs make a second run, or a concurrent worker, lock nothing again.
     """

@@ -42,6 +42,7 @@ from ._common import (
 )
 from .errors import Refusal, WorkflowError
 from .evidence_check import evidence_inspect
+from .review_deadline import check_review_open
 
 # --------------------------------------------------------------------- evidence
 
@@ -199,6 +200,7 @@ def evidence_add(
                 raise WorkflowError(
                     _("县级考评已定分，不能再上传现场照片。"), code=Refusal.REVIEW_FINAL
                 )
+            check_review_open(sa, today)  # photos are part of the review: same deadline
         owner: dict[str, Any] = {"assessment": sa}
     elif side == Evidence.SIDE_RECTIFICATION:
         if rectification is None or assessment is not None or item is not None:

@@ -35,6 +35,7 @@ from ._common import (
     _today,
 )
 from .errors import Refusal, WorkflowError, WorkflowPermissionDenied
+from .review_deadline import review_reopen_for_objection
 
 # ------------------------------------------------------------- notice and objections
 
@@ -144,8 +145,14 @@ def objection_file(
 
 
 @transaction.atomic
-def objection_decide(*, objection: Objection, by: User, outcome: str, reasons: str) -> Objection:
-    """Hear an objection: ``upheld`` overturns the rating and reopens the review; ``rejected`` keeps it."""
+def objection_decide(
+    *, objection: Objection, by: User, outcome: str, reasons: str, today: dt.date | None = None
+) -> Objection:
+    """Hear an objection: ``upheld`` overturns the rating and reopens the review; ``rejected`` keeps it.
+
+    The reopened review gets its own deadline, recorded as a ``ReviewReopening``: the
+    county's set days (全县设置) from the hearing, or the round's if that is later.
+    """
     _require_county(by)
     objection = Objection.objects.select_for_update(of=("self",)).get(pk=objection.pk)
     if outcome not in (ObjectionOutcome.UPHELD, ObjectionOutcome.REJECTED):
@@ -198,5 +205,8 @@ def objection_decide(*, objection: Objection, by: User, outcome: str, reasons: s
         review.status = ReviewStatus.DRAFT
         review.finalised_at = None
         review.version += 1
-        _save(review, by, "异议成立，重新考评")
+        reopening = review_reopen_for_objection(
+            objection=objection, review=review, by=by, today=_today(today)
+        )
+        _save(review, by, f"异议成立，重新考评（至{reopening.open_until.isoformat()}）")
     return objection

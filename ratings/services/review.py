@@ -45,6 +45,7 @@ from ._common import (
 from .errors import Refusal, WorkflowError
 from .evidence import Uploads, evidence_add_many, removes_files_on_failure
 from .notice import notice_end
+from .review_deadline import check_review_open
 
 # -------------------------------------------------------------------- county review
 
@@ -86,6 +87,7 @@ def review_save(
             raise WorkflowError(_("县级考评已定分，不能再修改。"), code=Refusal.REVIEW_FINAL)
         _check_version(review.version, expected_version)
     today = _today(today)
+    check_review_open(sa, today)  # after its deadline only a recorded reopening opens it
     if visit_date is not None:
         if visit_date > today:
             raise WorkflowError(
@@ -199,6 +201,8 @@ def review_finalise(*, review: Review, by: User, today: dt.date | None = None) -
         raise WorkflowError(
             _("自评已退回乡镇修改，待重新提交后才能定分。"), code=Refusal.SELF_RETURNED
         )
+    today = _today(today)
+    check_review_open(sa, today)
     if review.score is None:
         raise WorkflowError(_("请先保存现场考评打分。"), code=Refusal.REVIEW_NOT_SAVED)
     if review.visit_date is None:
@@ -207,7 +211,6 @@ def review_finalise(*, review: Review, by: User, today: dt.date | None = None) -
     if errors:
         raise WorkflowError(errors, code=Refusal.GAP_REASON_MISSING)
 
-    today = _today(today)
     settlement = Settlement.objects.select_for_update().get(pk=sa.settlement_id)
     stars = rules.stars_awarded(score=review.score, vetoed=review.vetoed)
     values = {

@@ -213,7 +213,8 @@ def round_deadlines_change(
     on_old = SelfAssessment.objects.filter(round=rnd, deadline=old_self).exclude(
         status=AssessmentStatus.SUBMITTED
     )
-    moved = list(on_old.values_list("pk", flat=True))
+    # Only the review deadline moved (an extension of the county's step): no assessment changes.
+    moved = list(on_old.values_list("pk", flat=True)) if self_deadline != old_self else []
     now = timezone.now()
     if moved:
         SelfAssessment.objects.filter(pk__in=moved).update(deadline=self_deadline, updated_at=now)

@@ -44,6 +44,7 @@ from ._common import (
 )
 from .errors import Refusal, WorkflowError
 from .evidence import Uploads, evidence_add_many, removes_files_on_failure
+from .review_deadline import review_deadline_of
 
 
 @transaction.atomic
@@ -264,12 +265,13 @@ def self_assessment_send_back(
         raise WorkflowError(
             {"deadline": _("新的截止日期不能早于今天。")}, code=Refusal.DEADLINE_IN_PAST
         )
-    if deadline >= sa.round.review_deadline:
+    review_deadline = review_deadline_of(sa).date  # the round's, or a reopening's later one
+    if deadline >= review_deadline:
         # The county must still be able to review the corrected items within its own deadline.
         raise WorkflowError(
             {
-                "deadline": _("新的截止日期须早于本轮县级考评截止日期（%(date)s）。")
-                % {"date": sa.round.review_deadline.isoformat()}
+                "deadline": _("新的截止日期须早于县级考评截止日期（%(date)s）。")
+                % {"date": review_deadline.isoformat()}
             },
             code=Refusal.SEND_BACK_AFTER_REVIEW_DEADLINE,
         )

@@ -249,11 +249,19 @@ def _refusal_status(form: Any) -> int:
     return getattr(form, "refusal_status", 400)
 
 
-def _review_lock_reason(assessment: SelfAssessment, final: bool) -> str:
+def _review_lock_reason(
+    assessment: SelfAssessment, final: bool, deadline: services.ReviewDeadline | None = None
+) -> str:
     if final:
         return _("县级考评已定分，不能再修改。")
     if assessment.status == AssessmentStatus.RETURNED:
         return _("自评已退回乡镇修改，待重新提交后再考评。")
+    if deadline is not None and not deadline.is_open(timezone.localdate()):
+        return _(
+            "县级考评截止日期（%(date)s）已过，考评已锁定，不能再保存或定分。"
+            "党组织书记可在管理后台延长这份考评（或整轮）的截止日期，须填写原因；"
+            "公示异议成立时，考评也会重新开放。"
+        ) % {"date": deadline.date.isoformat()}
     return _("乡镇尚未提交自评，提交（或截止后标记逾期未报）后才能进行现场考评。")
 
 

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,6 +22,7 @@ from ratings.forms import (
 )
 from ratings.models import ObjectionOutcome, RatingStatus
 from ratings.permissions import may_file_objection, may_hear_objection, may_review
+from ratings.states import rating_open_for_objection
 from settlements.http import AuthenticatedHttpRequest
 
 from ._common import _refusal_status, _require_county
@@ -67,6 +69,9 @@ def _render_rating(
             ) or ObjectionDecideForm(prefix=f"o{objection.pk}")
     if county and rating.status == RatingStatus.EFFECTIVE and rating.stars > 0:
         forms_.setdefault("change", RatingChangeForm(initial={"expected_stars": rating.stars}))
+    reopened = (
+        _reopened_review(rating, objections) if rating.status == RatingStatus.OVERTURNED else None
+    )
     changes = list(rating.changes.select_related("by", "rating__round").order_by("-at", "-pk"))
     rectifications = list(rating.rectifications.order_by("-created_at"))
     certificate = selectors.certificates_visible_to(user).filter(rating=rating).first()
@@ -84,9 +89,24 @@ def _render_rating(
             "rectifications": rectifications,
             "certificate": certificate,
             "next_star": rules.points_to_next_star(rating.score),
+            # "No objection received" only once nobody can file one any more.
+            "objection_window_open": rating_open_for_objection(
+                rating.status, rating.notice_ends_on, timezone.localdate()
+            ),
+            "reopened": reopened,
+            # The review page is the county's; others read what happens without the link.
+            "review_link": county,
         },
         status=status,
     )
+
+
+def _reopened_review(rating: Any, objections: list[Any]) -> dict[str, Any] | None:
+    """What happens after an upheld objection: the review reopened, and until when."""
+    if not any(o.outcome == ObjectionOutcome.UPHELD for o in objections):
+        return None
+    assessment = rating.review.self_assessment
+    return {"deadline": services.review_deadline_of(assessment), "assessment_id": assessment.pk}
 
 
 @login_required

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,7 +17,14 @@ from django.views.decorators.http import require_POST
 from core import lists
 from ratings import rules, selectors, services
 from ratings.forms import QueueFilterForm, ReviewForm, SendBackForm, add_service_error
-from ratings.models import AssessmentStatus, ReviewStatus, Round
+from ratings.models import (
+    AssessmentStatus,
+    ReviewReopening,
+    ReviewStatus,
+    Round,
+    SelfAssessment,
+)
+from ratings.permissions import may_extend_review_deadline
 from settlements.county import county_settings
 from settlements.http import AuthenticatedHttpRequest
 from settlements.permissions import sees_all_settlements
@@ -128,7 +136,12 @@ def review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     items = _rubric_items(assessment)
     existing = getattr(assessment, "review", None)
     final = bool(existing and existing.status == ReviewStatus.FINAL)
-    locked = final or assessment.status not in services.REVIEWABLE
+    deadline = _review_deadline(assessment)
+    locked = (
+        final
+        or assessment.status not in services.REVIEWABLE
+        or not deadline.is_open(timezone.localdate())
+    )
     stored = {row.item_id: row for row in existing.items.all()} if existing else {}
     initial = {
         "version": existing.version if existing else 0,
@@ -144,7 +157,7 @@ def review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             request.POST, request.FILES, items=items, stored=stored, locked=locked, initial=initial
         )
         if locked:
-            form.add_error(None, _review_lock_reason(assessment, final))
+            form.add_error(None, _review_lock_reason(assessment, final, deadline))
         if form.is_valid():
             finalise = request.POST.get("action") == "finalise"
             cd = form.cleaned_data
@@ -175,6 +188,7 @@ def review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 return redirect("ratings:review", pk=assessment.pk)
         status = _refusal_status(form)
         assessment = _prefetched_assessment(request.user, pk)
+        deadline = _review_deadline(assessment)
     else:
         form = ReviewForm(items=items, stored=stored, locked=locked, initial=initial)
 
@@ -193,7 +207,7 @@ def review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else None
     )
     send_back = None
-    if assessment.status == AssessmentStatus.SUBMITTED and not final:
+    if assessment.status == AssessmentStatus.SUBMITTED and not locked:
         send_back = SendBackForm(items=items, initial={"deadline": timezone.localdate() + _days(5)})
     return render(
         request,
@@ -206,7 +220,9 @@ def review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "groups": groups,
             "locked": locked,
-            "lock_reason": _review_lock_reason(assessment, final) if locked else "",
+            "lock_reason": _review_lock_reason(assessment, final, deadline) if locked else "",
+            "deadline": deadline,
+            "may_extend": may_extend_review_deadline(request.user) and not final,
             "send_back": send_back,
             "bonus_cap": assessment.rubric.bonus_cap,
             "self_score": assessment.score,
@@ -217,6 +233,15 @@ def review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         },
         status=status,
     )
+
+
+def _review_deadline(assessment: SelfAssessment) -> services.ReviewDeadline:
+    """The review's deadline, its reopenings read with who made them (one query)."""
+    prefetch_related_objects(
+        [assessment],
+        Prefetch("review_reopenings", queryset=ReviewReopening.objects.select_related("by")),
+    )
+    return services.review_deadline_of(assessment)
 
 
 @login_required

@@ -235,6 +235,27 @@ def test_resident_sees_decline_with_its_reason_and_the_outcome_once_heard(
     assert 'data-state="declined"' in html and "不予受理" in html and "不属于评分内容。" in html
 
 
+def test_resident_whose_objection_is_upheld_is_told_what_follows(
+    client, resident_objection, assessor2
+):
+    def status_page() -> str:
+        return client.post(
+            reverse("public:objection_status"),
+            {"reference": resident_objection.reference, "last_four": "4321"},
+        ).content.decode()
+
+    services.resident_objection_accept(resident_objection=resident_objection, by=assessor2)
+    assert 'data-next="re-review"' not in status_page()  # not decided yet
+    rating_services.objection_decide(
+        objection=fresh(resident_objection).objection,
+        by=assessor2,
+        outcome="upheld",
+        reasons="现场核实属实。",
+    )
+    html = status_page()
+    assert 'data-state="done"' in html and 'data-next="re-review"' in html
+
+
 def test_refused_objection_keeps_the_form_and_says_why(client, notice_a):
     response = client.post(
         reverse("public:objection_new", args=[notice_a.pk]), objection_form(phone="123")

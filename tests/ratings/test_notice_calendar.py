@@ -22,6 +22,20 @@ LAST_KNOWN = dt.date(2032, 12, 23)
 RUNS_INTO_2033 = dt.date(2032, 12, 28)
 
 
+@pytest.fixture(autouse=True)
+def _q1_reviews_open_until_2033(q1, secretary):
+    """These stories finalise Q1 2031 reviews in December 2032: the county review step locks
+    at its deadline, so the secretary has extended the round (as a county would, with a reason)."""
+    services.round_deadlines_change(
+        round=q1,
+        by=secretary,
+        self_deadline=q1.self_deadline,
+        review_deadline=dt.date(2033, 3, 31),
+        reason="补评历史轮次",
+        today=q1.opened_on,
+    )
+
+
 def test_notice_inside_a_known_year_gets_its_end(q1_submitted_a, assessor):
     rating = finalise(q1_submitted_a, assessor, {"ZZ02": 2, "HJ01": 1}, today=LAST_KNOWN)
     assert (rating.notice_ends_on, rating.finalised_on) == (dt.date(2032, 12, 30), LAST_KNOWN)

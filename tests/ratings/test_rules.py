@@ -210,3 +210,31 @@ def test_certificate_number_format():
         rules.certificate_number(year=2031, stars=0, serial=1)
     with pytest.raises(ValueError):
         rules.certificate_number(year=2031, stars=5, serial=0)
+
+
+# ------------------------------------------------------------ county review deadline
+
+ROUND_REVIEW_DEADLINE = dt.date(2031, 5, 1)
+
+
+def test_review_deadline_is_the_rounds_without_a_reopening():
+    assert rules.review_deadline(ROUND_REVIEW_DEADLINE) == ROUND_REVIEW_DEADLINE
+
+
+def test_review_deadline_moves_only_later_with_a_reopening():
+    later, earlier = dt.date(2031, 5, 10), dt.date(2031, 4, 20)
+    assert rules.review_deadline(ROUND_REVIEW_DEADLINE, [later]) == later
+    assert rules.review_deadline(ROUND_REVIEW_DEADLINE, [earlier]) == ROUND_REVIEW_DEADLINE
+    assert rules.review_deadline(ROUND_REVIEW_DEADLINE, [earlier, later]) == later
+
+
+@pytest.mark.parametrize(
+    ("today", "is_open"),
+    [
+        (dt.date(2031, 4, 30), True),
+        (dt.date(2031, 5, 1), True),  # the last day counts in full
+        (dt.date(2031, 5, 2), False),
+    ],
+)
+def test_review_is_open_up_to_and_including_its_deadline(today, is_open):
+    assert rules.review_open(today, deadline=ROUND_REVIEW_DEADLINE) is is_open

@@ -19,6 +19,7 @@ from ratings.models import (
     Rectification,
     Review,
     ReviewItem,
+    ReviewReopening,
     Round,
     SelfAssessment,
     SelfAssessmentItem,
@@ -116,6 +117,13 @@ def workflow(settlement_a, settlement_b, rubric, assessor, official_a):
             Certificate: Certificate.objects.create(
                 rating=rating, settlement=s, year=2025, stars=5, number=f"PS-{s.code}"
             ),
+            ReviewReopening: ReviewReopening.objects.create(
+                self_assessment=sa,
+                kind="extension",
+                open_until=date(2025, 5, 20),
+                reason="暴雨延期",
+                by=assessor,
+            ),
         }
     Notice.objects.create(user=official_a, key="deadline", text="自评即将截止")
     return rows
@@ -150,6 +158,7 @@ def test_every_project_model_is_registered():
         "Round",
         "SelfAssessment",
         "Review",
+        "ReviewReopening",
         "Rating",
         "StarChange",
         "Objection",

@@ -33,6 +33,7 @@ def form_data(**overrides) -> dict:
         "county_review_days": "35",
         "notice_working_days": "7",
         "reminder_days": "2",
+        "objection_review_days": "10",
         "item_gap_needs_reason": "4.0",
         "total_gap_needs_reason": "8.0",
         "photo_max_distance_km": "3.5",
@@ -122,6 +123,7 @@ def test_secretary_edits_the_settings_page_with_history(login, secretary):
         Decimal("8.0"),
     )
     assert row.photo_max_distance_km == Decimal("3.5")
+    assert row.objection_review_days == 10
     target = FiveStarTarget.objects.get()
     assert (target.share, target.deadline) == (Decimal("0.45"), dt.date(2032, 6, 30))
     assert row.history.first().history_user == secretary
