@@ -380,13 +380,18 @@ def _build_round(
 
     reviews: list[Review] = []
     reviewed: list[tuple[dict, SelfAssessment, dt.date]] = []
+    awaiting = _latest_submitted_per_township(plans) if live else set()
     for plan, sa in zip(plans, assessments, strict=True):
         if plan["submitted_on"] is None:
             continue
         if live:
             visit = plan["submitted_on"] + dt.timedelta(days=rng.randint(0, LIVE_VISIT_DAYS))
             township_id = plan["township_id"]
-            if visit > today and township_id not in sent_back and plan["items_returned"]:
+            if plan["pk"] in awaiting:
+                # Each township's latest submission still waits for the county's visit:
+                # the assessor has reviews to do whatever the size of the county.
+                visit = max(visit, today + dt.timedelta(days=1))
+            elif visit > today and township_id not in sent_back and plan["items_returned"]:
                 # 退回: the county sends one item back before its visit (one per township).
                 sent_back.add(township_id)
                 sa.status = AssessmentStatus.RETURNED
@@ -612,6 +617,18 @@ def _points(index: dict[int, tuple[str, Decimal, Decimal]], item_id: int, n: int
         if kind == rules.VETO
         else rules.item_points(points_each=points, occurrences=n, cap=cap)
     )
+
+
+def _latest_submitted_per_township(plans: list[dict]) -> set[int]:
+    """Settlement ids of each township's latest submission in the round."""
+    latest: dict[int, dict] = {}
+    for plan in plans:
+        if plan["submitted_on"] is None:
+            continue
+        best = latest.get(plan["township_id"])
+        if best is None or plan["submitted_on"] >= best["submitted_on"]:
+            latest[plan["township_id"]] = plan
+    return {plan["pk"] for plan in latest.values()}
 
 
 def _settle_current_stars() -> None:
