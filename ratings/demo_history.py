@@ -37,7 +37,8 @@ from settlements.roles import ASSESSOR, OFFICIAL
 
 from . import rules
 from .demo_outcomes import _new_certificate, _rectification, _void_certificate
-from .demo_sheets import (
+from .demo_sheets import (  # noqa: F401  (LOCAL: the history's time zone, read from here too)
+    LOCAL,
     _at,
     _field,
     _stamped,
