@@ -102,7 +102,10 @@ def test_official_assessor_and_secretary_find_work_on_any_demo_date(
     page.wait_for_load_state()
     expect(page.locator("form.score-form")).to_be_visible()
     expect(page.locator('button[value="submit"]')).to_be_enabled()  # open for work, not locked
-    expect(page.locator("[data-organisation-facts]")).to_have_count(1)
+    # The organisation facts beside the 组织建设 items, within the phone's width.
+    expect(page.locator("[data-organisation-facts]")).to_be_visible()
+    _fits(page)
+    screenshot(f"demo-{tag}-official-self-assessment")
 
     # The assessor: reviews waiting in the queue.
     _log_in(page, base, "assessor")
@@ -116,6 +119,8 @@ def test_official_assessor_and_secretary_find_work_on_any_demo_date(
     rows.first.click()
     page.wait_for_load_state()
     expect(page.locator('button[value="finalise"]')).to_be_enabled()
+    expect(page.locator("[data-organisation-facts]")).to_be_visible()
+    _fits(page)
 
     # The secretary: the county's to-do, and reward proposals waiting for approval.
     _log_in(page, base, "secretary")

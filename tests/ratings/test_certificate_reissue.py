@@ -197,6 +197,11 @@ def test_a_voided_certificate_page_says_who_why_and_links_the_current_one(
     assert new.get_absolute_url() in html
     assert reverse("ratings:certificate_pdf", args=[named_5.pk]) not in html
     assert login(official_a).get(new.get_absolute_url()).status_code == 200
+    # The settlement page lists both: the voided one marked, only the current one printable.
+    page = login(official_a).get(named_5.settlement.get_absolute_url()).content.decode()
+    assert named_5.number in page and new.number in page and "已作废" in page
+    assert reverse("ratings:certificate_pdf", args=[new.pk]) in page
+    assert reverse("ratings:certificate_pdf", args=[named_5.pk]) not in page
     # The outsider sees neither.
     outsider = login(official_b)
     assert outsider.get(named_5.get_absolute_url()).status_code == 404
