@@ -30,6 +30,10 @@ def void_kinds_and_one_current(apps, schema_editor):
         if keep.replaces_id is None:
             keep.replaces_id = cert.pk
             keep.save(update_fields=["replaces"])
+    if schema_editor.connection.vendor == "postgresql":
+        # The constraints below ALTER this table in the same transaction: check the deferred
+        # foreign keys just written now, or PostgreSQL refuses ("pending trigger events").
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):
