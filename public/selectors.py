@@ -208,12 +208,12 @@ def certificate_for_check(*, pk: int) -> Certificate | None:
 
 
 def newer_certificate(certificate: Certificate) -> Certificate | None:
-    """The settlement's latest valid certificate other than this one (what replaced it)."""
+    """The settlement's current certificate when this one is voided (what to look at instead)."""
+    if certificate.revoked_at is None:
+        return None
     return (
         Certificate.objects.filter(settlement_id=certificate.settlement_id, revoked_at__isnull=True)
         .exclude(pk=certificate.pk)
-        .filter(issued_at__gt=certificate.issued_at)
-        .order_by("-year", "-pk")
         .first()
     )
 

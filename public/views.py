@@ -218,12 +218,8 @@ def certificate(request: HttpRequest, token: str) -> HttpResponse:
     if cert is None:
         raise Http404
     newer = selectors.newer_certificate(cert)
-    if cert.revoked_at is None:
-        state = "valid"
-    elif cert.rating.stars > 0:
-        state = "downgraded"
-    else:
-        state = "revoked"
+    # valid, or why it was voided: downgraded (reissued at the new star), revoked, replaced.
+    state = "valid" if cert.revoked_at is None else cert.revoked_kind
     return _public_page(
         "public/certificate.html",
         {

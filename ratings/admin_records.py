@@ -259,9 +259,31 @@ class EvidenceAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(Certificate)
 class CertificateAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ("number", "settlement", "year", "stars", "issued_at", "revoked_at")
-    list_filter = (township_filter("settlement__village__township"), "year", "stars")
+    list_display = (
+        "number",
+        "settlement",
+        "year",
+        "stars",
+        "issued_at",
+        "revoked_at",
+        "revoked_kind",
+    )
+    list_filter = (
+        township_filter("settlement__village__township"),
+        "year",
+        "stars",
+        "revoked_kind",
+    )
     search_fields = ("number", "settlement__code", "settlement__name")
+    # A voided certificate shows who voided it, when and why, and what replaced it.
+    readonly_fields = (
+        "reissued",
+        "replaces",
+        "revoked_at",
+        "revoked_by",
+        "revoked_kind",
+        "revoked_reason",
+    )
 
     def scoped_queryset(self, request: HttpRequest) -> QuerySet:
         return certificates_visible_to(request.user)

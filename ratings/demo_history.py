@@ -35,8 +35,9 @@ from settlements.calendar import working_calendar
 from settlements.models import Settlement, User
 from settlements.roles import ASSESSOR, OFFICIAL
 
-from . import reasons, rules
-from .demo_sheets import (
+from . import rules
+from .demo_outcomes import _new_certificate, _rectification, _void_certificate
+from .demo_sheets import (  # noqa: F401  (LOCAL: the history's time zone, read from here too)
     LOCAL,
     _at,
     _field,
@@ -49,6 +50,7 @@ from .demo_sheets import (
 from .models import (
     AssessmentStatus,
     Certificate,
+    CertificateEnd,
     Rating,
     RatingStatus,
     Rectification,
@@ -64,7 +66,6 @@ from .models import (
     StarChange,
     StarChangeKind,
 )
-from .reasons import Reason
 from .services import notice_end
 from .signals import ratings_rewritten
 
@@ -77,8 +78,6 @@ OVERDUE_RATE = 0.04  # never submitted; marked missing after the deadline
 LATE_RATE = 0.07  # sent back and resubmitted after the round's deadline
 VETO_RATE = 0.004
 RECTIFY_DECLINE = Decimal("5")  # a fall this large is ordered to rectify
-RECTIFY_OUTCOMES = ((0.80, RectificationStatus.PASSED), (0.94, RectificationStatus.DOWNGRADED))
-OVERDUE_OPEN_RATE = 0.25  # of orders past their deadline in the newest round, still unanswered
 # The demo's round in progress (live=True): work spread over the last LIVE_SPAN_DAYS,
 # a fifth still to do, visits up to LIVE_VISIT_DAYS after a submission, deadlines ahead.
 LIVE_SPAN_DAYS = 14
@@ -105,6 +104,7 @@ class _State:
     star: int
     score: Decimal | None
     rating: Rating | None = None
+    certificate: Certificate | None = None  # the one current certificate, if any
 
 
 @dataclass
@@ -207,6 +207,9 @@ def build_history(
     serials: dict[tuple[int, int], int] = {}
     for number in Certificate.objects.values_list("year", "stars"):
         serials[number] = serials.get(number, 0) + 1
+    for cert in Certificate.objects.filter(revoked_at__isnull=True):
+        if cert.settlement_id in states:
+            states[cert.settlement_id].certificate = cert
 
     counts = _Counts()
     stamped = (
@@ -385,13 +388,18 @@ def _build_round(
 
     reviews: list[Review] = []
     reviewed: list[tuple[dict, SelfAssessment, dt.date]] = []
+    awaiting = _latest_submitted_per_township(plans) if live else set()
     for plan, sa in zip(plans, assessments, strict=True):
         if plan["submitted_on"] is None:
             continue
         if live:
             visit = plan["submitted_on"] + dt.timedelta(days=rng.randint(0, LIVE_VISIT_DAYS))
             township_id = plan["township_id"]
-            if visit > today and township_id not in sent_back and plan["items_returned"]:
+            if plan["pk"] in awaiting:
+                # Each township's latest submission still waits for the county's visit:
+                # the assessor has reviews to do whatever the size of the county.
+                visit = max(visit, today + dt.timedelta(days=1))
+            elif visit > today and township_id not in sent_back and plan["items_returned"]:
                 # 退回: the county sends one item back before its visit (one per township).
                 sent_back.add(township_id)
                 sa.status = AssessmentStatus.RETURNED
@@ -493,7 +501,9 @@ def _build_round(
     changes: list[StarChange] = []
     orders: list[Rectification] = []
     lowered: list[Rating] = []
-    certificates: list[Certificate] = []
+    certificates: list[Certificate] = []  # named at this round's final rating
+    reissues: list[Certificate] = []  # 换发 at a lowered star
+    voided: list[Certificate] = []  # earlier rounds' certificates voided now
     for rating in ratings:
         if rating.status != RatingStatus.EFFECTIVE:
             continue
@@ -512,19 +522,22 @@ def _build_round(
                 )
             )
         declined = state.score is not None and state.score - rating.score >= RECTIFY_DECLINE
-        certificate = None
         if stage == rules.STAGE_FINAL and rating.stars:
-            key = (year, rating.stars)
-            serials[key] = serials.get(key, 0) + 1
-            certificate = Certificate(
-                rating=rating,
-                settlement_id=rating.settlement_id,
-                year=year,
-                stars=rating.stars,
-                number=rules.certificate_number(year=year, stars=rating.stars, serial=serials[key]),
-                issued_at=took_effect,
+            previous = state.certificate
+            if previous is not None:  # last year's plaque, replaced by this one
+                _void_certificate(
+                    previous,
+                    at=took_effect,
+                    by=None,
+                    kind=CertificateEnd.REPLACED,
+                    reason="",  # the kind says why; the replacing certificate names itself
+                    earlier=voided,
+                )
+            state.certificate = _new_certificate(
+                rating, year=year, stars=rating.stars, at=took_effect, serials=serials
             )
-            certificates.append(certificate)
+            state.certificate.replaces = previous
+            certificates.append(state.certificate)
         state.star, state.score, state.rating = rating.stars, rating.score, rating
         if declined or rating.vetoed:
             order = _rectification(
@@ -565,15 +578,44 @@ def _build_round(
                         at=order.checked_at,
                     )
                 )
-                if certificate is not None:
-                    certificate.revoked_at = order.checked_at
-                    certificate.revoked_reason = order.check_notes
+                current = state.certificate
+                if current is not None and (current.rating is rating or current.stars > after):
+                    # As the service does: voided, and reissued at the star left (if any).
+                    _void_certificate(
+                        current,
+                        at=order.checked_at,
+                        by=order.checked_by,
+                        kind=CertificateEnd.DOWNGRADED if after else CertificateEnd.REVOKED,
+                        reason=order.check_notes,
+                        earlier=voided,
+                    )
+                    state.certificate = None
+                    if after:
+                        state.certificate = _new_certificate(
+                            rating,
+                            year=current.year,
+                            stars=after,
+                            at=order.checked_at,
+                            serials=serials,
+                        )
+                        state.certificate.reissued = True
+                        state.certificate.replaces = current
+                        reissues.append(state.certificate)
     Rating.objects.bulk_update(lowered, ["stars"], batch_size=BATCH_SIZE)
     StarChange.objects.bulk_create(changes, batch_size=BATCH_SIZE)
     Rectification.objects.bulk_create(orders, batch_size=BATCH_SIZE)
-    Certificate.objects.bulk_create(certificates, batch_size=BATCH_SIZE)
+    # Voided first, then the new ones: a settlement holds one current certificate at a time.
+    Certificate.objects.bulk_update(
+        voided,
+        ["revoked_at", "revoked_by", "revoked_kind", "revoked_reason"],
+        batch_size=BATCH_SIZE,
+    )
+    for group in (certificates, reissues):
+        for cert in group:
+            cert.replaces_id = cert.replaces.pk if cert.replaces is not None else None
+        Certificate.objects.bulk_create(group, batch_size=BATCH_SIZE)
     counts.rectifications += len(orders)
-    counts.certificates += len(certificates)
+    counts.certificates += len(certificates) + len(reissues)
 
 
 def _points(index: dict[int, tuple[str, Decimal, Decimal]], item_id: int, n: int) -> Decimal:
@@ -585,53 +627,16 @@ def _points(index: dict[int, tuple[str, Decimal, Decimal]], item_id: int, n: int
     )
 
 
-def _rectification(
-    rng: random.Random,
-    *,
-    rating: Rating,
-    today: dt.date,
-    newest: bool,
-    official: User | None = None,
-) -> Rectification:
-    assert rating.effective_at is not None  # orders follow ratings that took effect
-    issued_on = rating.effective_at.astimezone(LOCAL).date()
-    deadline = issued_on + dt.timedelta(days=30)
-    assessor = rating.decided_by
-    trigger = reasons.entry(Reason.VETO_TRIGGERED if rating.vetoed else Reason.LOWER_THAN_LAST)
-    requirements = reasons.entry(Reason.RECTIFY_DEDUCTED_ITEMS)
-    order = Rectification(
-        settlement_id=rating.settlement_id,
-        rating=rating,
-        trigger=reasons.render_chinese([trigger]),
-        status=RectificationStatus.ISSUED,
-        requirements=reasons.render_chinese([requirements]),
-        system_text={"trigger": [trigger], "requirements": [requirements]},
-        deadline=deadline,
-        issued_by=assessor,
-        issued_at=_at(issued_on),
-        created_at=_at(issued_on, 9),
-    )
-    if deadline >= today or (newest and rng.random() < OVERDUE_OPEN_RATE):
-        return order  # still open (overdue when the deadline has passed)
-    order.answer = "已按要求完成整改。"
-    order.answered_by = official
-    order.answered_at = _at(deadline - dt.timedelta(days=rng.randint(1, 10)))
-    roll = rng.random()
-    order.status = RectificationStatus.REVOKED
-    for limit, status in RECTIFY_OUTCOMES:
-        if roll < limit:
-            order.status = status
-            break
-    if rating.vetoed and order.status == RectificationStatus.DOWNGRADED:
-        order.status = RectificationStatus.PASSED  # nothing left to lower
-    order.check_notes = {
-        RectificationStatus.PASSED: "复查合格。",
-        RectificationStatus.DOWNGRADED: "整改不到位，降低星级等次。",
-        RectificationStatus.REVOKED: "整改不到位，取消星级资格。",
-    }[order.status]
-    order.checked_by = assessor
-    order.checked_at = _at(deadline + dt.timedelta(days=rng.randint(1, 5)))
-    return order
+def _latest_submitted_per_township(plans: list[dict]) -> set[int]:
+    """Settlement ids of each township's latest submission in the round."""
+    latest: dict[int, dict] = {}
+    for plan in plans:
+        if plan["submitted_on"] is None:
+            continue
+        best = latest.get(plan["township_id"])
+        if best is None or plan["submitted_on"] >= best["submitted_on"]:
+            latest[plan["township_id"]] = plan
+    return {plan["pk"] for plan in latest.values()}
 
 
 def _settle_current_stars() -> None:

@@ -514,6 +514,11 @@ class Rating(models.Model):
     def __str__(self) -> str:
         return f"{self.settlement} · {self.round} · {self.stars}★"
 
+    @property
+    def certificate(self) -> Certificate | None:
+        """The certificate this rating stands on: its current one, else its latest voided one."""
+        return self.certificates.order_by(F("revoked_at").desc(nulls_first=True), "-pk").first()
+
 
 class StarChangeKind(models.TextChoices):
     RATED = "rated", _("评定")
@@ -560,6 +565,7 @@ class StarChange(models.Model):
 # `ratings.models.X` names every model of the app.
 from .models_evidence import (  # noqa: E402, F401
     Certificate,
+    CertificateEnd,
     Evidence,
     EvidenceFlag,
     EvidenceHashBand,

@@ -182,11 +182,28 @@ class SyncReceipt(models.Model):
         return str(self.client_id)
 
 
-class Certificate(models.Model):
-    """命名授牌: one per star confirmed at a final rating."""
+class CertificateEnd(models.TextChoices):
+    """Why a certificate is no longer current (作废): what its public check page says."""
 
-    rating = models.OneToOneField(
-        "ratings.Rating", on_delete=models.PROTECT, related_name="certificate"
+    DOWNGRADED = "downgraded", _("星级降低，已按新星级换发")
+    REVOKED = "revoked", _("星级取消")
+    REPLACED = "replaced", _("已由新年度证书取代")
+
+
+class Certificate(models.Model):
+    """命名授牌: a numbered certificate naming a settlement's star and year.
+
+    One is issued when a final-stage (定评) rating with a star takes effect; when the
+    settlement's star is lowered but a star remains, a new certificate at the new star
+    is issued (换发) and the old one voided. Nothing is deleted: a voided certificate
+    keeps who voided it, when and why, and which certificate replaced it. A settlement
+    has at most one current (not voided) certificate: the honour roll shows only that.
+    """
+
+    # The rating the certificate stands on: the final rating, or for a reissue the
+    # rating whose star was lowered (so a rating may carry its original and its reissue).
+    rating = models.ForeignKey(
+        "ratings.Rating", on_delete=models.PROTECT, related_name="certificates"
     )
     settlement = models.ForeignKey(
         Settlement, on_delete=models.PROTECT, related_name="certificates"
@@ -195,17 +212,55 @@ class Certificate(models.Model):
     stars = models.PositiveSmallIntegerField(_("星级"))
     number = models.CharField(_("证书编号"), max_length=32, unique=True)
     issued_at = models.DateTimeField(_("颁发时间"), auto_now_add=True)
-    # A later downgrade or revocation of the rating voids the plaque it names.
+    # 换发: issued because the star of the certificate it replaces was lowered.
+    reissued = models.BooleanField(_("降级换发"), default=False, editable=False)
+    replaces = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="replaced_by",
+        verbose_name=_("取代的证书"),
+    )
+    # Voided (作废): by a downgrade or revocation, or replaced by a newer year's certificate.
     revoked_at = models.DateTimeField(_("作废时间"), null=True, blank=True, editable=False)
     revoked_reason = models.TextField(_("作废原因"), blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("作废人"),
+    )
+    revoked_kind = models.CharField(
+        _("作废类型"), max_length=12, choices=CertificateEnd.choices, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("星级证书")
         verbose_name_plural = _("星级证书")
         constraints = [
-            models.UniqueConstraint(fields=["settlement", "year"], name="certificate_one_per_year"),
+            # Named once per settlement and year at the final rating; reissues come on top.
+            models.UniqueConstraint(
+                fields=["settlement", "year"],
+                condition=Q(reissued=False),
+                name="certificate_one_naming_per_year",
+            ),
+            models.UniqueConstraint(
+                fields=["settlement"],
+                condition=Q(revoked_at__isnull=True),
+                name="certificate_one_current_per_settlement",
+            ),
             models.CheckConstraint(
                 condition=Q(stars__in=[3, 4, 5]), name="certificate_stars_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True, revoked_kind="")
+                | Q(revoked_at__isnull=False) & ~Q(revoked_kind=""),
+                name="certificate_void_has_kind",
             ),
         ]
 
@@ -214,6 +269,10 @@ class Certificate(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("ratings:certificate", args=[self.pk])
+
+    @property
+    def is_current(self) -> bool:
+        return self.revoked_at is None
 
 
 class Notice(models.Model):

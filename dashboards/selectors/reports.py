@@ -339,15 +339,15 @@ def honour_roll(
         )[: size + 1]
     )
     shown = page[:size]
+    # Only a current certificate, and only when it names the star shown: a settlement that
+    # rose at a quarterly rating is named at its next final rating, not under last year's number.
+    star_of = {x["pk"]: x["current_star"] for x in shown}
     certificates: dict[int, tuple[str, int, int]] = {}
-    for pk, number, year, certificate_id in (
-        Certificate.objects.filter(
-            settlement_id__in=[x["pk"] for x in shown], revoked_at__isnull=True
-        )
-        .order_by("settlement_id", "-year")
-        .values_list("settlement_id", "number", "year", "pk")
-    ):
-        certificates.setdefault(pk, (number, year, certificate_id))
+    for pk, number, year, certificate_id, stars in Certificate.objects.filter(
+        settlement_id__in=list(star_of), revoked_at__isnull=True
+    ).values_list("settlement_id", "number", "year", "pk", "stars"):
+        if stars == star_of[pk]:
+            certificates[pk] = (number, year, certificate_id)
     rows = [
         HonourLine(
             name=x["name"],

@@ -205,7 +205,7 @@ def settlement_history(*, user: Any, settlement: Settlement) -> SettlementHistor
         certificates=list(
             ratings_selectors.certificates_visible_to(user)
             .filter(settlement=settlement)
-            .order_by("-year")
+            .order_by("-year", "-pk")
         ),
         charts=settlement_charts(settlement=settlement),
     )

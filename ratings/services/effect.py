@@ -15,6 +15,7 @@ from settlements.models import Settlement, User
 from .. import reasons, rules
 from ..models import (
     Certificate,
+    CertificateEnd,
     ItemKind,
     Objection,
     ObjectionOutcome,
@@ -189,10 +190,10 @@ def _take_effect(rating_id: int, by: User | None, today: dt.date) -> bool:
         rating.stage == rules.STAGE_FINAL
         and rating.stars > 0
         and not Certificate.objects.filter(
-            settlement_id=rating.settlement_id, year=rating.round.year
+            settlement_id=rating.settlement_id, year=rating.round.year, reissued=False
         ).exists()
     ):
-        certificate_issue(rating=rating)
+        certificate_issue(rating=rating, by=by)
     _signal_on_commit(rating_took_effect, rating.pk)
     return True
 
@@ -233,10 +234,64 @@ def ratings_take_effect_due(*, today: dt.date) -> int:
     return count
 
 
+def _numbered_certificate(
+    *, rating: Rating, year: int, stars: int, reissued: bool, replaces: Certificate | None
+) -> Certificate:
+    """A new current certificate with the next free number of its year and star."""
+    # Certificates are never deleted, so the count is the last serial; a concurrent
+    # issue of the same number hits the unique constraint and takes the next one.
+    serial = Certificate.objects.filter(year=year, stars=stars).count() + 1
+    for _attempt in range(20):
+        try:
+            with transaction.atomic():
+                return Certificate.objects.create(
+                    rating=rating,
+                    settlement_id=rating.settlement_id,
+                    year=year,
+                    stars=stars,
+                    number=rules.certificate_number(year=year, stars=stars, serial=serial),
+                    reissued=reissued,
+                    replaces=replaces,
+                )
+        except IntegrityError:
+            if (
+                not reissued
+                and Certificate.objects.filter(rating_id=rating.pk, reissued=False).exists()
+            ):
+                return Certificate.objects.get(rating_id=rating.pk, reissued=False)
+            serial += 1
+    raise WorkflowError(
+        _("证书编号分配冲突，请稍后重试。"), code=Refusal.CERTIFICATE_NUMBER_CONFLICT
+    )
+
+
+def _current_certificate(settlement_id: int) -> Certificate | None:
+    """The settlement's one current certificate, locked (the constraint allows one at most)."""
+    return (
+        Certificate.objects.select_for_update()
+        .filter(settlement_id=settlement_id, revoked_at__isnull=True)
+        .first()
+    )
+
+
+def _void(certificate: Certificate, *, by: User | None, kind: str, reason: str) -> Certificate:
+    """作废: recorded with who, when, why; the row stays."""
+    certificate.revoked_at = timezone.now()
+    certificate.revoked_by = by
+    certificate.revoked_kind = kind
+    certificate.revoked_reason = reason
+    certificate.save(update_fields=["revoked_at", "revoked_by", "revoked_kind", "revoked_reason"])
+    return certificate
+
+
 @transaction.atomic
-def certificate_issue(*, rating: Rating) -> Certificate:
-    """命名授牌: a numbered certificate for a star confirmed at the final rating (once)."""
-    existing = Certificate.objects.filter(rating_id=rating.pk).first()
+def certificate_issue(*, rating: Rating, by: User | None = None) -> Certificate:
+    """命名授牌: a numbered certificate for a star confirmed at the final rating (once).
+
+    The settlement's previous current certificate (an earlier year's) is voided as
+    replaced by this one: a settlement holds one current certificate.
+    """
+    existing = Certificate.objects.filter(rating_id=rating.pk, reissued=False).first()
     if existing is not None:
         return existing
     rating = Rating.objects.select_related("round").get(pk=rating.pk)
@@ -247,31 +302,45 @@ def certificate_issue(*, rating: Rating) -> Certificate:
     if rating.stars == 0:
         raise WorkflowError(_("未获得星级，不能颁发证书。"), code=Refusal.NO_STARS)
     year = rating.round.year
-    if Certificate.objects.filter(settlement_id=rating.settlement_id, year=year).exists():
+    if Certificate.objects.filter(
+        settlement_id=rating.settlement_id, year=year, reissued=False
+    ).exists():
         raise WorkflowError(
             _("该聚居点 %(year)s 年度已颁发证书。") % {"year": year},
             code=Refusal.CERTIFICATE_EXISTS,
         )
-    # Certificates are never deleted, so the count is the last serial; a concurrent
-    # issue of the same number hits the unique constraint and takes the next one.
-    serial = Certificate.objects.filter(year=year, stars=rating.stars).count() + 1
-    for _attempt in range(20):
-        try:
-            with transaction.atomic():
-                return Certificate.objects.create(
-                    rating=rating,
-                    settlement_id=rating.settlement_id,
-                    year=year,
-                    stars=rating.stars,
-                    number=rules.certificate_number(year=year, stars=rating.stars, serial=serial),
-                )
-        except IntegrityError:
-            if Certificate.objects.filter(rating_id=rating.pk).exists():
-                return Certificate.objects.get(rating_id=rating.pk)
-            serial += 1
-    raise WorkflowError(
-        _("证书编号分配冲突，请稍后重试。"), code=Refusal.CERTIFICATE_NUMBER_CONFLICT
+    previous = _current_certificate(rating.settlement_id)
+    if previous is not None:
+        _void(
+            previous,
+            by=by,
+            kind=CertificateEnd.REPLACED,
+            reason="",  # the kind says why; the replacing certificate names itself
+        )
+    return _numbered_certificate(
+        rating=rating, year=year, stars=rating.stars, reissued=False, replaces=previous
     )
+
+
+def _certificate_follows_stars(rating: Rating, by: User, new_stars: int, reason: str) -> None:
+    """The settlement's star was lowered: its current certificate, if it names more than
+    the settlement now holds (or stands on this rating), is voided; a star remaining, a
+    new certificate at that star is issued in its place (换发), same year, next number."""
+    current = _current_certificate(rating.settlement_id)
+    if current is None:
+        return
+    holds = Settlement.objects.values_list("current_star", flat=True).get(pk=rating.settlement_id)
+    if current.rating_id != rating.pk and current.stars <= holds:
+        return  # the certificate names no more than the settlement still holds
+    stars = new_stars if current.rating_id == rating.pk else holds
+    if stars == current.stars:
+        return
+    kind = CertificateEnd.DOWNGRADED if stars > 0 else CertificateEnd.REVOKED
+    _void(current, by=by, kind=kind, reason=reason)
+    if stars > 0:
+        _numbered_certificate(
+            rating=rating, year=current.year, stars=stars, reissued=True, replaces=current
+        )
 
 
 # ------------------------------------------------------- downgrade and revocation
@@ -303,9 +372,7 @@ def _change_stars(
         system_text={"reason": [system]} if system else {},
     )
     _refresh_settlement(rating.settlement_id, by, reason)
-    Certificate.objects.filter(rating=rating, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_reason=reason
-    )
+    _certificate_follows_stars(rating, by, new_stars, reason)
     _signal_on_commit(rating_stars_changed, rating.pk)
     return rating
 

@@ -16,6 +16,7 @@ from core import lists
 from ratings import rules, selectors, services
 from ratings.forms import STAR_CHOICES, RoundListForm, SelfAssessmentForm, add_service_error
 from ratings.models import AssessmentStatus, ReviewStatus, Round
+from settlements.governance.facts import organisation_facts
 from settlements.http import AuthenticatedHttpRequest
 from settlements.permissions import is_official
 
@@ -191,6 +192,8 @@ def self_assessment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "selected_star": _selected_star(form),
         "bonus_cap": assessment.rubric.bonus_cap,
         "has_result": _has_final_review(assessment),
+        # The organisation gaps beside the 组织建设 items, so the official scores with them in view.
+        "organisation_facts": organisation_facts(assessment.settlement),
     }
     return render(request, "ratings/self_assessment.html", context, status=status)
 

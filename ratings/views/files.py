@@ -72,19 +72,27 @@ def _certificate_queryset(user: Any):
     )
 
 
-def _certificate_context(cert: Any) -> dict[str, Any]:
+def _certificate_context(cert: Any, user: Any) -> dict[str, Any]:
     # The signature names the county from its settings (全县设置).
+    current = None
+    if cert.revoked_at is not None:  # voided: point to what stands now, if anything
+        current = (
+            selectors.certificates_visible_to(user)
+            .filter(settlement_id=cert.settlement_id, revoked_at__isnull=True)
+            .first()
+        )
     return {
         "certificate": cert,
         "settlement": cert.settlement,
         "issuer": county_settings().certificate_issuer,
+        "current": current,
     }
 
 
 @login_required
 def certificate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cert = get_object_or_404(_certificate_queryset(request.user), pk=pk)
-    return render(request, "ratings/certificate.html", _certificate_context(cert))
+    return render(request, "ratings/certificate.html", _certificate_context(cert, request.user))
 
 
 @login_required
@@ -94,7 +102,12 @@ def certificate_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cert = get_object_or_404(_certificate_queryset(request.user), pk=pk)
     if cert.revoked_at is not None:
         # A voided plaque is not printed again; the page says why.
-        return render(request, "ratings/certificate.html", _certificate_context(cert), status=410)
+        return render(
+            request,
+            "ratings/certificate.html",
+            _certificate_context(cert, request.user),
+            status=410,
+        )
     response = HttpResponse(
         certificate_pdf_bytes(cert, request=request), content_type="application/pdf"
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -74,7 +75,13 @@ def _render_rating(
     )
     changes = list(rating.changes.select_related("by", "rating__round").order_by("-at", "-pk"))
     rectifications = list(rating.rectifications.order_by("-created_at"))
-    certificate = selectors.certificates_visible_to(user).filter(rating=rating).first()
+    # The rating's current certificate (a reissue after a downgrade), else its latest voided one.
+    certificate = (
+        selectors.certificates_visible_to(user)
+        .filter(rating=rating)
+        .order_by(F("revoked_at").desc(nulls_first=True), "-pk")
+        .first()
+    )
     return render(
         request,
         "ratings/rating.html",

@@ -26,6 +26,7 @@ from ratings.models import (
 )
 from ratings.permissions import may_extend_review_deadline
 from settlements.county import county_settings
+from settlements.governance.facts import organisation_facts
 from settlements.http import AuthenticatedHttpRequest
 from settlements.permissions import sees_all_settlements
 from settlements.selectors import townships_visible_to
@@ -230,6 +231,8 @@ def review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "preview": preview,
             "preview_veto": preview_veto,
             "preview_stars": rules.stars_awarded(score=preview, vetoed=preview_veto),
+            # The organisation gaps beside the 组织建设 items, so the assessor scores with them in view.
+            "organisation_facts": organisation_facts(assessment.settlement),
         },
         status=status,
     )

@@ -254,6 +254,7 @@ def test_certificate_qr_from_the_pdf_opens_its_live_page(
 
     services.rating_downgrade(rating=rating, by=assessor, reason="发生安全事故")
     page.reload()
-    expect(page.locator(".status-card")).to_contain_text("已降级")
+    expect(page.locator(".status-card")).to_contain_text("已作废")
+    expect(page.locator(".newer-certificate")).to_contain_text("四星")
     expect(page.locator(".current-star")).to_contain_text("四星")
     screenshot("public-10-certificate-downgraded")

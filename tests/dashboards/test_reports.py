@@ -11,6 +11,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -20,6 +21,7 @@ from dashboards.models import CountyRoundStat, LeagueBuild, LeagueEntry
 from dashboards.panels import SummaryColumns
 from ratings.models import (
     Certificate,
+    CertificateEnd,
     Rating,
     RatingStatus,
     Rectification,
@@ -445,7 +447,7 @@ def test_honour_roll_lists_star_settlements_of_a_class_best_first_with_valid_cer
     large_county, client
 ):
     cert = (
-        Certificate.objects.filter(revoked_at__isnull=True, settlement__current_star__gt=0)
+        Certificate.objects.filter(revoked_at__isnull=True, settlement__current_star=F("stars"))
         .select_related("settlement")
         .first()
     )
@@ -459,12 +461,16 @@ def test_honour_roll_lists_star_settlements_of_a_class_best_first_with_valid_cer
     )
     assert all(row.stars > 0 for row in roll.rows)
     shown = {row.code: row.certificate for row in roll.rows}
-    assert shown[cert.settlement.code] == (
-        Certificate.objects.filter(settlement=cert.settlement, revoked_at__isnull=True)
-        .order_by("-year")
-        .first()
-        .number
+    # The one current certificate, naming the star shown; none beside a star it does not name.
+    assert shown[cert.settlement.code] == cert.number
+    stars = {row.code: row.stars for row in roll.rows}
+    named = dict(
+        Certificate.objects.filter(
+            revoked_at__isnull=True, settlement__code__in=list(shown)
+        ).values_list("settlement__code", "stars")
     )
+    for code, number in shown.items():
+        assert bool(number) == (named.get(code) == stars[code]), code
     counts = {value: n for value, _label, n in roll.classes}
     assert counts[klass] == expected
 
@@ -480,6 +486,7 @@ def test_honour_roll_hides_revoked_certificates_and_personal_data(small_county, 
         stars=3,
         number="PS-2020-3-9999",
         revoked_at=dt.datetime(2021, 1, 1, tzinfo=dashboard.LOCAL),
+        revoked_kind=CertificateEnd.REVOKED,
     )
     official = f.official("official_named", small_county[0])
     f.user("resident_person", display_name="张三丰")

@@ -49,7 +49,8 @@ def test_qr_code_read_back_from_the_pdf_opens_the_live_page(
     )
 
     html = client.get(url.removeprefix("http://testserver")).content.decode()
-    assert 'data-state="downgraded"' in html and "已降级" in html
+    assert 'data-state="downgraded"' in html and "已作废" in html
+    assert "newer-certificate" in html  # the new certificate at the lower star
 
 
 def test_qr_code_uses_the_configured_public_address(

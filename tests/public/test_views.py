@@ -18,7 +18,7 @@ from public import services
 from public.models import ResidentObjection, ResidentObjectionStatus
 from public.tokens import certificate_token
 from ratings import services as rating_services
-from ratings.models import Objection, RatingStatus, Round, SelfAssessment
+from ratings.models import Certificate, Objection, RatingStatus, Round, SelfAssessment
 from tests import factories as f
 from tests.ratings.view_fixtures import (
     finalise,
@@ -408,9 +408,7 @@ def test_certificate_page_shows_valid_with_current_star(
     client, certificate_a, settlement_a, django_assert_num_queries
 ):
     url = reverse("public:certificate", args=[certificate_token(certificate_a.pk)])
-    with django_assert_num_queries(
-        2
-    ):  # certificate with rating/settlement/village/township, newer certificate
+    with django_assert_num_queries(1):  # certificate with rating/settlement/village/township
         response = client.get(url)
     html = response.content.decode()
     assert 'data-state="valid"' in html and "有效" in html
@@ -419,21 +417,34 @@ def test_certificate_page_shows_valid_with_current_star(
         and certificate_a.number in html
         and str(certificate_a.year) in html
     )
+    assert "newer-certificate" not in html
     assert "sessionid" not in response.cookies
 
 
-def test_certificate_page_follows_downgrade_and_revocation(client, certificate_a, assessor):
+def test_certificate_page_follows_downgrade_and_revocation(
+    client, certificate_a, assessor, django_assert_num_queries
+):
     url = reverse("public:certificate", args=[certificate_token(certificate_a.pk)])
     rating_services.rating_downgrade(
         rating=certificate_a.rating, by=assessor, reason="发生安全事故"
     )
-    html = client.get(url).content.decode()
-    assert 'data-state="downgraded"' in html and "已降级" in html and "四星" in html
+    reissued = Certificate.objects.get(replaces=certificate_a)
+    with django_assert_num_queries(2):  # the certificate, the settlement's current one
+        html = client.get(url).content.decode()
+    # Voided, says so, and points to the certificate at the new star.
+    assert 'data-state="downgraded"' in html and "已作废" in html
+    assert reverse("public:certificate", args=[certificate_token(reissued.pk)]) in html
+    assert reissued.number in html and "四星" in html
 
     rating_services.rating_revoke(rating=certificate_a.rating, by=assessor, reason="重大问题")
     html = client.get(url).content.decode()
-    assert 'data-state="revoked"' in html and "已撤销" in html
-    assert timezone.localtime(fresh(certificate_a).revoked_at).date().isoformat() in html
+    assert 'data-state="downgraded"' in html and "newer-certificate" not in html
+    assert "没有有效的星级证书" in html
+    html = client.get(
+        reverse("public:certificate", args=[certificate_token(reissued.pk)])
+    ).content.decode()
+    assert 'data-state="revoked"' in html and "已作废" in html
+    assert timezone.localtime(fresh(reissued).revoked_at).date().isoformat() in html
 
 
 def test_a_forged_or_guessed_token_is_404(client, certificate_a):
