@@ -244,10 +244,8 @@ def build_history(
             )
     _settle_current_stars()
     if connection.vendor == "postgresql":
-        # Fresh statistics before the recount and the league ranking below run their
-        # joins over what this transaction just wrote: without them the planner takes the
-        # new tables for empty and nests loops over hundreds of thousands of ratings
-        # (over an hour for 35,000 settlements, seconds with them).
+        # Statistics for what this transaction wrote, before the recount's joins: else
+        # the planner takes the tables for empty (an hour at 35,000 settlements).
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     # The dashboards' stored aggregates are recounted by their listener (dashboards.apps).

@@ -132,5 +132,5 @@ def test_query_count_does_not_grow_with_the_organisation_items(
 # session, user, groups, the assessment (joined round, rubric, place, submitter), its items,
 # its evidence, the rubric's items, the bell's count, the stored gaps: 9.
 SELF_PAGE_QUERIES = 9
-# The same with the review, its items and the rating beside it: 11.
-REVIEW_PAGE_QUERIES = 11
+# The same with the review, its items, its reopenings and the rating beside it: 12.
+REVIEW_PAGE_QUERIES = 12
