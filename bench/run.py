@@ -390,6 +390,15 @@ def _remove_bench_rows() -> None:
     from settlements.models import Settlement
 
     with connection.cursor() as cursor:
+        # What the import stores beside them (their gaps) and anything else that goes with a
+        # settlement (organisation, committee, team): the rows that cascade, first.
+        for related in Settlement._meta.related_objects:
+            if related.on_delete.__name__ == "CASCADE":
+                cursor.execute(
+                    f"DELETE FROM {related.related_model._meta.db_table} WHERE {related.field.column} IN "  # noqa: S608 - the models' own names
+                    f"(SELECT id FROM {Settlement._meta.db_table} WHERE code LIKE %s)",
+                    ["BENCH-%"],
+                )
         for table in (Settlement.history.model._meta.db_table, Settlement._meta.db_table):
             cursor.execute(f"DELETE FROM {table} WHERE code LIKE %s", ["BENCH-%"])  # noqa: S608
 
