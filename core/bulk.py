@@ -17,6 +17,7 @@ Nothing here commits: callers run inside their own transaction.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -126,18 +127,21 @@ def insert_rows(model: type[models.Model], objs: Sequence[models.Model]) -> None
     _copy(connection, model._meta.db_table, fields, _values(objs, fields, connection))
 
 
+_TEMP_TABLES = itertools.count()
+
+
 def _temp_table(
     connection: BaseDatabaseWrapper,
     model: type[models.Model],
     fields: list[models.Field],
     rows: list[list[Any]],
 ) -> str:
-    """A temporary table with these columns (types as in the model's table), filled by COPY."""
+    """A temporary table with these columns (types as in the model's table), filled by COPY;
+    dropped at the commit (callers are inside a transaction)."""
     quote = connection.ops.quote_name
-    name = f"bulk_{model._meta.db_table}"[:60]
+    name = f"bulk_{next(_TEMP_TABLES)}_{model._meta.db_table}"[:60]
     names = ", ".join(quote(f.column) for f in fields)
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {quote(name)}")
         cursor.execute(
             f"CREATE TEMPORARY TABLE {quote(name)} ON COMMIT DROP AS "  # noqa: S608 - the model's own names
             f"SELECT {names} FROM {quote(model._meta.db_table)} WITH NO DATA"
@@ -163,13 +167,12 @@ def update_rows(
     quote = connection.ops.quote_name
     sets = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns)
     # The temporary table lives until the commit: inside a transaction, whatever the caller's.
-    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+    with transaction.atomic(using=connection.alias, savepoint=False), connection.cursor() as cursor:
         temp = _temp_table(connection, model, all_columns, _values(objs, all_columns, connection))
         cursor.execute(
             f"UPDATE {quote(model._meta.db_table)} AS t SET {sets} FROM {quote(temp)} AS v "  # noqa: S608 - the model's own names
             f"WHERE t.{quote(pk.column)} = v.{quote(pk.column)}"
         )
-        cursor.execute(f"DROP TABLE {quote(temp)}")
 
 
 def upsert_rows(
@@ -202,13 +205,12 @@ def upsert_rows(
     sets = ", ".join(
         f"{quote(f.column)} = EXCLUDED.{quote(f.column)}" for f in _columns(model, update_fields)
     )
-    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+    with transaction.atomic(using=connection.alias, savepoint=False), connection.cursor() as cursor:
         temp = _temp_table(connection, model, fields, _values(objs, fields, connection))
         cursor.execute(
             f"INSERT INTO {quote(model._meta.db_table)} ({names}) SELECT {names} FROM {quote(temp)} "  # noqa: S608 - the model's own names
             f"ON CONFLICT ({conflict}) DO UPDATE SET {sets}"
         )
-        cursor.execute(f"DROP TABLE {quote(temp)}")
 
 
 _HISTORY_OWN = {

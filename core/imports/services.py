@@ -46,6 +46,7 @@ from .base import (
     in_batches,
     validation_messages,
 )
+from .signals import import_step_finished
 
 logger = logging.getLogger(__name__)
 
@@ -223,7 +224,15 @@ def import_job_preview(*, job_id: int) -> ImportJob | None:
             error=gettext("检查文件时出错，没有写入任何数据：%(error)s") % {"error": exc},
         )
     job.refresh_from_db()
+    _announce(job.pk, "preview")
     return job
+
+
+def _announce(job_id: int, step: str) -> None:
+    """Tell the apps above (the inbox) that a step ended, once its state is committed."""
+    transaction.on_commit(
+        partial(import_step_finished.send, sender=ImportJob, job_id=job_id, step=step)
+    )
 
 
 def _preview(job: ImportJob, importer: Importer) -> None:
@@ -406,6 +415,7 @@ def import_job_apply(*, job_id: int) -> ImportJob | None:
             status=ImportStatus.APPLIED, rows_written=written, updated_at=timezone.now()
         )
     job.refresh_from_db()
+    _announce(job.pk, "apply")
     return job
 
 
