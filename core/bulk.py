@@ -73,19 +73,25 @@ def _columns(model: type[models.Model], names: Sequence[str] | None = None) -> l
 
 
 def _values(
-    objs: Sequence[Any], fields: list[models.Field], connection: BaseDatabaseWrapper
+    objs: Sequence[Any],
+    fields: list[models.Field],
+    connection: BaseDatabaseWrapper,
+    *,
+    adding: bool = False,
 ) -> list[list[Any]]:
+    # auto_now / auto_now_add stamp the object as bulk_create does (pre_save), on insert.
+    stamped = [
+        adding and bool(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
+        for f in fields
+    ]
     plain = [isinstance(f, _PLAIN) for f in fields]
     rows = []
     for obj in objs:
-        rows.append(
-            [
-                getattr(obj, f.attname)
-                if is_plain
-                else f.get_db_prep_save(getattr(obj, f.attname), connection)
-                for f, is_plain in zip(fields, plain, strict=True)
-            ]
-        )
+        row = []
+        for f, is_plain, stamp in zip(fields, plain, stamped, strict=True):
+            value = f.pre_save(obj, True) if stamp else getattr(obj, f.attname)
+            row.append(value if is_plain else f.get_db_prep_save(value, connection))
+        rows.append(row)
     return rows
 
 
@@ -124,7 +130,7 @@ def insert_rows(model: type[models.Model], objs: Sequence[models.Model]) -> None
         obj._state.adding = False
         obj._state.db = connection.alias
     fields = _columns(model)
-    _copy(connection, model._meta.db_table, fields, _values(objs, fields, connection))
+    _copy(connection, model._meta.db_table, fields, _values(objs, fields, connection, adding=True))
 
 
 _TEMP_TABLES = itertools.count()
@@ -206,7 +212,9 @@ def upsert_rows(
         f"{quote(f.column)} = EXCLUDED.{quote(f.column)}" for f in _columns(model, update_fields)
     )
     with transaction.atomic(using=connection.alias, savepoint=False), connection.cursor() as cursor:
-        temp = _temp_table(connection, model, fields, _values(objs, fields, connection))
+        temp = _temp_table(
+            connection, model, fields, _values(objs, fields, connection, adding=True)
+        )
         cursor.execute(
             f"INSERT INTO {quote(model._meta.db_table)} ({names}) SELECT {names} FROM {quote(temp)} "  # noqa: S608 - the model's own names
             f"ON CONFLICT ({conflict}) DO UPDATE SET {sets}"
