@@ -393,9 +393,10 @@ def _remove_bench_rows() -> None:
         # What the import stores beside them (their gaps) and anything else that goes with a
         # settlement (organisation, committee, team): the rows that cascade, first.
         for related in Settlement._meta.related_objects:
-            if related.on_delete.__name__ == "CASCADE":
+            model = related.related_model
+            if related.on_delete.__name__ == "CASCADE" and not isinstance(model, str):
                 cursor.execute(
-                    f"DELETE FROM {related.related_model._meta.db_table} WHERE {related.field.column} IN "  # noqa: S608 - the models' own names
+                    f"DELETE FROM {model._meta.db_table} WHERE {related.field.column} IN "  # noqa: S608 - the models' own names
                     f"(SELECT id FROM {Settlement._meta.db_table} WHERE code LIKE %s)",
                     ["BENCH-%"],
                 )
