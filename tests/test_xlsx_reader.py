@@ -17,6 +17,9 @@ from core.spreadsheets.codes import SpreadsheetRefusal
 from core.spreadsheets.reading import SheetRows
 from core.spreadsheets.xlsx import XlsxError, xlsx_rows
 
+# The hand-written workbooks carry no default cell style; openpyxl says so, and reads them.
+pytestmark = pytest.mark.filterwarnings("ignore:Workbook contains no default style")
+
 
 def _trimmed(rows: list[list[object]]) -> list[list[object]]:
     out = []
