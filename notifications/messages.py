@@ -11,6 +11,8 @@ from . import rules
 
 def text(kind: str, params: dict[str, Any]) -> str:
     p = dict(params)
+    if "import_kind" in p:
+        p["title"] = _import_title(p["import_kind"])
     if "stars" in p:
         p["stars"] = _star_words(p["stars"])
     if "outcome" in p:
@@ -36,6 +38,14 @@ def text(kind: str, params: dict[str, Any]) -> str:
         rules.RATING_EFFECTIVE: _("%(settlement)s 的评定（%(round)s）公示期满已生效：%(stars)s。"),
         rules.REWARD_APPROVED: _("%(settlement)s 的奖励 %(voucher)s（%(amount)s 元）已审批。"),
         rules.REWARD_PAID: _("%(settlement)s 的奖励 %(voucher)s（%(amount)s 元）已发放。"),
+        rules.IMPORT_PREVIEWED: _(
+            "%(title)s导入“%(file)s”已检查完毕：新增 %(new)s 条，更新 %(changed)s 条，"
+            "未变化 %(unchanged)s 条。请打开导入页面确认后写入。"
+        ),
+        rules.IMPORT_APPLIED: _(
+            "%(title)s导入“%(file)s”已完成：新增 %(new)s 条，更新 %(changed)s 条。"
+        ),
+        rules.IMPORT_FAILED: _import_failure(p),
     }
     template = templates.get(kind)
     if template is None:
@@ -68,3 +78,21 @@ def _outcome_words(kind: str, code: Any) -> str:
         return str(choices(code).label)
     except ValueError:
         return str(code)
+
+
+def _import_title(kind: Any) -> str:
+    from core.imports.base import importer_for
+
+    importer = importer_for(str(kind))
+    return str(importer.title) if importer is not None else str(kind)
+
+
+def _import_failure(p: dict[str, Any]) -> str:
+    if p.get("status") == "failed":
+        return _("%(title)s导入“%(file)s”出错，没有写入任何数据。请稍后重试或联系管理员。")
+    if p.get("refused"):
+        return _(
+            "%(title)s导入“%(file)s”有 %(refused)s 行未通过检查，没有写入任何数据。"
+            "请下载未通过的行，修改后重新上传。"
+        )
+    return _("%(title)s导入“%(file)s”未通过检查，没有写入任何数据，原因见导入页面。")

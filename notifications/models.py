@@ -21,6 +21,9 @@ class Kind(models.TextChoices):
     RATING_EFFECTIVE = rules.RATING_EFFECTIVE, _("评定生效")
     REWARD_APPROVED = rules.REWARD_APPROVED, _("奖励已审批")
     REWARD_PAID = rules.REWARD_PAID, _("奖励已发放")
+    IMPORT_PREVIEWED = rules.IMPORT_PREVIEWED, _("导入检查完毕")
+    IMPORT_APPLIED = rules.IMPORT_APPLIED, _("导入已完成")
+    IMPORT_FAILED = rules.IMPORT_FAILED, _("导入未完成")
 
 
 class Notification(models.Model):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.imports import signals as import_signals
+from core.models import ImportJob
 from ratings import signals as ratings_signals
 from ratings.models import Objection, Rating, Rectification, SelfAssessment
 from rewards import signals as rewards_signals
@@ -161,6 +163,30 @@ def on_disbursement_paid(sender: Any, disbursement_id: int, **kwargs: Any) -> No
     _on_disbursement(disbursement_id, rules.REWARD_PAID)
 
 
+def on_import_step_finished(sender: Any, job_id: int, step: str, **kwargs: Any) -> None:
+    job = ImportJob.objects.select_related("created_by").filter(pk=job_id).first()
+    if job is None:
+        return
+    kind = rules.import_kind(step=step, status=job.status)
+    if kind is None:
+        return
+    services.notify(
+        recipients=[job.created_by],
+        kind=kind,
+        key=f"import:{job.pk}:{step}",
+        params={
+            "import_kind": job.kind,
+            "file": job.original_name,
+            "status": job.status,
+            "new": job.new_count,
+            "changed": job.changed_count,
+            "unchanged": job.unchanged_count,
+            "refused": job.refused_count,
+        },
+        link=recipients.import_job_link(job),
+    )
+
+
 def connect() -> None:
     pairs = (
         (ratings_signals.self_assessment_sent_back, on_sent_back),
@@ -171,6 +197,7 @@ def connect() -> None:
         (ratings_signals.rating_took_effect, on_rating_took_effect),
         (rewards_signals.disbursement_approved, on_disbursement_approved),
         (rewards_signals.disbursement_paid, on_disbursement_paid),
+        (import_signals.import_step_finished, on_import_step_finished),
     )
     for signal, receiver in pairs:
         signal.connect(receiver, dispatch_uid=f"notifications.{receiver.__name__}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.urls import reverse
 
+from core.imports.selectors import job_token
+from core.models import ImportJob
 from settlements.models import User
 from settlements.roles import ASSESSOR, OFFICIAL
 
@@ -37,3 +39,7 @@ def rating_link(pk: int) -> str:
 
 def rewards_link(settlement_id: int) -> str:
     return reverse("rewards:settlement", args=[settlement_id])
+
+
+def import_job_link(job: ImportJob) -> str:
+    return reverse("imports:job", args=[job_token(job)])

@@ -15,6 +15,10 @@ OBJECTION_DECIDED = "objection_decided"
 RATING_EFFECTIVE = "rating_effective"
 REWARD_APPROVED = "reward_approved"
 REWARD_PAID = "reward_paid"
+# A spreadsheet import's step ended (told to the person who uploaded it).
+IMPORT_PREVIEWED = "import_previewed"
+IMPORT_APPLIED = "import_applied"
+IMPORT_FAILED = "import_failed"
 
 KINDS = (
     SENT_BACK,
@@ -27,6 +31,9 @@ KINDS = (
     RATING_EFFECTIVE,
     REWARD_APPROVED,
     REWARD_PAID,
+    IMPORT_PREVIEWED,
+    IMPORT_APPLIED,
+    IMPORT_FAILED,
 )
 
 REMIND_DAYS = 3  # "a deadline is three days away" (issue 15)
@@ -49,3 +56,16 @@ def badge(count: int, *, cap: int = BADGE_CAP) -> str:
     if count <= 0:
         return ""
     return f"{cap}+" if count > cap else str(count)
+
+
+def import_kind(*, step: str, status: str) -> str | None:
+    """Which notification an import step's ending gives: previewed (awaiting confirmation),
+    applied, or failed (rows refused, changed since the preview, or an error); None while
+    the job still runs."""
+    if status == "previewed":
+        return IMPORT_PREVIEWED
+    if status == "applied":
+        return IMPORT_APPLIED
+    if status in ("refused", "failed"):
+        return IMPORT_FAILED
+    return None

@@ -166,9 +166,10 @@ class SettlementImporter(Importer):
         }
 
     def existing(self, keys: list[Hashable], *, lock: bool = False) -> dict[Hashable, Any]:
-        found = {
-            s.code: s for s in locked(settlements_visible_to(self.user).filter(code__in=keys), lock)
-        }
+        # The settlements alone (their places are not needed: scope is a join in WHERE),
+        # so 35,000 existing rows build 35,000 objects, not three times as many.
+        visible = settlements_visible_to(self.user).select_related(None)
+        found = {s.code: s for s in locked(visible.filter(code__in=keys), lock)}
         if not getattr(self, "sees_all", sees_all_settlements(self.user)):
             # Codes used by settlements the importer may not touch: such a row would
             # otherwise look new and collide, or (worse) rewrite another township's row.

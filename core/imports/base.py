@@ -18,11 +18,10 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connections, router
 from django.db.models import Field, Model, QuerySet
 from django.utils.translation import gettext
-from simple_history.utils import bulk_create_with_history
 
+from core.bulk import history_rows, insert_with_history, update_rows
 from core.spreadsheets.widgets import cell_text
 
 BATCH = 2000  # keys per IN (…) query: under SQLite's parameter limit at any size of file
@@ -214,15 +213,12 @@ class Importer:
         return self.model(**values)
 
     def write(self, new: list[Model], changed: list[Model], fields: list[str], *, by: Any) -> None:
-        """Bulk writes with their history rows; called inside the apply's transaction."""
-        if new:
-            bulk_create_with_history(new, self.model, batch_size=1000, default_user=by)
+        """Bulk writes with their history rows; called inside the apply's transaction
+        (core.bulk: COPY on PostgreSQL, Django's bulk methods elsewhere)."""
+        insert_with_history(self.model, new, by=by)
         if changed:
-            bulk_update_rows(self.model, changed, fields)
-            if hasattr(self.model, "history"):
-                self.model.history.bulk_history_create(
-                    changed, batch_size=1000, update=True, default_user=by
-                )
+            update_rows(self.model, changed, fields)
+            history_rows(self.model, changed, by=by, update=True)
 
 
 def _column_field(model: type[Model], name: str) -> Field[Any, Any]:
@@ -232,46 +228,6 @@ def _column_field(model: type[Model], name: str) -> Field[Any, Any]:
     if not isinstance(field, Field):
         raise TypeError(f"{model.__name__}.{name} is not a column")
     return field
-
-
-def bulk_update_rows(
-    model: type[Model], objs: list[Model], fields: list[str], batch_size: int = 1000
-) -> None:
-    """``bulk_update`` without its per-row ``CASE WHEN`` on PostgreSQL.
-
-    Django's bulk_update writes ``SET f = CASE WHEN id = 1 THEN … WHEN id = 2 …`` for every
-    field, which PostgreSQL plans slowly and Python builds slowly (35,000 rows: tens of
-    seconds). On PostgreSQL one ``UPDATE … FROM (VALUES …)`` per batch does the same.
-    Other databases use Django's bulk_update.
-    """
-    connection = connections[router.db_for_write(model)]
-    if connection.vendor != "postgresql":
-        model._default_manager.bulk_update(objs, fields, batch_size=batch_size)
-        return
-    opts = model._meta
-    pk = opts.pk
-    assert pk is not None  # every concrete model has a primary key
-    columns = [_column_field(model, name) for name in fields]
-    quote = connection.ops.quote_name
-    sets = ", ".join(
-        f"{quote(f.column)} = v.{quote(f.column)}::{f.db_type(connection)}" for f in columns
-    )
-    names = ", ".join(quote(c) for c in [pk.column, *(f.column for f in columns)])
-    width = 1 + len(columns)
-    with connection.cursor() as cursor:
-        for batch in in_batches(objs, batch_size):
-            params: list[Any] = []
-            for obj in batch:
-                params.append(pk.get_db_prep_value(obj.pk, connection))
-                params.extend(
-                    f.get_db_prep_save(getattr(obj, f.attname), connection) for f in columns
-                )
-            values = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(batch))
-            cursor.execute(
-                f"UPDATE {quote(opts.db_table)} AS t SET {sets} FROM (VALUES {values}) AS v({names}) "  # noqa: S608 - names are the model's own
-                f"WHERE t.{quote(pk.column)} = v.{quote(pk.column)}::{pk.db_type(connection)}",
-                params,
-            )
 
 
 # ---------------------------------------------------------------------------- registry

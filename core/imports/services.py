@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import partial
+from functools import cache, partial
 from pathlib import PurePath
 from typing import Any, TypedDict, Unpack
 
@@ -46,6 +46,7 @@ from .base import (
     in_batches,
     validation_messages,
 )
+from .signals import import_step_finished
 
 logger = logging.getLogger(__name__)
 
@@ -223,7 +224,15 @@ def import_job_preview(*, job_id: int) -> ImportJob | None:
             error=gettext("检查文件时出错，没有写入任何数据：%(error)s") % {"error": exc},
         )
     job.refresh_from_db()
+    _announce(job.pk, "preview")
     return job
+
+
+def _announce(job_id: int, step: str) -> None:
+    """Tell the apps above (the inbox) that a step ended, once its state is committed."""
+    transaction.on_commit(
+        partial(import_step_finished.send, sender=ImportJob, job_id=job_id, step=step)
+    )
 
 
 def _preview(job: ImportJob, importer: Importer) -> None:
@@ -406,12 +415,18 @@ def import_job_apply(*, job_id: int) -> ImportJob | None:
             status=ImportStatus.APPLIED, rows_written=written, updated_at=timezone.now()
         )
     job.refresh_from_db()
+    _announce(job.pk, "apply")
     return job
 
 
 def _typed(importer: Importer, values: dict[str, Any]) -> dict[str, Any]:
-    by_attname = {f.attname: f for f in importer.model._meta.concrete_fields}
+    by_attname = _fields_by_attname(importer.model)
     return {name: by_attname[name].to_python(value) for name, value in values.items()}
+
+
+@cache
+def _fields_by_attname(model: type[Any]) -> dict[str, Any]:
+    return {f.attname: f for f in model._meta.concrete_fields}
 
 
 def _apply(job: ImportJob, importer: Importer, plan: dict[str, Any]) -> int:
@@ -427,20 +442,23 @@ def _apply(job: ImportJob, importer: Importer, plan: dict[str, Any]) -> int:
         conflicts: list[tuple[int, Hashable, Any]] = []
         new: list[Any] = []
         changed: list[Any] = []
+        written: list[tuple[int, dict[str, Any]]] = []
         for (number, _key, action, fingerprint, values), key in zip(rows, keyed, strict=True):
             obj = current.get(key) if key is not None else None
             if key is not None and importer.fingerprint(obj) != fingerprint:
                 conflicts.append((number, key, obj))
                 continue
             if action == "new":
-                new.append(importer.build(_typed(importer, values)))
+                typed = _typed(importer, values)
+                new.append(importer.build(typed))
+                written.append((number, typed))
             elif action == "changed":
-                for name, value in _typed(importer, values).items():
+                typed = _typed(importer, values)
+                for name, value in typed.items():
                     setattr(obj, name, value)
                 changed.append(obj)
-        stale = importer.recheck(
-            [(r[0], _typed(importer, r[4])) for r in rows if r[2] in ("new", "changed")]
-        )
+                written.append((number, typed))
+        stale = importer.recheck(written)
         if stale:
             raise _Conflict([Problem(number, column, message) for number, column, message in stale])
         if conflicts:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import widgets
 
@@ -20,6 +20,8 @@ REQUIRED = _("不能为空。")
 def cell_text(value: Any) -> str:
     if value is None:
         return ""
+    if type(value) is str and not value.startswith("'"):
+        return value.strip()  # most cells: text without the export's apostrophe
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a code typed as a number in Excel: 1001.0 → "1001"
     # The export's neutralising apostrophe ('=1+1) is not part of the text.
@@ -115,6 +117,11 @@ class ChineseDateWidget(widgets.Widget):
             if self.required:
                 raise ValueError(REQUIRED)
             return None
+        if len(text) == 10 and text[4] == "-" and text[7] == "-":
+            try:
+                return date.fromisoformat(text)  # 2019-06-30, the export's own form: no strptime
+            except ValueError:
+                pass
         for fmt in DATE_FORMATS:
             try:
                 return datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date, no time
@@ -135,6 +142,19 @@ class ChoiceLabelWidget(widgets.Widget):
         super().__init__(coerce_to_string=True)
         self.choices = list(choices)
         self.blank = blank
+        self._by_language: dict[str | None, dict[str, Any]] = {}
+
+    def _codes(self) -> dict[str, Any]:
+        """Label or code → code, in the current language (built once per language, not per cell)."""
+        language = get_language()
+        codes = self._by_language.get(language)
+        if codes is None:
+            codes = {}
+            for code, label in reversed(self.choices):  # the first match wins, as before
+                codes[str(code)] = code
+                codes[str(label)] = code
+            self._by_language[language] = codes
+        return codes
 
     def clean(self, value: Any, row: Any = None, **kwargs: Any) -> str:
         text = cell_text(value)
@@ -142,9 +162,9 @@ class ChoiceLabelWidget(widgets.Widget):
             if self.blank is not None:
                 return self.blank
             raise ValueError(REQUIRED)
-        for code, label in self.choices:
-            if text in (str(label), str(code)):
-                return code
+        code = self._codes().get(text)
+        if code is not None:
+            return code
         allowed = "、".join(str(label) for _code, label in self.choices)
         raise ValueError(
             gettext("“%(value)s”不是可选值（可选：%(allowed)s）。")

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.bulk import upsert_rows
 from core.locking import lock_current
 
 from ..models import (
@@ -75,9 +76,10 @@ def settlement_gaps_refresh(*, settlement_ids: Iterable[int]) -> int:
             )
             for f in gap_facts(Settlement.objects.filter(pk__in=chunk))
         ]
-        SettlementGaps.objects.bulk_create(
+        # COPY on PostgreSQL (35,000 at once from an import), bulk_create elsewhere.
+        upsert_rows(
+            SettlementGaps,
             rows,
-            update_conflicts=True,
             unique_fields=["settlement"],
             update_fields=["codes", "missing_roles", "counted_at"],
         )

@@ -38,7 +38,11 @@ def test_upload_returns_at_once_and_the_job_page_shows_the_preview_then_confirm_
     with django_capture_on_commit_callbacks(execute=True) as queued:
         response = upload(client, csv_bytes([row()]))
 
-    assert len(queued) == 1  # the preview is a job, queued after the upload is stored
+    # The preview is a job, queued after the upload is stored (its end is then announced
+    # to the inbox, tests/notifications/test_import_finished.py).
+    assert [c.args[0] for c in queued if c.func.__name__ == "_queue"] == [
+        "core.tasks.import_preview"
+    ]
     job = ImportJob.objects.get()
     assert response.status_code == 302 and response.url == reverse(
         "imports:job", args=[job_token(job)]
