@@ -17,7 +17,7 @@ from core.models import ImportJob, ImportStatus
 from notifications import messages, rules
 from notifications.models import Notification
 from settlements.models import Settlement
-from tests.imports.conftest import csv_bytes, row
+from tests.settlement_rows import csv_bytes, row
 
 pytestmark = pytest.mark.django_db
 
