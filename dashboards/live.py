@@ -202,7 +202,8 @@ def _queue() -> None:
 
 def queue_refresh(**kwargs: Any) -> None:
     """Queue one recount on commit of the current transaction (at most one per transaction)."""
-    if any(func is _queue for _sids, func, _robust in connection.run_on_commit):
+    # Entries are (savepoint ids, callback, robust); the stubs know only two of them.
+    if any(entry[1] is _queue for entry in connection.run_on_commit):
         return
     transaction.on_commit(_queue)
 

@@ -77,7 +77,7 @@ class SummaryTable:
     extra_headers: list[str]
     rows: list[TownshipSummary]
     # The year's rounds whose self-assessment deadline has passed: the timeliness counts these.
-    due_rounds: list[Round] = field(default_factory=list)
+    due_rounds: Sequence[Round] = field(default_factory=list)
 
     @property
     def due_label(self) -> str:
