@@ -142,7 +142,7 @@ def build(args: argparse.Namespace) -> dict:
         timings["build_history_s"] = round(time.perf_counter() - t, 1)
         timings["history"] = result.__dict__
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
+            cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     timings["settlements"] = Settlement.objects.count()
     timings["rounds"] = Round.objects.count()
     timings["ratings"] = Rating.objects.count()
