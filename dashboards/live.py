@@ -30,6 +30,7 @@ from ratings.models import (
     Round,
     SelfAssessment,
 )
+from ratings.signals import ratings_rewritten
 from ratings.states import NOT_SUBMITTED
 from settlements.models import Settlement
 
@@ -208,14 +209,23 @@ def queue_refresh(**kwargs: Any) -> None:
     transaction.on_commit(_queue)
 
 
+def _on_ratings_rewritten(**kwargs: Any) -> None:
+    # A bulk writer (the demo's history, seed commands) rewrote whole rounds inside its own
+    # transaction: recount from the rows just written, so a seeded county has its figures
+    # without waiting for a worker. Never sent by a reader's request.
+    live_counts_refresh()
+
+
 def connect() -> None:
     """A save or delete of a submission, a review outcome (rating) or an order queues a
     recount; called from DashboardsConfig.ready(). Rounds and settlements are left to the
-    minute's run: they are written in bulk (no signal) or alongside a rating (which queues)."""
+    minute's run: they are written in bulk (no signal) or alongside a rating (which queues).
+    A bulk rewrite of ratings (``ratings_rewritten``) recounts at once."""
     for model in (SelfAssessment, Rating, Rectification):
         uid = f"dashboards.live.{model._meta.label_lower}"
         post_save.connect(queue_refresh, sender=model, dispatch_uid=f"{uid}.save")
         post_delete.connect(queue_refresh, sender=model, dispatch_uid=f"{uid}.delete")
+    ratings_rewritten.connect(_on_ratings_rewritten, dispatch_uid="dashboards.live.rewritten")
 
 
 __all__ = ["assessment_summary", "connect", "live_counts_refresh", "queue_refresh"]
