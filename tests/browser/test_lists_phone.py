@@ -27,7 +27,9 @@ def county_phone(page, live_server, assessor):
 def test_class_tables_last_column_is_reachable_at_390px(county_phone, screenshot):
     base, page = county_phone
     page.goto(base + reverse("dashboard:county"))
-    table = page.locator("table.stat-table", has=page.locator("caption", has_text="各类别现有星级分布"))
+    table = page.locator(
+        "table.stat-table", has=page.locator("caption", has_text="各类别现有星级分布")
+    )
     last = table.locator("thead th").last
     assert last.inner_text().strip() == "五星占比"
     assert table.locator("tbody tr").count() > 0  # real rows, not an empty table
