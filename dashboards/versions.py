@@ -14,7 +14,8 @@ from django.core.cache import cache
 from django.db import transaction
 
 KEY = "dashboards:stats-version"
-FRAGMENT_SECONDS = 600  # a fallback only: a bump retires cached parts sooner
+# The templates cache their parts for 600 s at most ({% cache 600 dashboard ... %}): a
+# fallback only, a bump retires them sooner.
 
 
 def stats_version() -> str:
