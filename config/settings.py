@@ -294,16 +294,25 @@ else:
     }
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
-# The cache holds the public board's pages and the rate-limit counters of the public
-# forms: Redis when REDIS_URL is set (shared by every worker, so a limit is one limit),
-# otherwise this process's memory. Tests use memory whatever REDIS_URL says, so no
-# counter outlives a test run.
+# The cache holds the public board's pages, the rate-limit counters of the public forms
+# and the dashboards' rendered parts, keyed by a version the Celery worker bumps
+# (dashboards.versions): so it must be one cache shared by the web workers and the Celery
+# worker. Redis when REDIS_URL is set; otherwise files under var/cache (shared by the
+# processes of one machine). Tests use memory whatever REDIS_URL says, so nothing cached
+# outlives a test run.
 if REDIS_URL and not TESTING:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
-else:
+elif TESTING:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 
 # Crontabs are read in the county's time: 00:05 on 1 April is 00:05 in Shanghai.
 CELERY_TIMEZONE = TIME_ZONE
@@ -372,6 +381,14 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Stored governance gaps are refreshed by the services that change their facts; this
     # rebuilds them all, catching any bulk write that bypassed them (idempotent).
+    # The dashboards' live figures (the stars settlements hold, the current round's work)
+    # are recounted by a task queued on commit of a change; this recounts them every minute
+    # as well (the date moves work into "overdue"; bulk writes send no signal). Pages never
+    # count (dashboards.live).
+    "dashboards-live-counts": {
+        "task": "dashboards.tasks.live_counts_refresh",
+        "schedule": crontab(minute="*"),
+    },
     "governance-gaps-nightly": {
         "task": "settlements.tasks.governance_gaps_rebuild",
         "schedule": crontab(minute=45, hour=2),

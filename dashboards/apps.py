@@ -8,6 +8,7 @@ class DashboardsConfig(AppConfig):
 
     def ready(self) -> None:
         # dashboards sit on top: they listen to ratings, which never imports them.
-        from . import stats
+        from . import live, stats
 
         stats.connect()  # stored aggregates follow rating_took_effect / rating_stars_changed
+        live.connect()  # a submission, rating or order queues the live counts' recount

@@ -229,3 +229,38 @@ class LeagueBuild(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round_id}"
+
+
+class LiveCount(models.Model):
+    """One scope's live figures (the county, or one township), as a task last counted them.
+
+    dashboards.live.live_counts_refresh counts them: queued on commit of a submission, a
+    review outcome or an order, and every minute by beat. Pages read these rows and say when
+    they were counted; a reader's request never counts.
+    """
+
+    COUNTY = 0  # the county's row; a township's row has the township's id
+
+    scope = models.PositiveBigIntegerField(_("范围"), primary_key=True)
+    round = models.ForeignKey(
+        "ratings.Round",
+        on_delete=models.CASCADE,
+        null=True,
+        related_name="+",
+        verbose_name=_("轮次"),
+    )
+    settlements = models.PositiveIntegerField(_("聚居点数"), default=0)
+    five_star = models.PositiveIntegerField(_("五星数"), default=0)
+    # The star each settlement holds now, counted per class: [[class, stars, n], ...].
+    stars = models.JSONField(_("现有星级"), default=list)
+    # The current round's self-assessments and ratings by status (dashboards.live keys).
+    assessments = models.JSONField(_("自评与评定"), default=dict)
+    rectifications_overdue = models.PositiveIntegerField(_("逾期整改"), default=0)
+    counted_at = models.DateTimeField(_("统计时间"))
+
+    class Meta:
+        verbose_name = _("实时统计")
+        verbose_name_plural = _("实时统计")
+
+    def __str__(self) -> str:
+        return str(self.scope)

@@ -105,5 +105,13 @@ def on_time(submitted_on: dt.date | None, deadline: dt.date) -> bool:
     return submitted_on is not None and submitted_on <= deadline
 
 
+def is_due(deadline: dt.date, today: dt.date) -> bool:
+    """A round's self-assessments count as due once its deadline day has ended.
+
+    Until then a missing one is not late: timeliness counts only rounds past their deadline.
+    """
+    return deadline < today
+
+
 def quarter_label(year: int, quarter: int) -> str:
     return f"{year}Q{quarter}"

@@ -29,6 +29,7 @@ from ratings.signals import rating_stars_changed, rating_took_effect, ratings_re
 from settlements.models import Settlement, SettlementClass, Village
 
 from .models import AssessorRoundStat, CountyRoundStat, LeagueBuild, LeagueEntry, RoundStat
+from .versions import bump_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ def _leagues_stale(round_id: int) -> None:
     later = _neighbour(round_id, later=True)
     ids = [round_id] + ([later.pk] if later else [])
     LeagueBuild.objects.filter(round_id__in=ids).update(stale=True)
+    bump_on_commit()  # the counts changed: cached dashboard parts retire on commit
     for pk in ids:
         transaction.on_commit(functools.partial(league_refresh.delay, pk))
 
@@ -269,6 +271,7 @@ def league_build(*, round: Round, settlement_class: int) -> int:
         settlement_class=settlement_class,
         defaults={"stale": False, "built_at": timezone.now()},
     )
+    bump_on_commit()  # cached league pages show the new ranking from the commit on
     return written
 
 

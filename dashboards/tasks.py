@@ -1,6 +1,7 @@
-"""Celery tasks: thin doors into dashboards.stats. They take ids, load, and call one service.
+"""Celery tasks: thin doors into dashboards.stats and dashboards.live. They take ids, load,
+and call one service.
 
-Both are idempotent (a table already built and not stale is left alone), so ``acks_late``
+All are idempotent (a table already built and not stale is left alone), so ``acks_late``
 is safe. A dropped connection or a lock timeout (OperationalError) is retried with backoff.
 """
 
@@ -11,7 +12,7 @@ from django.db import OperationalError
 
 from ratings.models import Round
 
-from . import stats
+from . import live, stats
 
 RETRYING = {
     "acks_late": True,
@@ -36,3 +37,9 @@ def league_refresh(round_id: int) -> int:
 def leagues_catch_up() -> int:
     """Daily: build any league table a lost task left stale or missing."""
     return stats.leagues_catch_up()
+
+
+@shared_task(name="dashboards.tasks.live_counts_refresh", **RETRYING)
+def live_counts_refresh() -> int:
+    """Recount the live figures (queued on commit of a change; every minute by beat)."""
+    return live.live_counts_refresh()

@@ -7,16 +7,20 @@ Another township's page is a 404; county-only pages are a 403 for officials.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 import tablib
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -28,6 +32,7 @@ from settlements.permissions import is_county, is_official, sees_all_settlements
 from settlements.selectors import settlements_visible_to, townships_visible_to
 
 from . import selectors as dashboard
+from . import versions
 from .forms import HonourFilter, LeagueFilter, TownshipFilter, YearFilter, errors_text
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -72,12 +77,49 @@ def county(request: AuthenticatedHttpRequest) -> HttpResponse:
         if is_official(request.user):
             return redirect("dashboard:township", request.user.township_id)
         raise PermissionDenied(_("只有县考评组和党组织书记可以查看全县看板。"))
-    data = dashboard.county_dashboard(
-        user=request.user, today=timezone.localdate(), page=request.GET.get("page")
-    )
+    today, page = timezone.localdate(), request.GET.get("page")
+    vary, top_cached = _fragment_vary("county", page, today)
+    vary_bottom, bottom_cached = _fragment_vary("county-bottom", page, today)
+    data: Any
+    if top_cached and bottom_cached:
+        # Both rendered parts are cached under the stats version: only the panels are read
+        # (the data stays lazy, read only should a part drop out of the cache meanwhile).
+        data = SimpleLazyObject(
+            lambda: dashboard.county_dashboard(user=request.user, today=today, page=page)
+        )
+        panels = dashboard.county_panels(user=request.user, today=today)
+    else:
+        data = dashboard.county_dashboard(user=request.user, today=today, page=page)
+        panels = data.panels
     return render(
-        request, "dashboards/county.html", {"d": data, "headers": dashboard.star_headers()}
+        request,
+        "dashboards/county.html",
+        {
+            "d": data,
+            "panels": panels,
+            "headers": dashboard.star_headers(),
+            "fragment_vary": vary,
+            "fragment_vary_bottom": vary_bottom,
+        },
     )
+
+
+def _fragment_vary(*parts: object) -> tuple[str, bool]:
+    """The vary-on value of a cached part ({% cache 600 dashboard fragment_vary %}) and
+    whether it is cached now. Keyed by the stats version (bumped on commit of what the
+    parts show), the language and the page's own parameters (the viewer's scope included
+    by the caller where the page depends on it)."""
+    vary = ":".join(str(p) for p in (versions.stats_version(), translation.get_language(), *parts))
+    return vary, make_template_fragment_key("dashboard", [vary]) in cache
+
+
+def _scope(user: Any) -> str:
+    """What a user may see, as a cache key part: the county, one township, or nothing."""
+    if sees_all_settlements(user):
+        return "county"
+    if is_official(user):
+        return f"township{user.township_id}"
+    return "none"
 
 
 @login_required
@@ -110,11 +152,20 @@ def league(request: AuthenticatedHttpRequest) -> HttpResponse:
     if lists.wants_xlsx(request) or lists.wants_print(request):
         options["after"] = None
         options["size"] = lists.EXPORT_MAX if lists.wants_xlsx(request) else lists.PRINT_MAX
-    try:
-        # Only reads: the table is ranked by a task queued when the ratings change.
-        table = dashboard.league_table(**options)
-    except LookupError:
-        raise Http404(_("没有这个轮次或乡镇。")) from None
+    printing = lists.wants_print(request)
+    vary, cached = _fragment_vary(
+        "league", _scope(request.user), f["round"], f["klass"], f["township"], f["after"], printing
+    )
+    table: Any
+    if cached and not lists.wants_xlsx(request):
+        # The rendered table is in the cache: read nothing unless the template asks.
+        table = SimpleLazyObject(lambda: dashboard.league_table(**options))
+    else:
+        try:
+            # Only reads: the table is ranked by a task queued when the ratings change.
+            table = dashboard.league_table(**options)
+        except LookupError:
+            raise Http404(_("没有这个轮次或乡镇。")) from None
     if lists.wants_xlsx(request):
         return lists.xlsx_response(
             filename=_("同档比拼"),
@@ -143,21 +194,25 @@ def league(request: AuthenticatedHttpRequest) -> HttpResponse:
                 for row in table.rows
             ),
         )
-    query = urlencode(
-        {
-            "round": table.round.pk if table.round else "",
-            "klass": table.settlement_class,
-            "township": table.township_id or "",
-        }
-    )
+
+    def query() -> str:
+        return urlencode(
+            {
+                "round": table.round.pk if table.round else "",
+                "klass": table.settlement_class,
+                "township": table.township_id or "",
+            }
+        )
+
     return render(
         request,
         "dashboards/league.html",
         {
             "league": table,
             "classes": SettlementClass.choices,
-            "query": query,
-            "printing": lists.wants_print(request),
+            "query": SimpleLazyObject(query),
+            "printing": printing,
+            "fragment_vary": vary,
         },
     )
 

@@ -22,7 +22,13 @@ from .common import (
     star_row,
 )
 from .league import League, LeagueRow, league_table, parse_league_key
-from .overview import Dashboard, TownshipLine, county_dashboard, township_dashboard
+from .overview import (
+    Dashboard,
+    TownshipLine,
+    county_dashboard,
+    county_panels,
+    township_dashboard,
+)
 from .reports import (
     DriftLine,
     HonourLine,
@@ -73,6 +79,7 @@ __all__ = [
     "VillageLine",
     "assessor_drift",
     "county_dashboard",
+    "county_panels",
     "five_star_target",
     "honour_roll",
     "landing_url",

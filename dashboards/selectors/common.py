@@ -1,4 +1,4 @@
-"""Pieces every dashboard selector shares: star rows, live counts (cached a minute), the trend.
+"""Pieces every dashboard selector shares: star rows, the stored live figures, the trend.
 
 Counts per round come from the stored aggregates that dashboards.stats keeps (RoundStat,
 CountyRoundStat, AssessorRoundStat), so these read a few hundred rows whatever the
@@ -9,32 +9,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db.models import Count, Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from dashboards import rules as r
-from dashboards.models import FiveStarTarget
+from dashboards.models import FiveStarTarget, LiveCount
 from ratings import states
-from ratings.models import (
-    AssessmentStatus,
-    Rating,
-    RatingStatus,
-    Rectification,
-    Round,
-    SelfAssessment,
-)
-from settlements.models import Settlement, SettlementClass
+from ratings.models import Round
+from settlements.models import SettlementClass
 from settlements.permissions import is_official, sees_all_settlements
 
 LOCAL = ZoneInfo(settings.TIME_ZONE)
@@ -42,7 +32,6 @@ TOWNSHIPS_PER_PAGE = 25
 LEAGUE_PAGE_SIZE = 50
 HONOUR_PAGE_SIZE = 50
 VILLAGES_PER_PAGE = 50
-LIVE_SECONDS = 60  # how stale pending work and completeness may be
 # gettext_noop: makemessages must see "无星"; star_headers() translates when called.
 STAR_NAMES = {
     5: gettext_noop("五星"),
@@ -99,11 +88,19 @@ def star_row(label: str, by_star: Mapping[int, int], url: str = "") -> StarRow:
 
 @dataclass(frozen=True)
 class Completeness:
+    """A round's self-assessments: how many, how many in, how many in by the deadline.
+
+    ``due`` is False until the round's deadline day has ended (``rules.is_due``): until
+    then nothing is late, and pages show the deadline instead of an on-time share.
+    """
+
     label: str
     expected: int
     submitted: int
     on_time: int
     url: str = ""
+    deadline: dt.date | None = None
+    due: bool = True
 
     @property
     def submitted_share(self) -> Decimal:
@@ -122,11 +119,6 @@ class Pending:
     reviews_due: int = 0
     notices_open: int = 0
     rectifications_overdue: int = 0
-
-
-def _end_of(day: dt.date) -> dt.datetime:
-    """The first instant after ``day`` in the county's time zone."""
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=LOCAL)
 
 
 def _chart(labels: Sequence[str], rows: Sequence[StarRow], *, stack: bool) -> dict[str, Any]:
@@ -154,72 +146,22 @@ def _target(today: dt.date, live: LiveCounts) -> r.TargetProgress:
 NOT_SUBMITTED = states.NOT_SUBMITTED  # defined in ratings.states, kept importable here
 
 
-def _assessment_counts(rnd: Round, *, township_id: int | None) -> dict[str, int]:
-    """The round's self-assessments by status, and its ratings by status: two grouped reads.
-
-    Every finalised review has made a rating (a rating overturned on objection reopens its
-    review), so the reviews still due are the submitted self-assessments without a rating
-    in notice or in effect; counting ratings by status avoids joining 35,000 reviews.
-    """
-    assessments = SelfAssessment.objects.filter(round=rnd)
-    ratings = Rating.objects.filter(round=rnd)
-    if township_id is not None:
-        assessments = assessments.filter(settlement__village__township_id=township_id)
-        ratings = ratings.filter(settlement__village__township_id=township_id)
-    by_status: Counter[str] = Counter()
-    on_time = 0
-    for status, n, timely in (
-        assessments.values("status")
-        .annotate(n=Count("pk"), timely=Count("pk", filter=_on_time(rnd)))
-        .values_list("status", "n", "timely")
-        .order_by()
-    ):
-        by_status[status] = n
-        on_time += timely
-    rated = Counter(
-        dict(ratings.values("status").annotate(n=Count("pk")).values_list("status", "n").order_by())
-    )
-    submitted = by_status[AssessmentStatus.SUBMITTED]
-    return {
-        "expected": sum(by_status.values()),
-        "not_submitted": sum(by_status[x] for x in NOT_SUBMITTED),
-        "returned": by_status[AssessmentStatus.RETURNED],
-        "overdue": by_status[AssessmentStatus.OVERDUE],
-        "submitted": submitted,
-        "on_time": on_time,
-        "reviews_due": max(
-            0, submitted - rated[RatingStatus.NOTICE] - rated[RatingStatus.EFFECTIVE]
-        ),
-        "in_notice": rated[RatingStatus.NOTICE],
-    }
-
-
-def _on_time(rnd: Round) -> Q:
-    """Submitted by the end of the round's own deadline day (a resubmission after a send-back is late)."""
-    return Q(status=AssessmentStatus.SUBMITTED, submitted_at__lt=_end_of(rnd.self_deadline))
-
-
-def _overdue_rectifications(today: dt.date, *, township_id: int | None = None) -> int:
-    qs = Rectification.objects.overdue(today)
-    if township_id is not None:
-        qs = qs.filter(settlement__village__township_id=township_id)
-    return qs.count()
-
-
 @dataclass(frozen=True)
 class LiveCounts:
-    """Counts that change with every submission, review or order: read at most once a minute.
+    """One scope's live figures as the task last counted them (dashboards.live).
 
-    Unlike the per-round star counts these have no event to be kept by (submissions,
-    reviews and orders are not announced), and counting them reads every self-assessment
-    of the round; a short cache keeps that off most requests.
+    The stars settlements hold now (per class) and the current round's work change with
+    every rating, submission or order; a task counts them on commit of a change and every
+    minute and stores them (LiveCount). Pages read the stored row and show ``counted_at``,
+    None when nothing has been counted yet.
     """
 
     settlements: int
     five_star: int
+    stars: tuple[tuple[int, int, int], ...]  # (class, stars, settlements)
     assessments: Mapping[str, int]
     rectifications_overdue: int
-    counted_at: dt.datetime
+    counted_at: dt.datetime | None
 
     def pending(self) -> Pending:
         c = self.assessments
@@ -232,61 +174,61 @@ class LiveCounts:
             rectifications_overdue=self.rectifications_overdue,
         )
 
-    def completeness(self, label: str) -> Completeness:
+    def completeness(
+        self, label: str, current: Round | None, today: dt.date, url: str = ""
+    ) -> Completeness:
         c = self.assessments
-        return Completeness(label, c.get("expected", 0), c.get("submitted", 0), c.get("on_time", 0))
-
-
-_T = TypeVar("_T")
-
-
-def _cached(key: str, compute: Callable[[], _T]) -> _T:
-    value: _T | None = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, LIVE_SECONDS)
-    return value
-
-
-def _live_counts(current: Round | None, today: dt.date, *, township_id: int | None) -> LiveCounts:
-    def compute() -> LiveCounts:
-        settlements = Settlement.objects.all()
-        if township_id is not None:
-            settlements = settlements.filter(village__township_id=township_id)
-        counts = settlements.aggregate(
-            total=Count("pk"), five=Count("pk", filter=Q(current_star=5))
-        )
-        return LiveCounts(
-            settlements=counts["total"],
-            five_star=counts["five"],
-            assessments=_assessment_counts(current, township_id=township_id) if current else {},
-            rectifications_overdue=_overdue_rectifications(today, township_id=township_id),
-            counted_at=timezone.now(),
+        return Completeness(
+            label,
+            c.get("expected", 0),
+            c.get("submitted", 0),
+            c.get("on_time", 0),
+            url,
+            deadline=current.self_deadline if current is not None else None,
+            due=current is not None and r.is_due(current.self_deadline, today),
         )
 
-    key = f"dashboard:live:{current.pk if current else 0}:{township_id or 0}:{today}"
-    return _cached(key, compute)
+    def held(self, label: str, url: str = "") -> StarRow:
+        """The stars this scope's settlements hold now, all classes together."""
+        by_star: Counter[int] = Counter()
+        for _klass, stars, n in self.stars:
+            by_star[stars] += n
+        return star_row(label, by_star, url)
+
+    def held_by_class(self) -> list[StarRow]:
+        """The stars held now, one row per class: the same counts as ``held``."""
+        per_class: dict[int, Counter[int]] = defaultdict(Counter)
+        for klass, stars, n in self.stars:
+            per_class[klass][stars] += n
+        return [star_row(str(label), per_class[value]) for value, label in SettlementClass.choices]
 
 
-def _townships_completeness(current: Round, ids: Sequence[int]) -> dict[int, dict[str, int]]:
-    def compute() -> dict[int, dict[str, int]]:
-        # The page's settlements first, so the round's self-assessments are found by their
-        # unique (round, settlement) index rather than by reading the whole round.
-        settlements = Settlement.objects.filter(village__township_id__in=ids).values("pk")
-        return {
-            row["settlement__village__township_id"]: row
-            for row in SelfAssessment.objects.filter(round=current, settlement__in=settlements)
-            .values("settlement__village__township_id")
-            .annotate(
-                expected=Count("pk"),
-                submitted=Count("pk", filter=Q(status=AssessmentStatus.SUBMITTED)),
-                on_time=Count("pk", filter=_on_time(current)),
-            )
-            .order_by()
-        }
+NOT_COUNTED = LiveCounts(0, 0, (), {}, 0, None)
 
-    key = f"dashboard:townships:{current.pk}:{','.join(map(str, ids))}"
-    return _cached(key, compute)
+
+def _stored_live(current: Round | None, scopes: Sequence[int]) -> dict[int, LiveCounts]:
+    """The stored live figures of these scopes (LiveCount.COUNTY or township ids): one query.
+
+    Work counted for another round than the current one (a round just opened, not yet
+    recounted) is not this round's work: it is left out.
+    """
+    out = {}
+    for row in LiveCount.objects.filter(scope__in=list(scopes)):
+        same_round = current is not None and row.round_id == current.pk
+        out[row.scope] = LiveCounts(
+            settlements=row.settlements,
+            five_star=row.five_star,
+            stars=tuple((int(k), int(s), int(n)) for k, s, n in row.stars),
+            assessments=row.assessments if same_round else {},
+            rectifications_overdue=row.rectifications_overdue,
+            counted_at=row.counted_at,
+        )
+    return out
+
+
+def _live_counts(current: Round | None, *, township_id: int | None) -> LiveCounts:
+    scope = LiveCount.COUNTY if township_id is None else township_id
+    return _stored_live(current, [scope]).get(scope, NOT_COUNTED)
 
 
 @dataclass
@@ -308,8 +250,8 @@ def _rounds_newest_first() -> list[Round]:
 
 def _from_stats(
     stats: Sequence[tuple[int, int, int, int]], rounds: Sequence[Round]
-) -> tuple[Round | None, list[StarRow], Trend]:
-    """Latest rated round, its counts per class, and the trend per round.
+) -> tuple[Round | None, Trend]:
+    """The latest rated round and the trend of each round's effective results.
 
     ``stats`` are (round id, class, stars, count) rows; plain tuples, as a county's
     history is a few hundred of them and model instances would cost more than the page.
@@ -321,13 +263,4 @@ def _from_stats(
     trend = Trend(
         rows=[star_row(r.quarter_label(x.year, x.quarter), per_round[x.pk]) for x in rated]
     )
-    latest = rated[-1] if rated else None
-    by_class_counts: dict[int, Counter[int]] = defaultdict(Counter)
-    if latest is not None:
-        for round_id, klass, stars, count in stats:
-            if round_id == latest.pk:
-                by_class_counts[klass][stars] += count
-    by_class = [
-        star_row(str(label), by_class_counts[value]) for value, label in SettlementClass.choices
-    ]
-    return latest, by_class, trend
+    return (rated[-1] if rated else None), trend

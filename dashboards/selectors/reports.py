@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from dashboards import rules as r
 from dashboards.models import AssessorRoundStat, CountyRoundStat, RoundStat
 from dashboards.panels import summary_columns
+from dashboards.timeliness import end_of
 from ratings.models import (
     AssessmentStatus,
     Certificate,
@@ -38,7 +39,6 @@ from .common import (
     LOCAL,
     VILLAGES_PER_PAGE,
     StarRow,
-    _end_of,
     star_headers,
     star_row,
 )
@@ -76,6 +76,13 @@ class SummaryTable:
     year_end_round: Round | None
     extra_headers: list[str]
     rows: list[TownshipSummary]
+    # The year's rounds whose self-assessment deadline has passed: the timeliness counts these.
+    due_rounds: Sequence[Round] = field(default_factory=list)
+
+    @property
+    def due_label(self) -> str:
+        """The rounds the timeliness counts, for its heading ("2026Q1、2026Q2"; "—" for none)."""
+        return "、".join(r.quarter_label(x.year, x.quarter) for x in self.due_rounds) or "—"
 
     def headers(self) -> list[str]:
         return [
@@ -130,8 +137,9 @@ def township_summaries(
     """The annual figures of each township (乡镇年度目标考核 / 述职评议), for the townships given.
 
     The caller chose ``townships`` from townships_visible_to. Queries: the year's rounds,
-    year-end star counts, star changes, rectifications, self-assessment timeliness; plus
-    each registered summary source's own.
+    year-end star counts, star changes, rectifications, self-assessment timeliness (of the
+    rounds whose deadline has passed: only those were due); plus each registered summary
+    source's own.
     """
     ids = [t.pk for t in townships]
     rounds = list(
@@ -181,15 +189,15 @@ def township_summaries(
         )
         .order_by()
     }
+    # Timeliness counts only what was due: rounds whose self-assessment deadline has passed.
+    due = [x for x in rounds if r.is_due(x.self_deadline, today)]
     timeliness: dict[int, Counter[str]] = defaultdict(Counter)
-    if rounds and ids:
+    if due and ids:
         on_time = Q()
-        for x in rounds:
-            on_time |= Q(round=x, submitted_at__lt=_end_of(x.self_deadline))
+        for x in due:
+            on_time |= Q(round=x, submitted_at__lt=end_of(x.self_deadline))
         for row in (
-            SelfAssessment.objects.filter(
-                round__in=rounds, settlement__village__township_id__in=ids
-            )
+            SelfAssessment.objects.filter(round__in=due, settlement__village__township_id__in=ids)
             .values("settlement__village__township_id")
             .annotate(
                 expected=Count("pk"),
@@ -234,6 +242,7 @@ def township_summaries(
         year=year,
         years=years,
         year_end_round=year_end,
+        due_rounds=due,
         extra_headers=[h for columns in extras for h in columns.headers],
         rows=rows,
     )

@@ -86,10 +86,10 @@ def _label(text: str, url: str = "") -> str:
 
 
 def star_rows_html(
-    rows: Sequence[Any], extras: Sequence[Sequence[tuple[str, int]]] | None = None
+    rows: Sequence[Any], extras: Sequence[Sequence[tuple[str, int | str]]] | None = None
 ) -> str:
     """<tr>s of StarRows: label, one cell per star level, total, five-star share, then any
-    ``extras[i]`` cells (label, number) for row i, e.g. completeness per township."""
+    ``extras[i]`` cells (label, number or text) for row i, e.g. completeness per township."""
     total_label, share_label = escape(_("合计")), escape(_("五星占比"))
     heads = [escape(h) for h in star_headers()]
     out = []
@@ -98,7 +98,8 @@ def star_rows_html(
             f'<td data-label="{h}">{n:d}</td>' for h, n in zip(heads, row.counts, strict=True)
         )
         more = "".join(
-            f'<td data-label="{escape(h)}">{n:d}</td>' for h, n in (extras[i] if extras else ())
+            f'<td data-label="{escape(h)}">{escape(str(n))}</td>'
+            for h, n in (extras[i] if extras else ())
         )
         out.append(
             f'<tr><th scope="row">{_label(row.label, row.url)}</th>{cells}'
@@ -139,13 +140,18 @@ def star_rows(rows: Sequence[Any]) -> str:
 
 @register.simple_tag
 def township_rows(lines: Sequence[Any]) -> str:
-    """The county dashboard's township table: star counts, then completeness of the current round."""
+    """The county dashboard's township table: star counts, then completeness of the current
+    round (on time only once its deadline has passed: "—" before, as nothing is late yet)."""
     heads = (_("应报"), _("已报"), _("按时"))
-    extras = [
+    extras: list[list[tuple[str, int | str]]] = [
         list(
             zip(
                 heads,
-                (x.completeness.expected, x.completeness.submitted, x.completeness.on_time),
+                (
+                    x.completeness.expected,
+                    x.completeness.submitted,
+                    x.completeness.on_time if x.completeness.due else "—",
+                ),
                 strict=True,
             )
         )

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def county_phone(page, live_server, assessor):
     build_county(townships=3, per_township=8, rounds=2)
-    call_command("stats_rebuild", verbosity=0)
+    call_command("stats_rebuild", verbosity=0)  # the stored aggregates and the live figures
     client = Client()
     client.force_login(assessor)
     page.context.add_cookies(
@@ -27,7 +27,9 @@ def county_phone(page, live_server, assessor):
 def test_class_tables_last_column_is_reachable_at_390px(county_phone, screenshot):
     base, page = county_phone
     page.goto(base + reverse("dashboard:county"))
-    table = page.locator("table.stat-table", has=page.locator("caption", has_text="各类别星级分布"))
+    table = page.locator(
+        "table.stat-table", has=page.locator("caption", has_text="各类别现有星级分布")
+    )
     last = table.locator("thead th").last
     assert last.inner_text().strip() == "五星占比"
     assert table.locator("tbody tr").count() > 0  # real rows, not an empty table

@@ -1,4 +1,5 @@
-"""`manage.py stats_rebuild [--year Y]`: recount the dashboards' stored aggregates and league tables.
+"""`manage.py stats_rebuild [--year Y]`: recount the dashboards' stored aggregates and league
+tables, then the live figures (dashboards.live).
 
 For a backfill, or after a logged "statistics not refreshed" error. Idempotent.
 """
@@ -9,6 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from dashboards.live import live_counts_refresh
 from dashboards.stats import round_leagues_build, round_stats_rebuild
 from ratings.models import Round
 
@@ -27,4 +29,5 @@ class Command(BaseCommand):
             rows = round_stats_rebuild(round=rnd)
             round_leagues_build(round=rnd)
             self.stdout.write(f"{rnd}: {rows}")
+        live_counts_refresh()
         self.stdout.write(self.style.SUCCESS("统计已重建 / statistics rebuilt"))
