@@ -289,7 +289,6 @@ def _build_round(
         self_deadline = max(self_deadline, today + dt.timedelta(days=LIVE_SELF_DAYS_LEFT))
         review_deadline = max(review_deadline, today + dt.timedelta(days=LIVE_REVIEW_DAYS_LEFT))
         span = min(LIVE_SPAN_DAYS, (today - opened).days)
-    sent_back: set[int] = set()
     started: set[int] = set()
     rnd = Round.objects.create(
         year=year,
@@ -329,7 +328,6 @@ def _build_round(
         plan: dict[str, Any] = {
             "pk": pk,
             "township_id": township_id,
-            "items_returned": items is not None,
             "returned": False,
             "klass": klass,
             "assessor": assessor,
@@ -387,19 +385,20 @@ def _build_round(
     reviews: list[Review] = []
     reviewed: list[tuple[dict, SelfAssessment, dt.date]] = []
     awaiting = _latest_submitted_per_township(plans) if live else set()
+    # 退回: the county sends one sheet back before its visit in each township with more
+    # than one submission (its latest other sheet that has items), whatever the dice gave.
+    rest = [p for p in plans if p["pk"] not in awaiting and p["own_items"]]
+    to_return = _latest_submitted_per_township(rest) if live else set()
     for plan, sa in zip(plans, assessments, strict=True):
         if plan["submitted_on"] is None:
             continue
         if live:
             visit = plan["submitted_on"] + dt.timedelta(days=rng.randint(0, LIVE_VISIT_DAYS))
-            township_id = plan["township_id"]
             if plan["pk"] in awaiting:
                 # Each township's latest submission still waits for the county's visit:
                 # the assessor has reviews to do whatever the size of the county.
                 visit = max(visit, today + dt.timedelta(days=1))
-            elif visit > today and township_id not in sent_back and plan["items_returned"]:
-                # 退回: the county sends one item back before its visit (one per township).
-                sent_back.add(township_id)
+            elif plan["pk"] in to_return:
                 sa.status = AssessmentStatus.RETURNED
                 sa.return_reason = "第一项佐证照片不清晰，请补充现场照片后重新提交。"
                 sa.deadline = today + dt.timedelta(days=LIVE_SELF_DAYS_LEFT)
