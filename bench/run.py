@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import secrets
 import signal
 import statistics
@@ -173,9 +174,21 @@ def pages() -> dict[str, str]:
     }
 
 
+_DECLARE = re.compile(r'^\s*DECLARE\s+"?\w+"?\s.*?\bCURSOR\b.*?\bFOR\s+', re.I | re.S)
+
+
+def _plain(sql: str) -> str | None:
+    """A captured statement as one that can run again: a server-side cursor's DECLARE
+    (a page that streams with .iterator()) as its SELECT; its FETCH/CLOSE dropped."""
+    if re.match(r"^\s*(FETCH|CLOSE|MOVE)\b", sql, re.I):
+        return None
+    return _DECLARE.sub("", sql)
+
+
 def _replay(statements: list[str], repeats: int) -> float:
     from django.db import connection
 
+    statements = [plain for sql in statements if (plain := _plain(sql))]
     times = []
     with connection.cursor() as cursor:
         for _ in range(repeats):

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.locking import EditConflict, parse_version, version_field
+from core.widgets import QuickSelect
 from ratings.models import (
     AssessmentStatus,
     ItemKind,
@@ -445,7 +446,11 @@ def search_field() -> forms.CharField:
 class QueueFilterForm(forms.Form):
     q = search_field()
     township = forms.ModelChoiceField(
-        label=_("乡镇"), queryset=Township.objects.none(), required=False, empty_label=_("全部乡镇")
+        label=_("乡镇"),
+        queryset=Township.objects.none(),
+        required=False,
+        empty_label=_("全部乡镇"),
+        widget=QuickSelect,
     )
     klass = forms.TypedChoiceField(
         label=_("类别"),
@@ -493,7 +498,11 @@ RECTIFICATION_FILTERS = [
 class RectificationFilterForm(forms.Form):
     q = search_field()
     township = forms.ModelChoiceField(
-        label=_("乡镇"), queryset=Township.objects.none(), required=False, empty_label=_("全部乡镇")
+        label=_("乡镇"),
+        queryset=Township.objects.none(),
+        required=False,
+        empty_label=_("全部乡镇"),
+        widget=QuickSelect,
     )
     klass = forms.TypedChoiceField(
         label=_("类别"),

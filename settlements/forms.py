@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import QuickSelect
+
 from .models import SettlementClass, Township
 
 STAR_FILTER = [
@@ -26,7 +28,11 @@ class SettlementFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": _("名称或代码"), "type": "search"}),
     )
     township = forms.ModelChoiceField(
-        label=_("乡镇"), queryset=Township.objects.none(), required=False, empty_label=_("全部乡镇")
+        label=_("乡镇"),
+        queryset=Township.objects.none(),
+        required=False,
+        empty_label=_("全部乡镇"),
+        widget=QuickSelect,
     )
     klass = forms.TypedChoiceField(
         label=_("类别"),

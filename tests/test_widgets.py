@@ -1,0 +1,49 @@
+"""QuickSelect writes the same <select> as Django's Select, only faster."""
+
+from __future__ import annotations
+
+import pytest
+from django import forms
+from django.test.html import parse_html
+
+from core.widgets import QuickSelect
+from settlements.forms import SettlementFilterForm
+from settlements.models import Township
+from tests import factories as f
+
+
+def both(field_kwargs: dict, data: dict) -> tuple[str, str]:
+    class Quick(forms.Form):
+        pick = forms.ChoiceField(widget=QuickSelect, **field_kwargs)
+
+    class Plain(forms.Form):
+        pick = forms.ChoiceField(**field_kwargs)
+
+    return str(Quick(data)["pick"]), str(Plain(data)["pick"])
+
+
+@pytest.mark.parametrize("data", [{}, {"pick": "2"}, {"pick": "<b>"}, {"pick": "nope"}])
+def test_same_markup_as_djangos_select(data):
+    choices = [("", "全部"), ("1", "一类 & <二>"), ("2", "二类"), ("<b>", "粗")]
+    for required in (True, False):
+        quick, plain = both({"choices": choices, "required": required}, data)
+        assert parse_html(quick) == parse_html(plain), (quick, plain)
+
+
+@pytest.mark.django_db
+def test_township_filter_marks_the_chosen_township():
+    a, b = f.township(name="甲镇"), f.township(name="乙镇")
+    form = SettlementFilterForm({"township": str(b.pk)}, townships=Township.objects.order_by("pk"))
+    html = str(form["township"])
+    assert f'<option value="{b.pk}" selected>乙镇</option>' in html
+    assert f'<option value="{a.pk}">甲镇</option>' in html
+    plain = forms.Select(choices=form.fields["township"].choices).render(
+        "township", str(b.pk), attrs={"id": "id_township"}
+    )
+    assert parse_html(html) == parse_html(plain)
+
+
+def test_option_groups_fall_back_to_djangos_select():
+    choices = [("组", [("1", "一"), ("2", "二")])]
+    quick = QuickSelect(choices=choices).render("g", "2")
+    assert parse_html(quick) == parse_html(forms.Select(choices=choices).render("g", "2"))
