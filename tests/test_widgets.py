@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pytest
 from django import forms
 from django.test.html import parse_html
@@ -37,7 +39,9 @@ def test_township_filter_marks_the_chosen_township():
     html = str(form["township"])
     assert f'<option value="{b.pk}" selected>乙镇</option>' in html
     assert f'<option value="{a.pk}">甲镇</option>' in html
-    plain = forms.Select(choices=form.fields["township"].choices).render(
+    field = form.fields["township"]
+    assert isinstance(field, forms.ModelChoiceField)
+    plain = forms.Select(choices=cast(Any, field.choices)).render(
         "township", str(b.pk), attrs={"id": "id_township"}
     )
     assert parse_html(html) == parse_html(plain)
