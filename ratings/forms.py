@@ -16,7 +16,6 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.locking import EditConflict, parse_version, version_field
-from core.widgets import QuickSelect
 from ratings.models import (
     AssessmentStatus,
     ItemKind,
@@ -25,7 +24,7 @@ from ratings.models import (
     SelfAssessmentItem,
 )
 from ratings.services import StaleVersion, WorkflowPermissionDenied
-from settlements.models import SettlementClass, Township
+from settlements.forms import class_filter_field, search_field, township_filter_field
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -434,31 +433,10 @@ STAR_FILTER = [
 ]
 
 
-def search_field() -> forms.CharField:
-    return forms.CharField(
-        label=_("搜索"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(attrs={"placeholder": _("名称或代码"), "type": "search"}),
-    )
-
-
 class QueueFilterForm(forms.Form):
     q = search_field()
-    township = forms.ModelChoiceField(
-        label=_("乡镇"),
-        queryset=Township.objects.none(),
-        required=False,
-        empty_label=_("全部乡镇"),
-        widget=QuickSelect,
-    )
-    klass = forms.TypedChoiceField(
-        label=_("类别"),
-        choices=[("", _("全部类别")), *SettlementClass.choices],
-        coerce=int,
-        required=False,
-        empty_value=None,
-    )
+    township = township_filter_field()
+    klass = class_filter_field()
     status = forms.ChoiceField(
         label=_("自评状态"),
         choices=[("", _("全部状态")), *AssessmentStatus.choices],
@@ -497,20 +475,8 @@ RECTIFICATION_FILTERS = [
 
 class RectificationFilterForm(forms.Form):
     q = search_field()
-    township = forms.ModelChoiceField(
-        label=_("乡镇"),
-        queryset=Township.objects.none(),
-        required=False,
-        empty_label=_("全部乡镇"),
-        widget=QuickSelect,
-    )
-    klass = forms.TypedChoiceField(
-        label=_("类别"),
-        choices=[("", _("全部类别")), *SettlementClass.choices],
-        coerce=int,
-        required=False,
-        empty_value=None,
-    )
+    township = township_filter_field()
+    klass = class_filter_field()
     star = forms.TypedChoiceField(
         label=_("评定星级"), choices=STAR_FILTER, coerce=int, required=False, empty_value=None
     )

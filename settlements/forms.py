@@ -20,27 +20,42 @@ STAR_FILTER = [
 ]
 
 
-class SettlementFilterForm(forms.Form):
-    q = forms.CharField(
+def search_field() -> forms.CharField:
+    """A list's search box: name or code."""
+    return forms.CharField(
         label=_("搜索"),
         required=False,
         max_length=100,
         widget=forms.TextInput(attrs={"placeholder": _("名称或代码"), "type": "search"}),
     )
-    township = forms.ModelChoiceField(
+
+
+def township_filter_field() -> forms.ModelChoiceField:
+    """A list's township filter; the form sets the townships the user may see."""
+    return forms.ModelChoiceField(
         label=_("乡镇"),
         queryset=Township.objects.none(),
         required=False,
         empty_label=_("全部乡镇"),
         widget=QuickSelect,
     )
-    klass = forms.TypedChoiceField(
+
+
+def class_filter_field() -> forms.TypedChoiceField:
+    """A list's class filter (一类…四类, or all)."""
+    return forms.TypedChoiceField(
         label=_("类别"),
         choices=[("", _("全部类别")), *SettlementClass.choices],
         coerce=int,
         required=False,
         empty_value=None,
     )
+
+
+class SettlementFilterForm(forms.Form):
+    q = search_field()
+    township = township_filter_field()
+    klass = class_filter_field()
     star = forms.TypedChoiceField(
         label=_("星级"), choices=STAR_FILTER, coerce=int, required=False, empty_value=None
     )
