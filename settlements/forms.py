@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.widgets import QuickSelect
+from core.widgets import QuickModelChoiceField
 
 from .models import SettlementClass, Township
 
@@ -32,12 +32,12 @@ def search_field() -> forms.CharField:
 
 def township_filter_field() -> forms.ModelChoiceField:
     """A list's township filter; the form sets the townships the user may see."""
-    return forms.ModelChoiceField(
+    return QuickModelChoiceField(
         label=_("乡镇"),
         queryset=Township.objects.none(),
         required=False,
         empty_label=_("全部乡镇"),
-        widget=QuickSelect,
+        label_column="name",  # Township.__str__
     )
 
 

@@ -74,18 +74,28 @@ def settlements_filtered(
     return qs
 
 
+# Up to this many rows before a page, the page is read in one joined query: the plan walks
+# the code index and stops after the page. Deeper, OFFSET would join every skipped row.
+SHALLOW_ROWS = 1000
+
+
 def settlement_page(
     user: Any, *, q: str = "", page: Any = 1, per_page: int = SETTLEMENTS_PER_PAGE, **filters: Any
 ) -> Page[Any]:
     """One page of the user's settlements, by code, optionally searched by name or code.
 
-    The page's ids are picked first from the code index and only those rows are joined to
-    their village and township: a deep page then costs the index scan OFFSET needs, not
-    the join for every skipped row (README, "Performance"). Queries: count, ids, rows.
+    The first pages (within ``SHALLOW_ROWS``) read their rows joined to village and township
+    in one query. Deeper pages pick their ids first from the code index and join only those
+    rows: a deep page then costs the index scan OFFSET needs, not the join for every skipped
+    row (README, "Performance"). Queries: count and rows; deep pages count, ids and rows.
     """
-    ids = settlements_filtered(user, q=q, **filters)
-    # A page of ids, then the same page holding the settlements.
-    result: Page[Any] = Paginator(ids.values_list("pk", flat=True), per_page).get_page(page)
+    settlements = settlements_filtered(user, q=q, **filters)
+    # The page's ids (a lazy slice, read only for deep pages); get_page counts once.
+    result: Page[Any] = Paginator(settlements.values_list("pk", flat=True), per_page).get_page(page)
+    offset = (result.number - 1) * per_page
+    if offset < SHALLOW_ROWS:
+        result.object_list = list(settlements[offset : offset + per_page])
+        return result
     rows = {
         s.pk: s for s in Settlement.objects.with_places().filter(pk__in=list(result.object_list))
     }

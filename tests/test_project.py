@@ -218,6 +218,24 @@ def test_compose_image_never_copies_secrets_or_local_state():
         assert (ROOT / src).exists(), f"COPY {src}: not in the repository"
 
 
+def test_compose_image_copies_every_package_and_the_catalogue():
+    """An app left out of the image fails at its first import in production, never here."""
+    import tomllib
+
+    dockerfile = compose()["services"]["web"]["build"]["dockerfile_inline"]
+    copied = {line.split()[1] for line in dockerfile.splitlines() if line.startswith("COPY ")}
+    with (ROOT / "pyproject.toml").open("rb") as fh:
+        find = tomllib.load(fh)["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = {pattern.rstrip("*") for pattern in find}
+    local_apps = {
+        app.split(".")[0] for app in settings.INSTALLED_APPS if (ROOT / app.split(".")[0]).is_dir()
+    }
+    assert local_apps <= packages, "an installed app pyproject.toml does not package"
+    missing = (packages | {"templates", "static", "locale", "manage.py"}) - copied
+    assert not missing, f"not copied into the image: {sorted(missing)}"
+    assert list((ROOT / "locale").glob("*/LC_MESSAGES/django.mo")), "no compiled catalogue"
+
+
 # ------------------------------------------------------------------ the two commands
 
 

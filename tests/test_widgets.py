@@ -39,12 +39,34 @@ def test_township_filter_marks_the_chosen_township():
     html = str(form["township"])
     assert f'<option value="{b.pk}" selected>乙镇</option>' in html
     assert f'<option value="{a.pk}">甲镇</option>' in html
-    field = form.fields["township"]
-    assert isinstance(field, forms.ModelChoiceField)
+    # The same options as Django's ModelChoiceField, which labels each instance by str().
+    field = forms.ModelChoiceField(Township.objects.order_by("pk"), empty_label="全部乡镇")
     plain = forms.Select(choices=cast(Any, field.choices)).render(
         "township", str(b.pk), attrs={"id": "id_township"}
     )
     assert parse_html(html) == parse_html(plain)
+
+
+@pytest.mark.django_db
+def test_township_filter_reads_one_column_and_cleans_to_the_township(
+    django_assert_num_queries,
+):
+    a = f.township(name="甲镇 & <乙>")
+    form = SettlementFilterForm({"township": str(a.pk)}, townships=Township.objects.order_by("pk"))
+    with django_assert_num_queries(1):
+        assert form.is_valid(), form.errors
+    assert form.cleaned_data["township"] == a
+    with django_assert_num_queries(1):
+        html = str(form["township"])
+    assert "甲镇 &amp; &lt;乙&gt;</option>" in html
+
+
+@pytest.mark.django_db
+def test_township_filter_refuses_a_township_outside_its_choices():
+    a, b = f.township(name="甲镇"), f.township(name="乙镇")
+    form = SettlementFilterForm({"township": str(b.pk)}, townships=Township.objects.filter(pk=a.pk))
+    assert not form.is_valid()
+    assert form.has_error("township", "invalid_choice")
 
 
 def test_option_groups_fall_back_to_djangos_select():

@@ -24,8 +24,8 @@ def test_settlement_list_costs_the_same_queries_at_any_size(
 ):
     _grow(village_a, extra)
     client = login(official_a)
-    # session, user, groups (role), count, page ids, page rows
-    with django_assert_num_queries(7):  # + the bell's unread count
+    # session, user, groups (role), count, the page's rows joined, the bell's unread count
+    with django_assert_num_queries(6):
         response = client.get(reverse("settlements:list"))
     assert response.status_code == 200
 
@@ -63,3 +63,29 @@ def test_pages_list_settlements_by_code_across_page_breaks(client, login, assess
     assert "第 2 / 2 页" in html
     positions = [html.index(f"聚居点{code}") for code in codes[50:]]
     assert positions == sorted(positions)  # the page renders them in that order too
+
+
+def test_deep_pages_pick_ids_first_and_show_the_same_rows(
+    monkeypatch, official_a, village_a, django_assert_num_queries
+):
+    """Pages within SHALLOW_ROWS are one joined query; deeper ones ids first, then rows:
+    both give the settlements by code, each once, and refuse nothing the user may see."""
+    from settlements import selectors
+
+    _grow(village_a, 9)
+    monkeypatch.setattr(selectors, "SHALLOW_ROWS", 4)
+    by_code = list(
+        selectors.settlements_filtered(official_a).values_list("code", flat=True)
+    )
+    seen = []
+    for number, queries in ((1, 2), (2, 2), (3, 3), (4, 3), (5, 3)):
+        with django_assert_num_queries(queries):  # count, rows / count, ids, rows
+            page = selectors.settlement_page(official_a, page=number, per_page=2)
+            codes = [s.code for s in page.object_list]
+            names = [s.village.township.name for s in page.object_list]  # joined, no query
+        assert names == [village_a.township.name] * len(codes)
+        seen += codes
+    assert seen == by_code and len(by_code) == 9
+    # A page past the end is the last page, a word is the first, as Django's get_page does.
+    assert [s.code for s in selectors.settlement_page(official_a, page=99, per_page=2)] == by_code[8:]
+    assert [s.code for s in selectors.settlement_page(official_a, page="x", per_page=2)] == by_code[:2]
