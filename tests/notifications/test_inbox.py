@@ -203,8 +203,8 @@ def test_inbox_query_count(login, official_a, django_assert_num_queries):
     for i in range(5):
         _note(official_a, f"k{i}")
     client = login(official_a)
-    # session, user, page count, page rows, groups (navigation), bell count
-    with django_assert_num_queries(6):
+    # user with roles, page count, page rows, bell count
+    with django_assert_num_queries(4):
         client.get(reverse("notifications:inbox"))
 
 

@@ -192,11 +192,11 @@ def test_workflow_changelist_query_count_does_not_grow_per_row(
     client = login(secretary)
     client.get(url(Rating, "changelist"))
 
-    # session, user, user permissions, group permissions, the user's groups (scope),
+    # user with roles, user permissions, group permissions,
     # townships for the filter, count, whether a five-star target exists (sidebar's add
     # link), ratings joined with settlement, village, township, round and rubric, then the
     # distinct years and quarters of the (few) rounds for their filters.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         response = client.get(url(Rating, "changelist"))
 
     assert len(response.context["cl"].result_list) == 2

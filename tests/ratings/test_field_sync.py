@@ -298,9 +298,9 @@ def test_candidates_query_count_does_not_grow(
         )
         assert sa.pk
     client = login(assessor)
-    # session, user, groups (role), current round + rubric, the reviewable assessments
+    # user with roles, current round + rubric, the reviewable assessments
     # (joined settlement, village, township, review)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(3):
         data = client.get(reverse("ratings:field_candidates")).json()
     assert len(data["settlements"]) == extra + 1
 
@@ -318,9 +318,9 @@ def test_pack_query_count_does_not_grow_with_photos(
             item=None,
         )
     client = login(assessor)
-    # session, user, groups (role), the assessment (joined settlement, village, township,
+    # user with roles, the assessment (joined settlement, village, township,
     # round, rubric, review, assessor), its items, its evidence (with item), the rubric's
     # items (no review yet, so no review items)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         data = client.get(reverse("ratings:field_pack", args=[submitted_a.pk])).json()
     assert sum(len(v["county"]) for v in data["evidence"].values()) == photos

@@ -365,9 +365,9 @@ def test_pack_query_count_does_not_grow_with_photos(
             by=official_a, file=photo_upload(seed=n + 30), side=Evidence.SIDE_SELF, assessment=sa_a
         )
     client = login(official_a)
-    # session, user, groups (role), the assessment (joined settlement, village, township,
+    # user with roles, the assessment (joined settlement, village, township,
     # round, rubric, review, rating, submitter), its items, its evidence, the rubric's items
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         data = client.get(reverse("ratings:field_self_pack", args=[sa_a.pk])).json()
     assert sum(len(v["self"]) for v in data["evidence"].values()) == photos
 

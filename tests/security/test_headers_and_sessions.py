@@ -4,6 +4,7 @@ and after a bounded idle time (shared township office computers)."""
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from unittest import mock
@@ -113,8 +114,15 @@ def test_session_cookie_ends_with_the_browser(client, official_a):
     assert client.session[STAMP]  # the login stamped the session
 
 
+@contextmanager
 def at(moment):
-    return mock.patch("django.utils.timezone.now", return_value=moment)
+    """The clock at ``moment``: the database's expiry dates and the cache's timeouts alike
+    (sessions are read through the cache: an idle session must end in both)."""
+    with (
+        mock.patch("django.utils.timezone.now", return_value=moment),
+        mock.patch("django.core.cache.backends.locmem.time.time", return_value=moment.timestamp()),
+    ):
+        yield
 
 
 @pytest.mark.django_db

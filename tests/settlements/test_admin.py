@@ -203,11 +203,11 @@ def test_settlement_changelist_query_count(login, secretary, django_assert_num_q
     client = login(secretary)
     client.get(reverse("admin:settlements_settlement_changelist"))  # warm the content-type cache
 
-    # session, user, user permissions, group permissions, the user's groups (role check for
-    # the scope), townships for the filter, count, whether a five-star target exists (the
+    # the user with roles (the scope), user permissions, group permissions,
+    # townships for the filter, count, whether a five-star target exists (the
     # sidebar's add link), the page of settlements joined with village and township.
     # Class, gaps and the star filter cost nothing.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         response = client.get(reverse("admin:settlements_settlement_changelist"))
 
     assert response.status_code == 200
@@ -376,10 +376,10 @@ def test_user_list_shows_roles_without_a_query_per_row(
     client = login(secretary)
     client.get(url(User, "changelist"))
 
-    # session, user, user permissions, group permissions, the user's groups (scope), groups
+    # the user with roles, user permissions, group permissions, groups
     # for the filter, townships for the filter, count, whether a five-star target exists
     # (sidebar), users with township, their groups.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         response = client.get(url(User, "changelist"))
 
     assert "乡镇干部" in response.content.decode()

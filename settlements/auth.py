@@ -1,0 +1,51 @@
+"""The signed-in user, read once per request together with the names of their roles.
+
+Every logged-in page asks a role question (the menu, the scope of a list), and
+``settlements.permissions`` answers them from the user's group names. Django's own
+backend reads the user, then the first role question reads the groups: two queries on
+every page. This backend reads both in one (the names as a JSON array from a subquery,
+on PostgreSQL and SQLite alike) and hands the user to the permissions with the names
+already in place. Signing in, passwords and permissions are Django's ``ModelBackend``'s.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+from django.db.models import Aggregate, OuterRef, Subquery, TextField
+
+from .models import User
+
+
+class _JSONNames(Aggregate):
+    """The aggregated values as JSON text: ``[]`` or NULL when there are none."""
+
+    function = "JSON_GROUP_ARRAY"  # SQLite
+    output_field = TextField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="CAST(JSON_AGG(%(expressions)s) AS TEXT)")
+
+
+def with_role_names(users: Any) -> Any:
+    """``users`` annotated with ``role_names_json``: their groups' names as a JSON array."""
+    memberships: Any = User.groups.through.objects.filter(user_id=OuterRef("pk"))
+    names = memberships.values("user_id").annotate(names=_JSONNames("group__name")).values("names")
+    return users.annotate(role_names_json=Subquery(names, output_field=TextField()))
+
+
+def remember_role_names(user: Any) -> Any:
+    """Keep the loaded names where ``settlements.permissions`` looks for them."""
+    text = getattr(user, "role_names_json", None)
+    user._role_names = set(json.loads(text)) if text else set()
+    return user
+
+
+class UserBackend(ModelBackend):
+    def get_user(self, user_id: Any) -> Any:
+        user = with_role_names(User._default_manager.filter(pk=user_id)).first()
+        if user is None or not self.user_can_authenticate(user):
+            return None
+        return remember_role_names(user)
