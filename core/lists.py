@@ -10,12 +10,13 @@ links; the print button is bound by static/js/lists.js (no inline script).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import tablib
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 
 from core.spreadsheets.export import neutralise_dataset
@@ -26,6 +27,21 @@ PRINT_MAX = 2000
 EXPORT_MAX = 50000
 # Excel refuses these in a sheet name, and a name longer than 31 characters.
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def pk_link(viewname: str) -> Callable[[int], str]:
+    """``reverse(viewname, args=[pk])`` for every row of a page at the cost of one reverse.
+
+    Django's ``reverse`` costs ~30 µs; fifty rows' links were 1.5 ms of a list page. The
+    URL is reversed once with a marker id and the row's id put in its place (ids are
+    digits: nothing to quote).
+    """
+    marker = "8642097531"
+    url = reverse(viewname, args=[int(marker)])
+    if url.count(marker) != 1:
+        return lambda pk: reverse(viewname, args=[pk])
+    head, tail = url.split(marker)
+    return lambda pk: f"{head}{int(pk)}{tail}"
 
 
 def wants_xlsx(request: HttpRequest) -> bool:

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.widgets import QuickModelChoiceField
+from core.widgets import QuickModelChoiceField, QuickSelect
 
 from .models import SettlementClass, Township
 
@@ -49,6 +49,7 @@ def class_filter_field() -> forms.TypedChoiceField:
         coerce=int,
         required=False,
         empty_value=None,
+        widget=QuickSelect,
     )
 
 
@@ -57,7 +58,12 @@ class SettlementFilterForm(forms.Form):
     township = township_filter_field()
     klass = class_filter_field()
     star = forms.TypedChoiceField(
-        label=_("星级"), choices=STAR_FILTER, coerce=int, required=False, empty_value=None
+        label=_("星级"),
+        choices=STAR_FILTER,
+        coerce=int,
+        required=False,
+        empty_value=None,
+        widget=QuickSelect,
     )
 
     def __init__(self, *args: Any, townships: Any = None, **kwargs: Any) -> None:

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from core import lists
@@ -304,3 +305,21 @@ def test_removal_is_refused_after_submission_and_404_for_the_outsider(
     assert Evidence.objects.filter(pk=evidence.pk).exists()
     assert "已提交" in response.content.decode() or response.status_code == 200
     assert client.get(remove_url).status_code == 405  # only a POST removes
+
+
+@pytest.mark.parametrize("viewname", ["settlements:detail", "dashboard:township"])
+def test_pk_link_writes_what_reverse_writes(viewname):
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            link = lists.pk_link(viewname)
+            for pk in (1, 7, 42, 8642097531, 10**12):
+                assert link(pk) == reverse(viewname, args=[pk])
+
+
+def test_settlement_list_rows_link_and_show_each_settlement(
+    client, login, assessor, settlement_a, settlement_b
+):
+    html = login(assessor).get(reverse("settlements:list")).content.decode()
+    for s in (settlement_a, settlement_b):
+        assert f'<a href="{s.get_absolute_url()}">{s.name}</a>' in html
+        assert f">{s.village.township.name}</td>" in html and f">{s.code}</td>" in html

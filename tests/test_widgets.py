@@ -73,3 +73,19 @@ def test_option_groups_fall_back_to_djangos_select():
     choices = [("组", [("1", "一"), ("2", "二")])]
     quick = QuickSelect(choices=choices).render("g", "2")
     assert parse_html(quick) == parse_html(forms.Select(choices=choices).render("g", "2"))
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("name", ["klass", "star"])
+def test_class_and_star_filters_translate_like_djangos_select(language, name):
+    from django.utils import translation
+
+    with translation.override(language):
+        field = SettlementFilterForm({name: "4"}).fields[name]
+        assert isinstance(field.widget, QuickSelect)
+        quick = field.widget.render(name, "4", attrs={"id": f"id_{name}"})
+        plain = forms.Select(choices=cast(Any, field.choices)).render(
+            name, "4", attrs={"id": f"id_{name}"}
+        )
+    assert parse_html(quick) == parse_html(plain)
+    assert ("All classes" in quick or "All stars" in quick) == (language == "en")
