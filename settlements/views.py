@@ -18,7 +18,7 @@ def settlement_list(request: HttpRequest) -> HttpResponse:
     )
     wanted = filters.selector_filters()
     if lists.wants_xlsx(request):
-        rows = selectors.settlements_filtered(request.user, **wanted)[: lists.EXPORT_MAX]
+        found = selectors.settlements_filtered(request.user, **wanted)[: lists.EXPORT_MAX]
         return lists.xlsx_response(
             filename=_("聚居点"),
             title=_("聚居点"),
@@ -43,7 +43,7 @@ def settlement_list(request: HttpRequest) -> HttpResponse:
                     s.residents,
                     s.current_star,
                 ]
-                for s in rows
+                for s in found
             ),
         )
     per_page = lists.PRINT_MAX if lists.wants_print(request) else selectors.SETTLEMENTS_PER_PAGE

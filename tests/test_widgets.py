@@ -82,7 +82,7 @@ def test_class_and_star_filters_translate_like_djangos_select(language, name):
 
     with translation.override(language):
         field = SettlementFilterForm({name: "4"}).fields[name]
-        assert isinstance(field.widget, QuickSelect)
+        assert isinstance(field, forms.ChoiceField) and isinstance(field.widget, QuickSelect)
         quick = field.widget.render(name, "4", attrs={"id": f"id_{name}"})
         plain = forms.Select(choices=cast(Any, field.choices)).render(
             name, "4", attrs={"id": f"id_{name}"}
