@@ -285,3 +285,18 @@ def test_readme_gives_the_commands_and_the_demo_password():
         "python bench/run.py",
     ):
         assert needed in readme, needed
+
+
+def test_the_served_application_freezes_what_it_loaded():
+    """config.wsgi moves the loaded project out of the collector's way (gc.freeze)."""
+    code = (
+        "import gc, config.wsgi; "
+        "assert callable(config.wsgi.application); "
+        "print(gc.get_freeze_count())"
+    )
+    env = {**os.environ, "TESTING": "true", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.strip()) > 10_000
