@@ -5,12 +5,15 @@ Every logged-in page asks a role question (the menu, the scope of a list), and
 backend reads the user, then the first role question reads the groups: two queries on
 every page. This backend reads both in one (the names as a JSON array from a subquery,
 on PostgreSQL and SQLite alike) and hands the user to the permissions with the names
-already in place. Signing in, passwords and permissions are Django's ``ModelBackend``'s.
+already in place. Apps above may add a figure every page shows about the user in the
+same query (``register_user_figure``: the bell's unread count). Signing in, passwords and
+permissions are Django's ``ModelBackend``'s.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
@@ -36,6 +39,16 @@ def with_role_names(users: Any) -> Any:
     return users.annotate(role_names_json=Subquery(names, output_field=TextField()))
 
 
+_FIGURES: dict[str, Callable[[], Any]] = {}
+
+
+def register_user_figure(name: str, expression: Callable[[], Any]) -> None:
+    """Read ``expression()`` (a subquery on ``OuterRef("pk")``) with the signed-in user, as
+    the attribute ``name``: for what every page shows about its user. Registered in an
+    app's ``ready()``; the app reads the attribute when present and queries otherwise."""
+    _FIGURES[name] = expression
+
+
 def remember_role_names(user: Any) -> Any:
     """Keep the loaded names where ``settlements.permissions`` looks for them."""
     text = getattr(user, "role_names_json", None)
@@ -45,7 +58,8 @@ def remember_role_names(user: Any) -> Any:
 
 class UserBackend(ModelBackend):
     def get_user(self, user_id: Any) -> Any:
-        user = with_role_names(User._default_manager.filter(pk=user_id)).first()
+        users = with_role_names(User._default_manager.filter(pk=user_id))
+        user = users.annotate(**{name: figure() for name, figure in _FIGURES.items()}).first()
         if user is None or not self.user_can_authenticate(user):
             return None
         return remember_role_names(user)

@@ -107,12 +107,12 @@ def test_settlement_export_and_print_cost_the_same_queries_at_any_size(
     for _ in range(extra):
         f.settlement(village_a)
     client = login(official_a)
-    # user with roles, the settlements joined to village and township
+    # user (with roles, bell), the settlements joined to village and township
     with django_assert_num_queries(2):
         response = client.get(reverse("settlements:list"), {"export": "xlsx"})
     assert len(sheet(response)) == extra + 2
-    # the print layout: user with roles, count, the rows joined, the bell
-    with django_assert_num_queries(4):
+    # the print layout: user (with roles, bell), count, the rows joined
+    with django_assert_num_queries(3):
         response = client.get(reverse("settlements:list"), {"print": "1"})
     html = response.content.decode()
     assert html.count("<tr>") == extra + 2 and 'class="pager"' not in html
@@ -157,7 +157,7 @@ def test_queue_export_costs_the_same_queries_at_any_size(
         f.settlement(village_a)
     services.round_open(year=today().year, quarter=1, by=secretary, today=today())
     client = login(assessor)
-    # user with roles, current round, the queue joined (settlement, township, review, assessor)
+    # user (with roles, bell), current round, the queue joined (settlement, township, review, assessor)
     with django_assert_num_queries(3):
         response = client.get(reverse("ratings:queue"), {"export": "xlsx"})
     assert len(sheet(response)) == extra + 3

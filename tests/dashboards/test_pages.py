@@ -274,17 +274,17 @@ def test_county_dashboard_queries_do_not_grow_with_the_county(
 ):
     live_counts_refresh()  # as the worker keeps them; a GET never counts
     client = login(assessor)
-    # user with roles, calendar years entered (warning), rounds, county stats of all
+    # user (with roles, bell), calendar years entered (warning), rounds, county stats of all
     # rounds, township count, township page, the stored live figures of the county and the
-    # page's townships, five-star target, the bell's unread count
-    with django_assert_num_queries(9):
+    # page's townships, five-star target
+    with django_assert_num_queries(8):
         assert client.get(reverse("dashboard:county")).status_code == 200
     # The same again: its rendered parts are cached under the stats version; only the
-    # panels are read live: user with roles, calendar, newest rated round (the
-    # panels' year), the bell
-    with django_assert_num_queries(4):
+    # panels are read live: user (with roles, bell), calendar, newest rated round (the
+    # panels' year)
+    with django_assert_num_queries(3):
         assert client.get(reverse("dashboard:county")).status_code == 200
-    with django_assert_num_queries(9):  # another page of townships: its own parts
+    with django_assert_num_queries(8):  # another page of townships: its own parts
         assert client.get(reverse("dashboard:county") + "?page=2").status_code == 200
 
 
@@ -294,11 +294,11 @@ def test_township_dashboard_queries_do_not_grow_with_the_county(
     live_counts_refresh()
     client = login(f.official("official_q", county[0]))
     url = reverse("dashboard:township", args=[county[0].pk])
-    # user with roles, township, rounds, its stats of all rounds, its stored live
-    # figures, five-star target, the bell's unread count
-    with django_assert_num_queries(7):
+    # user (with roles, bell), township, rounds, its stats of all rounds, its stored live
+    # figures, five-star target
+    with django_assert_num_queries(6):
         assert client.get(url).status_code == 200
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         assert client.get(url).status_code == 200
 
 
@@ -307,15 +307,15 @@ def test_league_queries_do_not_grow_with_the_county(
 ):
     client = login(assessor)
     # The tables were built when the history was written; a GET only reads: the
-    # user with roles, rounds (with "rated" and the build's time and staleness), townships,
-    # the page (one indexed slice), the bell's unread count.
-    with django_assert_num_queries(5):
+    # user (with roles, bell), rounds (with "rated" and the build's time and staleness), townships,
+    # the page (one indexed slice).
+    with django_assert_num_queries(4):
         assert client.get(reverse("dashboard:league") + "?klass=2").status_code == 200
     # The same again: the rendered table is cached under the stats version (bumped when a
-    # table is re-ranked or marked stale): the user with roles (the viewer's scope), bell
-    with django_assert_num_queries(2):
+    # table is re-ranked or marked stale): the user (with roles: the viewer's scope; bell)
+    with django_assert_num_queries(1):
         assert client.get(reverse("dashboard:league") + "?klass=2").status_code == 200
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         url = reverse("dashboard:league") + f"?klass=2&township={county[0].pk}&after=1.1"
         assert client.get(url).status_code == 200
 
@@ -327,8 +327,8 @@ def test_settlement_charts_queries_do_not_grow_with_the_county(
     settlement = (
         Rating.objects.filter(status=RatingStatus.EFFECTIVE).order_by("-pk").first().settlement_id
     )
-    # user with roles, settlement, its ratings, county points per area, own points per area
-    with django_assert_num_queries(6):  # + the bell's unread count
+    # user (with roles, bell), settlement, its ratings, county points per area, own points per area
+    with django_assert_num_queries(5):
         assert client.get(reverse("dashboard:settlement", args=[settlement])).status_code == 200
 
 
@@ -336,13 +336,13 @@ def test_summary_queries_do_not_grow_with_the_county(
     county, login, assessor, django_assert_num_queries
 ):
     client = login(assessor)
-    # user with roles, years, township count, township page, the year's rounds,
+    # user (with roles, bell), years, township count, township page, the year's rounds,
     # year-end stars, star changes, rectifications, timeliness
-    with django_assert_num_queries(10):  # + the bell's unread count
+    with django_assert_num_queries(9):
         assert client.get(reverse("dashboard:summary")).status_code == 200
-    # user with roles, township, years, the year's rounds, year-end stars, star
+    # user (with roles, bell), township, years, the year's rounds, year-end stars, star
     # changes, rectifications, timeliness
-    with django_assert_num_queries(9):  # + the bell's unread count
+    with django_assert_num_queries(8):
         assert (
             client.get(reverse("dashboard:township_summary", args=[county[0].pk])).status_code
             == 200
@@ -358,11 +358,11 @@ def test_other_pages_queries_do_not_grow_with_the_county(
     with django_assert_num_queries(3):
         assert client.get(reverse("honour_roll") + "?klass=2").status_code == 200
     client = login(assessor)
-    # user with roles, village count, village page
-    with django_assert_num_queries(4):  # + the bell's unread count
+    # user (with roles, bell), village count, village page
+    with django_assert_num_queries(3):
         assert client.get(reverse("dashboard:model_villages")).status_code == 200
-    # user with roles, years, drift per assessor
-    with django_assert_num_queries(4):  # + the bell's unread count
+    # user (with roles, bell), years, drift per assessor
+    with django_assert_num_queries(3):
         assert client.get(reverse("dashboard:drift")).status_code == 200
 
 

@@ -49,8 +49,8 @@ def test_settlement_page_queries_do_not_grow_with_the_county(
 ):
     client = login(assessor)
     place = rated_settlement()
-    # user with roles, settlement (with village, township), latest self-assessment
+    # user (with roles, bell), settlement (with village, township), latest self-assessment
     # (with round, review), star changes, ratings, rectifications, certificates, the
-    # settlement's ratings for the charts, county and own points per area of the latest, the bell's unread count.
-    with django_assert_num_queries(11):
+    # settlement's ratings for the charts, county and own points per area of the latest.
+    with django_assert_num_queries(10):
         assert client.get(reverse("settlements:detail", args=[place.pk])).status_code == 200

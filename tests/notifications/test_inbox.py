@@ -203,8 +203,8 @@ def test_inbox_query_count(login, official_a, django_assert_num_queries):
     for i in range(5):
         _note(official_a, f"k{i}")
     client = login(official_a)
-    # user with roles, page count, page rows, bell count
-    with django_assert_num_queries(4):
+    # user (with roles, bell), page count, page rows
+    with django_assert_num_queries(3):
         client.get(reverse("notifications:inbox"))
 
 

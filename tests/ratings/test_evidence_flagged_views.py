@@ -79,9 +79,9 @@ def test_flagged_list_query_count_is_fixed(
     for n in range(extra):
         stored(q1_submitted_a, official_a, flags=[er.NO_TIME, er.NO_PLACE], name=f"p{n}.jpg")
     client = login(assessor)
-    # user with roles, count, page of evidence (joined settlement, village,
+    # user (with roles, bell), count, page of evidence (joined settlement, village,
     # township, item, uploader, assessment's round, rectification's rating's round)
-    with django_assert_num_queries(4):  # + the bell's unread count
+    with django_assert_num_queries(3):
         response = client.get(reverse("ratings:evidence_flagged"))
     assert response.content.decode().count("data-flagged-evidence=") == extra + 2
 

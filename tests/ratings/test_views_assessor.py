@@ -96,10 +96,10 @@ def test_queue_query_count_does_not_grow_with_settlements(
     self_submit(sa, official_a, {"HJ01": 1}, star=5)
     finalise(sa, assessor, {"HJ01": 1})
     client = login(assessor)
-    # user with roles, current round + rubric, townships for
+    # user (with roles, bell), current round + rubric, townships for
     # the filter, count of the round's assessments, the page (joined settlement, village,
     # township, review, review's assessor and rating)
-    with django_assert_num_queries(6):  # + the bell's unread count
+    with django_assert_num_queries(5):
         response = client.get(reverse("ratings:queue"))
     assert response.status_code == 200
     assert response.content.decode().count('class="actions"') == extra + 2
@@ -453,9 +453,9 @@ def test_rectification_list_query_count(
     client, login, assessor, rectification_a, django_assert_num_queries
 ):
     client = login(assessor)
-    # user with roles, count, page of rectifications (joined settlement, village,
+    # user (with roles, bell), count, page of rectifications (joined settlement, village,
     # township, rating and round), the townships of the filter
-    with django_assert_num_queries(5):  # + the bell's unread count
+    with django_assert_num_queries(4):
         assert client.get(reverse("ratings:rectification_list")).status_code == 200
 
 

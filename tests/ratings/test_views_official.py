@@ -135,10 +135,10 @@ def test_round_page_query_count_does_not_grow_with_settlements(
         f.settlement(village_a)
     services.round_open(year=today().year, quarter=1, by=secretary, today=today())
     client = login(official_a)
-    # user with roles, current round + rubric,
+    # user (with roles, bell), current round + rubric,
     # count of the township's assessments, the page of assessments (joined settlement,
     # village, township, review)
-    with django_assert_num_queries(5):  # + the bell's unread count
+    with django_assert_num_queries(4):
         response = client.get(reverse("ratings:round_current"))
     assert response.status_code == 200
     assert response.content.decode().count('class="badge not_started"') == extra + 1

@@ -137,16 +137,16 @@ def test_ledger_export_needs_a_year(login, secretary, ledger):
 
 def test_list_query_count_for_an_official(login, official_a, ledger, django_assert_num_queries):
     client = login(official_a)
-    # user with roles, years, page count, page rows, totals, reward amounts set?
-    with django_assert_num_queries(7):  # + the bell's unread count
+    # user (with roles, bell), years, page count, page rows, totals, reward amounts set?
+    with django_assert_num_queries(6):
         client.get(reverse("rewards:list"))
 
 
 def test_list_query_count_for_a_secretary(login, secretary, ledger, django_assert_num_queries):
     client = login(secretary)
-    # user with roles, years, page count, page rows, totals, budget row, budget totals,
+    # user (with roles, bell), years, page count, page rows, totals, budget row, budget totals,
     # reward amounts set?
-    with django_assert_num_queries(9):  # + the bell's unread count
+    with django_assert_num_queries(8):
         response = client.get(reverse("rewards:list"))
     assert len(response.context["page"]) == 4
 
@@ -155,8 +155,8 @@ def test_settlement_rewards_query_count(
     login, official_a, settlement_a, ledger, django_assert_num_queries
 ):
     client = login(official_a)
-    # user with roles, settlement, its rows (joined)
-    with django_assert_num_queries(4):  # + the bell's unread count
+    # user (with roles, bell), settlement, its rows (joined)
+    with django_assert_num_queries(3):
         client.get(reverse("rewards:settlement", args=[settlement_a.pk]))
 
 

@@ -61,14 +61,14 @@ def test_the_session_is_read_from_the_cache_and_outlives_a_cache_flush(
     client = login(official_a)
     page = reverse("settlements:list")
     client.get(page)
-    # user with roles, count, the page's rows, the bell: no session row read.
-    with django_assert_num_queries(4):
+    # user (with roles, bell), count, the page's rows: no session row.
+    with django_assert_num_queries(3):
         assert client.get(page).status_code == 200
     cache.clear()
     # The database row is the record: the session is read from it once, then cached again.
-    with django_assert_num_queries(5):
-        assert client.get(page).status_code == 200
     with django_assert_num_queries(4):
+        assert client.get(page).status_code == 200
+    with django_assert_num_queries(3):
         assert client.get(page).status_code == 200
 
 
@@ -80,3 +80,31 @@ def test_logging_out_ends_the_cached_session(client, login, official_a):
     client.cookies["sessionid"] = cookie  # an old cookie presented again
     response = client.get(reverse("settlements:list"))
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_the_bells_count_comes_with_the_user(official_a, assessor, django_assert_num_queries):
+    from django.utils import timezone
+
+    from notifications.models import Kind, Notification
+    from notifications.selectors import unread_count
+
+    def note(recipient, key, read=False):
+        Notification.objects.create(
+            recipient=recipient,
+            kind=next(iter(Kind)).value,
+            key=key,
+            read_at=timezone.now() if read else None,
+        )
+
+    note(official_a, "a"), note(official_a, "b"), note(official_a, "c", read=True)
+    note(assessor, "d")  # someone else's
+    with django_assert_num_queries(1):
+        user = UserBackend().get_user(official_a.pk)
+        assert unread_count(user) == 2
+    nobody = f.user("nobody")
+    with django_assert_num_queries(1):
+        assert unread_count(UserBackend().get_user(nobody.pk)) == 0
+    # A user read some other way still gets the count, by its own query.
+    plain = type(official_a).objects.get(pk=official_a.pk)
+    with django_assert_num_queries(1):
+        assert unread_count(plain) == 2

@@ -328,8 +328,8 @@ def test_gap_list_query_count(
     client = login(assessor)
     url = reverse("settlements:governance_gaps")
     client.get(url)  # warm caches (content types, etc.)
-    # user with roles, townships, the stored gaps' aggregate, the page's rows
-    with django_assert_num_queries(5):  # + the bell's unread count
+    # user (with roles, bell), townships, the stored gaps' aggregate, the page's rows
+    with django_assert_num_queries(4):
         response = client.get(url)
     assert len(response.context["report"].rows) == size
     assert response.context["report"].with_gaps == size
@@ -460,8 +460,8 @@ def test_household_list_query_count(login, settlement_a, official_a, django_asse
     client = login(official_a)
     url = reverse("settlements:households", args=[settlement_a.pk])
     client.get(url)
-    # user with roles, settlement (with places and organisation), count, page of households with balances
-    with django_assert_num_queries(5):  # + the bell's unread count
+    # user (with roles, bell), settlement (with places and organisation), count, page of households with balances
+    with django_assert_num_queries(4):
         response = client.get(url)
     assert len(response.context["page"].object_list) == 20
 
@@ -472,9 +472,9 @@ def test_governance_page_query_count(
     client = login(official_a)
     url = reverse("settlements:governance", args=[settlement_a.pk])
     client.get(url)
-    # user with roles, settlement+organisation, committee count, team roles (gaps),
+    # user (with roles, bell), settlement+organisation, committee count, team roles (gaps),
     # committee list, team list, households count, entries count, honour lists count
-    with django_assert_num_queries(10):  # + the bell's unread count
+    with django_assert_num_queries(9):
         client.get(url)
 
 
@@ -484,6 +484,6 @@ def test_honour_lists_page_query_count(
     client = login(official_a)
     url = reverse("settlements:honour_lists", args=[settlement_a.pk])
     client.get(url)
-    # user with roles, settlement, published lists with row counts
-    with django_assert_num_queries(4):  # + the bell's unread count
+    # user (with roles, bell), settlement, published lists with row counts
+    with django_assert_num_queries(3):
         client.get(url)
