@@ -323,3 +323,26 @@ def test_settlement_list_rows_link_and_show_each_settlement(
     for s in (settlement_a, settlement_b):
         assert f'<a href="{s.get_absolute_url()}">{s.name}</a>' in html
         assert f">{s.village.township.name}</td>" in html and f">{s.code}</td>" in html
+
+
+def test_settlement_rows_escape_every_text_and_label_each_cell(client, login, assessor, village_a):
+    from settlements.templatetags.settlement_rows import settlement_rows_html
+
+    odd = f.settlement(village_a, code="X<1>", name='<b>"阳光"&苑</b>', households=250)
+    unrated = f.settlement(village_a, code="X2", name="新村")
+    odd.current_star = 4
+    html = settlement_rows_html([odd, unrated])
+    assert "<b>" not in html and "&lt;b&gt;&quot;阳光&quot;&amp;苑&lt;/b&gt;" in html
+    assert ">X&lt;1&gt;</td>" in html and ">250</td>" in html
+    assert (
+        '<td data-label="当前星级">4★</td>' in html and '<td data-label="当前星级">—</td>' in html
+    )
+    assert html.count("<tr>") == 2 and f'href="{unrated.get_absolute_url()}"' in html
+    with translation.override("en"):
+        english, code = settlement_rows_html([unrated]), translation.gettext("代码")
+    assert code != "代码" and f'data-label="{code}"' in english and "代码" not in english
+    # The page shows them, and says so when there are none.
+    page = login(assessor).get(reverse("settlements:list")).content.decode()
+    assert "&lt;b&gt;&quot;阳光&quot;" in page
+    empty = client.get(reverse("settlements:list"), {"q": "no-such-settlement"}).content.decode()
+    assert "没有聚居点。" in empty
