@@ -57,9 +57,22 @@ def remember_role_names(user: Any) -> Any:
 
 
 class UserBackend(ModelBackend):
+    # The annotated query is put together once per process (its subqueries cost the ORM
+    # about a millisecond to build) and only filtered per request; figures are registered
+    # in apps' ready(), before the first request.
+    _users: Any = None
+    _built_with: tuple[str, ...] = ()
+
+    @classmethod
+    def users(cls) -> Any:
+        if cls._users is None or cls._built_with != tuple(_FIGURES):
+            figures = {name: figure() for name, figure in _FIGURES.items()}
+            cls._users = with_role_names(User._default_manager.all()).annotate(**figures)
+            cls._built_with = tuple(_FIGURES)
+        return cls._users
+
     def get_user(self, user_id: Any) -> Any:
-        users = with_role_names(User._default_manager.filter(pk=user_id))
-        user = users.annotate(**{name: figure() for name, figure in _FIGURES.items()}).first()
+        user = self.users().filter(pk=user_id).first()
         if user is None or not self.user_can_authenticate(user):
             return None
         return remember_role_names(user)
