@@ -52,13 +52,21 @@ def _yuan(value: Decimal) -> str:
     return "¥" + format_yuan(value)
 
 
+def rewards_panel_shown(user: Any, township_id: int | None) -> bool:
+    """Whether the rewards panel has anything for this user: the budget for those who manage
+    the money (county), a township's money for those who may see it."""
+    if not may_see_money(user):
+        return False
+    if township_id is None:
+        return bool(may_manage_money(user))
+    return bool(may_see_township_money(user, township_id))
+
+
 def rewards_panel(scope: Scope) -> Panel | None:
     """Three queries for the county (budget row, totals, amounts set?), two for a township."""
-    if not may_see_money(scope.user):
+    if not rewards_panel_shown(scope.user, scope.township_id):
         return None
     if scope.township_id is None:
-        if not may_manage_money(scope.user):
-            return None
         figures = selectors.budget_figures(year=scope.year)
         state = rules.budget_state(budget=figures["budget"], committed=figures["committed"])
         warning = ""
@@ -85,8 +93,6 @@ def rewards_panel(scope: Scope) -> Panel | None:
             progress_label=_("已承诺占预算"),
             warning=warning,
         )
-    if not may_see_township_money(scope.user, scope.township_id):
-        return None
     totals = selectors.township_year_totals(township_id=scope.township_id, year=scope.year)
     return Panel(
         title=_("%(year)s年度奖励补助") % {"year": scope.year},
@@ -122,6 +128,12 @@ def rewards_summary_columns(
 def dashboard_panels(scope: Scope) -> list[Panel]:
     """The panels other apps' figures make on a dashboard; each issues a fixed number of queries."""
     return [p for p in (rewards_panel(scope),) if p is not None]
+
+
+def any_panel_shown(user: Any, township_id: int | None) -> bool:
+    """Whether ``dashboard_panels`` would show this user anything (else the year the panels
+    are about need not be read)."""
+    return rewards_panel_shown(user, township_id)
 
 
 def summary_columns(user: Any, township_ids: Sequence[int], year: int) -> list[SummaryColumns]:

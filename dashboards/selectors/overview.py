@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from dashboards import rules as r
 from dashboards.models import CountyRoundStat, LiveCount, RoundStat
-from dashboards.panels import Panel, Scope, dashboard_panels
+from dashboards.panels import Panel, Scope, any_panel_shown, dashboard_panels
 from ratings.models import Round
 from settlements.models import Township
 from settlements.permissions import sees_all_settlements
@@ -136,8 +136,10 @@ def county_panels(*, user: Any, today: dt.date, latest: Round | None = None) -> 
 
     Read on every request (the county page caches its other parts): money moves without
     the stats. One query for the newest rated round when ``latest`` is not given, plus
-    each panel's own.
+    each panel's own; none when no panel has anything for the user (an assessor: no money).
     """
+    if not any_panel_shown(user, None):
+        return []
     if latest is None:
         latest = (
             Round.objects.filter(pk__in=CountyRoundStat.objects.values("round"))
