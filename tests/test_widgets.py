@@ -89,3 +89,16 @@ def test_class_and_star_filters_translate_like_djangos_select(language, name):
         )
     assert parse_html(quick) == parse_html(plain)
     assert ("All classes" in quick or "All stars" in quick) == (language == "en")
+
+
+def test_options_written_once_never_carry_a_selection_into_the_next_page():
+    choices = [("", "全部"), ("1", "一"), ("2", "二"), ("12", "十二")]
+    widget = QuickSelect(choices=choices)
+    first = widget.render("g", "12")
+    assert '<option value="12" selected>' in first and first.count(" selected") == 1
+    assert " selected" not in widget.render("g", None)
+    second = widget.render("g", "1")
+    assert '<option value="1" selected>' in second and second.count(" selected") == 1
+    for value in ("12", "1", None, "nope"):
+        plain = forms.Select(choices=choices).render("g", value)
+        assert parse_html(widget.render("g", value)) == parse_html(plain)
