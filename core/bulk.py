@@ -11,20 +11,29 @@ the objects (and their history rows) know their primary keys as after ``bulk_cre
 - ``update_rows(model, objs, fields)``: these fields of existing rows, by pk.
 - ``upsert_rows(model, objs, unique_fields, update_fields)``: insert, or update on conflict.
 - ``history_rows(model, objs, by=…, update=…)``: their django-simple-history rows ("+"/"~").
+- ``AnyOf(F("code"), keys)``: a filter on a long list of keys, sent as one array parameter on
+  PostgreSQL (``code = ANY(%s)``) rather than one placeholder per key, which psycopg's
+  client-side binding splits and quotes one by one (0.45 s for 35,000 codes, 0.1 s as an
+  array); ``IN (…)`` elsewhere.
+- ``new_instance(model, values)``: ``model(**values)`` without its per-keyword work.
 
 Nothing here commits: callers run inside their own transaction.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, models, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import DEFERRED
+from django.db.models.lookups import In
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -49,6 +58,61 @@ _PLAIN = (
     models.BooleanField,
     models.ForeignKey,
 )
+
+
+class AnyOf(In):
+    """``AnyOf(F("field"), values)`` in ``filter()``: the rows whose field is one of ``values``.
+
+    ``IN (…)`` on other databases (callers keep lists under SQLite's parameter limit); on
+    PostgreSQL one array parameter, cast to the column's type, however long the list.
+    """
+
+    lookup_name = "any_of"
+
+    def as_postgresql(self, compiler: Any, connection: BaseDatabaseWrapper) -> tuple[str, Any]:
+        if not self.rhs_is_direct_value():
+            return self.as_sql(compiler, connection)
+        lhs_sql, lhs_params = self.process_lhs(compiler, connection)
+        field = self.lhs.output_field
+        values = [
+            field.get_db_prep_value(v, connection, prepared=True) for v in self.rhs if v is not None
+        ]
+        if not values:
+            raise EmptyResultSet
+        return f"{lhs_sql} = ANY(%s::{field.db_type(connection)}[])", (*lhs_params, values)
+
+
+@functools.cache
+def _positions(
+    model: type[models.Model], names: tuple[str, ...]
+) -> tuple[int, list[int], list[tuple[int, models.Field]]] | None:
+    """Where each of ``names`` (attnames) goes among the model's concrete fields, and the
+    fields left to their defaults; None when a name is not a concrete field's attname."""
+    fields = list(model._meta.concrete_fields)
+    index = {f.attname: i for i, f in enumerate(fields)}
+    if any(n not in index for n in names):
+        return None
+    given = {index[n] for n in names}
+    rest = [(i, f) for i, f in enumerate(fields) if i not in given]
+    return len(fields), [index[n] for n in names], rest
+
+
+def new_instance(model: type[models.Model], values: dict[str, Any]) -> Any:
+    """``model(**values)`` (``values`` by attname), built positionally as Django builds the
+    rows it loads: the keyword path looks every field up, which cost 35,000 imported rows
+    about a second. Fields not in ``values`` get their defaults (a generated column stays
+    unset, as the keyword path leaves it); a name that is not a column's attname (a related
+    object by its field's name …) takes the keyword path."""
+    plan = _positions(model, tuple(values))
+    if plan is None:
+        return model(**values)
+    width, positions, rest = plan
+    args: list[Any] = [None] * width
+    for i, value in zip(positions, values.values(), strict=True):
+        args[i] = value
+    for i, field in rest:
+        args[i] = DEFERRED if field.generated else field.get_default()
+    return model(*args)
 
 
 def _connection(model: type[models.Model]) -> BaseDatabaseWrapper:
@@ -238,8 +302,12 @@ def history_rows(
     update: bool,
     when: datetime | None = None,
 ) -> None:
-    """The django-simple-history rows of ``objs`` just inserted (``+``) or updated (``~``),
-    as ``bulk_history_create`` writes them (user ``by``, no change reason)."""
+    """The django-simple-history rows of ``objs`` just written (inserted: ``+``, updated:
+    ``~``), as ``bulk_history_create`` writes them (user ``by``, no change reason).
+
+    On PostgreSQL the database copies them from the rows as stored, in one
+    ``INSERT … SELECT`` by primary key: no value goes through Python again (35,000 history
+    rows formatted for COPY cost an import about half a second)."""
     history = getattr(model, "history", None)
     if history is None or not objs or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
         return
@@ -247,32 +315,42 @@ def history_rows(
     connection = _connection(historical)
     tracked = {f.attname for f in historical.tracked_fields}
     fields = [f for f in _columns(historical) if f.attname != "history_id"]
-    if not _uses_copy(connection) or any(
-        f.attname not in tracked and f.attname not in _HISTORY_OWN for f in fields
+    stored = {f.attname: f for f in _columns(model)}
+    pk = model._meta.pk
+    if (
+        not _uses_copy(connection)
+        or connection.alias != _connection(model).alias
+        or pk is None
+        or any(
+            f.attname not in _HISTORY_OWN and (f.attname not in tracked or f.attname not in stored)
+            for f in fields
+        )
     ):
         # Other databases, or a history model with fields of its own: simple-history's way.
         history.bulk_history_create(list(objs), batch_size=BATCH, update=update, default_user=by)
         return
-    when = when or timezone.now()
     own = {
-        "history_date": when,
+        "history_date": when or timezone.now(),
         "history_change_reason": "",
         "history_type": "~" if update else "+",
         "history_user_id": getattr(by, "pk", None),
     }
-    plain = [isinstance(f, _PLAIN) for f in fields]
-    rows = [
-        [
-            own[f.attname]
-            if f.attname in own
-            else getattr(obj, f.attname)
-            if is_plain
-            else f.get_db_prep_save(getattr(obj, f.attname), connection)
-            for f, is_plain in zip(fields, plain, strict=True)
-        ]
-        for obj in objs
-    ]
-    _copy(connection, historical._meta.db_table, fields, rows)
+    quote = connection.ops.quote_name
+    selected, params = [], []
+    for f in fields:
+        if f.attname in own:
+            selected.append("%s")
+            params.append(own[f.attname])
+        else:
+            selected.append(f"t.{quote(stored[f.attname].column)}")
+    names = ", ".join(quote(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(historical._meta.db_table)} ({names}) "  # noqa: S608 - the models' own names
+            f"SELECT {', '.join(selected)} FROM {quote(model._meta.db_table)} AS t "
+            f"WHERE t.{quote(pk.column)} = ANY(%s::{pk.db_type(connection)}[])",
+            [*params, [obj.pk for obj in objs]],
+        )
 
 
 def insert_with_history(

@@ -14,11 +14,12 @@ from collections.abc import Hashable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Model
+from django.db.models import F, Model
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.bulk import AnyOf
 from core.imports.base import Importer, RowRefused, locked
 from core.spreadsheets import DerivedField, XLSXExport
 
@@ -116,6 +117,10 @@ class SettlementImporter(Importer):
             for c in ((TOWNSHIP_COLUMN, col) if col == VILLAGE_COLUMN else (col,))
         )
         self.column_of = {a: c for a, c, _w in self.cells}
+        # Checked by the model's own validators too (lengths, digits).
+        self.model_checked = {
+            a: self.column_of[a] for a in ("code", "name", "latitude", "longitude")
+        }
         self._taken: set[str] = set()
 
     def file_problems(self, headers: list[str]) -> list[str]:
@@ -148,12 +153,9 @@ class SettlementImporter(Importer):
                 failed.add(attname)
                 continue
             values[attname] = value.pk if attname == "village_id" else value
-        self.check_model_fields(
-            values,
-            errors,
-            {a: self.column_of[a] for a in ("code", "name", "latitude", "longitude")},
-        )
-        failed |= {a for a, c in self.column_of.items() if any(c == col for col, _m in errors)}
+        self.check_model_fields(values, errors, self.model_checked)
+        if errors:
+            failed |= {a for a, c in self.column_of.items() if any(c == col for col, _m in errors)}
         errors.extend((self.column_of[a], m) for a, m in settlement_row_errors(values, failed))
         if errors:
             raise RowRefused(errors)
@@ -169,14 +171,16 @@ class SettlementImporter(Importer):
         # The settlements alone (their places are not needed: scope is a join in WHERE),
         # so 35,000 existing rows build 35,000 objects, not three times as many.
         visible = settlements_visible_to(self.user).select_related(None)
-        found = {s.code: s for s in locked(visible.filter(code__in=keys), lock)}
+        found = {s.code: s for s in locked(visible.filter(AnyOf(F("code"), keys)), lock)}
         if not getattr(self, "sees_all", sees_all_settlements(self.user)):
             # Codes used by settlements the importer may not touch: such a row would
             # otherwise look new and collide, or (worse) rewrite another township's row.
             missing = [k for k in keys if k not in found]
             if missing:
                 self._taken |= set(
-                    Settlement.objects.filter(code__in=missing).values_list("code", flat=True)
+                    Settlement.objects.filter(AnyOf(F("code"), missing)).values_list(
+                        "code", flat=True
+                    )
                 )
         return found
 

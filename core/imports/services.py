@@ -17,9 +17,10 @@ import io
 import json
 import logging
 import uuid
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from functools import cache, partial
 from pathlib import PurePath
 from typing import Any, TypedDict, Unpack
@@ -28,8 +29,9 @@ from celery import current_app
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, models, transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -320,10 +322,7 @@ def _preview(job: ImportJob, importer: Importer) -> None:
         _refused_xlsx(job, problems)
         _refuse(job, problems, refused_count=len(refused_rows), **counts_saved)
         return
-    text = json.dumps(
-        {"fields": list(importer.fields), "rows": plan}, cls=DjangoJSONEncoder, ensure_ascii=False
-    )
-    job.plan.save(f"{uuid.uuid4().hex}.json", ContentFile(text.encode()), save=False)
+    _save_plan(job, importer, plan)
     ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PREVIEWING).update(
         status=ImportStatus.PREVIEWED,
         plan=job.plan.name,
@@ -332,6 +331,70 @@ def _preview(job: ImportJob, importer: Importer) -> None:
         updated_at=timezone.now(),
         **counts_saved,
     )
+
+
+# -------------------------------------------------------------------------------- plan
+
+PLAN_VERSION = 2  # a plan written by another version of this code is not applied
+_PLAN_SALT = "core.imports.plan"
+
+
+def _plan_signature(text: str) -> str:
+    return salted_hmac(_PLAN_SALT, text, algorithm="sha256").hexdigest()
+
+
+def _save_plan(job: ImportJob, importer: Importer, rows: list[list[Any]]) -> None:
+    """The preview's checked rows, as the apply will write them: JSON bound to its job,
+    signed (its first line) with the site's secret, so that the apply writes only what
+    this preview checked, never a plan edited or swapped in the media storage."""
+    text = json.dumps(
+        {
+            "version": PLAN_VERSION,
+            "job": job.pk,
+            "kind": job.kind,
+            "fields": list(importer.fields),
+            "rows": rows,
+        },
+        cls=DjangoJSONEncoder,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    data = f"{_plan_signature(text)}\n{text}".encode()
+    job.plan.save(f"{uuid.uuid4().hex}.json", ContentFile(data), save=False)
+
+
+def _load_plan(job: ImportJob) -> dict[str, Any]:
+    """The plan the preview stored for ``job``, or ``ImportRefused`` ("plan_missing",
+    "plan_invalid"): nothing is written from a plan that is gone, altered or not this job's."""
+    missing = ImportRefused(
+        "plan_missing",
+        gettext("预览结果已不存在（可能已过期被清理），没有写入任何数据。请重新上传文件。"),
+    )
+    if not job.plan:
+        raise missing
+    try:
+        with job.plan.open("rb") as stream:
+            data = stream.read()
+    except OSError as exc:
+        raise missing from exc
+    invalid = ImportRefused(
+        "plan_invalid", gettext("预览结果已损坏或被改动，没有写入任何数据。请重新上传文件。")
+    )
+    signature, _newline, body = data.partition(b"\n")
+    try:
+        text = body.decode()
+        if not constant_time_compare(signature.decode(), _plan_signature(text)):
+            raise invalid
+        plan = json.loads(text)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise invalid from exc
+    if not isinstance(plan, dict) or (plan.get("version"), plan.get("job"), plan.get("kind")) != (
+        PLAN_VERSION,
+        job.pk,
+        job.kind,
+    ):
+        raise invalid
+    return plan
 
 
 # ------------------------------------------------------------------------------- apply
@@ -385,13 +448,14 @@ def _changed_by(importer: Importer, objs: list[Any]) -> dict[Any, str]:
 def import_job_apply(*, job_id: int) -> ImportJob | None:
     """Apply a confirmed job's plan, all rows or none."""
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
-    if job.status != ImportStatus.APPLYING or not job.plan:
+    if job.status != ImportStatus.APPLYING:
         return None  # not confirmed, or already done: a redelivered task does nothing
-    importer = importer_for(job.kind)(user=job.created_by, params=job.params)  # type: ignore[misc]
-    with job.plan.open("rb") as stream:
-        plan = json.loads(stream.read())
     try:
-        written = _apply(job, importer, plan)
+        importer = importer_for(job.kind)(user=job.created_by, params=job.params)  # type: ignore[misc]
+        written = _apply(job, importer, _load_plan(job))
+    except ImportRefused as refused:
+        problem = Problem(None, "", refused.message, code=refused.code)
+        _refuse(job, [problem], error=refused.message, refused_count=0)
     except _Conflict as conflict:
         _refuse(job, conflict.problems)
         _refused_xlsx(job, conflict.problems)
@@ -419,9 +483,50 @@ def import_job_apply(*, job_id: int) -> ImportJob | None:
     return job
 
 
-def _typed(importer: Importer, values: dict[str, Any]) -> dict[str, Any]:
-    by_attname = _fields_by_attname(importer.model)
-    return {name: by_attname[name].to_python(value) for name, value in values.items()}
+def _typing(model: type[Any], fields: list[str]) -> list[tuple[str, Callable[[Any], Any]]]:
+    """How to turn the plan's JSON values back into the fields' Python values: Decimal and
+    date are stored as text; str, int, bool and None need nothing."""
+    by_attname = _fields_by_attname(model)
+    typing = []
+    for name in fields:
+        field = by_attname[name]
+        if isinstance(field, _AS_STORED):
+            continue
+        if isinstance(field, models.DecimalField):
+            typing.append((name, Decimal))
+        elif isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
+            typing.append((name, partial(_date, field)))
+        else:
+            typing.append((name, field.to_python))
+    return typing
+
+
+# Fields whose JSON value is already the field's value.
+_AS_STORED = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.BooleanField,
+    models.ForeignKey,
+)
+
+
+def _date(field: Any, value: Any) -> Any:
+    try:
+        return date.fromisoformat(value)  # what DjangoJSONEncoder wrote: 2019-06-30
+    except (TypeError, ValueError):
+        return field.to_python(value)
+
+
+def _typed(
+    values: dict[str, Any], typing: list[tuple[str, Callable[[Any], Any]]]
+) -> dict[str, Any]:
+    typed = dict(values)
+    for name, to_value in typing:
+        value = typed.get(name)
+        if value is not None:
+            typed[name] = to_value(value)
+    return typed
 
 
 @cache
@@ -432,6 +537,7 @@ def _fields_by_attname(model: type[Any]) -> dict[str, Any]:
 def _apply(job: ImportJob, importer: Importer, plan: dict[str, Any]) -> int:
     rows = plan["rows"]
     fields = plan["fields"]
+    typing = _typing(importer.model, fields)
     with transaction.atomic():
         importer.before_apply()
         keyed = [importer.key_from_json(r[1]) for r in rows]
@@ -449,11 +555,11 @@ def _apply(job: ImportJob, importer: Importer, plan: dict[str, Any]) -> int:
                 conflicts.append((number, key, obj))
                 continue
             if action == "new":
-                typed = _typed(importer, values)
+                typed = _typed(values, typing)
                 new.append(importer.build(typed))
                 written.append((number, typed))
             elif action == "changed":
-                typed = _typed(importer, values)
+                typed = _typed(values, typing)
                 for name, value in typed.items():
                     setattr(obj, name, value)
                 changed.append(obj)
@@ -483,6 +589,7 @@ def _apply(job: ImportJob, importer: Importer, plan: dict[str, Any]) -> int:
                         number,
                         importer.key_column or "",
                         message + gettext("请重新导出或重新上传后再预览。"),
+                        code="gone_since_preview" if obj is None else "changed_since_preview",
                     )
                 )
             raise _Conflict(problems)
