@@ -132,9 +132,10 @@ class Importer:
         The fields' validators are looked up once per set of columns and called directly; a
         value one of them refuses is checked again through the field (``run_validators``,
         ``validate``) for Django's own wording of every reason."""
+        refused = {c for c, _m in errors}
         for attname, column, field, validators, by_choices in self._field_checks(columns):
             value = values.get(attname)
-            if value is None or any(c == column for c, _m in errors):
+            if value is None or column in refused:
                 continue
             try:
                 if value not in field.empty_values:
@@ -202,11 +203,14 @@ class Importer:
     def current_values(self, obj: Model) -> dict[str, Any]:
         return {f: getattr(obj, f) for f in self.fields}
 
-    def differs(self, values: dict[str, Any], current: Model) -> bool:
-        now = self.current_values(current)
+    def differs(
+        self, values: dict[str, Any], current: Model, stored: dict[str, Any] | None = None
+    ) -> bool:
+        """Would ``values`` change ``current``? (``stored``: its ``current_values``, if known.)"""
+        now = self.current_values(current) if stored is None else stored
         return any(values[f] != now[f] for f in values)
 
-    def fingerprint(self, obj: Model | None) -> str | None:
+    def fingerprint(self, obj: Model | None, stored: dict[str, Any] | None = None) -> str | None:
         """What the row looked like when previewed; a different one at confirm is a conflict.
 
         A digest of the values' ``repr`` (the same stored values read the same way give the
@@ -214,7 +218,8 @@ class Importer:
         the plan."""
         if obj is None:
             return None
-        text = repr((obj.pk, *self.current_values(obj).values()))
+        now = self.current_values(obj) if stored is None else stored
+        text = repr((obj.pk, *now.values()))
         return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
 
     def describe(self, obj: Model | None, key: Hashable) -> str:

@@ -292,18 +292,19 @@ def _preview(job: ImportJob, importer: Importer) -> None:
             if row.number in refused_rows:
                 continue
             if obj is None:
-                action = "new"
-            elif importer.differs(row.values, obj):
-                action = "changed"
+                action, fingerprint = "new", None
             else:
-                action = "unchanged"
+                stored = importer.current_values(obj)
+                changes = importer.differs(row.values, obj, stored)
+                action = "changed" if changes else "unchanged"
+                fingerprint = importer.fingerprint(obj, stored)
             counts[action] += 1
             plan.append(
                 [
                     row.number,
                     row.key,
                     action,
-                    importer.fingerprint(obj),
+                    fingerprint,
                     row.values if action != "unchanged" else None,
                 ]
             )

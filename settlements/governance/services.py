@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.bulk import AnyOf, new_instance, upsert_rows
+from core.bulk import AnyOf, upsert_values
 from core.locking import lock_current
 
 from ..models import (
@@ -72,12 +72,13 @@ def settlement_gaps_refresh(*, settlement_ids: Iterable[int]) -> int:
     """
     ids = sorted(set(settlement_ids))
     now = timezone.now()
-    rows: list[SettlementGaps] = []
+    rows: list[tuple[int, str, str, datetime.datetime]] = []
     for start in range(0, len(ids), GAPS_BATCH):
         rows += _gap_rows(ids[start : start + GAPS_BATCH], now)
     # COPY on PostgreSQL (35,000 at once from an import), bulk_create elsewhere.
-    upsert_rows(
+    upsert_values(
         SettlementGaps,
+        ["settlement_id", "codes", "missing_roles", "counted_at"],
         rows,
         unique_fields=["settlement"],
         update_fields=["codes", "missing_roles", "counted_at"],
@@ -85,7 +86,10 @@ def settlement_gaps_refresh(*, settlement_ids: Iterable[int]) -> int:
     return len(rows)
 
 
-def _gap_rows(ids: list[int], now: datetime.datetime) -> list[SettlementGaps]:
+def _gap_rows(
+    ids: list[int], now: datetime.datetime
+) -> list[tuple[int, str, str, datetime.datetime]]:
+    """(settlement id, codes, missing roles, now) of these settlements, packed for storing."""
     committee_size = (
         CommitteeMember.objects.filter(settlement=OuterRef("pk"))
         .order_by()
@@ -145,17 +149,7 @@ def _gap_rows(ids: list[int], now: datetime.datetime) -> list[SettlementGaps]:
                 rules.pack_codes(codes),
                 rules.pack_codes(rules.team_role_gaps(present)),
             )
-        rows.append(
-            new_instance(
-                SettlementGaps,
-                {
-                    "settlement_id": pk,
-                    "codes": found[0],
-                    "missing_roles": found[1],
-                    "counted_at": now,
-                },
-            )
-        )
+        rows.append((pk, found[0], found[1], now))
     return rows
 
 
