@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.bulk import AnyOf
+from core.bulk import AnyOf, loaded
 from core.imports.base import Importer, RowRefused, locked
 from core.spreadsheets import DerivedField, XLSXExport
 
@@ -171,7 +171,7 @@ class SettlementImporter(Importer):
         # The settlements alone (their places are not needed: scope is a join in WHERE),
         # so 35,000 existing rows build 35,000 objects, not three times as many.
         visible = settlements_visible_to(self.user).select_related(None)
-        found = {s.code: s for s in locked(visible.filter(AnyOf(F("code"), keys)), lock)}
+        found = {s.code: s for s in loaded(locked(visible.filter(AnyOf(F("code"), keys)), lock))}
         if not getattr(self, "sees_all", sees_all_settlements(self.user)):
             # Codes used by settlements the importer may not touch: such a row would
             # otherwise look new and collide, or (worse) rewrite another township's row.
