@@ -138,7 +138,7 @@ def new_instance(model: type[models.Model], values: dict[str, Any]) -> Any:
     # and every field is Django's plain attribute: a fresh state, each value in the
     # instance's dict (a new object has no cached relation to drop), a generated column
     # left unset.
-    obj = model.__new__(model)
+    obj = object.__new__(model)
     obj._state = ModelState()
     obj.__dict__.update(
         (name, value) for name, value in zip(attnames, args, strict=True) if value is not DEFERRED
@@ -152,14 +152,14 @@ def loaded(queryset: models.QuerySet[Any]) -> list[Any]:
     database), not through ``Model.__init__`` row by row; the ORM's own way when the model
     has signal receivers or fields with descriptors of their own. Select-related objects
     and annotations are not loaded: the query's own rows only."""
-    model = queryset.model
+    model: type[models.Model] = queryset.model
     attnames = _plain_attnames(model)
     if attnames is None or pre_init.has_listeners(model) or post_init.has_listeners(model):
         return list(queryset)
     db = queryset.db
     objs = []
     for row in queryset.values_list(*attnames):
-        obj = model.__new__(model)
+        obj = object.__new__(model)
         state = obj._state = ModelState()
         state.adding = False
         state.db = db
@@ -208,7 +208,7 @@ def _values(
         if len(fields) == 1:
             return [(get(obj),) for obj in objs]
         return [get(obj) for obj in objs]
-    rows = []
+    rows: list[Sequence[Any]] = []
     for obj in objs:
         row = []
         for f, is_plain, stamp in zip(fields, plain, stamped, strict=True):
@@ -362,10 +362,11 @@ def upsert_values(
     fields = _columns(model, names)
     prepared = [i for i, f in enumerate(fields) if not isinstance(f, _PLAIN)]
     if prepared:
-        rows = [list(row) for row in rows]
-        for row in rows:
+        copies = [list(row) for row in rows]
+        for copy in copies:
             for i in prepared:
-                row[i] = fields[i].get_db_prep_save(row[i], connection)
+                copy[i] = fields[i].get_db_prep_save(copy[i], connection)
+        rows = copies
     _upsert(connection, model, fields, rows, unique_fields, update_fields)
 
 

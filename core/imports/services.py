@@ -484,11 +484,11 @@ def import_job_apply(*, job_id: int) -> ImportJob | None:
     return job
 
 
-def _typing(model: type[Any], fields: list[str]) -> list[tuple[str, Callable[[Any], Any]]]:
+def _typing(model: type[models.Model], fields: list[str]) -> list[tuple[str, Callable[[Any], Any]]]:
     """How to turn the plan's JSON values back into the fields' Python values: Decimal and
     date are stored as text; str, int, bool and None need nothing."""
     by_attname = _fields_by_attname(model)
-    typing = []
+    typing: list[tuple[str, Callable[[Any], Any]]] = []
     for name in fields:
         field = by_attname[name]
         if isinstance(field, _AS_STORED):

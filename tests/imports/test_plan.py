@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Field
 from django.urls import reverse
 
 from core.imports import services
@@ -176,8 +177,10 @@ def test_a_tampered_plan_confirmed_on_the_page_is_a_refusal_not_a_500(
 
 def test_the_fields_own_checks_refuse_with_djangos_words_by_row_and_column(secretary, village_a):
     def django_says(field: str, value) -> str:
+        model_field = Settlement._meta.get_field(field)
+        assert isinstance(model_field, Field)
         try:
-            Settlement._meta.get_field(field).run_validators(value)
+            model_field.run_validators(value)
         except ValidationError as exc:
             return validation_messages(exc)
         raise AssertionError("valid")
