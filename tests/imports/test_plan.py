@@ -8,6 +8,7 @@ since the preview, by name.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -15,12 +16,14 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Field
 from django.urls import reverse
+from django.utils import timezone
 
 from core.imports import services
 from core.imports.base import validation_messages
 from core.imports.selectors import job_token
 from core.models import ImportJob, ImportStatus
-from settlements.models import Settlement
+from settlements.governance.services import settlement_gaps_refresh
+from settlements.models import Settlement, SettlementGaps
 from tests.settlement_rows import HEADER, csv_bytes, row
 
 
@@ -206,3 +209,70 @@ def test_the_fields_own_checks_refuse_with_djangos_words_by_row_and_column(secre
         (4, "名称", django_says("name", "名" * 101)),
         (4, "纬度", "应在 -90 到 90 之间。"),
     ]
+
+
+# --------------------------------------------------------------------------- stored gaps
+
+
+def test_stored_gaps_are_recounted_for_rows_whose_gap_facts_changed(
+    secretary, settlement_a, settlement_b
+):
+    settlement_gaps_refresh(settlement_ids=[settlement_a.pk])  # settlement_b has none stored
+    earlier = timezone.now() - timedelta(days=3)
+    SettlementGaps.objects.update(counted_at=earlier, codes=",as_counted_then,")
+    same = {"moved_in_on": "", "party_org": "", "self_management": ""}
+    job = previewed(
+        secretary,
+        csv_bytes(
+            [
+                row(),  # new
+                # a new name only: the gap facts are those the stored row was counted from
+                row(
+                    code="SA1",
+                    name="新名字",
+                    households="120",
+                    residents="400",
+                    party_members="5",
+                    **same,
+                ),
+                # settlement_b: a new name, but no stored gaps yet
+                row(
+                    code="SB1",
+                    name="新名字乙",
+                    township="乙镇",
+                    village="乙村",
+                    households="30",
+                    residents="100",
+                    party_members="1",
+                    **same,
+                ),
+            ]
+        ),
+    )
+    job = applied(job, secretary)
+    assert job.status == ImportStatus.APPLIED, job.problems
+
+    stored = {g.settlement.code: g for g in SettlementGaps.objects.select_related("settlement")}
+    assert (stored["SA1"].codes, stored["SA1"].counted_at) == (",as_counted_then,", earlier)
+    assert stored["SB1"].counted_at > earlier and "party_missing" in stored["SB1"].code_list
+    assert stored["SN1"].counted_at > earlier
+
+    # Households changed: the row is counted again.
+    job = previewed(
+        secretary,
+        csv_bytes(
+            [
+                row(
+                    code="SA1",
+                    name="新名字",
+                    households="10",
+                    residents="400",
+                    party_members="5",
+                    **same,
+                )
+            ]
+        ),
+    )
+    assert applied(job, secretary).status == ImportStatus.APPLIED
+    again = SettlementGaps.objects.get(settlement=settlement_a)
+    assert again.counted_at > earlier and again.codes != ",as_counted_then,"
