@@ -72,7 +72,8 @@ class AnyOf(In):
     """``AnyOf(F("field"), values)`` in ``filter()``: the rows whose field is one of ``values``.
 
     ``IN (…)`` on other databases (callers keep lists under SQLite's parameter limit); on
-    PostgreSQL one array parameter, cast to the column's type, however long the list.
+    PostgreSQL one array parameter, cast to the column's type (without its length),
+    however long the list.
     """
 
     lookup_name = "any_of"
@@ -87,7 +88,10 @@ class AnyOf(In):
         ]
         if not values:
             raise EmptyResultSet
-        return f"{lhs_sql} = ANY(%s::{field.db_type(connection)}[])", (*lhs_params, values)
+        # The column's type without its length (varchar, numeric): a cast to varchar(32)
+        # would cut a longer value down to one that matches.
+        base_type = str(field.db_type(connection)).partition("(")[0]
+        return f"{lhs_sql} = ANY(%s::{base_type}[])", (*lhs_params, values)
 
 
 @functools.cache

@@ -95,6 +95,9 @@ def test_any_of_finds_what_in_finds_at_any_length(settlement_a, settlement_b):
     by_pk = Settlement.objects.filter(AnyOf(F("pk"), [settlement_b.pk, None, 10**12]))
     assert [s.pk for s in by_pk] == [settlement_b.pk]
     assert not Settlement.objects.filter(AnyOf(F("code"), [])).exists()
+    # A value longer than the column is compared whole, never cut down to a match.
+    Settlement.objects.filter(pk=settlement_b.pk).update(code="C" * 32)
+    assert not Settlement.objects.filter(AnyOf(F("code"), ["C" * 33])).exists()
     # In a bigger query (a join for scope), and locked as the apply locks it.
     with transaction.atomic():
         locked = Settlement.objects.filter(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -276,3 +277,18 @@ def test_stored_gaps_are_recounted_for_rows_whose_gap_facts_changed(
     assert applied(job, secretary).status == ImportStatus.APPLIED
     again = SettlementGaps.objects.get(settlement=settlement_a)
     assert again.counted_at > earlier and again.codes != ",as_counted_then,"
+
+
+def test_an_official_applies_changes_to_their_own_township_only(
+    official_a, settlement_a, settlement_b
+):
+    official_a.user_permissions.add(Permission.objects.get(codename="import_settlement"))
+    job = previewed(
+        official_a, csv_bytes([row(), row(code="SA1", name="幸福苑（扩建）", households="130")])
+    )
+
+    job = applied(job, official_a)
+
+    assert (job.status, job.rows_written) == (ImportStatus.APPLIED, 2)
+    assert Settlement.objects.get(code="SA1").name == "幸福苑（扩建）"
+    assert Settlement.objects.get(code="SB1").name == "安居园"  # another township's, untouched
