@@ -11,11 +11,13 @@ check, all-or-nothing.
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db.models import Field, Model, QuerySet
 from django.utils.translation import gettext
 
@@ -133,10 +135,13 @@ class Importer:
         value one of them refuses is checked again through the field (``run_validators``,
         ``validate``) for Django's own wording of every reason."""
         refused = {c for c, _m in errors}
-        for attname, column, field, validators, by_choices in self._field_checks(columns):
+        for attname, column, field, validators, by_choices, longest in self._field_checks(columns):
             value = values.get(attname)
             if value is None or column in refused:
                 continue
+            if longest is not None and type(value) is str:
+                if len(value) <= longest and "\x00" not in value:
+                    continue  # what a text field's validators check, in two comparisons
             try:
                 if value not in field.empty_values:
                     for validator in validators:
@@ -153,7 +158,7 @@ class Importer:
 
     def _field_checks(
         self, columns: dict[str, str]
-    ) -> list[tuple[str, str, Field[Any, Any], list[Any], bool]]:
+    ) -> list[tuple[str, str, Field[Any, Any], list[Any], bool, int | None]]:
         cache: dict[tuple[tuple[str, str], ...], Any] = self.__dict__.setdefault(
             "_field_checks_cache", {}
         )
@@ -164,7 +169,9 @@ class Importer:
             for attname, column in columns.items():
                 field = _column_field(self.model, attname)
                 by_choices = bool(field.choices) and not field.null
-                checks.append((attname, column, field, list(field.validators), by_choices))
+                validators = list(field.validators)
+                longest = None if by_choices else _longest(validators)
+                checks.append((attname, column, field, validators, by_choices, longest))
             cache[key] = checks
         return checks
 
@@ -255,6 +262,19 @@ class Importer:
         if changed:
             update_rows(self.model, changed, fields)
             history_rows(self.model, changed, by=by, update=True)
+
+
+def _longest(validators: list[Any]) -> int | None:
+    """For a text field whose validators are only Django's length and NUL checks, the
+    length they allow (a text that short, without NUL, passes them all); else None."""
+    longest = sys.maxsize
+    for validator in validators:
+        if type(validator) is ProhibitNullCharactersValidator:
+            continue
+        if type(validator) is not MaxLengthValidator or callable(validator.limit_value):
+            return None
+        longest = min(longest, validator.limit_value)
+    return longest
 
 
 def _column_field(model: type[Model], name: str) -> Field[Any, Any]:
