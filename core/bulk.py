@@ -130,24 +130,28 @@ def new_instance(model: type[models.Model], values: dict[str, Any]) -> Any:
     if plan is None:
         return model(**values)
     width, positions, rest = plan
+    if (
+        _plain_attnames(model) is not None
+        and not pre_init.has_listeners(model)
+        and not post_init.has_listeners(model)
+    ):
+        # What Model.__init__ does when nobody listens to its signals and every field is
+        # Django's plain attribute: a fresh state, each value in the instance's dict (a
+        # new object has no cached relation to drop), a generated column left unset.
+        obj = object.__new__(model)
+        obj._state = ModelState()
+        stored = obj.__dict__
+        stored.update(values)
+        for _i, field in rest:
+            if not field.generated:
+                stored[field.attname] = field.get_default()
+        return obj
     args: list[Any] = [None] * width
     for i, value in zip(positions, values.values(), strict=True):
         args[i] = value
     for i, field in rest:
         args[i] = DEFERRED if field.generated else field.get_default()
-    attnames = _plain_attnames(model)
-    if attnames is None or pre_init.has_listeners(model) or post_init.has_listeners(model):
-        return model(*args)
-    # What Model.__init__ does with positional values when nobody listens to its signals
-    # and every field is Django's plain attribute: a fresh state, each value in the
-    # instance's dict (a new object has no cached relation to drop), a generated column
-    # left unset.
-    obj = object.__new__(model)
-    obj._state = ModelState()
-    obj.__dict__.update(
-        (name, value) for name, value in zip(attnames, args, strict=True) if value is not DEFERRED
-    )
-    return obj
+    return model(*args)
 
 
 def loaded(queryset: models.QuerySet[Any]) -> list[Any]:
