@@ -1,5 +1,7 @@
 """Bulk writes of tens of thousands of rows on PostgreSQL with COPY, other databases through
-Django's bulk methods: the same rows, the same history rows, a fraction of the time.
+Django's bulk methods: the same rows, the same history rows, a fraction of the time; and the
+reads and objects that go with them (a filter on 35,000 keys, objects built without
+``Model.__init__``).
 
 Django's ``bulk_create`` prepares every value through its field (``get_db_prep_save``) and
 psycopg then quotes it into the statement's text: at 35,000 settlements and their history
@@ -9,22 +11,39 @@ the objects (and their history rows) know their primary keys as after ``bulk_cre
 
 - ``insert_rows(model, objs)``: new rows; sets their pk.
 - ``update_rows(model, objs, fields)``: these fields of existing rows, by pk.
-- ``upsert_rows(model, objs, unique_fields, update_fields)``: insert, or update on conflict.
-- ``history_rows(model, objs, by=…, update=…)``: their django-simple-history rows ("+"/"~").
+- ``upsert_rows(model, objs, unique_fields, update_fields)``: insert, or update on conflict;
+  ``upsert_values(model, names, rows, …)`` the same from plain values.
+- ``history_rows(model, objs, by=…, update=…)``: their django-simple-history rows ("+"/"~"),
+  on PostgreSQL copied by the database from the rows as stored.
+- ``AnyOf(F("code"), keys)``: a filter on a long list of keys, sent as one array parameter on
+  PostgreSQL (``code = ANY(%s)``) rather than one placeholder per key, which psycopg's
+  client-side binding splits and quotes one by one (0.45 s for 35,000 codes, 0.1 s as an
+  array); ``IN (…)`` elsewhere.
+- ``new_instance(model, values)``: ``model(**values)`` without its per-keyword work;
+  ``loaded(queryset)``: ``list(queryset)`` without ``Model.__init__`` per row.
 
 Nothing here commits: callers run inside their own transaction.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
+import operator
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, models, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import DEFERRED
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.lookups import In
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -49,6 +68,114 @@ _PLAIN = (
     models.BooleanField,
     models.ForeignKey,
 )
+
+
+class AnyOf(In):
+    """``AnyOf(F("field"), values)`` in ``filter()``: the rows whose field is one of ``values``.
+
+    ``IN (…)`` on other databases (callers keep lists under SQLite's parameter limit); on
+    PostgreSQL one array parameter, cast to the column's type (without its length),
+    however long the list.
+    """
+
+    lookup_name = "any_of"
+
+    def as_postgresql(self, compiler: Any, connection: BaseDatabaseWrapper) -> tuple[str, Any]:
+        if not self.rhs_is_direct_value():
+            return self.as_sql(compiler, connection)
+        lhs_sql, lhs_params = self.process_lhs(compiler, connection)
+        field = self.lhs.output_field
+        values = [
+            field.get_db_prep_value(v, connection, prepared=True) for v in self.rhs if v is not None
+        ]
+        if not values:
+            raise EmptyResultSet
+        # The column's type without its length (varchar, numeric): a cast to varchar(32)
+        # would cut a longer value down to one that matches.
+        base_type = str(field.db_type(connection)).partition("(")[0]
+        return f"{lhs_sql} = ANY(%s::{base_type}[])", (*lhs_params, values)
+
+
+@functools.cache
+def _positions(
+    model: type[models.Model], names: tuple[str, ...]
+) -> tuple[int, list[int], list[tuple[int, models.Field]]] | None:
+    """Where each of ``names`` (attnames) goes among the model's concrete fields, and the
+    fields left to their defaults; None when a name is not a concrete field's attname."""
+    fields = list(model._meta.concrete_fields)
+    index = {f.attname: i for i, f in enumerate(fields)}
+    if any(n not in index for n in names):
+        return None
+    given = {index[n] for n in names}
+    rest = [(i, f) for i, f in enumerate(fields) if i not in given]
+    return len(fields), [index[n] for n in names], rest
+
+
+@functools.cache
+def _plain_attnames(model: type[models.Model]) -> tuple[str, ...] | None:
+    """The concrete fields' attnames, if each is read and written as Django's plain
+    deferred attribute (a field with a descriptor of its own, None)."""
+    attnames = tuple(f.attname for f in model._meta.concrete_fields)
+    plain = (DeferredAttribute, ForeignKeyDeferredAttribute)
+    if all(type(model.__dict__.get(name)) in plain for name in attnames):
+        return attnames
+    return None
+
+
+def new_instance(model: type[models.Model], values: dict[str, Any]) -> Any:
+    """``model(**values)`` (``values`` by attname), built positionally as Django builds the
+    rows it loads: the keyword path looks every field up, which cost 35,000 imported rows
+    about a second. Fields not in ``values`` get their defaults (a generated column stays
+    unset, as the keyword path leaves it); a name that is not a column's attname (a related
+    object by its field's name …) takes the keyword path."""
+    plan = _positions(model, tuple(values))
+    if plan is None:
+        return model(**values)
+    width, positions, rest = plan
+    if (
+        _plain_attnames(model) is not None
+        and not pre_init.has_listeners(model)
+        and not post_init.has_listeners(model)
+    ):
+        # What Model.__init__ does when nobody listens to its signals and every field is
+        # Django's plain attribute: a fresh state, each value in the instance's dict (a
+        # new object has no cached relation to drop), a generated column left unset.
+        obj = object.__new__(model)
+        obj._state = ModelState()
+        stored = obj.__dict__
+        stored.update(values)
+        for _i, field in rest:
+            if not field.generated:
+                stored[field.attname] = field.get_default()
+        return obj
+    args: list[Any] = [None] * width
+    for i, value in zip(positions, values.values(), strict=True):
+        args[i] = value
+    for i, field in rest:
+        args[i] = DEFERRED if field.generated else field.get_default()
+    return model(*args)
+
+
+def loaded(queryset: models.QuerySet[Any]) -> list[Any]:
+    """``list(queryset)`` for tens of thousands of rows: every column read as a tuple and
+    each object built as ``new_instance`` builds one (then marked as loaded from the
+    database), not through ``Model.__init__`` row by row; the ORM's own way when the model
+    has signal receivers or fields with descriptors of their own. Select-related objects
+    and annotations are not loaded: the query's own rows only."""
+    model: type[models.Model] = queryset.model
+    attnames = _plain_attnames(model)
+    if attnames is None or pre_init.has_listeners(model) or post_init.has_listeners(model):
+        return list(queryset)
+    db = queryset.db
+    objs = []
+    for row in queryset.values_list(*attnames):
+        obj = object.__new__(model)
+        state = obj._state = ModelState()
+        state.adding = False
+        state.db = db
+        obj.__dict__.update(zip(attnames, row, strict=True))
+        objs.append(obj)
+    return objs
 
 
 def _connection(model: type[models.Model]) -> BaseDatabaseWrapper:
@@ -78,14 +205,20 @@ def _values(
     connection: BaseDatabaseWrapper,
     *,
     adding: bool = False,
-) -> list[list[Any]]:
+) -> list[Sequence[Any]]:
     # auto_now / auto_now_add stamp the object as bulk_create does (pre_save), on insert.
     stamped = [
         adding and bool(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
         for f in fields
     ]
     plain = [isinstance(f, _PLAIN) for f in fields]
-    rows = []
+    if fields and all(plain) and not any(stamped):
+        # Every value as it is: read in C, a tuple per row.
+        get = operator.attrgetter(*(f.attname for f in fields))
+        if len(fields) == 1:
+            return [(get(obj),) for obj in objs]
+        return [get(obj) for obj in objs]
+    rows: list[Sequence[Any]] = []
     for obj in objs:
         row = []
         for f, is_plain, stamp in zip(fields, plain, stamped, strict=True):
@@ -96,7 +229,10 @@ def _values(
 
 
 def _copy(
-    connection: BaseDatabaseWrapper, table: str, fields: list[models.Field], rows: list[list[Any]]
+    connection: BaseDatabaseWrapper,
+    table: str,
+    fields: list[models.Field],
+    rows: Sequence[Sequence[Any]],
 ) -> None:
     quote = connection.ops.quote_name
     names = ", ".join(quote(f.column) for f in fields)
@@ -140,7 +276,7 @@ def _temp_table(
     connection: BaseDatabaseWrapper,
     model: type[models.Model],
     fields: list[models.Field],
-    rows: list[list[Any]],
+    rows: Sequence[Sequence[Any]],
 ) -> str:
     """A temporary table with these columns (types as in the model's table), filled by COPY;
     dropped at the commit (callers are inside a transaction)."""
@@ -205,6 +341,53 @@ def upsert_rows(
     pk = model._meta.pk
     # An automatic primary key comes from its sequence; any other (a one-to-one) is data.
     fields = [f for f in _columns(model) if not (f is pk and getattr(f, "db_returning", False))]
+    _upsert(
+        connection,
+        model,
+        fields,
+        _values(objs, fields, connection, adding=True),
+        unique_fields,
+        update_fields,
+    )
+
+
+def upsert_values(
+    model: type[models.Model],
+    names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    unique_fields: Sequence[str],
+    update_fields: Sequence[str],
+) -> None:
+    """``upsert_rows`` for rows given as values of the columns ``names`` (attnames: every
+    column the rows set), without an object per row on PostgreSQL (35,000 stored gaps
+    built as objects cost an import a quarter of a second); other databases get objects."""
+    if not rows:
+        return
+    connection = _connection(model)
+    if not _uses_copy(connection):
+        objs = [new_instance(model, dict(zip(names, row, strict=True))) for row in rows]
+        upsert_rows(model, objs, unique_fields=unique_fields, update_fields=update_fields)
+        return
+    fields = _columns(model, names)
+    prepared = [i for i, f in enumerate(fields) if not isinstance(f, _PLAIN)]
+    if prepared:
+        copies = [list(row) for row in rows]
+        for copy in copies:
+            for i in prepared:
+                copy[i] = fields[i].get_db_prep_save(copy[i], connection)
+        rows = copies
+    _upsert(connection, model, fields, rows, unique_fields, update_fields)
+
+
+def _upsert(
+    connection: BaseDatabaseWrapper,
+    model: type[models.Model],
+    fields: list[models.Field],
+    rows: Sequence[Sequence[Any]],
+    unique_fields: Sequence[str],
+    update_fields: Sequence[str],
+) -> None:
     quote = connection.ops.quote_name
     names = ", ".join(quote(f.column) for f in fields)
     conflict = ", ".join(quote(f.column) for f in _columns(model, unique_fields))
@@ -212,9 +395,7 @@ def upsert_rows(
         f"{quote(f.column)} = EXCLUDED.{quote(f.column)}" for f in _columns(model, update_fields)
     )
     with transaction.atomic(using=connection.alias, savepoint=False), connection.cursor() as cursor:
-        temp = _temp_table(
-            connection, model, fields, _values(objs, fields, connection, adding=True)
-        )
+        temp = _temp_table(connection, model, fields, rows)
         cursor.execute(
             f"INSERT INTO {quote(model._meta.db_table)} ({names}) SELECT {names} FROM {quote(temp)} "  # noqa: S608 - the model's own names
             f"ON CONFLICT ({conflict}) DO UPDATE SET {sets}"
@@ -238,8 +419,12 @@ def history_rows(
     update: bool,
     when: datetime | None = None,
 ) -> None:
-    """The django-simple-history rows of ``objs`` just inserted (``+``) or updated (``~``),
-    as ``bulk_history_create`` writes them (user ``by``, no change reason)."""
+    """The django-simple-history rows of ``objs`` just written (inserted: ``+``, updated:
+    ``~``), as ``bulk_history_create`` writes them (user ``by``, no change reason).
+
+    On PostgreSQL the database copies them from the rows as stored, in one
+    ``INSERT … SELECT`` by primary key: no value goes through Python again (35,000 history
+    rows formatted for COPY cost an import about half a second)."""
     history = getattr(model, "history", None)
     if history is None or not objs or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
         return
@@ -247,32 +432,42 @@ def history_rows(
     connection = _connection(historical)
     tracked = {f.attname for f in historical.tracked_fields}
     fields = [f for f in _columns(historical) if f.attname != "history_id"]
-    if not _uses_copy(connection) or any(
-        f.attname not in tracked and f.attname not in _HISTORY_OWN for f in fields
+    stored = {f.attname: f for f in _columns(model)}
+    pk = model._meta.pk
+    if (
+        not _uses_copy(connection)
+        or connection.alias != _connection(model).alias
+        or pk is None
+        or any(
+            f.attname not in _HISTORY_OWN and (f.attname not in tracked or f.attname not in stored)
+            for f in fields
+        )
     ):
         # Other databases, or a history model with fields of its own: simple-history's way.
         history.bulk_history_create(list(objs), batch_size=BATCH, update=update, default_user=by)
         return
-    when = when or timezone.now()
     own = {
-        "history_date": when,
+        "history_date": when or timezone.now(),
         "history_change_reason": "",
         "history_type": "~" if update else "+",
         "history_user_id": getattr(by, "pk", None),
     }
-    plain = [isinstance(f, _PLAIN) for f in fields]
-    rows = [
-        [
-            own[f.attname]
-            if f.attname in own
-            else getattr(obj, f.attname)
-            if is_plain
-            else f.get_db_prep_save(getattr(obj, f.attname), connection)
-            for f, is_plain in zip(fields, plain, strict=True)
-        ]
-        for obj in objs
-    ]
-    _copy(connection, historical._meta.db_table, fields, rows)
+    quote = connection.ops.quote_name
+    selected, params = [], []
+    for f in fields:
+        if f.attname in own:
+            selected.append("%s")
+            params.append(own[f.attname])
+        else:
+            selected.append(f"t.{quote(stored[f.attname].column)}")
+    names = ", ".join(quote(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(historical._meta.db_table)} ({names}) "  # noqa: S608 - the models' own names
+            f"SELECT {', '.join(selected)} FROM {quote(model._meta.db_table)} AS t "
+            f"WHERE t.{quote(pk.column)} = ANY(%s::{pk.db_type(connection)}[])",
+            [*params, [obj.pk for obj in objs]],
+        )
 
 
 def insert_with_history(

@@ -14,18 +14,27 @@ from collections.abc import Hashable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Model
+from django.db.models import F, Model
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.imports.base import Importer, RowRefused, locked
+from core.bulk import AnyOf, loaded
+from core.imports.base import Importer, RowRefused, in_batches, locked
 from core.spreadsheets import DerivedField, XLSXExport
 
-from .models import Settlement
+from .models import Settlement, SettlementGaps
 from .resources import TOWNSHIP_COLUMN, VILLAGE_COLUMN, SettlementResource, VillageWidget
 from .roles import sees_all_settlements
 from .selectors import settlements_visible_to, townships_visible_to, villages_visible_to
+
+_GAP_FACTS = ("households", "party_members", "party_org", "self_management")
+
+
+def _gap_facts(settlement: Any) -> tuple[Any, ...]:
+    """What of a settlement's own columns its organisation gaps are counted from (the rest
+    are its organisation, committee and team, which no import changes)."""
+    return tuple(getattr(settlement, name) for name in _GAP_FACTS)
 
 
 def settlement_row_errors(values: dict[str, Any], failed: set[str]) -> list[tuple[str, str]]:
@@ -116,7 +125,13 @@ class SettlementImporter(Importer):
             for c in ((TOWNSHIP_COLUMN, col) if col == VILLAGE_COLUMN else (col,))
         )
         self.column_of = {a: c for a, c, _w in self.cells}
+        # Checked by the model's own validators too (lengths, digits).
+        self.model_checked = {
+            a: self.column_of[a] for a in ("code", "name", "latitude", "longitude")
+        }
         self._taken: set[str] = set()
+        # The gap facts of the rows the apply locked, as they were before it changed them.
+        self._facts_before: dict[int, tuple[Any, ...]] = {}
 
     def file_problems(self, headers: list[str]) -> list[str]:
         # A column left out of the file is left as it is (new rows get the default).
@@ -148,12 +163,9 @@ class SettlementImporter(Importer):
                 failed.add(attname)
                 continue
             values[attname] = value.pk if attname == "village_id" else value
-        self.check_model_fields(
-            values,
-            errors,
-            {a: self.column_of[a] for a in ("code", "name", "latitude", "longitude")},
-        )
-        failed |= {a for a, c in self.column_of.items() if any(c == col for col, _m in errors)}
+        self.check_model_fields(values, errors, self.model_checked)
+        if errors:
+            failed |= {a for a, c in self.column_of.items() if any(c == col for col, _m in errors)}
         errors.extend((self.column_of[a], m) for a, m in settlement_row_errors(values, failed))
         if errors:
             raise RowRefused(errors)
@@ -169,14 +181,18 @@ class SettlementImporter(Importer):
         # The settlements alone (their places are not needed: scope is a join in WHERE),
         # so 35,000 existing rows build 35,000 objects, not three times as many.
         visible = settlements_visible_to(self.user).select_related(None)
-        found = {s.code: s for s in locked(visible.filter(code__in=keys), lock)}
+        found = {s.code: s for s in loaded(locked(visible.filter(AnyOf(F("code"), keys)), lock))}
+        if lock:  # the apply's rows, about to change: what their stored gaps were counted from
+            self._facts_before.update((s.pk, _gap_facts(s)) for s in found.values())
         if not getattr(self, "sees_all", sees_all_settlements(self.user)):
             # Codes used by settlements the importer may not touch: such a row would
             # otherwise look new and collide, or (worse) rewrite another township's row.
             missing = [k for k in keys if k not in found]
             if missing:
                 self._taken |= set(
-                    Settlement.objects.filter(code__in=missing).values_list("code", flat=True)
+                    Settlement.objects.filter(AnyOf(F("code"), missing)).values_list(
+                        "code", flat=True
+                    )
                 )
         return found
 
@@ -199,10 +215,22 @@ class SettlementImporter(Importer):
     def write(self, new: list[Model], changed: list[Model], fields: list[str], *, by: Any) -> None:
         super().write(new, changed, fields, by=by)
         # Households, Party members and forms decide the organisation gaps: store them anew
-        # (the nightly rebuild would catch them too, a day late).
+        # for the new rows and the rows whose facts changed (the nightly rebuild would
+        # catch them too, a day late). A row changed otherwise (a name, a date) keeps its
+        # stored gaps, unless it had none.
         from .governance.services import settlement_gaps_refresh
 
-        settlement_gaps_refresh(settlement_ids=[obj.pk for obj in [*new, *changed] if obj.pk])
+        same = [o.pk for o in changed if _gap_facts(o) == self._facts_before.get(o.pk)]
+        counted: set[int] = set()
+        for batch in in_batches(same):
+            counted.update(
+                SettlementGaps.objects.filter(AnyOf(F("settlement_id"), batch)).values_list(
+                    "settlement_id", flat=True
+                )
+            )
+        settlement_gaps_refresh(
+            settlement_ids=[o.pk for o in [*new, *changed] if o.pk and o.pk not in counted]
+        )
 
     def describe(self, obj: Any, key: Hashable) -> str:
         if obj is None:

@@ -11,17 +11,17 @@ check, all-or-nothing.
 from __future__ import annotations
 
 import hashlib
-import json
+import sys
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db.models import Field, Model, QuerySet
 from django.utils.translation import gettext
 
-from core.bulk import history_rows, insert_with_history, update_rows
+from core.bulk import history_rows, insert_with_history, new_instance, update_rows
 from core.spreadsheets.widgets import cell_text
 
 BATCH = 2000  # keys per IN (…) query: under SQLite's parameter limit at any size of file
@@ -29,11 +29,13 @@ BATCH = 2000  # keys per IN (…) query: under SQLite's parameter limit at any s
 
 @dataclass(frozen=True)
 class Problem:
-    """One reason a row (or, with ``row`` None, the whole file) is refused."""
+    """One reason a row (or, with ``row`` None, the whole file) is refused; ``code``, when
+    set, says why in a stable word (pages and tests read it, people read the message)."""
 
     row: int | None
     column: str
     message: str
+    code: str = ""
 
     def __str__(self) -> str:
         text = f"{self.column}：{self.message}" if self.column else self.message
@@ -42,7 +44,8 @@ class Problem:
         return gettext("第 %(row)s 行：%(text)s") % {"row": self.row, "text": text}
 
     def as_json(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "message": self.message}
+        found = {"row": self.row, "column": self.column, "message": self.message}
+        return {**found, "code": self.code} if self.code else found
 
 
 class RowRefused(Exception):  # noqa: N818 - a refusal, not a programming error
@@ -126,17 +129,51 @@ class Importer:
     def check_model_fields(
         self, values: dict[str, Any], errors: list[tuple[str, str]], columns: dict[str, str]
     ) -> None:
-        """Django's own field checks (lengths, digits, choices) without ``full_clean``'s queries."""
-        for attname, column in columns.items():
-            if attname not in values or any(c == column for c, _m in errors):
+        """Django's own field checks (lengths, digits, choices) without ``full_clean``'s queries.
+
+        The fields' validators are looked up once per set of columns and called directly; a
+        value one of them refuses is checked again through the field (``run_validators``,
+        ``validate``) for Django's own wording of every reason."""
+        refused = {c for c, _m in errors}
+        for attname, column, field, validators, by_choices, longest in self._field_checks(columns):
+            value = values.get(attname)
+            if value is None or column in refused:
                 continue
-            field = _column_field(self.model, attname)
+            if longest is not None and type(value) is str:
+                if len(value) <= longest and "\x00" not in value:
+                    continue  # what a text field's validators check, in two comparisons
             try:
-                field.run_validators(values[attname]) if values[attname] is not None else None
-                if values[attname] is not None and field.choices and not field.null:
-                    field.validate(values[attname], None)
-            except ValidationError as exc:
-                errors.append((column, validation_messages(exc)))
+                if value not in field.empty_values:
+                    for validator in validators:
+                        validator(value)
+                if by_choices:
+                    field.validate(value, None)
+            except ValidationError:
+                try:
+                    field.run_validators(value)
+                    if by_choices:
+                        field.validate(value, None)
+                except ValidationError as exc:
+                    errors.append((column, validation_messages(exc)))
+
+    def _field_checks(
+        self, columns: dict[str, str]
+    ) -> list[tuple[str, str, Field[Any, Any], list[Any], bool, int | None]]:
+        cache: dict[tuple[tuple[str, str], ...], Any] = self.__dict__.setdefault(
+            "_field_checks_cache", {}
+        )
+        key = tuple(columns.items())
+        checks = cache.get(key)
+        if checks is None:
+            checks = []
+            for attname, column in columns.items():
+                field = _column_field(self.model, attname)
+                by_choices = bool(field.choices) and not field.null
+                validators = list(field.validators)
+                longest = None if by_choices else _longest(validators)
+                checks.append((attname, column, field, validators, by_choices, longest))
+            cache[key] = checks
+        return checks
 
     # -- the rows as a whole ----------------------------------------------------
 
@@ -173,18 +210,24 @@ class Importer:
     def current_values(self, obj: Model) -> dict[str, Any]:
         return {f: getattr(obj, f) for f in self.fields}
 
-    def differs(self, values: dict[str, Any], current: Model) -> bool:
-        now = self.current_values(current)
+    def differs(
+        self, values: dict[str, Any], current: Model, stored: dict[str, Any] | None = None
+    ) -> bool:
+        """Would ``values`` change ``current``? (``stored``: its ``current_values``, if known.)"""
+        now = self.current_values(current) if stored is None else stored
         return any(values[f] != now[f] for f in values)
 
-    def fingerprint(self, obj: Model | None) -> str | None:
-        """What the row looked like when previewed; a different one at confirm is a conflict."""
+    def fingerprint(self, obj: Model | None, stored: dict[str, Any] | None = None) -> str | None:
+        """What the row looked like when previewed; a different one at confirm is a conflict.
+
+        A digest of the values' ``repr`` (the same stored values read the same way give the
+        same text: str, int, Decimal, date …), 80 bits: enough to tell a change, short in
+        the plan."""
         if obj is None:
             return None
-        text = json.dumps(
-            [obj.pk, *self.current_values(obj).values()], cls=DjangoJSONEncoder, sort_keys=False
-        )
-        return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+        now = self.current_values(obj) if stored is None else stored
+        text = repr((obj.pk, *now.values()))
+        return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
 
     def describe(self, obj: Model | None, key: Hashable) -> str:
         """The row's record, by name, for a refusal."""
@@ -210,7 +253,7 @@ class Importer:
         what the whole import depends on; raise ``ApplyRefused`` to refuse it."""
 
     def build(self, values: dict[str, Any]) -> Model:
-        return self.model(**values)
+        return new_instance(self.model, values)  # model(**values), without its per-keyword work
 
     def write(self, new: list[Model], changed: list[Model], fields: list[str], *, by: Any) -> None:
         """Bulk writes with their history rows; called inside the apply's transaction
@@ -219,6 +262,19 @@ class Importer:
         if changed:
             update_rows(self.model, changed, fields)
             history_rows(self.model, changed, by=by, update=True)
+
+
+def _longest(validators: list[Any]) -> int | None:
+    """For a text field whose validators are only Django's length and NUL checks, the
+    length they allow (a text that short, without NUL, passes them all); else None."""
+    longest = sys.maxsize
+    for validator in validators:
+        if type(validator) is ProhibitNullCharactersValidator:
+            continue
+        if type(validator) is not MaxLengthValidator or callable(validator.limit_value):
+            return None
+        longest = min(longest, validator.limit_value)
+    return longest
 
 
 def _column_field(model: type[Model], name: str) -> Field[Any, Any]:

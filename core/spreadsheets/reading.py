@@ -306,13 +306,14 @@ class SheetRows:
         width = len(self.headers)
         pending_blank: list[int] = []  # blank rows held back until a data row follows
         data_rows = 0
-        for number, row in enumerate(self._raw, start=2):
-            row = [_clean_cell(v) for v in row]
-            if is_blank(row):
+        for number, raw in enumerate(self._raw, start=2):
+            # _clean_cell, inline: text stripped, empty cells "" (so a blank row is all "").
+            row = [v.strip() if isinstance(v, str) else "" if v is None else v for v in raw]
+            if row.count("") == len(row):
                 pending_blank.append(number)
                 continue
             extra = row[width:]
-            if not is_blank(extra):
+            if extra.count("") != len(extra):
                 raise SpreadsheetError(
                     _(
                         "第 %(row)s 行在表头之外还有数据（第 %(col)s 列），请检查是否多了列或少了表头。"

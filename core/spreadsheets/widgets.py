@@ -51,6 +51,8 @@ class CountWidget(widgets.Widget):
         self.required = required
 
     def clean(self, value: Any, row: Any = None, **kwargs: Any) -> int | None:
+        if type(value) is int and value >= 0:
+            return value  # most cells: a whole number as the sheet stores it
         text = cell_text(value)
         if not text:
             if self.required:

@@ -407,9 +407,10 @@ def _import(user, n: int, village, django_assert_num_queries) -> None:
     # job, savepoint, groups, existing settlements locked, insert new, their history,
     # update changed, their history, the stored organisation gaps of the rows written
     # (settlements, their people, upsert), release, → applied, job again.
-    # On PostgreSQL rows go by COPY (core.bulk; COPY itself is not counted): new ids from
-    # the sequence, and the changed rows and the gaps through temporary tables
-    # (create, then update / insert from it).
+    # On PostgreSQL rows go by COPY (core.bulk): new ids from the sequence, the new rows
+    # copied in, the changed rows and the gaps through temporary tables (create, copy,
+    # then update / insert from it); history rows are copied by the database from the
+    # rows written (INSERT … SELECT), one statement each.
     postgres = connection.vendor == "postgresql"
     with django_assert_num_queries(19 if postgres else 14):
         job = services.import_job_apply(job_id=job.pk)
