@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -65,23 +65,35 @@ class _LabelColumnIterator(ModelChoiceIterator):
     def __iter__(self) -> Iterator[tuple[Any, Any]]:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        yield from self.queryset.values_list("pk", self.field.label_column)
+        rows = self.field.rows()
+        yield from (
+            self.queryset.values_list("pk", self.field.label_column) if rows is None else rows
+        )
 
     def __len__(self) -> int:
-        return self.queryset.count() + (1 if self.field.empty_label is not None else 0)
+        rows = self.field.rows()
+        count = self.queryset.count() if rows is None else len(rows)
+        return count + (1 if self.field.empty_label is not None else 0)
 
 
 class QuickModelChoiceField(forms.ModelChoiceField):
     """A ModelChoiceField whose options read ``label_column`` as their label.
 
     For long filter lists (700 townships) whose model's ``__str__`` is that one column:
-    ``values_list`` instead of a model instance per option (about 4 ms a page). Cleaning
-    a submitted value still loads the one chosen instance.
+    ``values_list`` instead of a model instance per option (about 4 ms a page), or the
+    ``option_rows`` given. Cleaning a submitted value still loads the one chosen instance.
     """
 
     iterator = _LabelColumnIterator
     widget = QuickSelect
+    # A function giving the (pk, label) rows to show instead of reading the queryset (e.g.
+    # from a cache), called only when the options are rendered; a submitted value is still
+    # checked against the queryset.
+    option_rows: Callable[[], list[tuple[Any, Any]]] | None = None
 
     def __init__(self, *args: Any, label_column: str, **kwargs: Any) -> None:
         self.label_column = label_column
         super().__init__(*args, **kwargs)
+
+    def rows(self) -> list[tuple[Any, Any]] | None:
+        return None if self.option_rows is None else self.option_rows()

@@ -24,7 +24,12 @@ from ratings.models import (
     SelfAssessmentItem,
 )
 from ratings.services import StaleVersion, WorkflowPermissionDenied
-from settlements.forms import class_filter_field, search_field, township_filter_field
+from settlements.forms import (
+    class_filter_field,
+    search_field,
+    township_filter_field,
+    use_townships,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -456,11 +461,9 @@ class QueueFilterForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: Any, townships: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, townships: Any, options: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["township"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = townships
+        use_townships(self.fields["township"], townships, options)
 
 
 RECTIFICATION_FILTERS = [
@@ -482,14 +485,14 @@ class RectificationFilterForm(forms.Form):
     )
     status = forms.ChoiceField(label=_("状态"), choices=RECTIFICATION_FILTERS, required=False)
 
-    def __init__(self, *args: Any, townships: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, townships: Any = None, options: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if townships is None:
             del self.fields["township"]  # an official has only their own
         else:
-            township = self.fields["township"]
-            assert isinstance(township, forms.ModelChoiceField)
-            township.queryset = townships
+            use_townships(self.fields["township"], townships, options)
 
 
 ROUND_SORTS = [

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -16,7 +16,12 @@ class SettlementsConfig(AppConfig):
         from .importers import SettlementImporter
         from .models import Settlement, Township, Village
         from .roles import is_secretary, sync_role_permissions
-        from .selectors import settlements_visible_to, townships_visible_to, villages_visible_to
+        from .selectors import (
+            settlements_visible_to,
+            township_options_changed,
+            townships_visible_to,
+            villages_visible_to,
+        )
 
         # Admin choices of places, in every app's admin: only what the user may see.
         register_scoped_choices(Township, townships_visible_to)
@@ -32,3 +37,8 @@ class SettlementsConfig(AppConfig):
         post_migrate.connect(
             sync_role_permissions, dispatch_uid="settlements.sync_role_permissions"
         )
+        # The lists' cached township filter follows every change to a township.
+        for signal in (post_save, post_delete):
+            signal.connect(
+                township_options_changed, sender=Township, dispatch_uid="township_options"
+            )

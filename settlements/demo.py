@@ -38,6 +38,7 @@ from .models import (
     Village,
 )
 from .roles import ASSESSOR, OFFICIAL, SECRETARY
+from .selectors import township_options_changed
 
 DEMO_PASSWORD = "Demo-2026-stars!"
 DEFAULT_SETTLEMENTS = 283  # Pingshan's count (SPEC, source article)
@@ -349,6 +350,7 @@ def build_places(n: int = DEFAULT_SETTLEMENTS, *, batch_size: int = BATCH_SIZE) 
         Township(code=t.code, name=t.name) for t in townships if t.code not in have_codes
     ]
     Township.objects.bulk_create(new_townships, batch_size=batch_size)
+    township_options_changed()  # bulk_create sends no signal
     township_ids = dict(
         Township.objects.filter(code__startswith=COUNTY_CODE).values_list("code", "id")
     )

@@ -41,6 +41,15 @@ def township_filter_field() -> forms.ModelChoiceField:
     )
 
 
+def use_townships(field: Any, townships: Any, options: Any = None) -> None:
+    """A township filter's choices: ``townships`` (a queryset: what a submitted value must
+    be one of) shown as ``options()`` ((id, name) rows, asked only if the form is shown)
+    when given."""
+    assert isinstance(field, QuickModelChoiceField)
+    field.queryset = townships
+    field.option_rows = options
+
+
 def class_filter_field() -> forms.TypedChoiceField:
     """A list's class filter (一类…四类, or all)."""
     return forms.TypedChoiceField(
@@ -66,15 +75,16 @@ class SettlementFilterForm(forms.Form):
         widget=QuickSelect,
     )
 
-    def __init__(self, *args: Any, townships: Any = None, **kwargs: Any) -> None:
-        """``townships``: the choices for the county roles; None for an official, who has one."""
+    def __init__(
+        self, *args: Any, townships: Any = None, options: Any = None, **kwargs: Any
+    ) -> None:
+        """``townships``: the choices for the county roles; None for an official, who has one.
+        ``options``: a function giving their (id, name) rows (selectors.township_options)."""
         super().__init__(*args, **kwargs)
         if townships is None:
             del self.fields["township"]
         else:
-            township = self.fields["township"]
-            assert isinstance(township, forms.ModelChoiceField)
-            township.queryset = townships
+            use_townships(self.fields["township"], townships, options)
 
     def selector_filters(self) -> dict[str, Any]:
         cd = self.cleaned_data if self.is_valid() else {}

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, TypeVar
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
+from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 
 from core.scoping import restrict_to
@@ -21,6 +24,34 @@ def townships_visible_to(user: Any) -> QuerySet[Township]:
     if is_official(user):
         return Township.objects.filter(pk=user.township_id)
     return Township.objects.none()
+
+
+# The county's township filter (all townships: 700 at national scale) is read from the
+# shared cache, keyed by a version bumped on commit of any change to a township
+# (settlements.apps connects the signals; bulk builders call the bump themselves).
+TOWNSHIP_OPTIONS_VERSION = "settlements:township-options-version"
+
+
+def township_options(user: Any) -> list[tuple[int, str]]:
+    """(id, name) of the townships ``user`` may see, by code: the lists' township filter."""
+    townships = townships_visible_to(user).order_by("code").values_list("pk", "name")
+    if not sees_all_settlements(user):
+        return list(townships)
+    version = cache.get(TOWNSHIP_OPTIONS_VERSION)
+    if version is None:
+        cache.add(TOWNSHIP_OPTIONS_VERSION, uuid.uuid4().hex, None)
+        version = cache.get(TOWNSHIP_OPTIONS_VERSION)
+    key = f"settlements:township-options:{version}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = list(townships)
+        cache.set(key, rows, 24 * 60 * 60)
+    return list(rows)
+
+
+def township_options_changed(**_kwargs: Any) -> None:
+    """Retire the cached township options once the change commits (a signal receiver)."""
+    transaction.on_commit(lambda: cache.set(TOWNSHIP_OPTIONS_VERSION, uuid.uuid4().hex, None))
 
 
 def villages_visible_to(user: Any) -> QuerySet[Village]:

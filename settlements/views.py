@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -12,9 +14,11 @@ from .roles import sees_all_settlements
 
 @login_required
 def settlement_list(request: HttpRequest) -> HttpResponse:
-    townships = selectors.townships_visible_to(request.user).order_by("code")
+    county = sees_all_settlements(request.user)
     filters = SettlementFilterForm(
-        request.GET or None, townships=townships if sees_all_settlements(request.user) else None
+        request.GET or None,
+        townships=selectors.townships_visible_to(request.user) if county else None,
+        options=partial(selectors.township_options, request.user) if county else None,
     )
     wanted = filters.selector_filters()
     if lists.wants_xlsx(request):

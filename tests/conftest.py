@@ -135,6 +135,16 @@ pytest_plugins = [
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: a cached part of an earlier test (whose rows
+    the database has since rolled back without a signal) never shows in the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _chinese_by_default():
     """Each test starts in the default language: a request made in English by an earlier
     test leaves English active in this thread, which would leak into later assertions."""

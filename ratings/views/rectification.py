@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -30,7 +31,7 @@ from ratings.permissions import may_answer_rectification, may_review
 from ratings.states import rectification_is_overdue
 from settlements.http import AuthenticatedHttpRequest
 from settlements.roles import sees_all_settlements
-from settlements.selectors import townships_visible_to
+from settlements.selectors import township_options, townships_visible_to
 
 from ._common import QUEUE_PAGE_SIZE, _days, _refusal_status, _require_county
 
@@ -46,9 +47,11 @@ def _rectification_queryset(user: Any):
 @login_required
 def rectification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    townships = townships_visible_to(request.user).order_by("code")
+    county = sees_all_settlements(request.user)
     filters = RectificationFilterForm(
-        request.GET or None, townships=townships if sees_all_settlements(request.user) else None
+        request.GET or None,
+        townships=townships_visible_to(request.user) if county else None,
+        options=partial(township_options, request.user) if county else None,
     )
     qs = _rectification_queryset(request.user).with_overdue(today).order_by("-created_at", "-pk")
     cd = filters.cleaned_data if filters.is_valid() else {}

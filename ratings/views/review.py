@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -29,7 +30,7 @@ from settlements.county import county_settings
 from settlements.governance.facts import organisation_facts
 from settlements.http import AuthenticatedHttpRequest
 from settlements.permissions import sees_all_settlements
-from settlements.selectors import townships_visible_to
+from settlements.selectors import township_options, townships_visible_to
 
 from ._common import (
     QUEUE_PAGE_SIZE,
@@ -54,8 +55,11 @@ def queue(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpRespo
     if not sees_all_settlements(request.user):
         raise PermissionDenied(_("只有县考评组和管理员可以查看考评队列。"))
     round_ = selectors.current_round() if pk is None else get_object_or_404(Round, pk=pk)
-    townships = townships_visible_to(request.user).order_by("code")
-    filters = QueueFilterForm(request.GET or None, townships=townships)
+    filters = QueueFilterForm(
+        request.GET or None,
+        townships=townships_visible_to(request.user),
+        options=partial(township_options, request.user),
+    )
     if round_ is None:
         return render(
             request, "ratings/queue.html", {"round": None, "filters": filters, "page": None}

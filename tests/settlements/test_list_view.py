@@ -91,3 +91,51 @@ def test_deep_pages_pick_ids_first_and_show_the_same_rows(
     assert [s.code for s in selectors.settlement_page(official_a, page="x", per_page=2)] == by_code[
         :2
     ]
+
+
+def test_the_countys_township_filter_is_read_once_and_follows_every_change(
+    login,
+    assessor,
+    township_a,
+    township_b,
+    django_assert_num_queries,
+    django_capture_on_commit_callbacks,
+):
+    from settlements.models import Township
+
+    client = login(assessor)
+    page = reverse("settlements:list")
+    client.get(page)
+    # user (with roles, bell), count, the page's rows: the townships come from the cache
+    with django_assert_num_queries(3):
+        html = client.get(page).content.decode()
+    assert f'<option value="{township_a.pk}">{township_a.name}</option>' in html
+    # A rename and a new township show from the next page on (retired on commit).
+    with django_capture_on_commit_callbacks(execute=True):
+        township_a.name = "改名镇"
+        township_a.save()
+        added = Township.objects.create(name="新设镇", code="T-NEW")
+    html = client.get(page).content.decode()
+    assert f'<option value="{township_a.pk}">改名镇</option>' in html
+    assert f'<option value="{added.pk}">新设镇</option>' in html
+    gone = added.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        added.delete()
+    assert "新设镇" not in client.get(page).content.decode()
+    # Choosing one still checks it against the townships the user may see.
+    assert (
+        client.get(page, {"township": gone})
+        .context["filters"]
+        .has_error("township", "invalid_choice")
+    )
+
+
+def test_an_officials_list_has_no_township_filter_and_no_cached_list(
+    login, official_a, settlement_a
+):
+    from django.core.cache import cache
+
+    from settlements.selectors import TOWNSHIP_OPTIONS_VERSION
+
+    html = login(official_a).get(reverse("settlements:list")).content.decode()
+    assert 'name="township"' not in html and cache.get(TOWNSHIP_OPTIONS_VERSION) is None
