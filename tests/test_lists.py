@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from core import lists
 from ratings import services
 from ratings.models import Evidence
+from settlements.models import Settlement
 from tests import factories as f
 from tests.ratings.office_files import docx_bytes
 from tests.ratings.view_fixtures import (  # noqa: F401 - fixtures
@@ -326,20 +327,24 @@ def test_settlement_list_rows_link_and_show_each_settlement(
 
 
 def test_settlement_rows_escape_every_text_and_label_each_cell(client, login, assessor, village_a):
+    from settlements.selectors import settlement_page
     from settlements.templatetags.settlement_rows import settlement_rows_html
 
     odd = f.settlement(village_a, code="X<1>", name='<b>"阳光"&苑</b>', households=250)
     unrated = f.settlement(village_a, code="X2", name="新村")
-    odd.current_star = 4
-    html = settlement_rows_html([odd, unrated])
+    Settlement.objects.filter(pk=odd.pk).update(current_star=4)
+    rows = list(settlement_page(assessor).object_list)
+    assert [r["code"] for r in rows] == ["X2", "X<1>"] and rows[0]["township"] == "甲镇"
+    html = settlement_rows_html(rows)
     assert "<b>" not in html and "&lt;b&gt;&quot;阳光&quot;&amp;苑&lt;/b&gt;" in html
     assert ">X&lt;1&gt;</td>" in html and ">250</td>" in html
     assert (
         '<td data-label="当前星级">4★</td>' in html and '<td data-label="当前星级">—</td>' in html
     )
+    assert f'<td data-label="类别">{odd.class_label}</td>' in html
     assert html.count("<tr>") == 2 and f'href="{unrated.get_absolute_url()}"' in html
     with translation.override("en"):
-        english, code = settlement_rows_html([unrated]), translation.gettext("代码")
+        english, code = settlement_rows_html(rows[:1]), translation.gettext("代码")
     assert code != "代码" and f'data-label="{code}"' in english and "代码" not in english
     # The page shows them, and says so when there are none.
     page = login(assessor).get(reverse("settlements:list")).content.decode()

@@ -17,28 +17,35 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from core.lists import pk_link
+from settlements.models import SettlementClass
 
 register = template.Library()
 
 
-def settlement_rows_html(settlements: Iterable[Any]) -> str:
-    """One <tr> per settlement: code, linked name, township, class, households, star."""
+def settlement_rows_html(rows: Iterable[dict[str, Any]]) -> str:
+    """One <tr> per row of ``settlements.selectors.settlement_page``: code, linked name,
+    township, class, households, star."""
     code, name, township, klass, households, star = (
         escape(label)
         for label in (_("代码"), _("名称"), _("乡镇"), _("类别"), _("户数"), _("当前星级"))
     )
+    classes = {value: escape(str(label)) for value, label in SettlementClass.choices}
     link = pk_link("settlements:detail")
-    return "\n".join(
-        f'<tr><td data-label="{code}">{escape(s.code)}</td>'
-        f'<td data-label="{name}"><a href="{link(s.pk)}">{escape(s.name)}</a></td>'
-        f'<td data-label="{township}">{escape(s.village.township.name)}</td>'
-        f'<td data-label="{klass}">{escape(s.class_label)}</td>'
-        f'<td data-label="{households}">{int(s.households)}</td>'
-        f'<td data-label="{star}">{f"{int(s.current_star)}★" if s.current_star else "—"}</td></tr>'
-        for s in settlements
-    )
+
+    def row(r: dict[str, Any]) -> str:
+        stars = f"{int(r['current_star'])}★" if r["current_star"] else "—"
+        return (
+            f'<tr><td data-label="{code}">{escape(r["code"])}</td>'
+            f'<td data-label="{name}"><a href="{link(r["pk"])}">{escape(r["name"])}</a></td>'
+            f'<td data-label="{township}">{escape(r["township"])}</td>'
+            f'<td data-label="{klass}">{classes[r["klass"]]}</td>'
+            f'<td data-label="{households}">{int(r["households"])}</td>'
+            f'<td data-label="{star}">{stars}</td></tr>'
+        )
+
+    return "\n".join(row(r) for r in rows)
 
 
 @register.simple_tag
-def settlement_rows(settlements: Iterable[Any]) -> SafeString:
-    return mark_safe(settlement_rows_html(settlements))  # noqa: S308 - every text escaped above
+def settlement_rows(rows: Iterable[dict[str, Any]]) -> SafeString:
+    return mark_safe(settlement_rows_html(rows))  # noqa: S308 - every text escaped above
