@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
+from django.db import router
 from django.db.models import Aggregate, OuterRef, Subquery, TextField
 
 from .models import User
@@ -40,6 +41,8 @@ def with_role_names(users: Any) -> Any:
 
 
 _FIGURES: dict[str, Callable[[], Any]] = {}
+# The id the one-user SQL is compiled with, replaced by the real id on every read.
+_ID_PLACEHOLDER = -972_431_865
 
 
 def register_user_figure(name: str, expression: Callable[[], Any]) -> None:
@@ -58,10 +61,11 @@ def remember_role_names(user: Any) -> Any:
 
 class UserBackend(ModelBackend):
     # The annotated query is put together once per process (its subqueries cost the ORM
-    # about a millisecond to build) and only filtered per request; figures are registered
-    # in apps' ready(), before the first request.
+    # about a millisecond to build) and compiled to SQL once per database: a request only
+    # binds the id. Figures are registered in apps' ready(), before the first request.
     _users: Any = None
     _built_with: tuple[str, ...] = ()
+    _compiled: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[Any, ...], int]] = {}
 
     @classmethod
     def users(cls) -> Any:
@@ -71,8 +75,26 @@ class UserBackend(ModelBackend):
             cls._built_with = tuple(_FIGURES)
         return cls._users
 
+    @classmethod
+    def one_user_sql(cls, alias: str) -> tuple[str, tuple[Any, ...], int]:
+        """The SQL reading one user as ``users()`` does, its parameters, and which of them is
+        the id."""
+        users = cls.users()
+        key = (alias, cls._built_with)
+        if key not in cls._compiled:
+            query = users.filter(pk=_ID_PLACEHOLDER)[:1].query
+            sql, params = query.get_compiler(using=alias).as_sql()
+            at = [i for i, value in enumerate(params) if value == _ID_PLACEHOLDER]
+            assert len(at) == 1, "the id is the one parameter equal to the placeholder"
+            cls._compiled[key] = (sql, tuple(params), at[0])
+        return cls._compiled[key]
+
     def get_user(self, user_id: Any) -> Any:
-        user = self.users().filter(pk=user_id).first()
+        alias = router.db_for_read(User)
+        sql, params, at = self.one_user_sql(alias)
+        bound = list(params)
+        bound[at] = User._meta.pk.get_prep_value(user_id)
+        user = next(iter(User._default_manager.raw(sql, bound).using(alias)), None)
         if user is None or not self.user_can_authenticate(user):
             return None
         return remember_role_names(user)

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.widgets import QuickModelChoiceField, QuickSelect
+from core.widgets import QuickInput, QuickModelChoiceField, QuickSelect
 
 from .models import SettlementClass, Township
 
@@ -26,7 +26,7 @@ def search_field() -> forms.CharField:
         label=_("搜索"),
         required=False,
         max_length=100,
-        widget=forms.TextInput(attrs={"placeholder": _("名称或代码"), "type": "search"}),
+        widget=QuickInput(attrs={"placeholder": _("名称或代码"), "type": "search"}),
     )
 
 

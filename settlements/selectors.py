@@ -28,25 +28,32 @@ def townships_visible_to(user: Any) -> QuerySet[Township]:
 
 # The county's township filter (all townships: 700 at national scale) is read from the
 # shared cache, keyed by a version bumped on commit of any change to a township
-# (settlements.apps connects the signals; bulk builders call the bump themselves).
+# (settlements.apps connects the signals; bulk builders call the bump themselves). Each
+# process keeps the rows of the version it last read: a page reads only the version.
 TOWNSHIP_OPTIONS_VERSION = "settlements:township-options-version"
+_kept_options: dict[str, tuple[tuple[int, str], ...]] = {}
 
 
-def township_options(user: Any) -> list[tuple[int, str]]:
+def township_options(user: Any) -> tuple[tuple[int, str], ...]:
     """(id, name) of the townships ``user`` may see, by code: the lists' township filter."""
     townships = townships_visible_to(user).order_by("code").values_list("pk", "name")
     if not sees_all_settlements(user):
-        return list(townships)
+        return tuple(townships)
     version = cache.get(TOWNSHIP_OPTIONS_VERSION)
     if version is None:
         cache.add(TOWNSHIP_OPTIONS_VERSION, uuid.uuid4().hex, None)
         version = cache.get(TOWNSHIP_OPTIONS_VERSION)
+    kept = _kept_options.get(version)
+    if kept is not None:
+        return kept
     key = f"settlements:township-options:{version}"
     rows = cache.get(key)
     if rows is None:
-        rows = list(townships)
+        rows = tuple(townships)
         cache.set(key, rows, 24 * 60 * 60)
-    return list(rows)
+    _kept_options.clear()  # only the current version is kept
+    _kept_options[version] = rows = tuple(rows)
+    return rows
 
 
 def township_options_changed(**_kwargs: Any) -> None:

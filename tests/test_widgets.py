@@ -102,3 +102,37 @@ def test_options_written_once_never_carry_a_selection_into_the_next_page():
     for value in ("12", "1", None, "nope"):
         plain = forms.Select(choices=choices).render("g", value)
         assert parse_html(widget.render("g", value)) == parse_html(plain)
+
+
+@pytest.mark.parametrize("value", [None, "", "甲镇 & <b>\"'", "0", "  空格 "])
+def test_quick_input_writes_the_same_markup_as_djangos_text_input(value):
+    from core.widgets import QuickInput
+
+    for attrs in ({"placeholder": "名称或代码", "type": "search"}, {"required": True, "x": False}):
+        quick = QuickInput(attrs=attrs).render("q", value, attrs={"id": "id_q"})
+        plain = forms.TextInput(attrs=attrs).render("q", value, attrs={"id": "id_q"})
+        assert parse_html(quick) == parse_html(plain), (quick, plain)
+
+
+@pytest.mark.django_db
+def test_township_filter_from_kept_rows_writes_the_same_markup(django_assert_num_queries):
+    """Rows kept as one tuple (selectors.township_options) are shown without a query and
+    read the same as Django's ModelChoiceField, the chosen township marked."""
+    a, b = f.township(name="甲镇 & <乙>"), f.township(name="丙镇")
+    rows = ((a.pk, a.name), (b.pk, b.name))
+    form = SettlementFilterForm(
+        {"township": str(b.pk)}, townships=Township.objects.order_by("pk"), options=lambda: rows
+    )
+    assert form.is_valid()  # the chosen township is read, as the list's filters do
+    with django_assert_num_queries(0):
+        html = str(form["township"])
+    field = forms.ModelChoiceField(Township.objects.order_by("pk"), empty_label="全部乡镇")
+    plain = forms.Select(choices=cast(Any, field.choices)).render(
+        "township", str(b.pk), attrs={"id": "id_township"}
+    )
+    assert parse_html(html) == parse_html(plain)
+    assert html.count(" selected") == 1
+    # Another page of the same process, another choice: nothing carried over.
+    other = SettlementFilterForm({}, townships=Township.objects.all(), options=lambda: rows)
+    again = str(other["township"])
+    assert again.count(" selected") == 1 and '<option value="" selected>' in again
