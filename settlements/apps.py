@@ -22,6 +22,7 @@ class SettlementsConfig(AppConfig):
             townships_visible_to,
             villages_visible_to,
         )
+        from .tally import ensure_tally
 
         # Admin choices of places, in every app's admin: only what the user may see.
         register_scoped_choices(Township, townships_visible_to)
@@ -37,6 +38,8 @@ class SettlementsConfig(AppConfig):
         post_migrate.connect(
             sync_role_permissions, dispatch_uid="settlements.sync_role_permissions"
         )
+        # The county's total of settlements, kept by triggers (settlements.tally).
+        post_migrate.connect(ensure_tally, sender=self, dispatch_uid="settlements.ensure_tally")
         # The lists' cached township filter follows every change to a township.
         for signal in (post_save, post_delete):
             signal.connect(
