@@ -8,7 +8,7 @@
  * stores a retried upload once. A draft the server changed meanwhile comes back as a
  * conflict and both versions are shown. Submitting or finalising stays on the online page.
  *
- * A kind is an object: db (IndexedDB name), route (the hash prefix), stateKey (where the
+ * A kind is an object: db (IndexedDB name, one database per user under it), route (the hash prefix), stateKey (where the
  * pack and the server's answers hold the server's version), emptyItem(), fieldsFrom(state),
  * editable(pack), itemEditable(pack, id), heading(pack), notices(pack), submitUrl(pack),
  * conflictRows(mine, theirs, pack, add, M) and formBody(ctx).
@@ -29,16 +29,57 @@ window.FieldCore = {
     const $ = (sel, root = app) => root.querySelector(sel);
 
     // ------------------------------------------------------------------ IndexedDB
-    const dbReady = new Promise((resolve, reject) => {
-      const request = indexedDB.open(kind.db, 1);
-      request.onupgradeneeded = () => {
-        const db = request.result;
-        db.createObjectStore("packs", { keyPath: "assessment" });
-        db.createObjectStore("drafts", { keyPath: "assessment" });
-        db.createObjectStore("photos", { keyPath: "client_id" }).createIndex("assessment", "assessment");
-      };
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
+    // One database per user of the phone (a township office shares its phones): the next
+    // user never sees, edits or uploads what the last one kept, and finds their own work
+    // again when they sign back in. The owner is the signed-in user the page was served to.
+    const STORES = ["packs", "drafts", "photos"];
+    if (!app.dataset.owner) throw new Error("field-app: no data-owner");
+    function openDb(name, create) {
+      return new Promise((resolve, reject) => {
+        const request = indexedDB.open(name, 1);
+        request.onupgradeneeded = (event) => {
+          if (!create) { request.transaction.abort(); return; }  // none there: make none
+          const db = request.result;
+          db.createObjectStore("packs", { keyPath: "assessment" });
+          db.createObjectStore("drafts", { keyPath: "assessment" });
+          db.createObjectStore("photos", { keyPath: "client_id" }).createIndex("assessment", "assessment");
+        };
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => (create ? reject(request.error) : resolve(null));
+      });
+    }
+    // Before, the phone kept one database per form, shared by whoever used it: its content
+    // moves (never over a newer copy) to the first user who opens the form, to whom it
+    // showed before, and the shared database is removed.
+    async function adoptShared(db) {
+      const shared = await openDb(kind.db, false);
+      if (!shared) return;
+      for (const store of STORES) {
+        if (!shared.objectStoreNames.contains(store)) continue;
+        const rows = await new Promise((resolve, reject) => {
+          const request = shared.transaction(store, "readonly").objectStore(store).getAll();
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => reject(request.error);
+        });
+        await new Promise((resolve, reject) => {
+          const t = db.transaction(store, "readwrite");
+          for (const row of rows) {
+            const request = t.objectStore(store).add(row);
+            request.onerror = (event) => { event.preventDefault(); event.stopPropagation(); };  // kept already
+          }
+          t.oncomplete = resolve;
+          t.onerror = () => reject(t.error);
+        });
+      }
+      shared.close();
+      await new Promise((resolve) => {
+        const request = indexedDB.deleteDatabase(kind.db);
+        request.onsuccess = request.onerror = request.onblocked = resolve;
+      });
+    }
+    const dbReady = openDb(`${kind.db}-user-${app.dataset.owner}`, true).then(async (db) => {
+      await adoptShared(db);
+      return db;
     });
 
     async function tx(store, mode, fn) {

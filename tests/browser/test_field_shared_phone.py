@@ -1,0 +1,116 @@
+# ruff: noqa: F811 - fixtures are imported from tests.ratings.view_fixtures and requested by name
+"""One phone, two officials (a township office shares its phones): each keeps their own
+offline work (离线自评) in a database of their own on the phone. The next user never sees,
+edits or uploads what the last one kept, and the first finds it again, unsent work
+included, when they sign back in; it then reaches the server."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from ratings.models import SelfAssessment
+from tests.browser.field_helpers import (  # noqa: F401 - no_worker_page is a fixture
+    log_in_on,
+    no_worker_page,
+    save_to_phone,
+)
+from tests.ratings.view_fixtures import (  # noqa: F401 - fixtures
+    items_by_code,
+    round_now,
+    sa_a,
+    sa_b,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+SELF_PATH = "/ratings/field/self/"
+SYNC = "**/ratings/field/self/sync/**"
+
+
+def log_out(page) -> None:
+    page.locator(f'form[action="{reverse("logout")}"] button').click()
+    page.wait_for_load_state()
+
+
+def test_the_next_official_on_a_phone_never_sees_the_last_ones_work(
+    no_worker_page, live_server, official_a, official_b, sa_a, sa_b
+):
+    context, page = no_worker_page
+    zz02 = items_by_code(sa_a.rubric)["ZZ02"].pk
+    log_in_on(page, live_server, official_a)
+    save_to_phone(page, live_server, sa_a.pk, SELF_PATH)
+    context.route(SYNC, lambda route: route.abort())  # no signal for uploads: the note waits
+    page.click(f'[data-pack="{sa_a.pk}"] a')
+    page.fill(f'[data-note="{zz02}"]', "甲镇干部的说明")
+    expect(page.locator("[data-count]")).to_have_attribute("data-count", "1")
+    log_out(page)
+
+    log_in_on(page, live_server, official_b)
+    page.goto(f"{live_server.url}{SELF_PATH}")
+    expect(page.locator(f'[data-candidate="{sa_b.pk}"]')).to_be_visible()
+    expect(page.locator("[data-pack]")).to_have_count(0)
+    expect(page.locator("[data-packs]")).not_to_contain_text(sa_a.settlement.name)
+    expect(page.locator("[data-count]")).to_have_attribute("data-count", "0")
+    save_to_phone(page, live_server, sa_b.pk, SELF_PATH)
+    expect(page.locator("[data-pack]")).to_have_count(1)
+    context.unroute(SYNC)
+    log_out(page)
+    assert SelfAssessment.objects.get(pk=sa_a.pk).version == 0  # nothing of A's went up
+
+    log_in_on(page, live_server, official_a)
+    page.goto(f"{live_server.url}{SELF_PATH}")
+    expect(page.locator("[data-pack]")).to_have_count(1)
+    expect(page.locator(f'[data-pack="{sa_a.pk}"]')).to_be_visible()
+    expect(page.locator("[data-status]")).to_have_text("已同步", timeout=15000)
+    saved = SelfAssessment.objects.get(pk=sa_a.pk)
+    assert saved.version == 1
+    assert saved.items.get(item_id=zz02).note == "甲镇干部的说明"
+
+
+def test_work_kept_before_phones_had_one_database_per_user_is_not_lost(
+    no_worker_page, live_server, official_a, sa_a
+):
+    """What a phone kept in the one shared database of the earlier version moves to the
+    first user who opens the form, and the shared database is removed."""
+    context, page = no_worker_page
+    log_in_on(page, live_server, official_a)
+    save_to_phone(page, live_server, sa_a.pk, SELF_PATH)
+    owner = page.locator("#field-app").get_attribute("data-owner")
+    assert owner == str(official_a.pk)
+    # Put the phone back as the earlier version left it: the pack in "field-self" only.
+    page.evaluate(
+        """async (name) => {
+          const open = (n, make) => new Promise((ok, no) => {
+            const r = indexedDB.open(n, 1);
+            r.onupgradeneeded = () => { if (make) for (const s of ["packs", "drafts", "photos"])
+              r.result.createObjectStore(s, { keyPath: s === "photos" ? "client_id" : "assessment" }); };
+            r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error);
+          });
+          const mine = await open(name, false);
+          const packs = await new Promise((ok) => {
+            const q = mine.transaction("packs").objectStore("packs").getAll();
+            q.onsuccess = () => ok(q.result);
+          });
+          mine.close();
+          await new Promise((ok) => { const d = indexedDB.deleteDatabase(name); d.onsuccess = d.onblocked = ok; });
+          const shared = await open("field-self", true);
+          await new Promise((ok) => {
+            const t = shared.transaction("packs", "readwrite");
+            for (const p of packs) t.objectStore("packs").put(p);
+            t.oncomplete = ok;
+          });
+          shared.close();
+        }""",
+        f"field-self-user-{owner}",
+    )
+    page.goto(f"{live_server.url}/")  # leave the form so its connection closes
+    page.goto(f"{live_server.url}{SELF_PATH}")
+    expect(page.locator(f'[data-pack="{sa_a.pk}"]')).to_be_visible()
+    names = page.evaluate("indexedDB.databases().then((all) => all.map((d) => d.name))")
+    assert "field-self" not in names
+    assert f"field-self-user-{owner}" in names
