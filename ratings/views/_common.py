@@ -238,9 +238,7 @@ def _lock_reason(assessment: SelfAssessment, editable: set[int]) -> str:
     if code == Refusal.SELF_OVERDUE:
         return _("已过截止日期，自评被标记为逾期未报，不能再填报。")
     if code == Refusal.SELF_DEADLINE_PASSED:
-        return _("已过截止日期（%(date)s），自评已锁定。") % {
-            "date": assessment.deadline.isoformat()
-        }
+        return self_deadline_passed(assessment.deadline)
     return _("你只能查看这份自评。")
 
 
@@ -257,12 +255,22 @@ def _review_lock_reason(
     if assessment.status == AssessmentStatus.RETURNED:
         return _("自评已退回乡镇修改，待重新提交后再考评。")
     if deadline is not None and not deadline.is_open(timezone.localdate()):
-        return _(
-            "县级考评截止日期（%(date)s）已过，考评已锁定，不能再保存或定分。"
-            "党组织书记可在管理后台延长这份考评（或整轮）的截止日期，须填写原因；"
-            "公示异议成立时，考评也会重新开放。"
-        ) % {"date": deadline.date.isoformat()}
+        return review_deadline_passed(deadline.date)
     return _("乡镇尚未提交自评，提交（或截止后标记逾期未报）后才能进行现场考评。")
+
+
+def review_deadline_passed(date: dt.date) -> str:
+    """Why a county review is locked once its deadline ``date`` has passed."""
+    return _(
+        "县级考评截止日期（%(date)s）已过，考评已锁定，不能再保存或定分。"
+        "党组织书记可在管理后台延长这份考评（或整轮）的截止日期，须填写原因；"
+        "公示异议成立时，考评也会重新开放。"
+    ) % {"date": date.isoformat()}
+
+
+def self_deadline_passed(date: dt.date) -> str:
+    """Why a self-assessment is locked once its deadline ``date`` has passed."""
+    return _("已过截止日期（%(date)s），自评已锁定。") % {"date": date.isoformat()}
 
 
 def _has_final_review(assessment: SelfAssessment) -> bool:

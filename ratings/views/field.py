@@ -24,6 +24,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -34,7 +35,12 @@ from settlements.http import AuthenticatedHttpRequest
 from settlements.permissions import is_official
 from settlements.roles import sees_all_settlements
 
-from ._common import _assessment_queryset, _rubric_items
+from ._common import (
+    _assessment_queryset,
+    _review_lock_reason,
+    _rubric_items,
+    review_deadline_passed,
+)
 
 Draft = TypeVar("Draft", Review, SelfAssessment)
 
@@ -150,11 +156,18 @@ def field_pack(request: HttpRequest, pk: int) -> JsonResponse:
     assessment = get_object_or_404(
         _assessment_queryset(request.user)
         .select_related("review__assessor")
-        .prefetch_related("items", "evidence__item", "review__items"),
+        .prefetch_related("items", "evidence__item", "review__items", "review_reopenings"),
         pk=pk,
     )
     items = _rubric_items(assessment)
     review = getattr(assessment, "review", None)
+    final = bool(review and review.status == ReviewStatus.FINAL)
+    deadline = services.review_deadline_of(assessment)
+    reviewable = (
+        assessment.status in services.REVIEWABLE
+        and not final
+        and deadline.is_open(timezone.localdate())
+    )
     self_rows = {row.item_id: row for row in assessment.items.all()}
     evidence: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for ev in assessment.evidence.all():
@@ -167,8 +180,12 @@ def field_pack(request: HttpRequest, pk: int) -> JsonResponse:
             "round": str(assessment.round),
             "self_status": assessment.get_status_display(),
             "self_score": str(assessment.score) if assessment.score is not None else "",
-            "reviewable": assessment.status in services.REVIEWABLE
-            and not (review and review.status == ReviewStatus.FINAL),
+            "reviewable": reviewable,
+            "lock_reason": "" if reviewable else _review_lock_reason(assessment, final, deadline),
+            # The last day it may be saved, and why not after: the phone locks the form
+            # itself when its date passes offline (static/js/field_core.js).
+            "closes": deadline.date.isoformat(),
+            "closed_reason": review_deadline_passed(deadline.date),
             "review_url": reverse("ratings:review", args=[assessment.pk]),
             "rubric": [_item_json(item) for item in items],
             "self_items": {

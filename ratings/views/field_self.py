@@ -27,7 +27,13 @@ from ratings.models import AssessmentStatus, Evidence, SelfAssessment
 from settlements.http import AuthenticatedHttpRequest
 from settlements.permissions import is_official
 
-from ._common import _assessment_queryset, _lock_reason, _rubric_items, self_editable_ids
+from ._common import (
+    _assessment_queryset,
+    _lock_reason,
+    _rubric_items,
+    self_deadline_passed,
+    self_editable_ids,
+)
 from .field import (
     _error,
     _evidence_json,
@@ -125,6 +131,10 @@ def field_self_pack(request: HttpRequest, pk: int) -> JsonResponse:
             "settlement": settlement_json(assessment),
             "round": str(assessment.round),
             "deadline": assessment.deadline.isoformat(),
+            # The last day it may be edited, and why not after: the phone locks the form
+            # itself when its date passes offline (static/js/field_core.js).
+            "closes": assessment.deadline.isoformat(),
+            "closed_reason": self_deadline_passed(assessment.deadline),
             "editable": bool(editable),
             "editable_items": sorted(editable),
             "returned": assessment.status == AssessmentStatus.RETURNED,

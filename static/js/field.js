@@ -43,7 +43,8 @@
       }
     },
 
-    notices: (pack, { h, M }) => (pack.reviewable ? null : h("p", { class: "notice locked-notice" }, M("Final"))),
+    // Packs saved before they carried lock_reason were locked only when final.
+    notices: (pack, { h, M }) => (pack.reviewable ? null : h("p", { class: "notice locked-notice" }, pack.lock_reason || M("Final"))),
 
     formBody(ctx) {
       const { pack, fields: f, h, M, thumbs, textInput, setField, setItem } = ctx;

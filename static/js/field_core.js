@@ -8,6 +8,9 @@
  * stores a retried upload once. A draft the server changed meanwhile comes back as a
  * conflict and both versions are shown. Submitting or finalising stays on the online page.
  *
+ * A pack may carry closes (its last day, YYYY-MM-DD) and closed_reason: after that day the
+ * form shows the reason and takes no input.
+ *
  * A kind is an object: db (IndexedDB name, one database per user under it), route (the hash prefix), stateKey (where the
  * pack and the server's answers hold the server's version), emptyItem(), fieldsFrom(state),
  * editable(pack), itemEditable(pack, id), heading(pack), notices(pack), submitUrl(pack),
@@ -439,6 +442,13 @@ window.FieldCore = {
       }));
     }
 
+    // The phone's date where the county is: a form kept on the phone locks itself after its
+    // last day (pack.closes), as the server would refuse it then, offline too.
+    const countyDate = new Intl.DateTimeFormat("en-CA", {
+      timeZone: app.dataset.timeZone, year: "numeric", month: "2-digit", day: "2-digit",
+    });
+    const closedByDate = (pack) => Boolean(pack.closes) && countyDate.format(new Date()) > pack.closes;
+
     async function showForm(pk) {
       const pack = await dbGet("packs", pk);
       const draft = await dbGet("drafts", pk);
@@ -448,7 +458,8 @@ window.FieldCore = {
       $("[data-list-view]").hidden = true;
       view.hidden = false;
       const photos = (await dbAll("photos")).filter((p) => p.assessment === pk);
-      const editable = kind.editable(pack);
+      const closed = kind.editable(pack) && closedByDate(pack);
+      const editable = kind.editable(pack) && !closed;
       const ctx = {
         pack, draft, editable, fields: draft.fields, h, M, thumbs, textInput,
         itemEditable: (id) => editable && kind.itemEditable(pack, id),
@@ -477,7 +488,7 @@ window.FieldCore = {
         h("h1", {}, pack.settlement.name, " ", h("small", {}, kind.heading(pack))),
         draft.conflict ? conflictBox(draft, pack) : null,
         draft.error ? h("p", { class: "form-errors", role: "alert" }, draft.error) : null,
-        kind.notices(pack, ctx),
+        closed ? h("p", { class: "notice locked-notice", "data-closed": true }, pack.closed_reason) : kind.notices(pack, ctx),
         kind.formBody(ctx),
         h("div", { class: "score-bar" }, h("div", { class: "buttons" },
           h("a", { class: "button primary", href: kind.submitUrl(pack), "data-finalise": true }, M("Finalise")),

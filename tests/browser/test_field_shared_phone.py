@@ -21,6 +21,7 @@ from tests.ratings.view_fixtures import (  # noqa: F401 - fixtures
     round_now,
     sa_a,
     sa_b,
+    submitted_a,
 )
 
 pytestmark = [
@@ -114,3 +115,47 @@ def test_work_kept_before_phones_had_one_database_per_user_is_not_lost(
     names = page.evaluate("indexedDB.databases().then((all) => all.map((d) => d.name))")
     assert "field-self" not in names
     assert f"field-self-user-{owner}" in names
+
+
+@pytest.mark.parametrize("kind", ["review", "self"])
+def test_a_form_kept_on_the_phone_locks_itself_after_its_last_day(
+    request, no_worker_page, live_server, kind, round_now
+):
+    """Offline, the phone's own date passing the deadline locks the form with the reason
+    (the server would refuse the upload): nothing is typed in that cannot be sent."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    context, page = no_worker_page
+    if kind == "review":
+        assessment, user, path = (
+            request.getfixturevalue("submitted_a"),
+            request.getfixturevalue("assessor"),
+            "/ratings/field/",
+        )
+        last_day = round_now.review_deadline
+    else:
+        assessment, user, path = (
+            request.getfixturevalue("sa_a"),
+            request.getfixturevalue("official_a"),
+            SELF_PATH,
+        )
+        last_day = assessment.deadline
+    zz02 = items_by_code(assessment.rubric)["ZZ02"].pk
+    log_in_on(page, live_server, user)
+    save_to_phone(page, live_server, assessment.pk, path)
+    context.set_offline(True)
+    shanghai = ZoneInfo("Asia/Shanghai")
+    page.clock.set_fixed_time(dt.datetime.combine(last_day, dt.time(23, 50), tzinfo=shanghai))
+    page.click(f'[data-pack="{assessment.pk}"] a')
+    expect(page.locator(f'[data-occ="{zz02}"]')).to_be_enabled()  # its last day: open
+    expect(page.locator("[data-closed]")).to_have_count(0)
+
+    page.click("text=←")
+    next_day = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0, 10), tzinfo=shanghai)
+    page.clock.set_fixed_time(next_day)
+    page.click(f'[data-pack="{assessment.pk}"] a')
+    expect(page.locator("[data-closed]")).to_contain_text(last_day.isoformat())
+    expect(page.locator(f'[data-occ="{zz02}"]')).to_be_disabled()
+    expect(page.locator(f'[data-note="{zz02}"]')).to_be_disabled()
+    expect(page.locator(f'[data-photo="{zz02}"]')).to_have_count(0)

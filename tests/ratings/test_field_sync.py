@@ -120,6 +120,40 @@ def test_pack_holds_rubric_self_entries_and_photos(login, assessor, submitted_a,
     assert data["settlement"]["name"] == submitted_a.settlement.name
 
 
+def test_pack_carries_its_last_day_and_why_it_locks_after(
+    login, assessor, secretary, submitted_a, round_now, monkeypatch
+):
+    """The phone locks the form itself once its date passes the review's deadline (the
+    round's, or a reopening's later one); a pack fetched after it is locked already."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    url = reverse("ratings:field_pack", args=[submitted_a.pk])
+    client = login(assessor)
+    data = client.get(url).json()
+    deadline = round_now.review_deadline
+    assert data["closes"] == deadline.isoformat()
+    assert deadline.isoformat() in data["closed_reason"] and "党组织书记" in data["closed_reason"]
+    assert data["reviewable"] is True and data["lock_reason"] == ""
+
+    after = deadline + dt.timedelta(days=1)
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: after)
+    data = client.get(url).json()
+    assert data["reviewable"] is False
+    assert deadline.isoformat() in data["lock_reason"]
+    # Reopened by the secretary: open again until the new day, which the pack names.
+    services.review_deadline_extend(
+        assessment=submitted_a,
+        open_until=after + dt.timedelta(days=2),
+        reason="补充现场核查",
+        by=secretary,
+    )
+    data = client.get(url).json()
+    assert data["reviewable"] is True
+    assert data["closes"] == (after + dt.timedelta(days=2)).isoformat()
+
+
 def test_pack_of_unknown_assessment_is_404(login, assessor, round_now):
     assert login(assessor).get(reverse("ratings:field_pack", args=[999999])).status_code == 404
 
@@ -319,8 +353,8 @@ def test_pack_query_count_does_not_grow_with_photos(
         )
     client = login(assessor)
     # user with roles, the assessment (joined settlement, village, township,
-    # round, rubric, review, assessor), its items, its evidence (with item), the rubric's
-    # items (no review yet, so no review items)
-    with django_assert_num_queries(5):
+    # round, rubric, review, assessor), its items, its evidence (with item), its review
+    # reopenings (the deadline), the rubric's items (no review yet, so no review items)
+    with django_assert_num_queries(6):
         data = client.get(reverse("ratings:field_pack", args=[submitted_a.pk])).json()
     assert sum(len(v["county"]) for v in data["evidence"].values()) == photos

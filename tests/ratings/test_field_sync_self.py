@@ -239,6 +239,9 @@ def test_pack_holds_rubric_entries_and_evidence_thumbnails(
     thumbs = data["evidence"][str(zz02.pk)]["self"]
     assert len(thumbs) == 1 and thumbs[0]["image"] is True
     assert data["form_url"] == reverse("ratings:self_assessment", args=[sa_a.pk])
+    # Its last day, and why the phone locks it after (offline too).
+    assert data["closes"] == sa_a.deadline.isoformat()
+    assert sa_a.deadline.isoformat() in data["closed_reason"]
 
 
 def test_pack_of_a_sent_back_self_assessment_opens_only_the_returned_items(
