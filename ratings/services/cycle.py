@@ -373,10 +373,21 @@ def review_reminders_send(*, today: dt.date) -> tuple[int, int]:
             review_locked_at__isnull=True, review_deadline__gte=start, review_deadline__lte=end
         )
     )
-    if not rounds:
+    reopened = _reopened_reviews_due(start, end)
+    if not rounds and not reopened:
         return 0, 0
     assessors = list(User.objects.filter(groups__name=ASSESSOR, is_active=True).order_by("pk"))
     notices = []
+    for assessment, until in reopened:
+        text = _(
+            "%(settlement)s（%(round)s）的县级考评已重新开放，尚未定分，将于%(deadline)s截止。"
+        ) % {
+            "settlement": assessment.settlement.name,
+            "round": assessment.round,
+            "deadline": _day(until),
+        }
+        key = f"review-reopened-due:{assessment.pk}:{until.isoformat()}"
+        notices.append((assessors, key, text, reverse("ratings:review", args=[assessment.pk])))
     for rnd in rounds:
         waiting = (
             SelfAssessment.objects.filter(round=rnd, status=AssessmentStatus.SUBMITTED)
@@ -395,6 +406,33 @@ def review_reminders_send(*, today: dt.date) -> tuple[int, int]:
         key = f"review-due:{rnd.pk}:{rnd.review_deadline.isoformat()}"
         notices.append((assessors, key, text, reverse("ratings:queue_round", args=[rnd.pk])))
     return _notify_many(notices, subject=_("县级考评截止提醒"))
+
+
+def _reopened_reviews_due(start: dt.date, end: dt.date) -> list[tuple[SelfAssessment, dt.date]]:
+    """Reviews reopened past their round's deadline (an extension, an upheld objection),
+    not yet final, whose last day (the latest reopening's) falls from ``start`` to ``end``:
+    the round's reminder no longer speaks of them."""
+    candidates = (
+        SelfAssessment.objects.filter(
+            status__in=states.REVIEWABLE,
+            review_reopenings__open_until__gte=start,
+            review_reopenings__open_until__lte=end,
+        )
+        .exclude(review__status=ReviewStatus.FINAL)
+        .select_related("round", "settlement")
+        .prefetch_related("review_reopenings")
+        .distinct()
+        .order_by("pk")
+    )
+    due = []
+    for assessment in candidates:
+        until = rules.review_deadline(
+            assessment.round.review_deadline,
+            (row.open_until for row in assessment.review_reopenings.all()),
+        )
+        if start <= until <= end and until > assessment.round.review_deadline:
+            due.append((assessment, until))
+    return due
 
 
 def rectifications_overdue_notify(*, today: dt.date) -> int:
