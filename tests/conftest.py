@@ -7,6 +7,7 @@ developer machine, and under CI=true they fail, because CI must run them for rea
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import os
 
 import pytest
@@ -15,6 +16,24 @@ from tests import factories as f
 
 PASSWORD = "pw-Test-12345"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that gets a database fixture only through ``request.getfixturevalue`` looks
+    database-free to pytest-django, which then runs it after the transactional tests: a
+    ``serialized_rollback`` test leaves the database flushed, so it would find no roles
+    or default rubric, depending on which tests ran before. Such a test must say
+    ``django_db``."""
+    for item in items:
+        function = getattr(item, "function", None)
+        if function is None or item.get_closest_marker("django_db"):
+            continue
+        if {"db", "transactional_db"} & set(getattr(item, "fixturenames", ())):
+            continue
+        if "getfixturevalue" in inspect.getsource(function):
+            raise pytest.UsageError(
+                f"{item.nodeid} gets fixtures by name: mark it pytest.mark.django_db"
+            )
 
 
 def require_service(name: str, available: bool, why: str = "") -> None:

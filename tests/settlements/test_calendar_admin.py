@@ -12,6 +12,8 @@ CHANGELIST = "admin:settlements_calendarday_changelist"
 ADD = "admin:settlements_calendarday_add"
 WARNING = 'data-code="calendar_year_unknown"'
 
+pytestmark = pytest.mark.django_db
+
 
 @pytest.fixture
 def on_day(monkeypatch):
