@@ -41,6 +41,8 @@ from .demo_sheets import (  # noqa: F401  (LOCAL: the history's time zone, read 
     LOCAL,
     _at,
     _field,
+    _latest_submitted_in,
+    _latest_submitted_per_township,
     _stamped,
     clamp_score,
     fill_sheet,
@@ -189,16 +191,19 @@ def build_history(
             "pk", "klass", "village__township_id", "current_star", "current_score"
         )
     )
+    # Seeded by code and username, never by id: ids depend on what the database held before
+    # (a PostgreSQL sequence never goes back), the same county must get the same history.
+    code_of = dict(Settlement.objects.values_list("pk", "code"))
     if not settlements:
         raise ValueError("没有聚居点：请先运行 seed_demo 生成演示县。")
     townships = sorted({t for _, _, t, _, _ in settlements})
     crew = ensure_demo_assessors(assessors or max(2, min(40, math.ceil(len(townships) / 20))))
     official_of = township_officials(townships)
-    bias = {a.pk: random.Random(f"{seed}:bias:{a.pk}").uniform(-3.0, 2.0) for a in crew}
+    bias = {a.pk: random.Random(f"{seed}:bias:{a.username}").uniform(-3.0, 2.0) for a in crew}
     assessor_of = {t: crew[i % len(crew)] for i, t in enumerate(townships)}
     states = {
         pk: _State(
-            quality=random.Random(f"{seed}:quality:{pk}").gauss(79.0, 7.0),
+            quality=random.Random(f"{seed}:quality:{code_of[pk]}").gauss(79.0, 7.0),
             star=star,
             score=score,
         )
@@ -389,6 +394,10 @@ def _build_round(
     # than one submission (its latest other sheet that has items), whatever the dice gave.
     rest = [p for p in plans if p["pk"] not in awaiting and p["own_items"]]
     to_return = _latest_submitted_per_township(rest) if live else set()
+    # 公示: the county's latest other submission is visited today, so a rating is in public
+    # notice with the window open on any day (a resident may object), whatever the dice gave.
+    others = [p for p in plans if p["pk"] not in awaiting and p["pk"] not in to_return]
+    in_notice = _latest_submitted_in(others) if live else None
     for plan, sa in zip(plans, assessments, strict=True):
         if plan["submitted_on"] is None:
             continue
@@ -398,6 +407,8 @@ def _build_round(
                 # Each township's latest submission still waits for the county's visit:
                 # the assessor has reviews to do whatever the size of the county.
                 visit = max(visit, today + dt.timedelta(days=1))
+            elif plan["pk"] == in_notice:
+                visit = today
             elif plan["pk"] in to_return:
                 sa.status = AssessmentStatus.RETURNED
                 sa.return_reason = "第一项佐证照片不清晰，请补充现场照片后重新提交。"
@@ -622,18 +633,6 @@ def _points(index: dict[int, tuple[str, Decimal, Decimal]], item_id: int, n: int
         if kind == rules.VETO
         else rules.item_points(points_each=points, occurrences=n, cap=cap)
     )
-
-
-def _latest_submitted_per_township(plans: list[dict]) -> set[int]:
-    """Settlement ids of each township's latest submission in the round."""
-    latest: dict[int, dict] = {}
-    for plan in plans:
-        if plan["submitted_on"] is None:
-            continue
-        best = latest.get(plan["township_id"])
-        if best is None or plan["submitted_on"] >= best["submitted_on"]:
-            latest[plan["township_id"]] = plan
-    return {plan["pk"] for plan in latest.values()}
 
 
 def _settle_current_stars() -> None:

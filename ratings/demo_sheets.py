@@ -1,5 +1,5 @@
 """Pure helpers of the demo history (``demo_history``): which quarters, which score sheets,
-and the dating of rows written in bulk. Deterministic for a given ``random.Random``."""
+which submissions the live round's county visits, and the dating of rows written in bulk. Deterministic for a given ``random.Random``."""
 
 # ruff: noqa: S311  (demo data: reproducible pseudo-random numbers are the point, not secrecy)
 from __future__ import annotations
@@ -106,3 +106,22 @@ def _stamped(*fields: models.DateTimeField) -> Iterator[None]:
 
 def _field(model: type[models.Model], name: str) -> models.DateTimeField:
     return model._meta.get_field(name)  # type: ignore[return-value]  # callers name DateTimeFields
+
+
+def _latest_submitted_in(plans: list[dict]) -> int | None:
+    """The settlement id of the latest submission among ``plans`` (the first in plan order
+    on a tie), or None."""
+    submitted = [p for p in plans if p["submitted_on"] is not None]
+    return max(submitted, key=lambda p: p["submitted_on"])["pk"] if submitted else None
+
+
+def _latest_submitted_per_township(plans: list[dict]) -> set[int]:
+    """Settlement ids of each township's latest submission in the round."""
+    latest: dict[int, dict] = {}
+    for plan in plans:
+        if plan["submitted_on"] is None:
+            continue
+        best = latest.get(plan["township_id"])
+        if best is None or plan["submitted_on"] >= best["submitted_on"]:
+            latest[plan["township_id"]] = plan
+    return {plan["pk"] for plan in latest.values()}

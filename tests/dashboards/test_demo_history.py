@@ -114,12 +114,21 @@ def test_the_newest_rounds_scores_add_up_from_their_items(small_county):
 
 
 def test_certificates_only_for_final_ratings_with_a_star(large_county):
-    assert Certificate.objects.exists()
-    for cert in Certificate.objects.select_related("rating"):
-        assert cert.rating.stage == rules.STAGE_FINAL
-        assert cert.stars == cert.rating.awarded_stars > 0
-        if cert.rating.stars < cert.rating.awarded_stars:
-            assert cert.revoked_at is not None
+    """A certificate is named at a final rating with a star; one reissued (换发) when a
+    star is lowered replaces a voided one of the same year at fewer stars, on the rating
+    that was lowered (a quarterly one too), as ratings.services does."""
+    assert Certificate.objects.filter(reissued=False).exists()
+    for cert in Certificate.objects.select_related("rating", "replaces"):
+        if not cert.reissued:
+            assert cert.rating.stage == rules.STAGE_FINAL
+            assert cert.stars == cert.rating.awarded_stars > 0
+            if cert.rating.stars < cert.rating.awarded_stars:
+                assert cert.revoked_at is not None
+        else:
+            replaced = cert.replaces
+            assert replaced is not None and replaced.revoked_at is not None
+            assert cert.year == replaced.year and 0 < cert.stars < replaced.stars
+            assert cert.stars <= cert.rating.stars or cert.revoked_at is not None
 
 
 def test_a_rating_is_lowered_exactly_when_a_downgrade_or_revocation_is_recorded(large_county):
