@@ -7,8 +7,9 @@ const SHELL = "field-shell-" + VERSION;
 const PHOTOS = "field-photos";
 const FIELD_URL = "{% url 'ratings:field' %}";
 const FIELD_SELF_URL = "{% url 'ratings:field_self' %}";
-// Each user's shell is kept under its own URL; only a real answer is kept (a 403 or a
-// redirect for the other role is not), so the phone holds the shell of whoever uses it.
+// Each form's shell is kept under its own URL; only a real answer is kept (a 403 or a
+// redirect for the other role is not), so the phone holds the shell of whoever uses it,
+// and of nobody once they sign out.
 const SHELLS = [FIELD_URL, FIELD_SELF_URL];
 const PRECACHE = [
   ...SHELLS,
@@ -70,11 +71,24 @@ async function cacheFirst(request, cacheName) {
   return response;
 }
 
+// Signing out forgets the kept shells: each names the user it was served to (and so their
+// offline work on this phone), and the next person must never be shown it offline. Their
+// own shell is kept on their first visit online.
+const LOGOUT_URL = "{% url 'logout' %}";
+async function forgetShells() {
+  const cache = await caches.open(SHELL);
+  await Promise.all(SHELLS.map((url) => cache.delete(url)));
+}
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
-  if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
+  if (request.method === "POST" && url.pathname === LOGOUT_URL) {
+    event.waitUntil(forgetShells());
+    return;
+  }
+  if (request.method !== "GET") return;
   if (SHELLS.includes(url.pathname)) {
     event.respondWith(networkFirst(request, SHELL, url.pathname, SHELLS.filter((u) => u !== url.pathname)));
   } else if (url.pathname.startsWith(STATIC_PREFIX) || url.pathname === "{% url 'manifest' %}") {

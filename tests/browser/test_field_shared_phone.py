@@ -159,3 +159,28 @@ def test_a_form_kept_on_the_phone_locks_itself_after_its_last_day(
     expect(page.locator(f'[data-occ="{zz02}"]')).to_be_disabled()
     expect(page.locator(f'[data-note="{zz02}"]')).to_be_disabled()
     expect(page.locator(f'[data-photo="{zz02}"]')).to_have_count(0)
+
+
+SHELL_KEPT = """(path) => caches.keys().then((names) => Promise.all(
+  names.filter((n) => n.startsWith("field-shell-")).map((n) => caches.open(n).then((c) => c.match(path)))
+)).then((found) => found.some(Boolean))"""
+
+
+def test_signing_out_forgets_the_kept_shell(page, context, live_server, log_in, official_a, sa_a):
+    """The kept shell names the user it was served to: once they sign out, the phone
+    offline shows nobody's work, not theirs."""
+    log_in(official_a)
+    page.goto(f"{live_server.url}{SELF_PATH}")
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    save_to_phone(page, live_server, sa_a.pk, SELF_PATH)
+    page.wait_for_function(f"({SHELL_KEPT})('{SELF_PATH}')")
+    log_out(page)
+    page.wait_for_function(f"({SHELL_KEPT})('{SELF_PATH}').then((kept) => !kept)")
+    context.set_offline(True)
+    try:
+        page.goto(f"{live_server.url}{SELF_PATH}")
+    except Exception:  # noqa: BLE001 - offline with nothing kept: the browser's own error
+        shown = ""
+    else:
+        shown = page.content()
+    assert sa_a.settlement.name not in shown and f'data-owner="{official_a.pk}"' not in shown
